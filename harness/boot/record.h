@@ -1,0 +1,66 @@
+#pragma once
+// The probe's report, written by images/probe.c to the guest's /dev/vda and read back from the
+// raw disk file on the host. The guest is untrusted: Decode never reads out of bounds and turns
+// every malformation into an error message.
+//
+// Wire format (all integers little-endian, whatever the guest's byte order):
+//   "HBTFREC1"                        8-byte magic
+//   repeated TLV: u32 tag, u32 length, length bytes
+//   TLV kTagEnd with length 4 holding the CRC-32 (IEEE, as zlib) of every byte before this TLV
+// Bytes after the end TLV (the rest of the disk) are ignored.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+enum RecordTag : std::uint32_t {
+  kTagFlags = 1,        // u32 bit set of RecordFlag
+  kTagMode = 2,         // u32 st_mode of /sys/kernel/btf/vmlinux
+  kTagSize = 3,         // u64 st_size
+  kTagBlob = 4,         // bytes read with large reads until EOF (may be shorter than st_size)
+  kTagSmallReads = 5,   // the first bytes again, read one byte per read()
+  kTagEofRead = 6,      // i64 result of a read() at offset st_size (0 means EOF, as it should)
+  kTagVersion = 7,      // /proc/version
+  kTagNotes = 8,        // raw /sys/kernel/notes
+  kTagErrors = 9,       // text: one "step: strerror" line per failed step
+  kTagEnd = 0xffffffff, // u32 CRC-32
+};
+
+enum RecordFlag : std::uint32_t {
+  kFlagProcMounted = 1u << 0,
+  kFlagSysfsMounted = 1u << 1,
+  kFlagDevtmpfsMounted = 1u << 2,
+  kFlagBtfDirIsDir = 1u << 3,
+  kFlagVmlinuxExists = 1u << 4,
+  kFlagVmlinuxRegular = 1u << 5,
+  kFlagReadError = 1u << 6,   // a large read failed before EOF
+};
+
+struct ProbeRecord {
+  std::uint32_t flags = 0;
+  std::optional<std::uint32_t> mode;
+  std::optional<std::uint64_t> size;
+  std::vector<std::uint8_t> blob;
+  std::vector<std::uint8_t> small_reads;
+  std::optional<std::int64_t> eof_read;
+  std::string version;
+  std::vector<std::uint8_t> notes;
+  std::string errors;
+};
+
+struct DecodeResult {
+  std::optional<ProbeRecord> record;
+  std::string error;  // why there is no record: "no record magic", "CRC mismatch", ...
+};
+
+// max_blob bounds every TLV length (a corrupt length must not make us allocate gigabytes).
+DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max_blob = 64u << 20);
+
+// Encodes a record the way the probe does; used by tests and by the fault-injection tools.
+std::vector<std::uint8_t> EncodeRecord(const ProbeRecord& record);
+
+std::uint32_t Crc32(const std::uint8_t* data, std::size_t size);
+
+}  // namespace harness

@@ -1,0 +1,36 @@
+#pragma once
+// Stages never print: they emit events, and a reporter renders them.
+#include <string>
+
+#include "harness/core/verdict.h"
+
+namespace harness {
+
+struct Event {
+  enum class Kind {
+    kStageStart,  // text: what the stage is about to do
+    kStageEnd,    // seconds: how long it took; text: short outcome
+    kCommand,     // text: the exact command line, pasteable into a shell
+    kOutput,      // text: one line of a child's output (build log, console)
+    kNote,        // text: something a person should know (cache hit, tool fallback)
+  };
+  Kind kind = Kind::kNote;
+  std::string cell;
+  Stage stage = Stage::kTree;
+  std::string text;
+  double seconds = 0;
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void OnEvent(const Event& event) = 0;
+};
+
+// Discards everything; for tests and for callers that do not report.
+class NullSink : public EventSink {
+ public:
+  void OnEvent(const Event&) override {}
+};
+
+}  // namespace harness

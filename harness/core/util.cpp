@@ -1,0 +1,181 @@
+#include "harness/core/util.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "harness/core/error.h"
+
+namespace harness {
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(errno));
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void WriteFile(const std::filesystem::path& path, std::string_view data) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw HarnessError("cannot write '" + path.string() + "': " + std::strerror(errno));
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!out) throw HarnessError("cannot write '" + path.string() + "': " + std::strerror(errno));
+}
+
+std::string_view Trim(std::string_view text) {
+  const char* ws = " \t\r\n";
+  auto begin = text.find_first_not_of(ws);
+  if (begin == std::string_view::npos) return {};
+  auto end = text.find_last_not_of(ws);
+  return text.substr(begin, end - begin + 1);
+}
+
+std::vector<std::string> SplitLines(std::string_view text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto nl = text.find('\n', start);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.emplace_back(line);
+    start = nl + 1;
+  }
+  return lines;
+}
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+std::string ShellQuote(std::string_view arg) {
+  if (arg.empty()) return "''";
+  bool plain = true;
+  for (char c : arg) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::strchr("@%+=:,./_-", c))) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return std::string(arg);
+  std::string quoted = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+std::string ShellJoin(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const auto& arg : argv) {
+    if (!line.empty()) line += ' ';
+    line += ShellQuote(arg);
+  }
+  return line;
+}
+
+std::string Printable(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (unsigned char c : bytes) {
+    if ((c >= 0x20 && c < 0x7f) || c == '\t') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string HexDump(std::span<const std::uint8_t> data, std::size_t begin, std::size_t end) {
+  std::string out;
+  if (end > data.size()) end = data.size();
+  begin -= begin % 16;
+  for (std::size_t row = begin; row < end; row += 16) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08zx:", row);
+    out += buf;
+    std::string ascii;
+    for (std::size_t i = row; i < row + 16; ++i) {
+      if (i < data.size()) {
+        std::snprintf(buf, sizeof buf, " %02x", data[i]);
+        out += buf;
+        ascii += (data[i] >= 0x20 && data[i] < 0x7f) ? static_cast<char>(data[i]) : '.';
+      } else {
+        out += "   ";
+      }
+    }
+    out += "  " + ascii + "\n";
+  }
+  return out;
+}
+
+std::string ToHex(std::span<const std::uint8_t> bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw HarnessError("SHA-256 failed in libcrypto");
+  }
+  return ToHex({digest, length});
+}
+
+std::filesystem::path FindProgram(std::string_view name) {
+  if (name.find('/') != std::string_view::npos) {
+    std::filesystem::path p(name);
+    return ::access(p.c_str(), X_OK) == 0 ? p : std::filesystem::path();
+  }
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    auto colon = dirs.find(':');
+    std::string_view dir = dirs.substr(0, colon);
+    std::filesystem::path candidate = std::filesystem::path(dir.empty() ? "." : dir) / name;
+    if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) {
+      return candidate;
+    }
+    if (colon == std::string_view::npos) break;
+    dirs.remove_prefix(colon + 1);
+  }
+  return {};
+}
+
+std::filesystem::path DefaultCacheDir() {
+  if (const char* env = std::getenv("HARNESS_CACHE"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    return std::filesystem::path(xdg) / "harness";
+  }
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : "/tmp") / ".cache" / "harness";
+}
+
+double NowSeconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace harness

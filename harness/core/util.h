@@ -1,0 +1,45 @@
+#pragma once
+// Small file and string helpers shared by every module.
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace harness {
+
+// Whole-file I/O; both throw HarnessError naming the path and the OS error.
+std::string ReadFile(const std::filesystem::path& path);
+void WriteFile(const std::filesystem::path& path, std::string_view data);
+
+std::string_view Trim(std::string_view text);
+std::vector<std::string> SplitLines(std::string_view text);
+bool StartsWith(std::string_view text, std::string_view prefix);
+
+// Quotes one argument for a POSIX shell only when it needs it.
+std::string ShellQuote(std::string_view arg);
+std::string ShellJoin(const std::vector<std::string>& argv);
+
+// Replaces non-printable and non-ASCII bytes with \xNN so untrusted output is safe to show.
+std::string Printable(std::string_view bytes);
+
+// `xxd`-style dump of bytes [begin, end) of data, offsets relative to the start of data.
+std::string HexDump(std::span<const std::uint8_t> data, std::size_t begin, std::size_t end);
+
+// Lower-case hex of bytes.
+std::string ToHex(std::span<const std::uint8_t> bytes);
+
+// SHA-256 of data as lower-case hex (OpenSSL's libcrypto).
+std::string Sha256Hex(std::string_view data);
+
+// Finds an executable on PATH; empty when missing.
+std::filesystem::path FindProgram(std::string_view name);
+
+// $XDG_CACHE_HOME/harness or ~/.cache/harness, unless HARNESS_CACHE is set.
+std::filesystem::path DefaultCacheDir();
+
+// Seconds since an arbitrary epoch, for stage timings.
+double NowSeconds();
+
+}  // namespace harness

@@ -1,0 +1,55 @@
+#include "harness/core/verdict.h"
+
+namespace harness {
+
+std::string_view StageName(Stage stage) {
+  switch (stage) {
+    case Stage::kTree: return "tree";
+    case Stage::kApply: return "apply";
+    case Stage::kConfig: return "config";
+    case Stage::kBuild: return "build";
+    case Stage::kInspect: return "inspect";
+    case Stage::kImage: return "image";
+    case Stage::kBoot: return "boot";
+    case Stage::kVerify: return "verify";
+  }
+  return "?";
+}
+
+std::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kPass: return "PASS";
+    case Verdict::kSkipped: return "skipped";
+    case Verdict::kApplyFailed: return "series does not apply";
+    case Verdict::kAlreadyApplied: return "already applied";
+    case Verdict::kConfigDropped: return "config option dropped";
+    case Verdict::kBuildFailed: return "build failed";
+    case Verdict::kBadVmlinux: return "bad vmlinux .BTF";
+    case Verdict::kBtfFileMissing: return "btf file missing";
+    case Verdict::kSizeMismatch: return "size mismatch";
+    case Verdict::kContentMismatch: return "content mismatch";
+    case Verdict::kWrongByteOrder: return "wrong byte order for the target";
+    case Verdict::kStaleImage: return "stale image";
+    case Verdict::kTimedOut: return "timed out";
+    case Verdict::kGuestPanicked: return "guest panicked";
+    case Verdict::kBadRecord: return "bad probe record";
+  }
+  return "?";
+}
+
+std::string VerdictToken(Verdict verdict) {
+  if (verdict == Verdict::kPass) return "pass";
+  if (verdict == Verdict::kWrongByteOrder) return "wrong-byte-order";
+  if (verdict == Verdict::kConfigDropped) return "config-dropped";
+  if (verdict == Verdict::kBadVmlinux) return "bad-vmlinux";
+  if (verdict == Verdict::kBadRecord) return "bad-record";
+  std::string token(VerdictName(verdict));
+  for (char& c : token) {
+    if (c == ' ') c = '-';
+  }
+  return token;
+}
+
+bool IsFailure(Verdict verdict) { return verdict != Verdict::kPass; }
+
+}  // namespace harness

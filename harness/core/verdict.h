@@ -1,0 +1,57 @@
+#pragma once
+// What happened to one cell (tree x series x arch x toolchain): the stage it stopped at and
+// the verdict. The names here are the ones every report uses.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace harness {
+
+enum class Stage { kTree, kApply, kConfig, kBuild, kInspect, kImage, kBoot, kVerify };
+
+enum class Verdict {
+  kPass,
+  kSkipped,           // an earlier stage failed
+  kApplyFailed,       // "series does not apply"
+  kAlreadyApplied,    // "already applied"
+  kConfigDropped,     // requested kconfig option did not survive olddefconfig
+  kBuildFailed,       // make failed
+  kBadVmlinux,        // the built vmlinux's .BTF section is missing or malformed
+  kBtfFileMissing,    // no /sys/kernel/btf/vmlinux in the guest
+  kSizeMismatch,      // guest st_size or readable bytes differ from the section size
+  kContentMismatch,   // same size, different bytes
+  kWrongByteOrder,    // the BTF magic is byte-swapped for the target
+  kStaleImage,        // the guest's build ID is not the checked vmlinux's
+  kTimedOut,          // guest did not power off in time
+  kGuestPanicked,     // kernel panic or init exited
+  kBadRecord,         // the probe's record was missing, truncated or corrupt
+};
+
+std::string_view StageName(Stage stage);
+std::string_view VerdictName(Verdict verdict);
+// A short machine-friendly token, e.g. "content-mismatch".
+std::string VerdictToken(Verdict verdict);
+bool IsFailure(Verdict verdict);
+
+struct StageTiming {
+  Stage stage;
+  double seconds = 0;
+  bool skipped = false;
+};
+
+struct CellResult {
+  std::string cell;            // e.g. "debian-6.1/none/arm64/gcc"
+  std::string arch;
+  Stage stage = Stage::kTree;  // where the cell ended
+  Verdict verdict = Verdict::kSkipped;
+  std::string detail;          // one line a person can act on
+  std::vector<std::string> diagnosis;  // further lines (failing options, hex dump, console tail)
+  std::vector<StageTiming> timings;
+  std::string artifacts_dir;   // logs and blobs of this cell
+  std::map<std::string, std::string> facts;  // e.g. "btf_size" -> "1212677", "offset" -> "4096"
+};
+
+}  // namespace harness

@@ -1,0 +1,60 @@
+#pragma once
+// Reads a vmlinux's .BTF section and everything that must hold for the kernel to expose it
+// as /sys/kernel/btf/vmlinux. The only user of libelf and libbpf in the harness.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/endian.h"
+
+namespace harness {
+
+struct BtfHeader {
+  std::uint16_t magic = 0;     // as decoded in the ELF's byte order; 0xEB9F when right
+  std::uint8_t version = 0;
+  std::uint8_t flags = 0;
+  std::uint32_t hdr_len = 0;
+  std::uint32_t type_off = 0, type_len = 0;
+  std::uint32_t str_off = 0, str_len = 0;
+};
+
+struct VmlinuxInfo {
+  std::string path;
+  bool is_elf = false;
+  unsigned machine = 0;            // e_machine
+  int elf_class = 0;               // 32 or 64
+  Endian endian = Endian::kLittle;
+  std::string machine_name;        // "x86-64", "AArch64", "S/390"
+
+  bool has_btf = false;
+  std::uint64_t btf_size = 0, btf_addr = 0, btf_offset = 0, btf_flags = 0;
+  bool btf_alloc = false;          // SHF_ALLOC
+  bool btf_in_load = false;        // lies inside a PT_LOAD segment (by address and file offset)
+  std::string start_symbol, stop_symbol;     // the delimiting pair that was found, if any
+  std::optional<std::uint64_t> start_value, stop_value;
+
+  std::optional<BtfHeader> header;  // when the section holds at least the fixed header
+  std::optional<std::uint32_t> type_count;  // from libbpf, when it parsed the blob
+  std::string libbpf_error;
+
+  std::string build_id;            // lower-case hex from the GNU build-id note; empty if none
+
+  std::vector<std::uint8_t> btf;   // the section's bytes
+
+  // Every violation, each named in one line a person can act on. Empty when all is well.
+  std::vector<std::string> problems;
+  // True when the problems leave nothing to compare against (not ELF, no .BTF, no bytes).
+  bool fatal = false;
+};
+
+// Never throws for bad content (those become `problems`); throws HarnessError only when the
+// file cannot be opened or read.
+VmlinuxInfo InspectVmlinux(const std::filesystem::path& path);
+
+// The GNU build ID (hex) from raw ELF note bytes such as /sys/kernel/notes, decoded in the
+// given byte order. Empty when there is none; never reads out of bounds.
+std::string BuildIdFromNotes(const std::vector<std::uint8_t>& notes, Endian endian);
+
+}  // namespace harness

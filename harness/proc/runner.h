@@ -1,0 +1,52 @@
+#pragma once
+// The one way the harness runs anything external (make, QEMU, apt-get, tar, compilers).
+// Plain data in, plain data out, so tests swap in FakeRunner and assert exact command lines.
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace harness {
+
+struct ProcessSpec {
+  std::vector<std::string> argv;                 // argv[0] looked up on PATH (the child's PATH)
+  std::filesystem::path cwd;                     // empty: inherit
+  std::map<std::string, std::string> env;        // added to / overriding the parent's environment
+  std::filesystem::path log_path;                // empty: no log; else stdout+stderr, every byte
+  std::chrono::milliseconds timeout{0};          // 0: none
+  // Called with each line of merged stdout+stderr (without the '\n'; raw bytes, may be
+  // non-UTF-8). Return false to stop the process early (the whole group is killed).
+  std::function<bool(std::string_view line)> on_line;
+  std::size_t capture_limit = 4 << 20;           // keep at most this many bytes in `output` (the tail)
+};
+
+struct ProcessResult {
+  int exit_code = -1;        // valid when signal == 0 and !timed_out && !stopped
+  int signal = 0;            // the child died of this signal (not one we sent)
+  bool timed_out = false;    // we killed it because the timeout expired
+  bool stopped = false;      // we killed it because on_line returned false
+  double seconds = 0;        // wall clock
+  std::string output;        // merged stdout+stderr (tail when over capture_limit)
+
+  bool ok() const { return exit_code == 0 && signal == 0 && !timed_out && !stopped; }
+  std::string Describe() const;  // "exit status 2", "killed by signal 9", "timed out after 30.0 s"
+};
+
+class ProcessRunner {
+ public:
+  virtual ~ProcessRunner() = default;
+  // A non-zero exit is a result, not an exception. Throws HarnessError only when the program
+  // cannot be started at all (not found, not executable, cwd missing).
+  virtual ProcessResult Run(const ProcessSpec& spec) = 0;
+};
+
+// Runs the child in its own process group; on timeout or stop sends SIGTERM to the group,
+// waits a grace period, then SIGKILL, so grandchildren (make's compilers, a shell's sleep)
+// never outlive it.
+std::unique_ptr<ProcessRunner> MakeRealRunner();
+
+}  // namespace harness
