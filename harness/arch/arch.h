@@ -1,0 +1,50 @@
+#pragma once
+// Everything the harness knows about one target architecture, as data. One file per arch
+// (x86_64.cpp, arm64.cpp, s390x.cpp) defines one Arch; registry.cpp lists them. Call sites
+// never test an arch's name: a new arch is a new file plus one registry line.
+#include <span>
+#include <string_view>
+
+#include "harness/core/endian.h"
+
+namespace harness {
+
+enum class VirtioTransport { kPci, kMmio, kCcw };
+
+struct QemuFacts {
+  std::string_view binary;          // qemu-system-x86_64
+  std::string_view package;         // Debian package holding it
+  std::string_view machine;         // -machine
+  std::string_view cpu;             // -cpu
+  std::string_view memory;          // -m
+  std::string_view console;         // console= on the kernel command line
+  VirtioTransport transport;
+  std::string_view blk_device;      // -device name of virtio-blk on that transport
+  double timeout_factor;            // multiplies the matrix's boot timeout base (TCG speed)
+};
+
+struct Arch {
+  std::string_view name;            // the harness's name: x86_64, arm64, s390x
+  std::string_view linux_arch;      // make ARCH=
+  std::string_view cross_prefix;    // make CROSS_COMPILE=
+  std::string_view compiler_package;  // Debian package providing <cross_prefix>gcc
+  std::string_view libc_package;    // Debian package with the static libc for the probe
+  std::span<const std::string_view> make_targets;  // e.g. vmlinux bzImage
+  std::string_view boot_image;      // relative to O=, what QEMU boots
+  unsigned elf_machine;             // e_machine of vmlinux
+  int elf_class;                    // 32 or 64
+  Endian endian;
+  std::string_view bfd_format;      // objdump -f "file format", what CONFIG_OUTPUT_FORMAT would be
+  std::string_view bfd_arch;        // objdump -f "architecture"
+  std::string_view kconfig_fragment;  // under configs/kconfig/
+  QemuFacts qemu;
+};
+
+// All known arches, in a stable order.
+std::span<const Arch* const> AllArches();
+// nullptr when unknown.
+const Arch* FindArch(std::string_view name);
+// "x86_64, arm64, s390x"
+std::string KnownArchNames();
+
+}  // namespace harness

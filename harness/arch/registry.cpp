@@ -1,0 +1,34 @@
+#include <array>
+#include <string>
+
+#include "harness/arch/arch.h"
+
+namespace harness {
+
+extern const Arch kArchX86_64;
+extern const Arch kArchArm64;
+extern const Arch kArchS390x;
+
+namespace {
+const std::array<const Arch*, 3> kArches = {&kArchX86_64, &kArchArm64, &kArchS390x};
+}  // namespace
+
+std::span<const Arch* const> AllArches() { return kArches; }
+
+const Arch* FindArch(std::string_view name) {
+  for (const Arch* arch : kArches) {
+    if (arch->name == name) return arch;
+  }
+  return nullptr;
+}
+
+std::string KnownArchNames() {
+  std::string names;
+  for (const Arch* arch : kArches) {
+    if (!names.empty()) names += ", ";
+    names += arch->name;
+  }
+  return names;
+}
+
+}  // namespace harness

@@ -1,0 +1,41 @@
+// x86_64: the arch every link-vmlinux.sh change is tried on first, and the only one whose
+// Kconfig defines CONFIG_OUTPUT_FORMAT (the 2019 sysfs BTF patch leaned on that and broke
+// s390). Quirks under QEMU: the console starts with SeaBIOS escape sequences, so console
+// parsing works on raw bytes; without CONFIG_ACPI power-off only halts and QEMU never exits;
+// q35 with the 8250 UART on ttyS0 and virtio-blk on PCI. TCG boot to power-off ~2 s here, the
+// slowest of the three, hence the largest timeout factor.
+#include <array>
+
+#include "harness/arch/arch.h"
+
+namespace harness {
+namespace {
+constexpr std::array<std::string_view, 2> kTargets = {"vmlinux", "bzImage"};
+}  // namespace
+
+extern const Arch kArchX86_64 = {
+    .name = "x86_64",
+    .linux_arch = "x86_64",
+    .cross_prefix = "x86_64-linux-gnu-",
+    .compiler_package = "gcc",
+    .libc_package = "libc6-dev",
+    .make_targets = kTargets,
+    .boot_image = "arch/x86/boot/bzImage",
+    .elf_machine = 62,  // EM_X86_64
+    .elf_class = 64,
+    .endian = Endian::kLittle,
+    .bfd_format = "elf64-x86-64",
+    .bfd_arch = "i386:x86-64",
+    .kconfig_fragment = "x86_64.config",
+    .qemu = {.binary = "qemu-system-x86_64",
+             .package = "qemu-system-x86",
+             .machine = "q35",
+             .cpu = "qemu64",
+             .memory = "256M",
+             .console = "ttyS0",
+             .transport = VirtioTransport::kPci,
+             .blk_device = "virtio-blk-pci",
+             .timeout_factor = 2.0},
+};
+
+}  // namespace harness

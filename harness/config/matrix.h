@@ -1,0 +1,38 @@
+#pragma once
+// The YAML matrix (configs/*.yaml): which trees, series, arches and toolchains make the cells.
+// The only user of yaml-cpp. Every error names file:line:column and the offending key.
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace harness {
+
+struct TreeSpec {
+  std::string name;
+  std::string debian_package;     // e.g. linux-source-6.1: obtained with apt-get, unpacked once
+  std::filesystem::path path;     // or a local kernel tree
+};
+
+struct SeriesSpec {
+  std::string name;               // "none": the tree as it is
+  std::filesystem::path path;     // kernel-patches/<name>, an mbox or a .patch
+};
+
+struct MatrixConfig {
+  std::filesystem::path source;   // the YAML file
+  std::vector<TreeSpec> trees;
+  std::vector<SeriesSpec> series;
+  std::vector<std::string> arches;
+  std::vector<std::string> toolchains;
+  std::string kconfig_base = "tinyconfig";
+  std::vector<std::string> fragments;  // file names under configs/kconfig/
+  int build_timeout = 3600;       // seconds
+  int boot_timeout = 60;          // seconds, times the arch's factor
+};
+
+// Throws HarnessError("FILE:LINE:COL: ...") on any problem.
+MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path& source);
+MatrixConfig LoadMatrix(const std::filesystem::path& path);
+
+}  // namespace harness
