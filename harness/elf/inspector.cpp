@@ -1,0 +1,485 @@
+#include "harness/elf/inspector.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <span>
+#include <string_view>
+
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+constexpr std::size_t kBtfHeaderSize = 24;
+constexpr std::uint16_t kBtfMagic = 0xEB9F;
+constexpr std::uint32_t kNtGnuBuildId = 3;
+
+// Pairs of delimiting symbols, newest first: `__start_BTF`/`__stop_BTF` since Linux 5.3's
+// linker-script placement; the `_binary_*` names come from the 2019 objcopy-generated object.
+constexpr std::pair<std::string_view, std::string_view> kBtfSymbolPairs[] = {
+    {"__start_BTF", "__stop_BTF"},
+    {"_binary__btf_vmlinux_bin_start", "_binary__btf_vmlinux_bin_end"},
+    {"_binary__btf_kernel_bin_start", "_binary__btf_kernel_bin_end"},
+};
+
+std::string Hex(std::uint64_t value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%" PRIx64, value);
+  return buf;
+}
+
+// Whether [begin, begin+size) lies within [outer_begin, outer_begin+outer_size), without
+// overflowing on hostile values.
+bool RangeInside(std::uint64_t begin, std::uint64_t size, std::uint64_t outer_begin,
+                 std::uint64_t outer_size) {
+  return begin >= outer_begin && size <= outer_size && begin - outer_begin <= outer_size - size;
+}
+
+std::string MachineName(unsigned machine) {
+  switch (machine) {
+    case EM_X86_64: return "x86-64";
+    case EM_AARCH64: return "AArch64";
+    case EM_S390: return "S/390";
+    default: return "e_machine " + std::to_string(machine);
+  }
+}
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class ElfHandle {
+ public:
+  explicit ElfHandle(Elf* elf) : elf_(elf) {}
+  ~ElfHandle() {
+    if (elf_) elf_end(elf_);
+  }
+  ElfHandle(const ElfHandle&) = delete;
+  ElfHandle& operator=(const ElfHandle&) = delete;
+  Elf* get() const { return elf_; }
+
+ private:
+  Elf* elf_;
+};
+
+// libbpf reports why it rejects a blob through its print callback, which by default writes to
+// stderr. Stages never print, so the messages are captured per thread into the caller's buffer.
+thread_local std::string* libbpf_log = nullptr;
+
+int CaptureLibbpfPrint(enum libbpf_print_level level, const char* format, va_list args) {
+  // btf__new() explains rejections only at LIBBPF_DEBUG, so every level is kept.
+  if (libbpf_log == nullptr) return 0;
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, format, args);
+  std::string_view line = Trim(buf);
+  if (!line.empty()) {
+    if (!libbpf_log->empty()) libbpf_log->append("; ");
+    libbpf_log->append(line);
+  }
+  return 0;
+}
+
+void InstallLibbpfCapture() {
+  static std::once_flag once;
+  std::call_once(once, [] { libbpf_set_print(CaptureLibbpfPrint); });
+}
+
+// Reads the ELF header: class, byte order, machine. False when there is no usable header.
+bool ReadElfHeader(Elf* elf, VmlinuxInfo& info) {
+  if (elf_kind(elf) != ELF_K_ELF) {
+    info.problems.push_back("'" + info.path + "' is not an ELF file");
+    return false;
+  }
+  GElf_Ehdr ehdr;
+  if (gelf_getehdr(elf, &ehdr) == nullptr) {
+    info.problems.push_back("'" + info.path + "' has an unreadable ELF header: " +
+                            elf_errmsg(-1));
+    return false;
+  }
+  switch (ehdr.e_ident[EI_DATA]) {
+    case ELFDATA2LSB: info.endian = Endian::kLittle; break;
+    case ELFDATA2MSB: info.endian = Endian::kBig; break;
+    default:
+      info.problems.push_back("'" + info.path + "' has an invalid ELF byte order (EI_DATA " +
+                              std::to_string(ehdr.e_ident[EI_DATA]) + ")");
+      return false;
+  }
+  info.is_elf = true;
+  info.elf_class = ehdr.e_ident[EI_CLASS] == ELFCLASS32 ? 32 : 64;
+  info.machine = ehdr.e_machine;
+  info.machine_name = MachineName(ehdr.e_machine);
+  return true;
+}
+
+// The section index of `name`, or nullptr. Section names come from libelf, which bounds-checks
+// them against .shstrtab.
+Elf_Scn* FindSection(Elf* elf, std::string_view name, GElf_Shdr& shdr) {
+  std::size_t shstrndx = 0;
+  if (elf_getshdrstrndx(elf, &shstrndx) != 0) return nullptr;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+    const char* scn_name = elf_strptr(elf, shstrndx, shdr.sh_name);
+    if (scn_name != nullptr && name == scn_name) return scn;
+  }
+  return nullptr;
+}
+
+// Finds .BTF and copies its bytes. False when there are no bytes to look at.
+bool ReadBtfSection(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
+  GElf_Shdr shdr;
+  Elf_Scn* scn = FindSection(elf, ".BTF", shdr);
+  if (scn == nullptr) {
+    info.problems.push_back(
+        "no .BTF section: was the kernel built with CONFIG_DEBUG_INFO_BTF=y and pahole "
+        "installed?");
+    return false;
+  }
+  info.has_btf = true;
+  info.btf_size = shdr.sh_size;
+  info.btf_addr = shdr.sh_addr;
+  info.btf_offset = shdr.sh_offset;
+  info.btf_flags = shdr.sh_flags;
+  info.btf_alloc = (shdr.sh_flags & SHF_ALLOC) != 0;
+
+  if (shdr.sh_type == SHT_NOBITS) {
+    info.problems.push_back(".BTF is SHT_NOBITS: the section has no bytes in the file");
+    return false;
+  }
+  if (shdr.sh_size == 0) {
+    info.problems.push_back(".BTF section is empty");
+    return false;
+  }
+  if (!RangeInside(shdr.sh_offset, shdr.sh_size, 0, file_size)) {
+    info.problems.push_back(".BTF file range [" + Hex(shdr.sh_offset) + ",+" +
+                            std::to_string(shdr.sh_size) + ") extends past the end of the " +
+                            std::to_string(file_size) + "-byte file");
+    return false;
+  }
+  // Raw data: .BTF is SHT_PROGBITS, so there is nothing for libelf to convert anyway.
+  Elf_Data* data = elf_rawdata(scn, nullptr);
+  if (data == nullptr || data->d_buf == nullptr || data->d_size != shdr.sh_size) {
+    info.problems.push_back(std::string("cannot read the .BTF section: ") + elf_errmsg(-1));
+    return false;
+  }
+  const auto* bytes = static_cast<const std::uint8_t*>(data->d_buf);
+  info.btf.assign(bytes, bytes + data->d_size);
+  return true;
+}
+
+void CheckSectionFlags(VmlinuxInfo& info) {
+  if (!info.btf_alloc) {
+    info.problems.push_back(".BTF is not SHF_ALLOC (flags " + Hex(info.btf_flags) +
+                            "): the kernel would not load it into memory");
+  }
+}
+
+void CheckLoadSegment(Elf* elf, VmlinuxInfo& info) {
+  std::size_t phnum = 0;
+  if (elf_getphdrnum(elf, &phnum) != 0) phnum = 0;
+  bool by_address = false;
+  for (std::size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr phdr;
+    if (gelf_getphdr(elf, static_cast<int>(i), &phdr) == nullptr || phdr.p_type != PT_LOAD) {
+      continue;
+    }
+    if (!RangeInside(info.btf_addr, info.btf_size, phdr.p_vaddr, phdr.p_memsz)) continue;
+    by_address = true;
+    if (RangeInside(info.btf_offset, info.btf_size, phdr.p_offset, phdr.p_filesz)) {
+      info.btf_in_load = true;
+      return;
+    }
+  }
+  const std::string range =
+      "[" + Hex(info.btf_addr) + "," + Hex(info.btf_addr + info.btf_size) + ")";
+  if (by_address) {
+    info.problems.push_back(".BTF " + range +
+                            " lies inside a PT_LOAD segment by address, but its file bytes [" +
+                            Hex(info.btf_offset) + "," + Hex(info.btf_offset + info.btf_size) +
+                            ") are not in that segment's file range");
+  } else {
+    info.problems.push_back(".BTF " + range + " lies outside every PT_LOAD segment");
+  }
+}
+
+void CheckSymbols(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
+  Elf_Scn* symtab = nullptr;
+  GElf_Shdr shdr;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    if (gelf_getshdr(scn, &shdr) != nullptr && shdr.sh_type == SHT_SYMTAB) {
+      symtab = scn;
+      break;
+    }
+  }
+  if (symtab == nullptr) {
+    info.problems.push_back("no .symtab, so __start_BTF/__stop_BTF cannot be checked");
+    return;
+  }
+  Elf_Data* data = RangeInside(shdr.sh_offset, shdr.sh_size, 0, file_size)
+                       ? elf_getdata(symtab, nullptr)
+                       : nullptr;
+  const std::size_t sym_size = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+  if (data == nullptr || sym_size == 0) {
+    info.problems.push_back("cannot read .symtab, so __start_BTF/__stop_BTF cannot be checked");
+    return;
+  }
+
+  constexpr std::size_t kPairs = std::size(kBtfSymbolPairs);
+  std::optional<std::uint64_t> starts[kPairs], stops[kPairs];
+  const std::size_t count = data->d_size / sym_size;
+  for (std::size_t i = 0; i < count; ++i) {
+    GElf_Sym sym;
+    if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) break;
+    const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+    if (name == nullptr || name[0] == '\0') continue;
+    for (std::size_t p = 0; p < kPairs; ++p) {
+      if (kBtfSymbolPairs[p].first == name) starts[p] = sym.st_value;
+      if (kBtfSymbolPairs[p].second == name) stops[p] = sym.st_value;
+    }
+  }
+
+  std::size_t pair = kPairs;
+  for (std::size_t p = 0; p < kPairs && pair == kPairs; ++p) {
+    if (starts[p] || stops[p]) pair = p;
+  }
+  if (pair == kPairs) {
+    info.problems.push_back(
+        "no __start_BTF/__stop_BTF symbols (nor the 2019 _binary__btf_vmlinux_bin_start/_end)");
+    return;
+  }
+  const std::string start_name(kBtfSymbolPairs[pair].first);
+  const std::string stop_name(kBtfSymbolPairs[pair].second);
+  info.start_symbol = start_name;
+  info.stop_symbol = stop_name;
+  info.start_value = starts[pair];
+  info.stop_value = stops[pair];
+  if (!starts[pair] || !stops[pair]) {
+    info.problems.push_back((starts[pair] ? start_name : stop_name) + " is present but " +
+                            (starts[pair] ? stop_name : start_name) + " is missing");
+    return;
+  }
+  const std::uint64_t start = *starts[pair];
+  const std::uint64_t stop = *stops[pair];
+  if (start != info.btf_addr) {
+    info.problems.push_back(start_name + " = " + Hex(start) + ", .BTF starts at " +
+                            Hex(info.btf_addr));
+  }
+  if (stop - start != info.btf_size) {
+    const std::string length = stop >= start ? std::to_string(stop - start)
+                                             : "-" + std::to_string(start - stop);
+    info.problems.push_back(stop_name + " - " + start_name + " = " + length +
+                            ", section size " + std::to_string(info.btf_size));
+  }
+}
+
+void DecodeBtfHeader(VmlinuxInfo& info) {
+  const std::span<const std::uint8_t> b(info.btf);
+  if (b.size() < kBtfHeaderSize) {
+    info.problems.push_back("BTF header truncated: section is " + std::to_string(b.size()) +
+                            " bytes, header needs " + std::to_string(kBtfHeaderSize));
+    return;
+  }
+  BtfHeader h;
+  h.magic = LoadU16(b.subspan(0, 2), info.endian);
+  h.version = b[2];
+  h.flags = b[3];
+  h.hdr_len = LoadU32(b.subspan(4, 4), info.endian);
+  h.type_off = LoadU32(b.subspan(8, 4), info.endian);
+  h.type_len = LoadU32(b.subspan(12, 4), info.endian);
+  h.str_off = LoadU32(b.subspan(16, 4), info.endian);
+  h.str_len = LoadU32(b.subspan(20, 4), info.endian);
+  info.header = h;
+
+  if (h.magic == 0x9FEB) {
+    // The other fields are in the wrong byte order too, so checking them would only add noise.
+    info.problems.push_back(std::string("BTF magic is byte-swapped for a ") +
+                            EndianName(info.endian) +
+                            "-endian target: the blob was generated in the host's byte order");
+    return;
+  }
+  if (h.magic != kBtfMagic) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "BTF magic 0x%04x, expected 0xeb9f", h.magic);
+    info.problems.push_back(buf);
+    return;
+  }
+  if (h.version != 1) {
+    info.problems.push_back("BTF version " + std::to_string(h.version) + ", expected 1");
+  }
+  if (h.hdr_len < kBtfHeaderSize || h.hdr_len > b.size()) {
+    info.problems.push_back("BTF hdr_len " + std::to_string(h.hdr_len) + " is outside [" +
+                            std::to_string(kBtfHeaderSize) + ", " + std::to_string(b.size()) +
+                            "], the section size");
+    return;
+  }
+  const std::uint64_t body = b.size() - h.hdr_len;
+  auto check_range = [&](const char* what, std::uint32_t off, std::uint32_t len) {
+    if (!RangeInside(off, len, 0, body)) {
+      info.problems.push_back(std::string("BTF ") + what + " section [" + std::to_string(off) +
+                              "," + std::to_string(std::uint64_t(off) + len) +
+                              ") exceeds the section (" + std::to_string(body) +
+                              " bytes after the " + std::to_string(h.hdr_len) +
+                              "-byte header)");
+    }
+  };
+  check_range("type", h.type_off, h.type_len);
+  check_range("string", h.str_off, h.str_len);
+}
+
+void ParseWithLibbpf(VmlinuxInfo& info) {
+  if (info.btf.size() > UINT32_MAX) {
+    info.libbpf_error = "section too large for libbpf";
+    info.problems.push_back("libbpf cannot parse .BTF: " + info.libbpf_error);
+    return;
+  }
+  InstallLibbpfCapture();
+  std::string log;
+  libbpf_log = &log;
+  struct btf* btf = btf__new(info.btf.data(), static_cast<std::uint32_t>(info.btf.size()));
+  const long err = libbpf_get_error(btf);
+  libbpf_log = nullptr;
+  if (btf == nullptr || err != 0) {
+    info.libbpf_error = std::strerror(err != 0 ? static_cast<int>(-err) : EINVAL);
+    if (!log.empty()) info.libbpf_error += " (" + log + ")";
+    info.problems.push_back("libbpf cannot parse .BTF: " + info.libbpf_error);
+    return;
+  }
+  info.type_count = btf__type_cnt(btf) - 1;
+  btf__free(btf);
+}
+
+std::string BuildIdFromNoteData(Elf_Data* data) {
+  GElf_Nhdr nhdr;
+  std::size_t name_offset = 0, desc_offset = 0;
+  for (std::size_t offset = 0;
+       (offset = gelf_getnote(data, offset, &nhdr, &name_offset, &desc_offset)) > 0;) {
+    const auto* bytes = static_cast<const std::uint8_t*>(data->d_buf);
+    if (nhdr.n_type == kNtGnuBuildId && nhdr.n_namesz == 4 &&
+        std::memcmp(bytes + name_offset, "GNU", 4) == 0 && nhdr.n_descsz > 0) {
+      return ToHex({bytes + desc_offset, nhdr.n_descsz});
+    }
+  }
+  return {};
+}
+
+// The build ID from any SHT_NOTE section (vmlinux keeps it in .notes), else from PT_NOTE.
+void ReadBuildId(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_NOTE ||
+        !RangeInside(shdr.sh_offset, shdr.sh_size, 0, file_size)) {
+      continue;
+    }
+    for (Elf_Data* data = elf_getdata(scn, nullptr); data != nullptr;
+         data = elf_getdata(scn, data)) {
+      info.build_id = BuildIdFromNoteData(data);
+      if (!info.build_id.empty()) return;
+    }
+  }
+  std::size_t phnum = 0;
+  if (elf_getphdrnum(elf, &phnum) != 0) return;
+  for (std::size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr phdr;
+    if (gelf_getphdr(elf, static_cast<int>(i), &phdr) == nullptr || phdr.p_type != PT_NOTE ||
+        !RangeInside(phdr.p_offset, phdr.p_filesz, 0, file_size)) {
+      continue;
+    }
+    Elf_Data* data = elf_getdata_rawchunk(elf, static_cast<int64_t>(phdr.p_offset),
+                                          phdr.p_filesz, ELF_T_NHDR);
+    if (data == nullptr) continue;
+    info.build_id = BuildIdFromNoteData(data);
+    if (!info.build_id.empty()) return;
+  }
+}
+
+}  // namespace
+
+VmlinuxInfo InspectVmlinux(const std::filesystem::path& path) {
+  VmlinuxInfo info;
+  info.path = path.string();
+
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    throw HarnessError("cannot open '" + info.path + "': " + std::strerror(errno));
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) {
+    throw HarnessError("cannot stat '" + info.path + "': " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw HarnessError("cannot read '" + info.path + "': not a regular file");
+  }
+  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+
+  elf_version(EV_CURRENT);
+  ElfHandle elf(elf_begin(fd.get(), ELF_C_READ, nullptr));
+  if (elf.get() == nullptr) {
+    if (file_size == 0) {
+      info.problems.push_back("'" + info.path + "' is not an ELF file (it is empty)");
+    } else {
+      info.problems.push_back("'" + info.path + "' is not an ELF file: " + elf_errmsg(-1));
+    }
+    info.fatal = true;
+    return info;
+  }
+
+  if (!ReadElfHeader(elf.get(), info) || !ReadBtfSection(elf.get(), file_size, info)) {
+    // Without the bytes there is nothing to compare; still report the build ID if readable.
+    if (info.is_elf) ReadBuildId(elf.get(), file_size, info);
+    info.fatal = true;
+    return info;
+  }
+  CheckSectionFlags(info);
+  CheckLoadSegment(elf.get(), info);
+  CheckSymbols(elf.get(), file_size, info);
+  DecodeBtfHeader(info);
+  ParseWithLibbpf(info);
+  ReadBuildId(elf.get(), file_size, info);
+  return info;
+}
+
+std::string BuildIdFromNotes(const std::vector<std::uint8_t>& notes, Endian endian) {
+  const std::span<const std::uint8_t> b(notes);
+  auto align4 = [](std::uint64_t n) { return (n + 3) & ~std::uint64_t(3); };
+  std::uint64_t pos = 0;
+  while (pos + 12 <= b.size()) {
+    const std::uint32_t namesz = LoadU32(b.subspan(pos, 4), endian);
+    const std::uint32_t descsz = LoadU32(b.subspan(pos + 4, 4), endian);
+    const std::uint32_t type = LoadU32(b.subspan(pos + 8, 4), endian);
+    const std::uint64_t name_at = pos + 12;
+    const std::uint64_t desc_at = name_at + align4(namesz);
+    const std::uint64_t next = desc_at + align4(descsz);
+    // All three are at most size + 2^33, so none of the sums above can overflow.
+    if (desc_at > b.size() || desc_at + descsz > b.size()) break;
+    if (type == kNtGnuBuildId && namesz == 4 && std::memcmp(&b[name_at], "GNU", 4) == 0 &&
+        descsz > 0) {
+      return ToHex(b.subspan(desc_at, descsz));
+    }
+    pos = next;
+  }
+  return {};
+}
+
+}  // namespace harness

@@ -1,0 +1,473 @@
+#include "harness/elf/inspector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+#include "harness/elf/elf_writer.h"
+
+namespace harness {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr unsigned kEmS390 = 22, kEmArm = 40, kEmX86_64 = 62, kEmAarch64 = 183;
+constexpr int kTypes = 5;
+// Where WriteFakeVmlinux puts .BTF in memory (64-bit): its base address plus the file offset.
+constexpr std::uint64_t kBtfAddr = 0xffffffff80000000ull + kFakeBtfOffset;
+
+std::string Hex(std::uint64_t value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
+  return buf;
+}
+
+std::vector<std::uint8_t> ReadBytes(const std::filesystem::path& path) {
+  const std::string data = ReadFile(path);
+  return {data.begin(), data.end()};
+}
+
+void WriteBytes(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
+  WriteFile(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "." + info->name();
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    dir_ = std::filesystem::path(::testing::TempDir()) / ("harness-elf-" + name);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+};
+
+struct Target {
+  const char* name;
+  Endian endian;
+  unsigned machine;
+  const char* machine_name;
+};
+
+Endian Other(Endian e) { return e == Endian::kLittle ? Endian::kBig : Endian::kLittle; }
+
+class InspectVmlinuxTest : public TempDirTest, public ::testing::WithParamInterface<Target> {
+ protected:
+  Endian endian() const { return GetParam().endian; }
+
+  FakeVmlinuxSpec GoodSpec() const {
+    FakeVmlinuxSpec spec;
+    spec.endian = endian();
+    spec.machine = GetParam().machine;
+    spec.btf = MakeBtfBlob(endian(), kTypes);
+    spec.build_id = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x00, 0x11,
+                     0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb};
+    return spec;
+  }
+
+  VmlinuxInfo WriteAndInspect(const FakeVmlinuxSpec& spec) {
+    path_ = dir_ / "vmlinux";
+    WriteFakeVmlinux(path_, spec);
+    return InspectVmlinux(path_);
+  }
+
+  std::filesystem::path path_;
+};
+
+TEST_P(InspectVmlinuxTest, GoodVmlinuxHasNoProblems) {
+  const FakeVmlinuxSpec spec = GoodSpec();
+  VmlinuxInfo info = WriteAndInspect(spec);
+
+  EXPECT_THAT(info.problems, IsEmpty());
+  EXPECT_FALSE(info.fatal);
+  EXPECT_TRUE(info.is_elf);
+  EXPECT_EQ(info.machine, GetParam().machine);
+  EXPECT_EQ(info.machine_name, GetParam().machine_name);
+  EXPECT_EQ(info.elf_class, 64);
+  EXPECT_EQ(info.endian, endian());
+  EXPECT_TRUE(info.has_btf);
+  EXPECT_TRUE(info.btf_alloc);
+  EXPECT_TRUE(info.btf_in_load);
+  EXPECT_EQ(info.btf_offset, kFakeBtfOffset);
+  EXPECT_EQ(info.btf_addr, kBtfAddr);
+  EXPECT_EQ(info.btf_size, spec.btf.size());
+  EXPECT_EQ(info.btf, spec.btf);
+  EXPECT_EQ(info.start_symbol, "__start_BTF");
+  EXPECT_EQ(info.stop_symbol, "__stop_BTF");
+  EXPECT_EQ(info.start_value, kBtfAddr);
+  EXPECT_EQ(info.stop_value, kBtfAddr + spec.btf.size());
+  ASSERT_TRUE(info.header.has_value());
+  EXPECT_EQ(info.header->magic, 0xEB9F);
+  EXPECT_EQ(info.header->version, 1);
+  EXPECT_EQ(info.header->hdr_len, 24u);
+  EXPECT_EQ(info.type_count, std::optional<std::uint32_t>(kTypes));
+  EXPECT_EQ(info.libbpf_error, "");
+  EXPECT_EQ(info.build_id, "0123456789abcdef00112233445566778899aabb");
+
+  // The magic as stored in the file: the target's byte order, not the host's.
+  const std::vector<std::uint8_t> file = ReadBytes(path_);
+  ASSERT_GT(file.size(), kFakeBtfOffset + 2);
+  const std::vector<std::uint8_t> magic(file.begin() + kFakeBtfOffset,
+                                        file.begin() + kFakeBtfOffset + 2);
+  if (endian() == Endian::kLittle) {
+    EXPECT_THAT(magic, ElementsAre(0x9f, 0xeb));
+  } else {
+    EXPECT_THAT(magic, ElementsAre(0xeb, 0x9f));
+  }
+}
+
+TEST_P(InspectVmlinuxTest, MissingBtfSectionIsFatal) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.with_btf = false;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_TRUE(info.fatal);
+  EXPECT_TRUE(info.is_elf);
+  EXPECT_FALSE(info.has_btf);
+  EXPECT_THAT(info.problems,
+              ElementsAre("no .BTF section: was the kernel built with CONFIG_DEBUG_INFO_BTF=y "
+                          "and pahole installed?"));
+  EXPECT_EQ(info.build_id, "0123456789abcdef00112233445566778899aabb");
+}
+
+TEST_P(InspectVmlinuxTest, EmptyBtfSectionIsFatal) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.btf.clear();
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_TRUE(info.fatal);
+  EXPECT_THAT(info.problems, ElementsAre(".BTF section is empty"));
+}
+
+TEST_P(InspectVmlinuxTest, NoBitsBtfSectionIsFatal) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.btf_nobits = true;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_TRUE(info.fatal);
+  EXPECT_THAT(info.problems, ElementsAre(HasSubstr(".BTF is SHT_NOBITS")));
+  EXPECT_THAT(info.btf, IsEmpty());
+}
+
+// Given a section header claiming more bytes than the file holds, it should report that
+// instead of reading past the end.
+TEST_P(InspectVmlinuxTest, SectionPastEndOfFileIsFatal) {
+  for (std::uint64_t size : {std::uint64_t(1) << 40, ~std::uint64_t(0), std::uint64_t(1) << 20}) {
+    FakeVmlinuxSpec spec = GoodSpec();
+    spec.btf_sh_size = size;
+    VmlinuxInfo info = WriteAndInspect(spec);
+    EXPECT_TRUE(info.fatal) << size;
+    EXPECT_EQ(info.btf_size, size);
+    EXPECT_THAT(info.problems, ElementsAre(HasSubstr("extends past the end of the"))) << size;
+  }
+}
+
+TEST_P(InspectVmlinuxTest, BtfNotAllocIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.btf_alloc = false;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_FALSE(info.fatal);
+  EXPECT_FALSE(info.btf_alloc);
+  EXPECT_THAT(info.problems, ElementsAre(HasSubstr(".BTF is not SHF_ALLOC (flags 0x0)")));
+}
+
+TEST_P(InspectVmlinuxTest, BtfOutsideLoadSegmentIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.btf_in_load = false;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_FALSE(info.btf_in_load);
+  EXPECT_THAT(info.problems, ElementsAre(".BTF [" + Hex(kBtfAddr) + "," +
+                                         Hex(kBtfAddr + spec.btf.size()) +
+                                         ") lies outside every PT_LOAD segment"));
+}
+
+TEST_P(InspectVmlinuxTest, TruncatedHeaderIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.btf.resize(10);
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_FALSE(info.header.has_value());
+  EXPECT_FALSE(info.type_count.has_value());
+  EXPECT_NE(info.libbpf_error, "");
+  EXPECT_THAT(info.problems,
+              Contains("BTF header truncated: section is 10 bytes, header needs 24"));
+}
+
+TEST_P(InspectVmlinuxTest, WrongMagicIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.btf[endian() == Endian::kLittle ? 0 : 1] = 0x34;
+  spec.btf[endian() == Endian::kLittle ? 1 : 0] = 0x12;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  ASSERT_TRUE(info.header.has_value());
+  EXPECT_EQ(info.header->magic, 0x1234);
+  EXPECT_THAT(info.problems, Contains("BTF magic 0x1234, expected 0xeb9f"));
+  EXPECT_THAT(info.problems, Contains(HasSubstr("libbpf cannot parse .BTF")));
+}
+
+// Given a blob generated in the other byte order (a host-endian pahole on a cross build),
+// it should name the byte order even though libbpf itself accepts either order.
+TEST_P(InspectVmlinuxTest, ByteSwappedMagicIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.btf = MakeBtfBlob(Other(endian()), kTypes);
+  VmlinuxInfo info = WriteAndInspect(spec);
+  ASSERT_TRUE(info.header.has_value());
+  EXPECT_EQ(info.header->magic, 0x9FEB);
+  const std::string expected = std::string("BTF magic is byte-swapped for a ") +
+                               EndianName(endian()) + "-endian target";
+  EXPECT_THAT(info.problems, ElementsAre(HasSubstr(expected)));
+  EXPECT_EQ(info.type_count, std::optional<std::uint32_t>(kTypes));
+}
+
+TEST_P(InspectVmlinuxTest, StringSectionPastSectionIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  // str_len is the last header field, at offset 20.
+  std::vector<std::uint8_t> blob = spec.btf;
+  const std::uint32_t str_len = LoadU32(std::span(blob).subspan(20, 4), endian());
+  const std::uint32_t bad = str_len + 100;
+  for (int i = 0; i < 4; ++i) {
+    const int shift = endian() == Endian::kLittle ? 8 * i : 8 * (3 - i);
+    blob[20 + i] = static_cast<std::uint8_t>(bad >> shift);
+  }
+  spec.btf = blob;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_THAT(info.problems, Contains(HasSubstr("BTF string section [")));
+  EXPECT_THAT(info.problems, Contains(HasSubstr("libbpf cannot parse .BTF")));
+  EXPECT_FALSE(info.type_count.has_value());
+}
+
+TEST_P(InspectVmlinuxTest, StopSymbolOffByOneIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.stop_delta = -1;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  const std::size_t size = spec.btf.size();
+  EXPECT_THAT(info.problems, ElementsAre("__stop_BTF - __start_BTF = " +
+                                         std::to_string(size - 1) + ", section size " +
+                                         std::to_string(size)));
+}
+
+TEST_P(InspectVmlinuxTest, StartSymbolElsewhereIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.start_delta = 8;
+  spec.stop_delta = 8;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_THAT(info.problems,
+              ElementsAre("__start_BTF = " + Hex(kBtfAddr + 8) + ", .BTF starts at " +
+                          Hex(kBtfAddr)));
+}
+
+TEST_P(InspectVmlinuxTest, StopBeforeStartIsReportedAsNegative) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.stop_delta = -static_cast<std::int64_t>(spec.btf.size()) - 4;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_THAT(info.problems, ElementsAre("__stop_BTF - __start_BTF = -4, section size " +
+                                         std::to_string(spec.btf.size())));
+}
+
+TEST_P(InspectVmlinuxTest, MissingSymbolsAreReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.start_symbol.clear();
+  spec.stop_symbol.clear();
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_THAT(info.problems, ElementsAre(HasSubstr("no __start_BTF/__stop_BTF symbols")));
+  EXPECT_FALSE(info.start_value.has_value());
+}
+
+TEST_P(InspectVmlinuxTest, OneMissingSymbolIsReported) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.stop_symbol.clear();
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_THAT(info.problems, ElementsAre("__start_BTF is present but __stop_BTF is missing"));
+}
+
+// Given a 2019 kernel, whose .BTF came from an objcopy'd object, it should accept its names.
+TEST_P(InspectVmlinuxTest, LegacySymbolNamesAreAccepted) {
+  const std::pair<const char*, const char*> pairs[] = {
+      {"_binary__btf_vmlinux_bin_start", "_binary__btf_vmlinux_bin_end"},
+      {"_binary__btf_kernel_bin_start", "_binary__btf_kernel_bin_end"},
+  };
+  for (const auto& [start, stop] : pairs) {
+    FakeVmlinuxSpec spec = GoodSpec();
+    spec.start_symbol = start;
+    spec.stop_symbol = stop;
+    VmlinuxInfo info = WriteAndInspect(spec);
+    EXPECT_THAT(info.problems, IsEmpty()) << start;
+    EXPECT_EQ(info.start_symbol, start);
+    EXPECT_EQ(info.stop_symbol, stop);
+
+    spec.stop_delta = 3;
+    info = WriteAndInspect(spec);
+    EXPECT_THAT(info.problems,
+                ElementsAre(std::string(stop) + " - " + start + " = " +
+                            std::to_string(spec.btf.size() + 3) + ", section size " +
+                            std::to_string(spec.btf.size())));
+  }
+}
+
+TEST_P(InspectVmlinuxTest, MissingBuildIdLeavesItEmpty) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.build_id.clear();
+  VmlinuxInfo info = WriteAndInspect(spec);
+  EXPECT_THAT(info.problems, IsEmpty());
+  EXPECT_EQ(info.build_id, "");
+}
+
+// Given damaged copies of a good vmlinux (cut short, or with bytes flipped in the headers),
+// it should never crash or throw.
+TEST_P(InspectVmlinuxTest, DamagedFilesDoNotCrash) {
+  VmlinuxInfo good = WriteAndInspect(GoodSpec());
+  ASSERT_THAT(good.problems, IsEmpty());
+  const std::vector<std::uint8_t> original = ReadBytes(path_);
+  const std::filesystem::path damaged = dir_ / "damaged";
+
+  for (std::size_t length = 0; length < original.size(); length += 37) {
+    WriteBytes(damaged, std::vector<std::uint8_t>(original.begin(), original.begin() + length));
+    VmlinuxInfo info;
+    ASSERT_NO_THROW(info = InspectVmlinux(damaged)) << length;
+    EXPECT_TRUE(info.fatal || !info.problems.empty()) << length;
+  }
+
+  std::mt19937 rng(1234);
+  const std::size_t shoff_region = original.size() - 7 * 64;  // the section header table
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::uint8_t> bytes = original;
+    for (int flips = 0; flips < 4; ++flips) {
+      const bool in_ehdr = rng() % 2 == 0;
+      const std::size_t at = in_ehdr ? rng() % 64 + 0 : shoff_region + rng() % (7 * 64);
+      bytes[at] = static_cast<std::uint8_t>(rng());
+    }
+    WriteBytes(damaged, bytes);
+    ASSERT_NO_THROW(InspectVmlinux(damaged)) << round;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Targets, InspectVmlinuxTest,
+    ::testing::Values(Target{"x86_64", Endian::kLittle, kEmX86_64, "x86-64"},
+                      Target{"arm64", Endian::kLittle, kEmAarch64, "AArch64"},
+                      Target{"s390x", Endian::kBig, kEmS390, "S/390"}),
+    [](const ::testing::TestParamInfo<Target>& info) { return std::string(info.param.name); });
+
+class InspectOtherFilesTest : public TempDirTest {};
+
+TEST_F(InspectOtherFilesTest, Elf32IsReadInBothByteOrders) {
+  for (Endian endian : {Endian::kLittle, Endian::kBig}) {
+    FakeVmlinuxSpec spec;
+    spec.elf_class = 32;
+    spec.endian = endian;
+    spec.machine = kEmArm;
+    spec.btf = MakeBtfBlob(endian, 3);
+    spec.build_id = {0xaa, 0xbb};
+    WriteFakeVmlinux(dir_ / "vmlinux32", spec);
+    VmlinuxInfo info = InspectVmlinux(dir_ / "vmlinux32");
+    EXPECT_THAT(info.problems, IsEmpty()) << EndianName(endian);
+    EXPECT_EQ(info.elf_class, 32);
+    EXPECT_EQ(info.endian, endian);
+    EXPECT_EQ(info.machine_name, "e_machine 40");
+    EXPECT_EQ(info.type_count, std::optional<std::uint32_t>(3));
+    EXPECT_EQ(info.build_id, "aabb");
+  }
+}
+
+TEST_F(InspectOtherFilesTest, TextFileIsNotElf) {
+  const std::filesystem::path path = dir_ / "vmlinux";
+  WriteFile(path, "this is not a kernel\n");
+  VmlinuxInfo info = InspectVmlinux(path);
+  EXPECT_TRUE(info.fatal);
+  EXPECT_FALSE(info.is_elf);
+  EXPECT_THAT(info.problems, ElementsAre("'" + path.string() + "' is not an ELF file"));
+}
+
+TEST_F(InspectOtherFilesTest, EmptyFileIsNotElf) {
+  const std::filesystem::path path = dir_ / "vmlinux";
+  WriteFile(path, "");
+  VmlinuxInfo info = InspectVmlinux(path);
+  EXPECT_TRUE(info.fatal);
+  EXPECT_THAT(info.problems, ElementsAre(HasSubstr("is not an ELF file")));
+}
+
+TEST_F(InspectOtherFilesTest, MissingFileThrows) {
+  EXPECT_THROW(InspectVmlinux(dir_ / "no-such-vmlinux"), HarnessError);
+}
+
+TEST_F(InspectOtherFilesTest, DirectoryThrows) {
+  EXPECT_THROW(InspectVmlinux(dir_), HarnessError);
+}
+
+// Given an ELF magic followed by garbage, or a header cut short, it should report, not crash.
+TEST_F(InspectOtherFilesTest, GarbageAfterElfMagicDoesNotCrash) {
+  std::mt19937 rng(42);
+  const std::filesystem::path path = dir_ / "vmlinux";
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::uint8_t> bytes(rng() % 300);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+    const std::uint8_t ident[] = {0x7f, 'E', 'L', 'F', static_cast<std::uint8_t>(1 + round % 2),
+                                  static_cast<std::uint8_t>(1 + round / 2 % 2), 1};
+    for (std::size_t i = 0; i < std::size(ident) && i < bytes.size(); ++i) bytes[i] = ident[i];
+    WriteBytes(path, bytes);
+    VmlinuxInfo info;
+    ASSERT_NO_THROW(info = InspectVmlinux(path)) << round;
+    EXPECT_FALSE(info.problems.empty()) << round;
+  }
+}
+
+std::vector<std::uint8_t> Note(Endian endian, std::uint32_t namesz, std::uint32_t descsz,
+                               std::uint32_t type, const std::string& name,
+                               const std::vector<std::uint8_t>& desc) {
+  std::vector<std::uint8_t> out;
+  for (std::uint32_t v : {namesz, descsz, type}) {
+    for (int i = 0; i < 4; ++i) {
+      const int shift = endian == Endian::kLittle ? 8 * i : 8 * (3 - i);
+      out.push_back(static_cast<std::uint8_t>(v >> shift));
+    }
+  }
+  out.insert(out.end(), name.begin(), name.end());
+  while (out.size() % 4) out.push_back(0);
+  out.insert(out.end(), desc.begin(), desc.end());
+  while (out.size() % 4) out.push_back(0);
+  return out;
+}
+
+TEST(BuildIdFromNotesTest, FindsGnuBuildIdAfterOtherNotes) {
+  for (Endian endian : {Endian::kLittle, Endian::kBig}) {
+    std::vector<std::uint8_t> notes = Note(endian, 6, 4, 1, std::string("Linux\0", 6), {1, 2, 3, 4});
+    const std::vector<std::uint8_t> gnu_other =
+        Note(endian, 4, 2, 1, std::string("GNU\0", 4), {9, 9});
+    const std::vector<std::uint8_t> build_id =
+        Note(endian, 4, 5, 3, std::string("GNU\0", 4), {0xde, 0xad, 0xbe, 0xef, 0x01});
+    notes.insert(notes.end(), gnu_other.begin(), gnu_other.end());
+    notes.insert(notes.end(), build_id.begin(), build_id.end());
+    EXPECT_EQ(BuildIdFromNotes(notes, endian), "deadbeef01");
+    // Read in the wrong byte order, the lengths are nonsense and must be rejected.
+    EXPECT_EQ(BuildIdFromNotes(notes, Other(endian)), "");
+  }
+}
+
+TEST(BuildIdFromNotesTest, RejectsTruncatedAndOversizedNotes) {
+  const Endian e = Endian::kLittle;
+  const std::vector<std::uint8_t> good = Note(e, 4, 8, 3, std::string("GNU\0", 4), {1, 2, 3, 4, 5, 6, 7, 8});
+  ASSERT_EQ(BuildIdFromNotes(good, e), "0102030405060708");
+  EXPECT_EQ(BuildIdFromNotes({}, e), "");
+  for (std::size_t length = 0; length < good.size(); ++length) {
+    EXPECT_EQ(BuildIdFromNotes({good.begin(), good.begin() + length}, e), "") << length;
+  }
+  for (std::uint32_t huge : {0xffffffffu, 0xfffffffdu, 0x80000000u, 13u}) {
+    EXPECT_EQ(BuildIdFromNotes(Note(e, huge, 8, 3, "GNU", {1, 2, 3, 4, 5, 6, 7, 8}), e), "");
+    EXPECT_EQ(BuildIdFromNotes(Note(e, 4, huge, 3, std::string("GNU\0", 4), {1, 2}), e), "");
+  }
+}
+
+}  // namespace
+}  // namespace harness
