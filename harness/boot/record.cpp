@@ -1,0 +1,212 @@
+#include "harness/boot/record.h"
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+#include "harness/core/endian.h"
+
+namespace harness {
+namespace {
+
+constexpr std::string_view kMagic = "HBTFREC1";
+constexpr std::size_t kTlvHeader = 8;
+
+constexpr std::array<std::uint32_t, 256> MakeCrcTable() {
+  std::array<std::uint32_t, 256> table{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    table[i] = c;
+  }
+  return table;
+}
+
+constexpr auto kCrcTable = MakeCrcTable();
+
+std::string Format(const char* fmt, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+
+std::uint64_t LoadU64Le(std::span<const std::uint8_t> b) {
+  return std::uint64_t(LoadU32(b.subspan(0, 4), Endian::kLittle)) |
+         std::uint64_t(LoadU32(b.subspan(4, 4), Endian::kLittle)) << 32;
+}
+
+void PutU32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+void PutU64(std::vector<std::uint8_t>& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+void PutTlv(std::vector<std::uint8_t>& out, std::uint32_t tag, const void* data, std::size_t size) {
+  PutU32(out, tag);
+  PutU32(out, static_cast<std::uint32_t>(size));
+  const auto* p = static_cast<const std::uint8_t*>(data);
+  out.insert(out.end(), p, p + size);
+}
+
+const char* TagName(std::uint32_t tag) {
+  switch (tag) {
+    case kTagFlags: return "flags";
+    case kTagMode: return "mode";
+    case kTagSize: return "size";
+    case kTagBlob: return "blob";
+    case kTagSmallReads: return "small-reads";
+    case kTagEofRead: return "eof-read";
+    case kTagVersion: return "version";
+    case kTagNotes: return "notes";
+    case kTagErrors: return "errors";
+    case kTagEnd: return "end";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
+std::uint32_t Crc32(const std::uint8_t* data, std::size_t size) {
+  std::uint32_t crc = 0xffffffffu;
+  for (std::size_t i = 0; i < size; ++i) crc = kCrcTable[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
+  return crc ^ 0xffffffffu;
+}
+
+DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max_blob) {
+  DecodeResult result;
+  const std::span<const std::uint8_t> bytes(disk);
+  if (bytes.size() < kMagic.size() ||
+      std::memcmp(bytes.data(), kMagic.data(), kMagic.size()) != 0) {
+    result.error = "no probe record on the disk (the probe did not run or could not write /dev/vda)";
+    return result;
+  }
+
+  // Pass 1: walk the TLVs to the end marker with every length bounds-checked, then check the CRC,
+  // so that a corrupted byte is reported as corruption rather than as whatever it happens to look
+  // like.
+  std::size_t pos = kMagic.size();
+  std::size_t end_pos = 0;
+  for (;;) {
+    const std::size_t remaining = bytes.size() - pos;
+    if (remaining < kTlvHeader) {
+      result.error = Format(
+          "record truncated: no end marker before byte %zu (the probe stopped writing, or the "
+          "disk is too small)",
+          bytes.size());
+      return result;
+    }
+    const std::uint32_t tag = LoadU32(bytes.subspan(pos, 4), Endian::kLittle);
+    const std::uint32_t len = LoadU32(bytes.subspan(pos + 4, 4), Endian::kLittle);
+    if (tag == kTagEnd) {
+      if (len != 4) {
+        result.error = Format("record corrupt: end marker at byte %zu has length %u, expected 4",
+                              pos, len);
+        return result;
+      }
+      if (remaining - kTlvHeader < 4) {
+        result.error = Format("record truncated: end marker at byte %zu lacks its CRC", pos);
+        return result;
+      }
+      end_pos = pos;
+      break;
+    }
+    if (len > max_blob) {
+      result.error = Format(
+          "record corrupt: %s field (tag %u) at byte %zu claims %u bytes, above the %zu-byte limit",
+          TagName(tag), tag, pos, len, max_blob);
+      return result;
+    }
+    if (len > remaining - kTlvHeader) {
+      result.error = Format(
+          "record truncated: %s field (tag %u) at byte %zu claims %u bytes but only %zu remain",
+          TagName(tag), tag, pos, len, remaining - kTlvHeader);
+      return result;
+    }
+    pos += kTlvHeader + len;
+  }
+  const std::uint32_t stored = LoadU32(bytes.subspan(end_pos + kTlvHeader, 4), Endian::kLittle);
+  const std::uint32_t computed = Crc32(bytes.data(), end_pos);
+  if (stored != computed) {
+    result.error = Format("record corrupt: CRC 0x%08x stored, 0x%08x computed over %zu bytes",
+                          stored, computed, end_pos);
+    return result;
+  }
+
+  // Pass 2: interpret. Lengths are known to be in bounds; fields must still be well-formed.
+  ProbeRecord record;
+  std::uint32_t seen = 0;  // bit per known tag
+  pos = kMagic.size();
+  while (pos < end_pos) {
+    const std::uint32_t tag = LoadU32(bytes.subspan(pos, 4), Endian::kLittle);
+    const std::uint32_t len = LoadU32(bytes.subspan(pos + 4, 4), Endian::kLittle);
+    const auto value = bytes.subspan(pos + kTlvHeader, len);
+    const std::size_t at = pos;
+    pos += kTlvHeader + len;
+    if (tag < kTagFlags || tag > kTagErrors) continue;  // a newer probe's field: skip it
+    if (seen & (1u << tag)) {
+      result.error = Format("record malformed: %s field (tag %u) repeated at byte %zu",
+                            TagName(tag), tag, at);
+      return result;
+    }
+    seen |= 1u << tag;
+    std::size_t want = 0;
+    if (tag == kTagFlags || tag == kTagMode) want = 4;
+    if (tag == kTagSize || tag == kTagEofRead) want = 8;
+    if (want != 0 && len != want) {
+      result.error = Format("record malformed: %s field (tag %u) at byte %zu has %u bytes, expected %zu",
+                            TagName(tag), tag, at, len, want);
+      return result;
+    }
+    switch (tag) {
+      case kTagFlags: record.flags = LoadU32(value, Endian::kLittle); break;
+      case kTagMode: record.mode = LoadU32(value, Endian::kLittle); break;
+      case kTagSize: record.size = LoadU64Le(value); break;
+      case kTagBlob: record.blob.assign(value.begin(), value.end()); break;
+      case kTagSmallReads: record.small_reads.assign(value.begin(), value.end()); break;
+      case kTagEofRead: record.eof_read = static_cast<std::int64_t>(LoadU64Le(value)); break;
+      case kTagVersion: record.version.assign(value.begin(), value.end()); break;
+      case kTagNotes: record.notes.assign(value.begin(), value.end()); break;
+      case kTagErrors: record.errors.assign(value.begin(), value.end()); break;
+    }
+  }
+  result.record = std::move(record);
+  return result;
+}
+
+std::vector<std::uint8_t> EncodeRecord(const ProbeRecord& record) {
+  std::vector<std::uint8_t> out(kMagic.begin(), kMagic.end());
+  PutU32(out, kTagFlags);
+  PutU32(out, 4);
+  PutU32(out, record.flags);
+  if (record.mode) {
+    PutU32(out, kTagMode);
+    PutU32(out, 4);
+    PutU32(out, *record.mode);
+  }
+  if (record.size) {
+    PutU32(out, kTagSize);
+    PutU32(out, 8);
+    PutU64(out, *record.size);
+  }
+  PutTlv(out, kTagBlob, record.blob.data(), record.blob.size());
+  PutTlv(out, kTagSmallReads, record.small_reads.data(), record.small_reads.size());
+  if (record.eof_read) {
+    PutU32(out, kTagEofRead);
+    PutU32(out, 8);
+    PutU64(out, static_cast<std::uint64_t>(*record.eof_read));
+  }
+  PutTlv(out, kTagVersion, record.version.data(), record.version.size());
+  PutTlv(out, kTagNotes, record.notes.data(), record.notes.size());
+  PutTlv(out, kTagErrors, record.errors.data(), record.errors.size());
+  const std::uint32_t crc = Crc32(out.data(), out.size());
+  PutU32(out, kTagEnd);
+  PutU32(out, 4);
+  PutU32(out, crc);
+  return out;
+}
+
+}  // namespace harness

@@ -1,0 +1,448 @@
+/* The guest's /init: reads /sys/kernel/btf/vmlinux the ways a BTF consumer would, writes what it
+ * saw to /dev/vda as a record (format: harness/boot/record.h), prints one done line on the
+ * console and powers the machine off.
+ *
+ * Built static for each target: <cross>gcc -static -Os -o probe probe.c
+ *
+ * Rules this file keeps:
+ * - PID 1 must never exit (the kernel panics), so every failure is recorded as an error line and
+ *   the probe carries on; it always ends in reboot(RB_POWER_OFF), or sleeps if even that fails.
+ * - Every integer on the disk is little-endian, whatever the guest's byte order (s390x is big).
+ * - Run as anything but PID 1 it refuses to start: it would mount over the host's /proc and
+ *   write to the host's /dev/vda.
+ * - With `harness.hang` on the kernel command line it does all its work but then, instead of
+ *   printing the done marker and powering off, prints "HARNESS-PROBE: hanging as asked" and
+ *   sleeps forever (an e2e test of the harness's timeout verdict uses this).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* Keep in sync with harness/boot/record.h. */
+#define TAG_FLAGS 1u
+#define TAG_MODE 2u
+#define TAG_SIZE 3u
+#define TAG_BLOB 4u
+#define TAG_SMALL_READS 5u
+#define TAG_EOF_READ 6u
+#define TAG_VERSION 7u
+#define TAG_NOTES 8u
+#define TAG_ERRORS 9u
+#define TAG_END 0xffffffffu
+
+#define FLAG_PROC_MOUNTED (1u << 0)
+#define FLAG_SYSFS_MOUNTED (1u << 1)
+#define FLAG_DEVTMPFS_MOUNTED (1u << 2)
+#define FLAG_BTF_DIR_IS_DIR (1u << 3)
+#define FLAG_VMLINUX_EXISTS (1u << 4)
+#define FLAG_VMLINUX_REGULAR (1u << 5)
+#define FLAG_READ_ERROR (1u << 6)
+
+#define BTF_DIR "/sys/kernel/btf"
+#define BTF_FILE "/sys/kernel/btf/vmlinux"
+/* Overridable only for a host-side smoke test of the record writer. */
+#ifndef HARNESS_PROBE_DISK
+#define HARNESS_PROBE_DISK "/dev/vda"
+#endif
+#define DISK HARNESS_PROBE_DISK
+
+#define CHUNK (1u << 20)          /* bytes asked for per large read() */
+#define BLOB_CAP (64u << 20)      /* never hold more than this of the BTF file */
+#define SMALL_READS 64            /* bytes read again one byte per read() */
+#define TEXT_CAP (64u << 10)      /* /proc/version, /sys/kernel/notes, /proc/cmdline */
+#define ERRORS_CAP 4096
+
+static char errors[ERRORS_CAP];
+static size_t errors_len;
+
+/* Appends one "step: message" line to the errors text; silently cut when full. */
+static void AddError(const char *fmt, ...) {
+  va_list ap;
+  int n;
+  if (errors_len + 2 >= sizeof errors) return;
+  va_start(ap, fmt);
+  n = vsnprintf(errors + errors_len, sizeof errors - errors_len - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  errors_len += (size_t)n < sizeof errors - errors_len - 1 ? (size_t)n
+                                                           : sizeof errors - errors_len - 2;
+  errors[errors_len++] = '\n';
+  errors[errors_len] = '\0';
+}
+
+static void WriteAll(int fd, const char *data, size_t size) {
+  while (size > 0) {
+    ssize_t n = write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    data += n;
+    size -= (size_t)n;
+  }
+}
+
+static void Say(const char *fmt, ...) {
+  char line[512];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(line, sizeof line - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n > sizeof line - 2) n = (int)(sizeof line - 2);
+  line[n++] = '\n';
+  WriteAll(1, line, (size_t)n);
+}
+
+/* If the kernel could not give init a console (no /dev/console in the initramfs), take it from
+ * devtmpfs so the done line still reaches the host. */
+static void EnsureConsole(void) {
+  int fd;
+  if (fcntl(1, F_GETFD) >= 0) return;
+  fd = open("/dev/console", O_RDWR | O_NOCTTY);
+  if (fd < 0) {
+    AddError("open /dev/console: %s", strerror(errno));
+    return;
+  }
+  if (fd != 0) dup2(fd, 0);
+  if (fd != 1) dup2(fd, 1);
+  if (fd != 2) dup2(fd, 2);
+  if (fd > 2) close(fd);
+}
+
+static int MountOne(const char *source, const char *target, const char *type, uint32_t flag,
+                    uint32_t *flags) {
+  if (mkdir(target, 0755) != 0 && errno != EEXIST) {
+    AddError("mkdir %s: %s", target, strerror(errno));
+  }
+  if (mount(source, target, type, 0, NULL) == 0 || errno == EBUSY) {
+    *flags |= flag;
+    return 0;
+  }
+  AddError("mount %s: %s", type, strerror(errno));
+  return -1;
+}
+
+static ssize_t ReadRetry(int fd, void *buf, size_t size) {
+  ssize_t n;
+  do {
+    n = read(fd, buf, size);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+/* Reads a small text or binary file whole (up to cap). Returns malloc'd bytes, or NULL with an
+ * error line. *len gets the byte count; the buffer is NUL-terminated for convenience. */
+static char *ReadSmallFile(const char *path, size_t cap, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  char *buf;
+  *len = 0;
+  if (fd < 0) {
+    AddError("open %s: %s", path, strerror(errno));
+    return NULL;
+  }
+  buf = malloc(cap + 1);
+  if (!buf) {
+    AddError("read %s: out of memory", path);
+    close(fd);
+    return NULL;
+  }
+  while (*len < cap) {
+    ssize_t n = ReadRetry(fd, buf + *len, cap - *len);
+    if (n < 0) {
+      AddError("read %s: %s", path, strerror(errno));
+      break;
+    }
+    if (n == 0) break;
+    *len += (size_t)n;
+  }
+  buf[*len] = '\0';
+  close(fd);
+  return buf;
+}
+
+/* True when the whitespace-separated word (or word=value) appears in the command line. */
+static int CmdlineHas(const char *cmdline, const char *word) {
+  size_t wlen = strlen(word);
+  const char *p = cmdline;
+  while (*p) {
+    const char *end;
+    while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+    end = p;
+    while (*end && *end != ' ' && *end != '\t' && *end != '\n') end++;
+    if ((size_t)(end - p) >= wlen && memcmp(p, word, wlen) == 0 &&
+        (p + wlen == end || p[wlen] == '=')) {
+      return 1;
+    }
+    p = end;
+  }
+  return 0;
+}
+
+/* ---- the record writer: streams TLVs to the disk, keeping a running CRC-32 ---- */
+
+static uint32_t crc_table[256];
+
+static void CrcInit(void) {
+  uint32_t i, j;
+  for (i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (j = 0; j < 8; j++) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    crc_table[i] = c;
+  }
+}
+
+struct Out {
+  int fd;
+  uint32_t crc;      /* running, pre-inverted */
+  uint64_t written;  /* bytes that reached write() successfully */
+  int failed;
+};
+
+static void OutBytes(struct Out *out, const void *data, size_t size) {
+  const unsigned char *p = data;
+  size_t i;
+  for (i = 0; i < size; i++) out->crc = crc_table[(out->crc ^ p[i]) & 0xff] ^ (out->crc >> 8);
+  while (size > 0 && !out->failed) {
+    ssize_t n = write(out->fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Say("HARNESS-PROBE: write %s: %s", DISK, n < 0 ? strerror(errno) : "short write");
+      out->failed = 1;
+      return;
+    }
+    p += n;
+    size -= (size_t)n;
+    out->written += (uint64_t)n;
+  }
+}
+
+static void PutLe(unsigned char *b, uint64_t v, int bytes) {
+  int i;
+  for (i = 0; i < bytes; i++) b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void OutTlv(struct Out *out, uint32_t tag, const void *data, size_t size) {
+  unsigned char head[8];
+  PutLe(head, tag, 4);
+  PutLe(head + 4, size, 4);
+  OutBytes(out, head, sizeof head);
+  OutBytes(out, data, size);
+}
+
+static void OutU32(struct Out *out, uint32_t tag, uint32_t v) {
+  unsigned char b[4];
+  PutLe(b, v, 4);
+  OutTlv(out, tag, b, sizeof b);
+}
+
+static void OutU64(struct Out *out, uint32_t tag, uint64_t v) {
+  unsigned char b[8];
+  PutLe(b, v, 8);
+  OutTlv(out, tag, b, sizeof b);
+}
+
+static void OutEnd(struct Out *out) {
+  unsigned char head[12];
+  uint32_t crc = out->crc ^ 0xffffffffu;
+  PutLe(head, TAG_END, 4);
+  PutLe(head + 4, 4, 4);
+  PutLe(head + 8, crc, 4);
+  OutBytes(out, head, sizeof head);
+}
+
+/* /dev/vda appears when virtio-blk has probed; allow a little time in case that is late. */
+static int OpenDisk(void) {
+  int tries, fd = -1;
+  for (tries = 0; tries < 50; tries++) {
+    fd = open(DISK, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0 || errno != ENOENT) break;
+    usleep(100 * 1000);
+  }
+  return fd;
+}
+
+static void SleepForever(void) {
+  for (;;) pause();
+}
+
+int main(void) {
+  uint32_t flags = 0;
+  struct stat st;
+  int have_stat = 0, hang = 0, fd;
+  unsigned char *blob = NULL;
+  size_t blob_len = 0, blob_alloc = 0;
+  int blob_opened = 0;
+  unsigned char small[SMALL_READS];
+  size_t small_len = 0;
+  int small_opened = 0;
+  int64_t eof_read = 0;
+  int have_eof_read = 0;
+  char *version, *notes, *cmdline;
+  size_t version_len, notes_len, cmdline_len;
+  struct Out out = {-1, 0xffffffffu, 0, 0};
+
+  if (getpid() != 1) {
+    static const char msg[] =
+        "HARNESS-PROBE: not PID 1; this is the guest's /init and must not run on a host\n";
+    WriteAll(2, msg, sizeof msg - 1);
+    return 2;
+  }
+  CrcInit();
+
+  MountOne("proc", "/proc", "proc", FLAG_PROC_MOUNTED, &flags);
+  MountOne("sysfs", "/sys", "sysfs", FLAG_SYSFS_MOUNTED, &flags);
+  MountOne("devtmpfs", "/dev", "devtmpfs", FLAG_DEVTMPFS_MOUNTED, &flags);
+  EnsureConsole();
+
+  cmdline = ReadSmallFile("/proc/cmdline", TEXT_CAP, &cmdline_len);
+  if (cmdline && CmdlineHas(cmdline, "harness.hang")) hang = 1;
+  free(cmdline);
+
+  /* The file and its directory, as a BTF loader would find them. */
+  if (lstat(BTF_DIR, &st) != 0) {
+    AddError("lstat " BTF_DIR ": %s", strerror(errno));
+  } else if (S_ISDIR(st.st_mode)) {
+    flags |= FLAG_BTF_DIR_IS_DIR;
+  } else {
+    AddError("lstat " BTF_DIR ": not a directory (mode 0%o)", (unsigned)st.st_mode);
+  }
+  if (lstat(BTF_FILE, &st) != 0) {
+    AddError("lstat " BTF_FILE ": %s", strerror(errno));
+  } else {
+    have_stat = 1;
+    flags |= FLAG_VMLINUX_EXISTS;
+    if (S_ISREG(st.st_mode)) {
+      flags |= FLAG_VMLINUX_REGULAR;
+    } else {
+      AddError("lstat " BTF_FILE ": not a regular file (mode 0%o)", (unsigned)st.st_mode);
+    }
+  }
+
+  /* Large reads until EOF (sysfs hands out at most a page per read()). */
+  fd = open(BTF_FILE, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (have_stat) AddError("open " BTF_FILE ": %s", strerror(errno));
+  } else {
+    blob_opened = 1;
+    for (;;) {
+      ssize_t n;
+      if (blob_len == BLOB_CAP) {
+        AddError("read " BTF_FILE ": stopped at the %u MiB cap", BLOB_CAP >> 20);
+        break;
+      }
+      if (blob_alloc - blob_len < CHUNK && blob_alloc < BLOB_CAP) {
+        size_t want = blob_alloc ? blob_alloc * 2 : 4 * CHUNK;
+        unsigned char *grown;
+        if (want > BLOB_CAP) want = BLOB_CAP;
+        grown = realloc(blob, want);
+        if (!grown) {
+          AddError("read " BTF_FILE ": out of memory at %zu bytes", blob_len);
+          flags |= FLAG_READ_ERROR;
+          break;
+        }
+        blob = grown;
+        blob_alloc = want;
+      }
+      n = ReadRetry(fd, blob + blob_len,
+                    blob_alloc - blob_len < CHUNK ? blob_alloc - blob_len : CHUNK);
+      if (n < 0) {
+        AddError("read " BTF_FILE " at offset %zu: %s", blob_len, strerror(errno));
+        flags |= FLAG_READ_ERROR;
+        break;
+      }
+      if (n == 0) break;
+      blob_len += (size_t)n;
+    }
+    close(fd);
+  }
+
+  /* The first bytes again, one byte per read(), from a fresh open. */
+  fd = open(BTF_FILE, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (have_stat) AddError("open " BTF_FILE " for 1-byte reads: %s", strerror(errno));
+  } else {
+    small_opened = 1;
+    while (small_len < SMALL_READS) {
+      ssize_t n = ReadRetry(fd, small + small_len, 1);
+      if (n < 0) {
+        AddError("1-byte read " BTF_FILE " at offset %zu: %s", small_len, strerror(errno));
+        break;
+      }
+      if (n == 0) break;
+      small_len++;
+    }
+    /* A read at st_size must report EOF. */
+    if (have_stat) {
+      unsigned char extra[16];
+      ssize_t n;
+      do {
+        n = pread(fd, extra, sizeof extra, st.st_size);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) AddError("read " BTF_FILE " at st_size: %s", strerror(errno));
+      eof_read = n;
+      have_eof_read = 1;
+    }
+    close(fd);
+  }
+
+  version = ReadSmallFile("/proc/version", TEXT_CAP, &version_len);
+  notes = ReadSmallFile("/sys/kernel/notes", TEXT_CAP, &notes_len);
+
+  /* The record. */
+  out.fd = OpenDisk();
+  if (out.fd < 0) {
+    Say("HARNESS-PROBE: open " DISK ": %s", strerror(errno));
+  } else {
+    static const char magic[8] = {'H', 'B', 'T', 'F', 'R', 'E', 'C', '1'};
+    OutBytes(&out, magic, sizeof magic);
+    OutU32(&out, TAG_FLAGS, flags);
+    if (have_stat) {
+      OutU32(&out, TAG_MODE, (uint32_t)st.st_mode);
+      OutU64(&out, TAG_SIZE, (uint64_t)st.st_size);
+    }
+    if (blob_opened) OutTlv(&out, TAG_BLOB, blob, blob_len);
+    if (small_opened) OutTlv(&out, TAG_SMALL_READS, small, small_len);
+    if (have_eof_read) OutU64(&out, TAG_EOF_READ, (uint64_t)eof_read);
+    OutTlv(&out, TAG_VERSION, version, version_len);
+    OutTlv(&out, TAG_NOTES, notes, notes_len);
+    OutTlv(&out, TAG_ERRORS, errors, errors_len);
+    OutEnd(&out);
+    if (!out.failed && fsync(out.fd) != 0) {
+      Say("HARNESS-PROBE: fsync " DISK ": %s", strerror(errno));
+    }
+    if (close(out.fd) != 0) Say("HARNESS-PROBE: close " DISK ": %s", strerror(errno));
+  }
+
+  /* The console: error lines first, then exactly one done line. */
+  {
+    const char *line = errors;
+    while (line < errors + errors_len) {
+      const char *nl = memchr(line, '\n', (size_t)(errors + errors_len - line));
+      if (!nl) nl = errors + errors_len;
+      Say("HARNESS-PROBE: %.*s", (int)(nl - line), line);
+      line = nl + 1;
+    }
+  }
+  sync();
+  if (hang) {
+    Say("HARNESS-PROBE: hanging as asked");
+    SleepForever();
+  }
+  Say("HARNESS-PROBE-DONE flags=0x%02x size=%lld read=%llu record=%llu", (unsigned)flags,
+      have_stat ? (long long)st.st_size : -1LL, (unsigned long long)blob_len,
+      (unsigned long long)out.written);
+  reboot(RB_POWER_OFF);
+  Say("HARNESS-PROBE: reboot(RB_POWER_OFF): %s", strerror(errno));
+  SleepForever();
+  return 0;
+}

@@ -1,0 +1,88 @@
+// Given each cross compiler on PATH, images/probe.c should build static with the flags the harness
+// uses, for the right ELF machine and byte order. The probe is never run here.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "harness/core/endian.h"
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+struct Target {
+  const char* compiler;
+  std::uint16_t machine;  // e_machine
+  Endian endian;
+};
+
+constexpr Target kTargets[] = {
+    {"x86_64-linux-gnu-gcc", 62, Endian::kLittle},   // EM_X86_64
+    {"aarch64-linux-gnu-gcc", 183, Endian::kLittle}, // EM_AARCH64
+    {"s390x-linux-gnu-gcc", 22, Endian::kBig},       // EM_S390
+};
+
+class ProbeBuild : public ::testing::TestWithParam<Target> {};
+
+std::uint64_t LoadU64(std::span<const std::uint8_t> b, Endian e) {
+  const std::uint64_t lo = LoadU32(b.subspan(e == Endian::kLittle ? 0 : 4, 4), e);
+  const std::uint64_t hi = LoadU32(b.subspan(e == Endian::kLittle ? 4 : 0, 4), e);
+  return hi << 32 | lo;
+}
+
+TEST_P(ProbeBuild, CompilesStaticForTheRightMachine) {
+  const Target& target = GetParam();
+  if (FindProgram(target.compiler).empty()) {
+    GTEST_SKIP() << target.compiler << " is not on PATH";
+  }
+  char dir_template[] = "/tmp/harness-probe-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir = dir_template;
+  const auto output = dir / "probe";
+  const auto log = dir / "cc.log";
+  // The harness builds with "-static -Os"; warnings are errors here so the probe stays clean.
+  const std::string command =
+      ShellJoin({target.compiler, "-static", "-Os", "-Wall", "-Wextra", "-Werror", "-o",
+                 output.string(), std::string(HARNESS_SOURCE_DIR) + "/images/probe.c"}) +
+      " > " + ShellQuote(log.string()) + " 2>&1";
+  const int status = std::system(command.c_str());
+  const std::string compiler_output = ReadFile(log);
+  std::string elf_text;
+  if (status == 0) elf_text = ReadFile(output);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(status, 0) << command << "\n" << compiler_output;
+
+  const std::span<const std::uint8_t> elf(reinterpret_cast<const std::uint8_t*>(elf_text.data()),
+                                          elf_text.size());
+  ASSERT_GE(elf.size(), 64u);
+  ASSERT_EQ(elf_text.substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(elf[4], 2) << "not ELFCLASS64";
+  EXPECT_EQ(elf[5], target.endian == Endian::kLittle ? 1 : 2) << "wrong EI_DATA";
+  EXPECT_EQ(LoadU16(elf.subspan(16, 2), target.endian), 2) << "not ET_EXEC";
+  EXPECT_EQ(LoadU16(elf.subspan(18, 2), target.endian), target.machine);
+
+  // Static: no PT_INTERP program header.
+  const std::uint64_t phoff = LoadU64(elf.subspan(32, 8), target.endian);
+  const std::uint16_t phentsize = LoadU16(elf.subspan(54, 2), target.endian);
+  const std::uint16_t phnum = LoadU16(elf.subspan(56, 2), target.endian);
+  ASSERT_GE(phentsize, 4);
+  ASSERT_LE(phoff + std::uint64_t(phnum) * phentsize, elf.size());
+  for (std::uint16_t i = 0; i < phnum; ++i) {
+    const std::uint32_t type = LoadU32(elf.subspan(phoff + i * phentsize, 4), target.endian);
+    EXPECT_NE(type, 3u) << "PT_INTERP present: the probe is not static";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cross, ProbeBuild, ::testing::ValuesIn(kTargets),
+                         [](const auto& info) {
+                           std::string name = info.param.compiler;
+                           name = name.substr(0, name.find('-'));
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace harness
