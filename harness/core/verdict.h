@@ -52,6 +52,9 @@ struct CellResult {
   std::vector<StageTiming> timings;
   std::string artifacts_dir;   // logs and blobs of this cell
   std::map<std::string, std::string> facts;  // e.g. "btf_size" -> "1212677", "offset" -> "4096"
+  // Set when the harness or the machine failed (missing tool, bad input) while running this
+  // cell: then `verdict` says nothing about the kernel and the run exits with kExitHarnessError.
+  std::string error;
 };
 
 }  // namespace harness

@@ -1,0 +1,141 @@
+#include "harness/boot/qemu.h"
+
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+std::string TransportName(VirtioTransport t) {
+  switch (t) {
+    case VirtioTransport::kPci: return "pci";
+    case VirtioTransport::kMmio: return "mmio";
+    case VirtioTransport::kCcw: return "ccw";
+  }
+  return "?";
+}
+
+std::string HostArchName() {
+  struct utsname u;
+  if (::uname(&u) != 0) return "";
+  std::string machine = u.machine;
+  if (machine == "aarch64") return "arm64";
+  return machine;
+}
+
+#if defined(__x86_64__)
+// Runs a one-instruction real-mode guest (hlt) and reports whether KVM_RUN came back with
+// KVM_EXIT_HLT. Done in a child with an alarm, since a broken KVM hangs rather than fails.
+bool KvmRunsAVcpu() {
+  pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    ::alarm(3);
+    int kvm = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (kvm < 0 || ::ioctl(kvm, KVM_GET_API_VERSION, 0) != 12) ::_exit(1);
+    int vm = ::ioctl(kvm, KVM_CREATE_VM, 0);
+    if (vm < 0) ::_exit(1);
+    void* mem = ::mmap(nullptr, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) ::_exit(1);
+    static_cast<unsigned char*>(mem)[0] = 0xf4;  // hlt
+    kvm_userspace_memory_region region{};
+    region.guest_phys_addr = 0x1000;
+    region.memory_size = 0x1000;
+    region.userspace_addr = reinterpret_cast<unsigned long>(mem);
+    if (::ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) ::_exit(1);
+    int vcpu = ::ioctl(vm, KVM_CREATE_VCPU, 0);
+    int run_size = ::ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (vcpu < 0 || run_size <= 0) ::_exit(1);
+    auto* run = static_cast<kvm_run*>(::mmap(nullptr, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0));
+    if (run == MAP_FAILED) ::_exit(1);
+    kvm_sregs sregs{};
+    if (::ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0) ::_exit(1);
+    sregs.cs.base = 0;
+    sregs.cs.selector = 0;
+    if (::ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0) ::_exit(1);
+    kvm_regs regs{};
+    regs.rip = 0x1000;
+    regs.rflags = 2;
+    if (::ioctl(vcpu, KVM_SET_REGS, &regs) < 0) ::_exit(1);
+    if (::ioctl(vcpu, KVM_RUN, 0) < 0) ::_exit(1);
+    ::_exit(run->exit_reason == KVM_EXIT_HLT ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+#else
+bool KvmRunsAVcpu() { return false; }
+#endif
+
+}  // namespace
+
+Accel ChooseAccel(const Arch& arch) {
+  if (arch.name != HostArchName()) return Accel::kTcg;
+  if (::access("/dev/kvm", R_OK | W_OK) != 0) return Accel::kTcg;
+  static const bool works = KvmRunsAVcpu();
+  return works ? Accel::kKvm : Accel::kTcg;
+}
+
+std::vector<std::string> QemuArgv(const BootRequest& request) {
+  const QemuFacts& q = request.arch->qemu;
+  std::string cmdline = "console=" + std::string(q.console) + " panic=-1";
+  if (!request.extra_cmdline.empty()) cmdline += " " + request.extra_cmdline;
+  return {std::string(q.binary),
+          "-accel", request.accel == Accel::kKvm ? "kvm" : "tcg",
+          "-machine", std::string(q.machine),
+          "-cpu", request.accel == Accel::kKvm ? "host" : std::string(q.cpu),
+          "-m", std::string(q.memory),
+          "-smp", "1",
+          "-nographic",
+          "-no-reboot",
+          "-nic", "none",
+          "-kernel", request.kernel.string(),
+          "-initrd", request.initrd.string(),
+          "-append", cmdline,
+          "-drive", "file=" + request.disk.string() + ",format=raw,if=none,id=probe",
+          "-device", std::string(q.blk_device) + ",drive=probe"};
+}
+
+BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest& request) {
+  BootOutcome outcome;
+  const auto argv = QemuArgv(request);
+  outcome.command = ShellJoin(argv);
+  sink.OnEvent({.kind = Event::Kind::kCommand, .cell = request.cell, .stage = Stage::kBoot,
+                .text = outcome.command});
+  sink.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kBoot,
+                .text = std::string("accelerator ") + (request.accel == Accel::kKvm ? "kvm" : "tcg") +
+                        ", virtio over " + TransportName(request.arch->qemu.transport) + ", timeout " +
+                        std::to_string(request.timeout.count()) + " s"});
+  ConsoleParser parser;
+  ProcessSpec spec{.argv = argv,
+                   .cwd = {},
+                   .env = {},
+                   .log_path = request.console_log,
+                   .timeout = request.timeout,
+                   .on_line = [&](std::string_view line) {
+                     sink.OnEvent({.kind = Event::Kind::kOutput, .cell = request.cell,
+                                   .stage = Stage::kBoot, .text = Printable(line)});
+                     // The probe's marker means the record is on the disk; QEMU powers off by
+                     // itself, so only a panic stops it early.
+                     parser.Feed(line);
+                     return parser.state() != ConsoleParser::State::kPanicked;
+                   },
+                   .capture_limit = 256 << 10};
+  outcome.process = runner.Run(spec);
+  outcome.state = parser.state();
+  outcome.timed_out = outcome.process.timed_out;
+  outcome.panic_line = parser.panic_line();
+  outcome.console_tail = parser.Tail(15);
+  return outcome;
+}
+
+}  // namespace harness

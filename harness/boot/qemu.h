@@ -1,0 +1,47 @@
+#pragma once
+// Boots one kernel under QEMU with the probe initramfs and a raw disk for the probe's record,
+// watching the console so a panic ends the boot at once instead of at the timeout.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness/arch/arch.h"
+#include "harness/boot/console.h"
+#include "harness/core/events.h"
+#include "harness/proc/runner.h"
+
+namespace harness {
+
+enum class Accel { kTcg, kKvm };
+
+struct BootRequest {
+  std::string cell;
+  const Arch* arch = nullptr;
+  std::filesystem::path kernel;        // the boot image
+  std::filesystem::path initrd;        // probe initramfs
+  std::filesystem::path disk;          // raw file the probe writes its record to
+  std::filesystem::path console_log;   // every console byte
+  std::chrono::seconds timeout{60};
+  Accel accel = Accel::kTcg;
+  std::string extra_cmdline;           // appended to the kernel command line
+};
+
+struct BootOutcome {
+  ConsoleParser::State state = ConsoleParser::State::kRunning;
+  bool timed_out = false;
+  ProcessResult process;
+  std::string panic_line;
+  std::string console_tail;
+  std::string command;                 // pasteable qemu command line
+};
+
+std::vector<std::string> QemuArgv(const BootRequest& request);
+
+BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest& request);
+
+// KVM only when the guest arch is the host's and /dev/kvm really runs a vCPU (on this kind of
+// machine /dev/kvm exists but hangs without nested virtualisation); otherwise TCG.
+Accel ChooseAccel(const Arch& arch);
+
+}  // namespace harness

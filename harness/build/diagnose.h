@@ -1,0 +1,23 @@
+#pragma once
+// Reads a failed kernel build's log and says where it broke: the first error line and the
+// kbuild step (CC, LD, BTF, BTFIDS, KSYMS ...) that was running.
+#include <string>
+#include <string_view>
+
+namespace harness {
+
+struct BuildDiagnosis {
+  std::string step;         // "LD", "BTF", "CC" ...; empty if no kbuild step line came first
+  std::string step_target;  // what that step was making, e.g. ".tmp_vmlinux.kallsyms1"
+  std::string first_error;  // the first error line, printable
+  int error_line = 0;       // 1-based line number in the log, 0 if none found
+  // link-vmlinux.sh in 6.1 runs gen_btf inside `if !`, so pahole/objcopy failures surface at a
+  // later LD/BTFIDS step; this is set when the evidence points back at BTF generation.
+  bool btf_generation = false;
+
+  std::string Summary() const;  // "BTF generation (at LD .tmp_vmlinux.kallsyms1): ld: ..."
+};
+
+BuildDiagnosis DiagnoseBuildLog(std::string_view log);
+
+}  // namespace harness

@@ -1,0 +1,193 @@
+#include "harness/build/kbuild.h"
+
+#include <cstdlib>
+#include <regex>
+
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+constexpr const char* kConfigKeyFile = ".harness-config-key";
+
+std::string ConfigKey(const BuildRequest& request, int pahole_version) {
+  return Sha256Hex(request.source.string() + "\n" + std::string(request.arch->name) + "\n" +
+                   request.kconfig_base + "\n" + RenderFragment(request.options) + "\npahole " +
+                   std::to_string(pahole_version) + "\n");
+}
+
+}  // namespace
+
+std::vector<std::string> KernelBuilder::MakeArgv(const BuildRequest& request,
+                                                 const std::vector<std::string>& targets) {
+  std::vector<std::string> argv = {"make",
+                                   "-C", request.source.string(),
+                                   "O=" + request.build_dir.string(),
+                                   "ARCH=" + std::string(request.arch->linux_arch),
+                                   "CROSS_COMPILE=" + std::string(request.arch->cross_prefix),
+                                   "-j" + std::to_string(request.jobs)};
+  argv.insert(argv.end(), targets.begin(), targets.end());
+  return argv;
+}
+
+std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& request) {
+  std::map<std::string, std::string> env;
+  if (!request.ccache_dir.empty()) {
+    const char* path = std::getenv("PATH");
+    env["PATH"] = request.ccache_dir.string() + ":" + (path ? path : "/usr/bin:/bin");
+    // Cache hits across build directories: with debug info ccache otherwise hashes the cwd.
+    env["CCACHE_NOHASHDIR"] = "true";
+  }
+  return env;
+}
+
+std::string KernelBuilder::PasteableCommand(const BuildRequest& request,
+                                            const std::vector<std::string>& targets) {
+  std::string prefix;
+  if (!request.ccache_dir.empty()) {
+    prefix = "PATH=" + ShellQuote(request.ccache_dir.string()) + ":$PATH CCACHE_NOHASHDIR=true ";
+  }
+  return prefix + ShellJoin(MakeArgv(request, targets));
+}
+
+ProcessResult KernelBuilder::RunMake(const BuildRequest& request,
+                                     const std::vector<std::string>& targets,
+                                     const std::filesystem::path& log, Stage stage) {
+  const std::string command = PasteableCommand(request, targets);
+  sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = request.cell, .stage = stage, .text = command});
+  std::filesystem::create_directories(request.build_dir);
+  ProcessSpec spec{.argv = MakeArgv(request, targets),
+                   .cwd = {},
+                   .env = MakeEnv(request),
+                   .log_path = log,
+                   .timeout = request.timeout,
+                   .on_line = [&](std::string_view line) {
+                     sink_.OnEvent({.kind = Event::Kind::kOutput, .cell = request.cell,
+                                    .stage = stage, .text = std::string(line)});
+                     return true;
+                   },
+                   .capture_limit = 1 << 20};
+  return runner_.Run(spec);
+}
+
+ConfigOutcome KernelBuilder::Configure(const BuildRequest& request) {
+  ConfigOutcome outcome;
+  const int pahole = PaholeVersion(runner_);
+  const std::string key = ConfigKey(request, pahole);
+  const auto dot_config = request.build_dir / ".config";
+  const auto key_file = request.build_dir / kConfigKeyFile;
+  const auto log = request.log_dir / "config.log";
+  std::filesystem::create_directories(request.log_dir);
+
+  if (std::filesystem::exists(dot_config) && std::filesystem::exists(key_file) &&
+      ReadFile(key_file) == key) {
+    outcome.reused = true;
+    sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kConfig,
+                   .text = ".config unchanged since the last run: not regenerated"});
+  } else {
+    std::filesystem::remove(key_file);
+    ProcessResult base = RunMake(request, {request.kconfig_base}, log, Stage::kConfig);
+    if (!base.ok()) {
+      outcome.error = "make " + request.kconfig_base + " failed (" + base.Describe() + "); see " + log.string();
+      return outcome;
+    }
+    // Append the fragments, as merge_config.sh does, and let olddefconfig resolve them.
+    std::string config = ReadFile(dot_config);
+    WriteFile(request.log_dir / "fragment.config", RenderFragment(request.options));
+    WriteFile(dot_config, config + "\n# harness fragments\n" + RenderFragment(request.options));
+    ProcessResult old = RunMake(request, {"olddefconfig"}, request.log_dir / "olddefconfig.log", Stage::kConfig);
+    if (!old.ok()) {
+      outcome.error = "make olddefconfig failed (" + old.Describe() + "); see " +
+                      (request.log_dir / "olddefconfig.log").string();
+      return outcome;
+    }
+  }
+  outcome.dropped = CheckConfig(request.options, ParseDotConfig(ReadFile(dot_config)), pahole);
+  if (outcome.dropped.empty() && !outcome.reused) WriteFile(key_file, key);
+  return outcome;
+}
+
+BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
+  BuildOutcome outcome;
+  std::vector<std::string> targets(request.arch->make_targets.begin(), request.arch->make_targets.end());
+  outcome.command = PasteableCommand(request, targets);
+  outcome.log = request.log_dir / "build.log";
+  WriteFile(request.log_dir / "make-command.txt", outcome.command + "\n");
+  ProcessResult result = RunMake(request, targets, outcome.log, Stage::kBuild);
+  outcome.seconds = result.seconds;
+  outcome.vmlinux = request.build_dir / "vmlinux";
+  outcome.image = request.build_dir / request.arch->boot_image;
+  if (result.timed_out) {
+    outcome.failure = result.Describe();
+    outcome.diagnosis.first_error = "make " + result.Describe();
+    return outcome;
+  }
+  if (!result.ok()) {
+    outcome.failure = result.Describe();
+    // Diagnose from the whole log file, not the captured tail.
+    outcome.diagnosis = DiagnoseBuildLog(ReadFile(outcome.log));
+    return outcome;
+  }
+  if (!std::filesystem::exists(outcome.vmlinux) || !std::filesystem::exists(outcome.image)) {
+    outcome.failure = "make succeeded but " +
+                      (std::filesystem::exists(outcome.vmlinux) ? outcome.image : outcome.vmlinux).string() +
+                      " is missing";
+    outcome.diagnosis.first_error = outcome.failure;
+    return outcome;
+  }
+  outcome.ok = true;
+  return outcome;
+}
+
+void CheckBuildTools(const Arch& arch) {
+  struct Tool {
+    std::string program;
+    std::string package;
+  };
+  const std::vector<Tool> tools = {
+      {"make", "make"},
+      {std::string(arch.cross_prefix) + "gcc", std::string(arch.compiler_package)},
+      {std::string(arch.cross_prefix) + "ld", std::string(arch.compiler_package)},
+      {"gcc", "gcc"},  // host tools (fixdep, kconfig, resolve_btfids)
+      {"pahole", "dwarves"},
+      {"flex", "flex"},
+      {"bison", "bison"},
+      {"bc", "bc"},
+  };
+  for (const auto& tool : tools) {
+    if (FindProgram(tool.program).empty()) {
+      throw HarnessError("'" + tool.program + "' is not installed: apt-get install " + tool.package);
+    }
+  }
+  if (!std::filesystem::exists("/usr/include/gelf.h")) {
+    throw HarnessError("libelf headers are missing (resolve_btfids needs them): apt-get install libelf-dev");
+  }
+}
+
+int PaholeVersion(ProcessRunner& runner) {
+  if (FindProgram("pahole").empty()) return 0;
+  ProcessResult result = runner.Run({.argv = {"pahole", "--version"}});
+  std::smatch m;
+  std::string out = result.output;
+  if (!result.ok() || !std::regex_search(out, m, std::regex(R"(v?(\d+)\.(\d+))"))) return 0;
+  return std::stoi(m[1]) * 100 + std::stoi(m[2]);
+}
+
+std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir) {
+  const std::filesystem::path ccache = FindProgram("ccache");
+  if (ccache.empty()) return {};
+  const std::filesystem::path dir = cache_dir / "ccache-bin";
+  std::filesystem::create_directories(dir);
+  for (const Arch* arch : AllArches()) {
+    const std::filesystem::path link = dir / (std::string(arch->cross_prefix) + "gcc");
+    std::error_code ec;
+    if (std::filesystem::read_symlink(link, ec) == ccache) continue;
+    std::filesystem::remove(link, ec);
+    std::filesystem::create_symlink(ccache, link, ec);
+    if (ec) throw HarnessError("cannot create ccache link '" + link.string() + "': " + ec.message());
+  }
+  return dir;
+}
+
+}  // namespace harness

@@ -1,0 +1,84 @@
+#pragma once
+// Configures and builds one kernel out of tree (O=) for one arch: tinyconfig + fragments,
+// olddefconfig, the survived-options check, then make. Everything runs through ProcessRunner;
+// every command is announced (Event::kCommand) exactly as a person could paste it.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness/arch/arch.h"
+#include "harness/build/diagnose.h"
+#include "harness/config/kconfig.h"
+#include "harness/core/events.h"
+#include "harness/proc/runner.h"
+
+namespace harness {
+
+struct BuildRequest {
+  std::string cell;
+  const Arch* arch = nullptr;
+  std::filesystem::path source;       // kernel tree
+  std::filesystem::path build_dir;    // O=
+  std::filesystem::path log_dir;      // config.log, build.log, make-command.txt
+  std::string kconfig_base = "tinyconfig";
+  std::vector<KconfigOption> options;  // merged fragments
+  int jobs = 1;
+  std::chrono::seconds timeout{3600};
+  std::filesystem::path ccache_dir;   // masquerade dir for ccache, empty when not used
+};
+
+struct ConfigOutcome {
+  bool reused = false;                // .config already matched the request: no make run
+  std::vector<DroppedOption> dropped; // empty when every option stuck
+  std::string error;                  // the config make itself failed (a kernel failure)
+};
+
+struct BuildOutcome {
+  bool ok = false;
+  std::string command;                // the make command line, pasteable
+  std::filesystem::path log;
+  std::filesystem::path vmlinux;
+  std::filesystem::path image;
+  std::string failure;                // ProcessResult::Describe() when !ok
+  BuildDiagnosis diagnosis;           // when !ok
+  double seconds = 0;
+};
+
+class KernelBuilder {
+ public:
+  KernelBuilder(ProcessRunner& runner, EventSink& sink) : runner_(runner), sink_(sink) {}
+
+  ConfigOutcome Configure(const BuildRequest& request);
+  BuildOutcome Build(const BuildRequest& request);
+
+  // make's argv for the given targets (the variables are the same for every call, so kbuild
+  // and ccache see identical builds run after run).
+  static std::vector<std::string> MakeArgv(const BuildRequest& request,
+                                           const std::vector<std::string>& targets);
+  // The environment every make gets (PATH with the ccache masquerade dir first).
+  static std::map<std::string, std::string> MakeEnv(const BuildRequest& request);
+  // "cd SRC && PATH=... make ..." for people.
+  static std::string PasteableCommand(const BuildRequest& request,
+                                      const std::vector<std::string>& targets);
+
+ private:
+  ProcessResult RunMake(const BuildRequest& request, const std::vector<std::string>& targets,
+                        const std::filesystem::path& log, Stage stage);
+
+  ProcessRunner& runner_;
+  EventSink& sink_;
+};
+
+// Checks the host tools a build of `arch` needs; throws HarnessError naming the Debian package
+// of the first missing one.
+void CheckBuildTools(const Arch& arch);
+
+// pahole's version as kconfig encodes it (v1.24 -> 124); 0 when pahole is missing.
+int PaholeVersion(ProcessRunner& runner);
+
+// Creates (once) a ccache masquerade dir holding <prefix>gcc -> ccache for every arch. Returns
+// an empty path when ccache is not installed.
+std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir);
+
+}  // namespace harness

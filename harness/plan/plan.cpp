@@ -1,0 +1,372 @@
+#include "harness/plan/plan.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include "harness/boot/qemu.h"
+#include "harness/boot/record.h"
+#include "harness/build/kbuild.h"
+#include "harness/config/kconfig.h"
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+#include "harness/elf/inspector.h"
+#include "harness/image/initramfs.h"
+#include "harness/image/probe_build.h"
+#include "harness/tree/tree.h"
+#include "harness/verify/verify.h"
+
+namespace harness {
+
+// What the passes of one cell hand to each other.
+struct Pipeline::CellContext {
+  std::string cell;
+  const Arch* arch = nullptr;
+  std::filesystem::path dir;        // artifacts of this cell
+  std::filesystem::path kernel;     // boot image
+  std::filesystem::path vmlinux;
+  VmlinuxInfo info;
+  int boot_timeout = 60;
+};
+
+namespace {
+
+std::string SafeName(std::string name) {
+  for (char& c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+  }
+  return name;
+}
+
+// Times one pass and reports its start and end.
+class StageClock {
+ public:
+  StageClock(EventSink& sink, CellResult& result, Stage stage, std::string what)
+      : sink_(sink), result_(result), stage_(stage), start_(NowSeconds()) {
+    result_.stage = stage;
+    sink_.OnEvent({.kind = Event::Kind::kStageStart, .cell = result_.cell, .stage = stage, .text = std::move(what)});
+  }
+  ~StageClock() {
+    double seconds = NowSeconds() - start_;
+    result_.timings.push_back({stage_, seconds, false});
+    sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = result_.cell, .stage = stage_,
+                   .text = outcome_, .seconds = seconds});
+  }
+  void Outcome(std::string text) { outcome_ = std::move(text); }
+
+ private:
+  EventSink& sink_;
+  CellResult& result_;
+  Stage stage_;
+  double start_;
+  std::string outcome_ = "ok";
+};
+
+void Fail(CellResult& result, Verdict verdict, std::string detail) {
+  result.verdict = verdict;
+  result.detail = std::move(detail);
+}
+
+std::vector<std::uint8_t> ReadBytes(const std::filesystem::path& path) {
+  std::string data = ReadFile(path);
+  return {data.begin(), data.end()};
+}
+
+std::string InspectSummary(const VmlinuxInfo& info) {
+  std::string s = ".BTF " + std::to_string(info.btf_size) + " bytes";
+  if (info.type_count) s += ", " + std::to_string(*info.type_count) + " types";
+  if (info.btf.size() >= 2) {
+    s += ", magic bytes " + ToHex(std::span(info.btf.data(), 2)).insert(2, " ");
+  }
+  s += info.btf_alloc ? ", SHF_ALLOC" : ", not SHF_ALLOC";
+  s += info.btf_in_load ? ", in PT_LOAD" : ", outside PT_LOAD";
+  return s;
+}
+
+}  // namespace
+
+std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& options) {
+  for (const auto& only : options.only_arches) {
+    if (std::find(config.arches.begin(), config.arches.end(), only) == config.arches.end()) {
+      throw HarnessError("--arch '" + only + "' is not in " + config.source.string() +
+                         (FindArch(only) ? "" : " (known arches: " + KnownArchNames() + ")"));
+    }
+  }
+  std::vector<Cell> cells;
+  for (const auto& tree : config.trees) {
+    for (const auto& series : config.series) {
+      for (const auto& arch_name : config.arches) {
+        if (!options.only_arches.empty() &&
+            std::find(options.only_arches.begin(), options.only_arches.end(), arch_name) ==
+                options.only_arches.end()) {
+          continue;
+        }
+        for (const auto& toolchain : config.toolchains) {
+          cells.push_back({tree, series, FindArch(arch_name), toolchain,
+                           tree.name + "/" + series.name + "/" + arch_name + "/" + toolchain});
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+Pipeline::Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options)
+    : runner_(runner), sink_(sink), options_(std::move(options)) {}
+
+void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
+  for (const auto& cell : cells) {
+    CheckBuildTools(*cell.arch);
+    if (boot && FindProgram(cell.arch->qemu.binary).empty()) {
+      throw HarnessError("'" + std::string(cell.arch->qemu.binary) +
+                         "' is not installed: apt-get install " + std::string(cell.arch->qemu.package));
+    }
+  }
+}
+
+std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
+  const std::vector<Cell> cells = ExpandCells(config, options_);
+  const bool boot = !options_.stop_after || *options_.stop_after >= Stage::kBoot;
+  Preflight(cells, boot);
+  std::vector<CellResult> results;
+  for (const auto& cell : cells) {
+    CellResult result;
+    result.cell = cell.id;
+    result.arch = std::string(cell.arch->name);
+    result.artifacts_dir = (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) /
+                            (std::string(cell.arch->name) + "-" + cell.toolchain)).string();
+    try {
+      RunCell(config, cell, result);
+    } catch (const HarnessError& e) {
+      result.error = e.what();
+    } catch (const std::exception& e) {
+      result.error = std::string("internal error: ") + e.what();
+    }
+    // Every pass after the one that ended the cell is skipped, with the reason.
+    for (Stage s : {Stage::kTree, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
+                    Stage::kBoot, Stage::kVerify}) {
+      bool ran = std::any_of(result.timings.begin(), result.timings.end(),
+                             [&](const StageTiming& t) { return t.stage == s; });
+      if (!ran) result.timings.push_back({s, 0, true});
+    }
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult& result) {
+  const Arch& arch = *cell.arch;
+  CellContext ctx{.cell = cell.id, .arch = &arch, .dir = result.artifacts_dir};
+  std::filesystem::create_directories(ctx.dir);
+
+  KernelTree tree;
+  {
+    StageClock clock(sink_, result, Stage::kTree, "obtain " + cell.tree.name);
+    tree = TreeProvider(runner_, sink_, options_.cache_dir).Obtain(cell.tree);
+    clock.Outcome(tree.source.string() + " (" + tree.kernel_version + ")");
+  }
+  if (cell.series.name != "none") {
+    throw HarnessError("series '" + cell.series.name + "': applying patch series is not supported yet");
+  }
+
+  // Fragments: the matrix's, the arch's own, then any given on the command line.
+  std::vector<std::vector<KconfigOption>> fragments;
+  auto add_fragment = [&](const std::filesystem::path& path) {
+    if (!std::filesystem::exists(path)) throw HarnessError("kconfig fragment '" + path.string() + "' does not exist");
+    fragments.push_back(ParseFragment(ReadFile(path), path.string()));
+  };
+  const auto kconfig_dir = options_.data_dir / "configs" / "kconfig";
+  for (const auto& name : config.fragments) add_fragment(kconfig_dir / name);
+  add_fragment(kconfig_dir / std::string(arch.kconfig_fragment));
+  for (const auto& path : options_.extra_fragments) add_fragment(path);
+
+  BuildRequest request{.cell = cell.id,
+                       .arch = &arch,
+                       .source = tree.source,
+                       .build_dir = ctx.dir / "build",
+                       .log_dir = ctx.dir,
+                       .kconfig_base = config.kconfig_base,
+                       .options = MergeFragments(fragments),
+                       .jobs = options_.jobs,
+                       .timeout = std::chrono::seconds(config.build_timeout),
+                       .ccache_dir = PrepareCcacheDir(options_.cache_dir)};
+  KernelBuilder builder(runner_, sink_);
+  {
+    StageClock clock(sink_, result, Stage::kConfig, std::string(config.kconfig_base) + " + fragments, olddefconfig");
+    ConfigOutcome configured = builder.Configure(request);
+    if (!configured.error.empty()) {
+      Fail(result, Verdict::kConfigDropped, configured.error);
+      clock.Outcome("failed");
+      return;
+    }
+    if (!configured.dropped.empty()) {
+      std::string names;
+      for (const auto& d : configured.dropped) {
+        names += (names.empty() ? "" : ", ") + d.requested.name;
+        result.diagnosis.push_back(d.requested.name + "=" + d.requested.value + " (from " + d.requested.origin +
+                                   ") became " + (d.actual.empty() ? "absent" : d.actual) +
+                                   (d.reason.empty() ? "" : ": " + d.reason));
+      }
+      Fail(result, Verdict::kConfigDropped, "did not survive olddefconfig: " + names);
+      result.diagnosis.push_back("see " + (ctx.dir / "build" / ".config").string());
+      clock.Outcome("dropped " + names);
+      return;
+    }
+    clock.Outcome(configured.reused ? "unchanged" : "ok");
+  }
+  {
+    StageClock clock(sink_, result, Stage::kBuild, "make " + std::to_string(options_.jobs) + " jobs");
+    BuildOutcome built = builder.Build(request);
+    result.facts["make_command"] = built.command;
+    if (!built.ok) {
+      Fail(result, Verdict::kBuildFailed, built.diagnosis.Summary());
+      result.facts["build_step"] = built.diagnosis.btf_generation ? "BTF" : built.diagnosis.step;
+      if (built.diagnosis.error_line > 0) {
+        result.diagnosis.push_back("first error at " + built.log.string() + ":" + std::to_string(built.diagnosis.error_line));
+      }
+      result.diagnosis.push_back("make " + built.failure + "; full log " + built.log.string());
+      result.diagnosis.push_back("reproduce: " + built.command);
+      clock.Outcome("failed");
+      return;
+    }
+    ctx.kernel = built.image;
+    ctx.vmlinux = built.vmlinux;
+  }
+  {
+    StageClock clock(sink_, result, Stage::kInspect, "read .BTF of " + ctx.vmlinux.string());
+    ctx.info = InspectVmlinux(ctx.vmlinux);
+    for (const auto& p : ctx.info.problems) result.diagnosis.push_back("vmlinux: " + p);
+    result.facts["btf_size"] = std::to_string(ctx.info.btf_size);
+    if (ctx.info.type_count) result.facts["btf_types"] = std::to_string(*ctx.info.type_count);
+    result.facts["build_id"] = ctx.info.build_id;
+    // Only an unreadable ELF stops here. A missing .BTF still boots, so the guest side is seen
+    // too ("btf file missing"); other problems are held until the guest has been compared.
+    if (!ctx.info.is_elf || (ctx.info.fatal && ctx.info.has_btf)) {
+      Fail(result, Verdict::kBadVmlinux, ctx.info.problems.empty() ? "unreadable .BTF" : ctx.info.problems.front());
+      clock.Outcome("failed");
+      return;
+    }
+    clock.Outcome(ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section");
+  }
+  if (options_.stop_after && *options_.stop_after <= Stage::kInspect) {
+    Fail(result, Verdict::kPass, "built and inspected: " + InspectSummary(ctx.info) + " (boot not run)");
+    return;
+  }
+  ctx.boot_timeout = options_.boot_timeout.value_or(config.boot_timeout);
+  BootAndVerify(ctx, result);
+}
+
+void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
+  const Arch& arch = *ctx.arch;
+  const auto initrd = ctx.dir / "init.cpio";
+  const auto disk = ctx.dir / "probe-disk.raw";
+  {
+    StageClock clock(sink_, result, Stage::kImage, "probe initramfs and record disk");
+    const auto probe = BuildProbe(runner_, sink_, arch, options_.data_dir, options_.cache_dir);
+    WriteFile(initrd, ProbeInitramfs(ReadFile(probe)));
+    // A fresh, zeroed disk for every boot: a record left by an earlier boot must never count.
+    std::filesystem::remove(disk);
+    { std::ofstream create(disk, std::ios::binary); }
+    std::filesystem::resize_file(disk, std::max<std::uintmax_t>(8u << 20, 2 * ctx.info.btf.size() + (1u << 20)));
+  }
+  BootOutcome booted;
+  {
+    StageClock clock(sink_, result, Stage::kBoot, std::string(arch.qemu.binary));
+    BootRequest request{.cell = ctx.cell,
+                        .arch = &arch,
+                        .kernel = ctx.kernel,
+                        .initrd = initrd,
+                        .disk = disk,
+                        .console_log = ctx.dir / "console.log",
+                        .timeout = std::chrono::seconds(static_cast<int>(ctx.boot_timeout * arch.qemu.timeout_factor)),
+                        .accel = ChooseAccel(arch),
+                        .extra_cmdline = options_.extra_cmdline};
+    booted = BootKernel(runner_, sink_, request);
+    result.facts["qemu_command"] = booted.command;
+    result.facts["boot_seconds"] = std::to_string(booted.process.seconds);
+    if (booted.state == ConsoleParser::State::kPanicked) {
+      Fail(result, Verdict::kGuestPanicked, booted.panic_line);
+      result.diagnosis.push_back("console " + request.console_log.string() + ", last lines:");
+      for (const auto& line : SplitLines(booted.console_tail)) result.diagnosis.push_back("  " + line);
+      clock.Outcome("panicked");
+      return;
+    }
+    if (booted.timed_out) {
+      Fail(result, Verdict::kTimedOut, "no probe result after " + std::to_string(request.timeout.count()) +
+                                           " s; QEMU killed");
+      result.diagnosis.push_back("console " + request.console_log.string() + ", last lines:");
+      for (const auto& line : SplitLines(booted.console_tail)) result.diagnosis.push_back("  " + line);
+      result.diagnosis.push_back("reproduce: " + booted.command);
+      clock.Outcome("timed out");
+      return;
+    }
+    if (booted.state != ConsoleParser::State::kProbeDone && !booted.process.ok()) {
+      // QEMU itself refused (bad option, missing firmware): the machine's fault, not the kernel's.
+      throw HarnessError(std::string(arch.qemu.binary) + " failed (" + booted.process.Describe() +
+                         ") before the guest finished: " + Printable(Trim(booted.process.output.substr(
+                             booted.process.output.size() > 400 ? booted.process.output.size() - 400 : 0))) +
+                         "; command: " + booted.command);
+    }
+    clock.Outcome(booted.state == ConsoleParser::State::kProbeDone ? "probe done" : "guest powered off");
+  }
+  {
+    StageClock clock(sink_, result, Stage::kVerify, "compare /sys/kernel/btf/vmlinux with .BTF");
+    DecodeResult decoded = DecodeRecord(ReadBytes(disk));
+    if (!decoded.record) {
+      Fail(result, Verdict::kBadRecord, decoded.error);
+      for (const auto& line : SplitLines(booted.console_tail)) result.diagnosis.push_back("  " + line);
+      clock.Outcome("no record");
+      return;
+    }
+    VerifyOutcome verified = VerifyBtf(arch, ctx.info, *decoded.record, ctx.dir);
+    Fail(result, verified.verdict, verified.detail);
+    if (verified.verdict == Verdict::kPass && !ctx.info.problems.empty()) {
+      // The guest agrees with the section, but the section itself is wrong: never a pass.
+      Fail(result, Verdict::kBadVmlinux, "the guest matches the vmlinux, but its .BTF is malformed: " +
+                                             ctx.info.problems.front());
+    }
+    result.diagnosis.insert(result.diagnosis.end(), verified.diagnosis.begin(), verified.diagnosis.end());
+    result.facts.insert(verified.facts.begin(), verified.facts.end());
+    clock.Outcome(std::string(VerdictName(verified.verdict)));
+  }
+}
+
+CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path& kernel,
+                                  const std::filesystem::path& vmlinux) {
+  CellResult result;
+  result.cell = "boot/" + std::string(arch.name);
+  result.arch = std::string(arch.name);
+  result.artifacts_dir = (options_.out_dir / ("boot-" + std::string(arch.name))).string();
+  try {
+    for (const auto& path : {kernel, vmlinux}) {
+      if (!std::filesystem::exists(path)) throw HarnessError("'" + path.string() + "' does not exist");
+    }
+    if (FindProgram(arch.qemu.binary).empty()) {
+      throw HarnessError("'" + std::string(arch.qemu.binary) + "' is not installed: apt-get install " +
+                         std::string(arch.qemu.package));
+    }
+    CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir,
+                    .kernel = kernel, .vmlinux = vmlinux};
+    std::filesystem::create_directories(ctx.dir);
+    {
+      StageClock clock(sink_, result, Stage::kInspect, "read .BTF of " + vmlinux.string());
+      ctx.info = InspectVmlinux(vmlinux);
+      for (const auto& p : ctx.info.problems) result.diagnosis.push_back("vmlinux: " + p);
+      if (!ctx.info.is_elf || (ctx.info.fatal && ctx.info.has_btf)) {
+        Fail(result, Verdict::kBadVmlinux, ctx.info.problems.empty() ? "unreadable .BTF" : ctx.info.problems.front());
+        return result;
+      }
+      if (ctx.info.machine != arch.elf_machine) {
+        throw HarnessError("'" + vmlinux.string() + "' is a " + ctx.info.machine_name + " ELF, not " +
+                           std::string(arch.name));
+      }
+      clock.Outcome(InspectSummary(ctx.info));
+    }
+    ctx.boot_timeout = options_.boot_timeout.value_or(60);
+    BootAndVerify(ctx, result);
+  } catch (const HarnessError& e) {
+    result.error = e.what();
+  }
+  return result;
+}
+
+}  // namespace harness

@@ -1,0 +1,65 @@
+#pragma once
+// Expands a matrix into cells and runs each one as a flat list of passes:
+// tree -> config -> build -> inspect -> image -> boot -> verify. The first failing pass ends the
+// cell; the later ones are recorded as skipped with the reason.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/arch/arch.h"
+#include "harness/config/matrix.h"
+#include "harness/core/events.h"
+#include "harness/core/verdict.h"
+#include "harness/proc/runner.h"
+
+namespace harness {
+
+struct RunOptions {
+  std::filesystem::path data_dir;        // holds configs/ and images/
+  std::filesystem::path out_dir;         // per-cell build dirs, logs and artifacts
+  std::filesystem::path cache_dir;       // unpacked trees, probe binaries, ccache links
+  int jobs = 1;
+  std::vector<std::string> only_arches;  // empty: all of the matrix's
+  std::vector<std::filesystem::path> extra_fragments;  // applied after the matrix's, per cell
+  std::optional<Stage> stop_after;       // e.g. kInspect: build and inspect only
+  std::string extra_cmdline;             // appended to every guest's kernel command line
+  std::optional<int> boot_timeout;       // seconds, overrides the matrix (times arch factor)
+};
+
+struct Cell {
+  TreeSpec tree;
+  SeriesSpec series;
+  const Arch* arch = nullptr;
+  std::string toolchain;
+  std::string id;                        // tree/series/arch/toolchain
+};
+
+// Throws HarnessError when a filter names an arch that is not in the matrix.
+std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& options);
+
+class Pipeline {
+ public:
+  Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options);
+
+  // Checks every tool the cells need before anything long starts; throws HarnessError naming
+  // the Debian package to install.
+  void Preflight(const std::vector<Cell>& cells, bool boot) const;
+
+  std::vector<CellResult> Run(const MatrixConfig& config);
+
+  // `harness boot`: image -> boot -> verify for an existing build.
+  CellResult BootExisting(const Arch& arch, const std::filesystem::path& kernel,
+                          const std::filesystem::path& vmlinux);
+
+ private:
+  struct CellContext;
+  void RunCell(const MatrixConfig& config, const Cell& cell, CellResult& result);
+  void BootAndVerify(CellContext& ctx, CellResult& result);
+
+  ProcessRunner& runner_;
+  EventSink& sink_;
+  RunOptions options_;
+};
+
+}  // namespace harness

@@ -1,0 +1,255 @@
+#include "harness/report/report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iomanip>
+#include <sstream>
+
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+std::string Seconds(double s) {
+  char buf[32];
+  if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%d:%04.1f", static_cast<int>(s) / 60, s - 60 * (static_cast<int>(s) / 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1fs", s);
+  }
+  return buf;
+}
+
+std::string Hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string VerdictText(const CellResult& r) {
+  return r.error.empty() ? std::string(VerdictName(r.verdict)) : "HARNESS ERROR";
+}
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : Printable(text)) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void TerminalReporter::OnEvent(const Event& event) {
+  if (!started_) {
+    start_ = NowSeconds();
+    started_ = true;
+  }
+  const std::string clock = "[" + Seconds(NowSeconds() - start_) + "] ";
+  const std::string where = event.cell.empty() ? "" : event.cell + " ";
+  switch (event.kind) {
+    case Event::Kind::kStageStart:
+      last_beat_ = NowSeconds();
+      out_ << clock << where << StageName(event.stage) << ": " << event.text << "\n";
+      break;
+    case Event::Kind::kStageEnd:
+      out_ << clock << where << StageName(event.stage) << " done in " << Seconds(event.seconds) << ": "
+           << event.text << "\n";
+      break;
+    case Event::Kind::kCommand:
+      out_ << clock << where << "$ " << event.text << "\n";
+      break;
+    case Event::Kind::kNote:
+      out_ << clock << where << "note: " << event.text << "\n";
+      break;
+    case Event::Kind::kOutput:
+      if (verbose_) {
+        out_ << "    " << Printable(event.text) << "\n";
+      } else if (NowSeconds() - last_beat_ >= 20) {
+        last_beat_ = NowSeconds();
+        out_ << clock << where << StageName(event.stage) << " ... " << Printable(Trim(event.text)).substr(0, 100)
+             << "\n";
+      }
+      break;
+  }
+  out_.flush();
+}
+
+void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
+  std::size_t width = 4;
+  for (const auto& r : results) width = std::max(width, r.cell.size());
+  out << "\n" << std::left << std::setw(static_cast<int>(width)) << "cell" << "  " << std::setw(22) << "verdict"
+      << "  stages\n";
+  for (const auto& r : results) {
+    std::string stages;
+    for (const auto& t : r.timings) {
+      if (t.skipped) continue;
+      stages += std::string(StageName(t.stage)) + " " + Seconds(t.seconds) + "  ";
+    }
+    out << std::setw(static_cast<int>(width)) << r.cell << "  " << std::setw(22) << VerdictText(r) << "  "
+        << stages << "\n";
+  }
+  for (const auto& r : results) {
+    if (r.error.empty() && r.verdict == Verdict::kPass) {
+      out << "\n" << r.cell << ": PASS: " << r.detail << "\n";
+      continue;
+    }
+    out << "\n" << r.cell << ": ";
+    if (!r.error.empty()) {
+      out << "harness error: " << r.error << "\n";
+    } else {
+      out << VerdictName(r.verdict) << " at the " << StageName(r.stage) << " stage: " << r.detail << "\n";
+    }
+    for (const auto& line : r.diagnosis) out << "  " << line << "\n";
+    std::string skipped;
+    for (const auto& t : r.timings) {
+      if (t.skipped) skipped += std::string(skipped.empty() ? "" : ", ") + std::string(StageName(t.stage));
+    }
+    if (!skipped.empty()) {
+      out << "  skipped: " << skipped << " (" << (r.error.empty() ? std::string(StageName(r.stage)) + " failed" : "harness error") << ")\n";
+    }
+    out << "  artifacts: " << r.artifacts_dir << "\n";
+  }
+  std::size_t passed = 0, failed = 0, errors = 0;
+  for (const auto& r : results) {
+    if (!r.error.empty()) ++errors;
+    else if (r.verdict == Verdict::kPass) ++passed;
+    else ++failed;
+  }
+  out << "\n" << passed << " passed, " << failed << " failed, " << errors << " harness errors\n";
+}
+
+std::string ResultsJson(const std::vector<CellResult>& results) {
+  nlohmann::json cells = nlohmann::json::array();
+  for (const auto& r : results) {
+    nlohmann::json stages = nlohmann::json::array();
+    for (const auto& t : r.timings) {
+      stages.push_back({{"stage", StageName(t.stage)}, {"seconds", t.seconds}, {"skipped", t.skipped}});
+    }
+    nlohmann::json facts = nlohmann::json::object();
+    for (const auto& [k, v] : r.facts) facts[k] = Printable(v);
+    nlohmann::json diagnosis = nlohmann::json::array();
+    for (const auto& d : r.diagnosis) diagnosis.push_back(Printable(d));
+    cells.push_back({{"cell", r.cell},
+                     {"arch", r.arch},
+                     {"stage", StageName(r.stage)},
+                     {"verdict", r.error.empty() ? VerdictToken(r.verdict) : "harness-error"},
+                     {"detail", Printable(r.detail)},
+                     {"error", Printable(r.error)},
+                     {"diagnosis", diagnosis},
+                     {"stages", stages},
+                     {"facts", facts},
+                     {"artifacts", r.artifacts_dir}});
+  }
+  return nlohmann::json({{"exit_code", ExitCodeFor(results)}, {"cells", cells}}).dump(2) + "\n";
+}
+
+std::string ResultsJUnit(const std::vector<CellResult>& results) {
+  std::size_t failures = 0, errors = 0;
+  for (const auto& r : results) {
+    if (!r.error.empty()) ++errors;
+    else if (r.verdict != Verdict::kPass) ++failures;
+  }
+  std::ostringstream xml;
+  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<testsuite name=\"harness\" tests=\"" << results.size() << "\" failures=\"" << failures
+      << "\" errors=\"" << errors << "\">\n";
+  for (const auto& r : results) {
+    double total = 0;
+    for (const auto& t : r.timings) total += t.seconds;
+    xml << "  <testcase classname=\"harness." << XmlEscape(r.arch) << "\" name=\"" << XmlEscape(r.cell)
+        << "\" time=\"" << total << "\">\n";
+    std::string body;
+    for (const auto& d : r.diagnosis) body += d + "\n";
+    if (!r.error.empty()) {
+      xml << "    <error message=\"" << XmlEscape(r.error) << "\"/>\n";
+    } else if (r.verdict != Verdict::kPass) {
+      xml << "    <failure type=\"" << VerdictToken(r.verdict) << "\" message=\""
+          << XmlEscape(std::string(VerdictName(r.verdict)) + " at " + std::string(StageName(r.stage)) + ": " + r.detail)
+          << "\">" << XmlEscape(body) << "</failure>\n";
+    }
+    xml << "    <system-out>artifacts: " << XmlEscape(r.artifacts_dir) << "</system-out>\n";
+    xml << "  </testcase>\n";
+  }
+  xml << "</testsuite>\n";
+  return xml.str();
+}
+
+void PrintInspection(std::ostream& out, const VmlinuxInfo& info) {
+  out << info.path << ":\n";
+  if (!info.is_elf) {
+    for (const auto& p : info.problems) out << "  problem: " << p << "\n";
+    out << "verdict: BAD\n";
+    return;
+  }
+  out << "  ELF:        " << info.elf_class << "-bit " << EndianName(info.endian) << "-endian, machine "
+      << info.machine_name << " (" << info.machine << ")\n";
+  out << "  build ID:   " << (info.build_id.empty() ? "(none)" : info.build_id) << "\n";
+  if (info.has_btf) {
+    out << "  .BTF:       " << info.btf_size << " bytes at address " << Hex(info.btf_addr) << ", file offset "
+        << Hex(info.btf_offset) << ", flags " << Hex(info.btf_flags) << (info.btf_alloc ? " (SHF_ALLOC)" : "")
+        << "\n";
+    out << "  in PT_LOAD: " << (info.btf_in_load ? "yes" : "no") << "\n";
+    if (!info.start_symbol.empty()) {
+      out << "  symbols:    " << info.start_symbol << " = " << (info.start_value ? Hex(*info.start_value) : "?")
+          << ", " << info.stop_symbol << " = " << (info.stop_value ? Hex(*info.stop_value) : "?") << "\n";
+    }
+    if (info.header) {
+      const auto& h = *info.header;
+      out << "  header:     magic " << Hex(h.magic) << " version " << int(h.version) << " flags " << int(h.flags)
+          << " hdr_len " << h.hdr_len << ", types [" << h.type_off << ", +" << h.type_len << "), strings ["
+          << h.str_off << ", +" << h.str_len << ")\n";
+    }
+    if (info.btf.size() >= 4) {
+      out << "  first bytes: " << ToHex(std::span(info.btf.data(), 4)) << "\n";
+    }
+    if (info.type_count) out << "  libbpf:     " << *info.type_count << " types\n";
+    else if (!info.libbpf_error.empty()) out << "  libbpf:     " << info.libbpf_error << "\n";
+  }
+  for (const auto& p : info.problems) out << "  problem: " << p << "\n";
+  out << "verdict: " << (info.problems.empty() ? "OK" : "BAD") << "\n";
+}
+
+std::string InspectionJson(const VmlinuxInfo& info) {
+  nlohmann::json j = {{"path", info.path}, {"is_elf", info.is_elf}, {"ok", info.problems.empty()},
+                      {"problems", info.problems}};
+  if (info.is_elf) {
+    j["elf"] = {{"class", info.elf_class}, {"endian", EndianName(info.endian)}, {"machine", info.machine},
+                {"machine_name", info.machine_name}};
+    j["build_id"] = info.build_id;
+    j["btf"] = {{"present", info.has_btf}, {"size", info.btf_size}, {"address", info.btf_addr},
+                {"offset", info.btf_offset}, {"flags", info.btf_flags}, {"alloc", info.btf_alloc},
+                {"in_load_segment", info.btf_in_load}, {"start_symbol", info.start_symbol},
+                {"stop_symbol", info.stop_symbol}};
+    if (info.start_value) j["btf"]["start_value"] = *info.start_value;
+    if (info.stop_value) j["btf"]["stop_value"] = *info.stop_value;
+    if (info.header) {
+      const auto& h = *info.header;
+      j["btf"]["header"] = {{"magic", h.magic}, {"version", h.version}, {"flags", h.flags},
+                            {"hdr_len", h.hdr_len}, {"type_off", h.type_off}, {"type_len", h.type_len},
+                            {"str_off", h.str_off}, {"str_len", h.str_len}};
+    }
+    if (info.type_count) j["btf"]["type_count"] = *info.type_count;
+    if (!info.libbpf_error.empty()) j["btf"]["libbpf_error"] = info.libbpf_error;
+  }
+  return j.dump(2) + "\n";
+}
+
+int ExitCodeFor(const std::vector<CellResult>& results) {
+  int code = kExitPass;
+  for (const auto& r : results) {
+    if (!r.error.empty()) return kExitHarnessError;
+    if (r.verdict != Verdict::kPass) code = kExitCellFailed;
+  }
+  return code;
+}
+
+}  // namespace harness

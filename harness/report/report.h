@@ -1,0 +1,55 @@
+#pragma once
+// Everything the harness shows or writes about a run: live progress on a terminal, the final
+// table, JSON and JUnit XML for CI, the inspector's report. The only user of nlohmann-json.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "harness/core/events.h"
+#include "harness/core/verdict.h"
+#include "harness/elf/inspector.h"
+
+namespace harness {
+
+// Progress for people: one line per stage start and end (with elapsed time), every command
+// before it runs, notes; child output when verbose, else a heartbeat every 20 s showing the
+// latest output line, so a long build visibly moves (the full output is in the cell's logs).
+class TerminalReporter : public EventSink {
+ public:
+  TerminalReporter(std::ostream& out, bool verbose) : out_(out), verbose_(verbose) {}
+  void OnEvent(const Event& event) override;
+
+ private:
+  std::ostream& out_;
+  bool verbose_;
+  double start_ = 0;
+  double last_beat_ = 0;
+  bool started_ = false;
+};
+
+// Fans events out to several sinks.
+class TeeSink : public EventSink {
+ public:
+  explicit TeeSink(std::vector<EventSink*> sinks) : sinks_(std::move(sinks)) {}
+  void OnEvent(const Event& event) override {
+    for (auto* sink : sinks_) sink->OnEvent(event);
+  }
+
+ private:
+  std::vector<EventSink*> sinks_;
+};
+
+// The closing table: cell, verdict, stage times, then each failing cell's detail and diagnosis.
+void PrintSummary(std::ostream& out, const std::vector<CellResult>& results);
+
+std::string ResultsJson(const std::vector<CellResult>& results);
+std::string ResultsJUnit(const std::vector<CellResult>& results);
+
+// `harness inspect`.
+void PrintInspection(std::ostream& out, const VmlinuxInfo& info);
+std::string InspectionJson(const VmlinuxInfo& info);
+
+// 0 when every cell passed, 1 when a cell failed, 2 when any cell hit a harness error.
+int ExitCodeFor(const std::vector<CellResult>& results);
+
+}  // namespace harness

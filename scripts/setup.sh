@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what the harness needs from Debian 12's archive (only what is missing), then
+# configures and builds it in ./build. Safe to re-run: a second run installs nothing and
+# rebuilds only what changed. Sourced by run-matrix.sh and run-tests.sh.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Each package and what it is for is listed in README.md ("What gets installed").
+packages=(
+  cmake g++ make pkg-config git                      # building the harness
+  libyaml-cpp-dev libelf-dev libbpf-dev               # config module, .BTF inspector
+  libboost-dev libboost-filesystem-dev                # Boost.Process (proc module)
+  nlohmann-json3-dev libcli11-dev libssl-dev          # reports, command line, SHA-256
+  libgtest-dev libgmock-dev                           # tests
+  gcc-aarch64-linux-gnu gcc-s390x-linux-gnu           # cross compilers (x86_64 uses gcc)
+  libc6-dev-arm64-cross libc6-dev-s390x-cross         # static libc for the guest probe
+  dwarves flex bison bc cpio ccache xz-utils          # kernel build: pahole, kconfig, ...
+  linux-source-6.1                                    # the default kernel tree
+  qemu-system-x86 qemu-system-arm qemu-system-misc    # booting x86_64, arm64, s390x
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+apt_retry() {
+  # Another apt/dpkg holding the lock makes apt-get fail at once: wait and retry.
+  local i
+  for i in $(seq 1 30); do
+    if "$@"; then return 0; fi
+    echo "setup: '$*' failed (attempt $i); retrying in 10 s" >&2
+    sleep 10
+  done
+  return 1
+}
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages: ${missing[*]}; run as root or install them: apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt_retry apt-get update -q
+  apt_retry apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$top/build" -j"$(nproc)"

@@ -1,0 +1,63 @@
+#include "harness/build/diagnose.h"
+
+#include <gtest/gtest.h>
+
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+BuildDiagnosis Diagnose(const std::string& name) {
+  return DiagnoseBuildLog(ReadFile(std::string(HARNESS_TEST_DATA) + "/build/" + name));
+}
+
+TEST(DiagnoseBuildLogTest, CompilerErrorNamesStepAndLine) {
+  BuildDiagnosis d = Diagnose("cc-error.log");
+  EXPECT_EQ(d.step, "CC");
+  EXPECT_EQ(d.step_target, "kernel/fork.o");
+  EXPECT_EQ(d.first_error, "kernel/fork.c:2102:17: error: 'struct task_struct' has no member named 'bogus'");
+  EXPECT_EQ(d.error_line, 7);
+  EXPECT_FALSE(d.btf_generation);
+}
+
+// Given objcopy failing inside gen_btf, it should point at BTF generation, not at the later LD.
+TEST(DiagnoseBuildLogTest, ObjcopyFailureInsideGenBtf) {
+  BuildDiagnosis d = Diagnose("btf-objcopy-surfaces-at-ld.log");
+  EXPECT_EQ(d.step, "BTF");
+  EXPECT_TRUE(d.btf_generation);
+  EXPECT_EQ(d.first_error, "aarch64-linux-gnu-objcopy: .btf.vmlinux.bin.o: invalid bfd target");
+  EXPECT_EQ(d.Summary().rfind("BTF generation: ", 0), 0u) << d.Summary();
+}
+
+// Given a silent gen_btf failure that only shows when LD reads its output, it should still
+// blame BTF generation and say where it surfaced.
+TEST(DiagnoseBuildLogTest, SilentGenBtfSurfacesAtLink) {
+  BuildDiagnosis d = Diagnose("btf-silent-then-ld.log");
+  EXPECT_EQ(d.step, "LD");
+  EXPECT_EQ(d.step_target, ".tmp_vmlinux.kallsyms1");
+  EXPECT_TRUE(d.btf_generation);
+  EXPECT_NE(d.Summary().find("surfaced at LD .tmp_vmlinux.kallsyms1"), std::string::npos) << d.Summary();
+}
+
+TEST(DiagnoseBuildLogTest, BtfidsFailure) {
+  BuildDiagnosis d = Diagnose("btfids-error.log");
+  EXPECT_EQ(d.step, "BTFIDS");
+  EXPECT_EQ(d.first_error, "FAILED: load BTF from vmlinux: No data available");
+}
+
+TEST(DiagnoseBuildLogTest, FallsBackToMakesOwnError) {
+  BuildDiagnosis d = Diagnose("only-make-error.log");
+  EXPECT_EQ(d.first_error, "make[1]: *** No rule to make target 'arch/x86/boot/bzImagex'.  Stop.");
+  EXPECT_EQ(d.error_line, 2);
+}
+
+TEST(DiagnoseBuildLogTest, EmptyAndBinaryLogsDoNotCrash) {
+  EXPECT_EQ(DiagnoseBuildLog("").error_line, 0);
+  std::string garbage(4096, '\xff');
+  garbage[100] = '\n';
+  garbage[200] = '\0';
+  EXPECT_EQ(DiagnoseBuildLog(garbage).error_line, 0);
+}
+
+}  // namespace
+}  // namespace harness

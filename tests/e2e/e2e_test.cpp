@@ -1,0 +1,224 @@
+// End-to-end tests: each runs the real `harness` binary and reads its results.json. They prove
+// that PASS is earned and that every failing verdict can really fire on a real kernel.
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+
+#include <fstream>
+#include <thread>
+#include <nlohmann/json.hpp>
+
+#include "harness/core/util.h"
+#include "harness/proc/runner.h"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kOut = E2E_OUT;
+const char* kArches[] = {"x86_64", "arm64", "s390x"};
+
+struct HarnessRun {
+  int exit_code = -1;
+  std::string output;
+  json results;
+};
+
+HarnessRun RunHarness(std::vector<std::string> args, const fs::path& out, int timeout_s = 3000) {
+  auto runner = MakeRealRunner();
+  std::vector<std::string> argv = {HARNESS_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--out", out.string(), "--data-dir", HARNESS_SOURCE_DIR});
+  fs::create_directories(out);
+  ProcessResult r = runner->Run({.argv = argv, .log_path = out / "harness-output.log",
+                                 .timeout = std::chrono::seconds(timeout_s)});
+  HarnessRun run{r.exit_code, r.output, {}};
+  if (fs::exists(out / "results.json")) run.results = json::parse(ReadFile(out / "results.json"));
+  return run;
+}
+
+// Skips (never passes) when a tool the end-to-end path needs is missing.
+void RequireTools() {
+  for (const char* tool : {"make", "pahole", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc", "s390x-linux-gnu-gcc",
+                           "qemu-system-x86_64", "qemu-system-aarch64", "qemu-system-s390x"}) {
+    if (FindProgram(tool).empty()) GTEST_SKIP() << tool << " is not installed (run ./scripts/setup.sh)";
+  }
+  if (!fs::exists("/usr/src/linux-source-6.1.tar.xz")) GTEST_SKIP() << "linux-source-6.1 is not installed";
+}
+
+fs::path CellDir(const std::string& arch) { return kOut / "default" / "debian-6.1" / "none" / (arch + "-gcc"); }
+fs::path Vmlinux(const std::string& arch) { return CellDir(arch) / "build" / "vmlinux"; }
+fs::path Image(const std::string& arch, const fs::path& cell_dir) {
+  return cell_dir / "build" / (arch == "arm64" ? "arch/arm64/boot/Image" : arch == "x86_64" ? "arch/x86/boot/bzImage" : "arch/s390/boot/bzImage");
+}
+
+json Inspect(const fs::path& vmlinux) {
+  auto runner = MakeRealRunner();
+  ProcessResult r = runner->Run({.argv = {HARNESS_BIN, "inspect", "--json", vmlinux.string()}});
+  return json::parse(r.output);
+}
+
+const json& OnlyCell(const HarnessRun& run) {
+  static const json empty;
+  if (!run.results.contains("cells") || run.results["cells"].size() != 1) {
+    ADD_FAILURE() << "expected one cell in results.json; harness said:\n" << run.output;
+    return empty;
+  }
+  return run.results["cells"][0];
+}
+
+void WriteBytesAt(const fs::path& path, std::uint64_t offset, const std::vector<std::uint8_t>& bytes) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(f.good());
+}
+
+// Sets sh_size of the section at `sh_offset` in an ELF64 file (either byte order) to `size`.
+void SetSectionSize(const fs::path& path, std::uint64_t sh_offset, std::uint64_t size) {
+  std::string elf = ReadFile(path);
+  const bool big = elf[5] == 2;
+  auto load = [&](std::size_t at, int n) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < n; ++i) {
+      std::uint8_t b = static_cast<std::uint8_t>(elf[at + (big ? i : n - 1 - i)]);
+      v = v << 8 | b;
+    }
+    return v;
+  };
+  const std::uint64_t shoff = load(0x28, 8);
+  const std::uint64_t shentsize = load(0x3a, 2), shnum = load(0x3c, 2);
+  for (std::uint64_t i = 0; i < shnum; ++i) {
+    const std::size_t sh = shoff + i * shentsize;
+    if (load(sh + 0x18, 8) != sh_offset) continue;
+    std::vector<std::uint8_t> bytes(8);
+    for (int b = 0; b < 8; ++b) bytes[big ? 7 - b : b] = static_cast<std::uint8_t>(size >> (8 * b));
+    WriteBytesAt(path, sh + 0x20, bytes);
+    return;
+  }
+  FAIL() << "no section at offset " << sh_offset;
+}
+
+bool ProcessMentioning(const std::string& needle) {
+  DIR* proc = opendir("/proc");
+  bool found = false;
+  while (dirent* d = readdir(proc)) {
+    if (!std::isdigit(static_cast<unsigned char>(d->d_name[0]))) continue;
+    std::ifstream in(std::string("/proc/") + d->d_name + "/cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(needle) != std::string::npos && cmdline.find("e2e_test") == std::string::npos) found = true;
+  }
+  closedir(proc);
+  return found;
+}
+
+// The default matrix: Debian 6.1 built for x86_64, arm64 and s390x, each booted, each PASS; and
+// each vmlinux inspected: allocated .BTF inside a LOAD segment, symbols match, the magic in the
+// target's byte order, thousands of types.
+TEST(E2E, DefaultMatrixPassesOnAllArches) {
+  RequireTools();
+  HarnessRun run = RunHarness({"run", "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
+                              kOut / "default");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.results["cells"].size(), 3u);
+  for (const auto& cell : run.results["cells"]) {
+    EXPECT_EQ(cell["verdict"], "pass") << cell.dump(2);
+    EXPECT_EQ(cell["facts"]["section_size"], cell["facts"]["guest_size"]);
+  }
+  for (const std::string arch : kArches) {
+    SCOPED_TRACE(arch);
+    json info = Inspect(Vmlinux(arch));
+    EXPECT_TRUE(info["ok"].get<bool>()) << info.dump(2);
+    EXPECT_TRUE(info["btf"]["alloc"].get<bool>());
+    EXPECT_TRUE(info["btf"]["in_load_segment"].get<bool>());
+    EXPECT_EQ(info["btf"]["start_symbol"], "__start_BTF");
+    EXPECT_EQ(info["btf"]["stop_value"].get<std::uint64_t>() - info["btf"]["start_value"].get<std::uint64_t>(),
+              info["btf"]["size"].get<std::uint64_t>());
+    EXPECT_GT(info["btf"]["type_count"].get<int>(), 1000);
+    // The guest's bytes, kept by the harness, start with the magic in the target's order.
+    std::string guest = ReadFile(CellDir(arch) / "guest.btf");
+    ASSERT_GE(guest.size(), 2u);
+    const std::string expected = arch == "s390x" ? "eb9f" : "9feb";
+    EXPECT_EQ(ToHex(std::span(reinterpret_cast<const std::uint8_t*>(guest.data()), 2)), expected);
+  }
+}
+
+// One byte flipped in a copy of the vmlinux's .BTF: the guest (booting the real image) must
+// differ at exactly that offset, and only there.
+TEST(E2E, FlippedByteIsContentMismatchAtThatOffset) {
+  RequireTools();
+  const fs::path copy = kOut / "flip" / "vmlinux";
+  fs::create_directories(copy.parent_path());
+  fs::copy_file(Vmlinux("arm64"), copy, fs::copy_options::overwrite_existing);
+  json info = Inspect(copy);
+  const std::uint64_t offset = 4096 + 123;
+  const std::uint64_t at = info["btf"]["offset"].get<std::uint64_t>() + offset;
+  std::string bytes = ReadFile(copy);
+  WriteBytesAt(copy, at, {static_cast<std::uint8_t>(bytes[at] ^ 0x40)});
+
+  HarnessRun run = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64", CellDir("arm64")).string(),
+                               "--vmlinux", copy.string()}, kOut / "flip" / "out", 600);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  const json& cell = OnlyCell(run);
+  EXPECT_EQ(cell["verdict"], "content-mismatch") << cell.dump(2);
+  EXPECT_EQ(cell["facts"]["offset"], std::to_string(offset));
+  EXPECT_EQ(cell["facts"]["differing_bytes"], "1");
+  EXPECT_TRUE(fs::exists(kOut / "flip" / "out" / "boot-arm64" / "btf-diff.txt"));
+}
+
+// The section truncated by one byte in a copy: size mismatch, naming both sizes.
+TEST(E2E, TruncatedSectionIsSizeMismatch) {
+  RequireTools();
+  const fs::path copy = kOut / "truncate" / "vmlinux";
+  fs::create_directories(copy.parent_path());
+  fs::copy_file(Vmlinux("s390x"), copy, fs::copy_options::overwrite_existing);
+  json info = Inspect(copy);
+  const std::uint64_t size = info["btf"]["size"].get<std::uint64_t>();
+  SetSectionSize(copy, info["btf"]["offset"].get<std::uint64_t>(), size - 1);
+  ASSERT_EQ(Inspect(copy)["btf"]["size"].get<std::uint64_t>(), size - 1);
+
+  HarnessRun run = RunHarness({"boot", "--arch", "s390x", "--kernel", Image("s390x", CellDir("s390x")).string(),
+                               "--vmlinux", copy.string()}, kOut / "truncate" / "out", 600);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  const json& cell = OnlyCell(run);
+  EXPECT_EQ(cell["verdict"], "size-mismatch") << cell.dump(2);
+  EXPECT_EQ(cell["detail"], "guest st_size " + std::to_string(size) + ", section size " + std::to_string(size - 1) +
+                                ", " + std::to_string(size) + " bytes readable");
+}
+
+// A guest that never powers off: timed out, with the console's last lines, and no QEMU left.
+TEST(E2E, GuestThatNeverPowersOffTimesOut) {
+  RequireTools();
+  const fs::path out = kOut / "hang";
+  HarnessRun run = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64", CellDir("arm64")).string(),
+                               "--vmlinux", Vmlinux("arm64").string(), "--cmdline", "harness.hang",
+                               "--boot-timeout", "8"}, out, 600);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  const json& cell = OnlyCell(run);
+  EXPECT_EQ(cell["verdict"], "timed-out") << cell.dump(2);
+  EXPECT_NE(cell.dump().find("hanging as asked"), std::string::npos) << "console tail missing: " << cell.dump(2);
+  EXPECT_FALSE(ProcessMentioning((out / "boot-arm64").string())) << "a QEMU process outlived the timeout";
+}
+
+// A kernel built without CONFIG_DEBUG_INFO_BTF: the guest has no /sys/kernel/btf/vmlinux. And
+// that kernel checked against the BTF build's vmlinux is a stale image.
+TEST(E2E, KernelWithoutBtfIsBtfFileMissing) {
+  RequireTools();
+  const fs::path out = kOut / "nobtf";
+  HarnessRun run = RunHarness({"run", "--arch", "arm64", "--fragment",
+                               std::string(HARNESS_SOURCE_DIR) + "/configs/kconfig/no-btf.config"}, out);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  const json& cell = OnlyCell(run);
+  EXPECT_EQ(cell["verdict"], "btf-file-missing") << cell.dump(2);
+
+  const fs::path cell_dir = out / "debian-6.1" / "none" / "arm64-gcc";
+  HarnessRun stale = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64", cell_dir).string(),
+                                 "--vmlinux", Vmlinux("arm64").string()}, out / "stale", 600);
+  EXPECT_EQ(stale.exit_code, 1) << stale.output;
+  EXPECT_EQ(OnlyCell(stale)["verdict"], "stale-image") << OnlyCell(stale).dump(2);
+}
+
+}  // namespace
+}  // namespace harness
