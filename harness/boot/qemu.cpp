@@ -76,13 +76,29 @@ bool KvmRunsAVcpu() {
 bool KvmRunsAVcpu() { return false; }
 #endif
 
+std::filesystem::path KvmMarker(const std::filesystem::path& cache_dir) {
+  // Keyed by boot: a host reboot (new kernel, nested virtualisation enabled) tries again.
+  std::string boot_id;
+  try {
+    boot_id = std::string(Trim(ReadFile("/proc/sys/kernel/random/boot_id")));
+  } catch (const std::exception&) {
+    boot_id = "unknown";
+  }
+  return cache_dir / ("kvm-broken-" + boot_id);
+}
+
 }  // namespace
 
-Accel ChooseAccel(const Arch& arch) {
+Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir) {
   if (arch.name != HostArchName()) return Accel::kTcg;
   if (::access("/dev/kvm", R_OK | W_OK) != 0) return Accel::kTcg;
+  if (std::filesystem::exists(KvmMarker(cache_dir))) return Accel::kTcg;
   static const bool works = KvmRunsAVcpu();
   return works ? Accel::kKvm : Accel::kTcg;
+}
+
+void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& why) {
+  WriteFile(KvmMarker(cache_dir), why + "\n");
 }
 
 std::vector<std::string> QemuArgv(const BootRequest& request) {
@@ -124,10 +140,9 @@ BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest
                    .on_line = [&](std::string_view line) {
                      sink.OnEvent({.kind = Event::Kind::kOutput, .cell = request.cell,
                                    .stage = Stage::kBoot, .text = Printable(line)});
-                     // The probe's marker means the record is on the disk; QEMU powers off by
-                     // itself, so only a panic stops it early.
-                     parser.Feed(line);
-                     return parser.state() != ConsoleParser::State::kPanicked;
+                     // The probe prints its marker after the record is synced to the disk, and
+                     // a panic is final: either way there is nothing more to wait for.
+                     return parser.Feed(line);
                    },
                    .capture_limit = 256 << 10};
   outcome.process = runner.Run(spec);

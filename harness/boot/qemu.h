@@ -40,8 +40,16 @@ std::vector<std::string> QemuArgv(const BootRequest& request);
 
 BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest& request);
 
-// KVM only when the guest arch is the host's and /dev/kvm really runs a vCPU (on this kind of
-// machine /dev/kvm exists but hangs without nested virtualisation); otherwise TCG.
-Accel ChooseAccel(const Arch& arch);
+// KVM only when the guest arch is the host's, /dev/kvm really runs a vCPU, and no earlier
+// boot since the host started found KVM broken (a marker in cache_dir); otherwise TCG. On this
+// kind of machine /dev/kvm exists and even runs a trivial vCPU, but a real kernel hangs after
+// "Booting from ROM..." (no nested virtualisation), hence the marker.
+Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir);
+
+// Records that KVM hung on this host until it reboots, so later boots go straight to TCG.
+void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& why);
+
+// A KVM boot that shows nothing from the kernel itself within this long means KVM is broken.
+inline constexpr std::chrono::seconds kKvmTrialTimeout{20};
 
 }  // namespace harness

@@ -263,11 +263,13 @@ void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
     StageClock clock(sink_, result, Stage::kImage, "probe initramfs and record disk");
     const auto probe = BuildProbe(runner_, sink_, arch, options_.data_dir, options_.cache_dir);
     WriteFile(initrd, ProbeInitramfs(ReadFile(probe)));
-    // A fresh, zeroed disk for every boot: a record left by an earlier boot must never count.
+  }
+  // A fresh, zeroed disk for every boot: a record left by an earlier boot must never count.
+  auto fresh_disk = [&] {
     std::filesystem::remove(disk);
     { std::ofstream create(disk, std::ios::binary); }
     std::filesystem::resize_file(disk, std::max<std::uintmax_t>(8u << 20, 2 * ctx.info.btf.size() + (1u << 20)));
-  }
+  };
   BootOutcome booted;
   {
     StageClock clock(sink_, result, Stage::kBoot, std::string(arch.qemu.binary));
@@ -278,9 +280,31 @@ void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
                         .disk = disk,
                         .console_log = ctx.dir / "console.log",
                         .timeout = std::chrono::seconds(static_cast<int>(ctx.boot_timeout * arch.qemu.timeout_factor)),
-                        .accel = ChooseAccel(arch),
+                        .accel = ChooseAccel(arch, options_.cache_dir),
                         .extra_cmdline = options_.extra_cmdline};
-    booted = BootKernel(runner_, sink_, request);
+    bool done = false;
+    if (request.accel == Accel::kKvm) {
+      // KVM is on trial: if the kernel prints nothing in a short while, KVM is what hangs.
+      BootRequest trial = request;
+      trial.timeout = std::min(request.timeout, std::chrono::seconds(kKvmTrialTimeout));
+      fresh_disk();
+      booted = BootKernel(runner_, sink_, trial);
+      const bool kernel_spoke = ReadFile(request.console_log).find("Linux version") != std::string::npos;
+      done = !booted.timed_out || trial.timeout == request.timeout;
+      // When the kernel spoke, KVM works and the guest is slow or hung: boot it again with KVM
+      // and the full timeout. When it did not, KVM itself hangs.
+      if (!done && !kernel_spoke) {
+        MarkKvmBroken(options_.cache_dir, "KVM boot of " + ctx.kernel.string() + " printed nothing from the kernel in " +
+                                              std::to_string(trial.timeout.count()) + " s");
+        sink_.OnEvent({.kind = Event::Kind::kNote, .cell = ctx.cell, .stage = Stage::kBoot,
+                       .text = "KVM hung before the kernel printed anything: using TCG from now on"});
+        request.accel = Accel::kTcg;
+      }
+    }
+    if (!done) {
+      fresh_disk();
+      booted = BootKernel(runner_, sink_, request);
+    }
     result.facts["qemu_command"] = booted.command;
     result.facts["boot_seconds"] = std::to_string(booted.process.seconds);
     if (booted.state == ConsoleParser::State::kPanicked) {

@@ -14,7 +14,8 @@ class FakeRunner : public ProcessRunner {
   // Called for every Run; may create files the real command would (e.g. a vmlinux).
   using Handler = std::function<ProcessResult(const ProcessSpec&)>;
 
-  // Results are consumed in order; when empty, `fallback_` answers (default: exit 0).
+  // Results are consumed in order; when none is queued the answer is exit 0. A handler, when
+  // set, answers every call instead.
   void Push(ProcessResult result) { queued_.push_back(std::move(result)); }
   void SetHandler(Handler handler) { handler_ = std::move(handler); }
 

@@ -46,7 +46,9 @@ class ProcessRunner {
 
 // Runs the child in its own process group; on timeout or stop sends SIGTERM to the group,
 // waits a grace period, then SIGKILL, so grandchildren (make's compilers, a shell's sleep)
-// never outlive it.
+// never outlive it. When the child exits on its own but leaves members of its group running
+// (`sleep 5 &`), those get the same TERM, grace, KILL and its exit status stands: nothing
+// started by Run is alive when Run returns. The child's stdin is /dev/null.
 std::unique_ptr<ProcessRunner> MakeRealRunner();
 
 }  // namespace harness

@@ -1,0 +1,74 @@
+#include "harness/proc/fake_runner.h"
+
+#include <gtest/gtest.h>
+
+namespace harness {
+namespace {
+
+ProcessSpec Spec(std::vector<std::string> argv) {
+  ProcessSpec spec;
+  spec.argv = std::move(argv);
+  return spec;
+}
+
+TEST(FakeRunnerTest, RecordsCallsAndJoinsThemForTheShell) {
+  FakeRunner runner;
+  runner.Run(Spec({"make", "ARCH=arm64", "O=/tmp/out dir"}));
+  runner.Run(Spec({"qemu-system-s390x", "-append", "console=ttysclp0 it's"}));
+  ASSERT_EQ(runner.calls().size(), 2u);
+  EXPECT_EQ(runner.calls()[0].argv[1], "ARCH=arm64");
+  EXPECT_EQ(runner.CommandLines(),
+            (std::vector<std::string>{"make ARCH=arm64 'O=/tmp/out dir'",
+                                      "qemu-system-s390x -append 'console=ttysclp0 it'\\''s'"}));
+}
+
+// Given two queued results, it should answer with them in order, then with a plain success.
+TEST(FakeRunnerTest, ReplaysQueuedResultsThenSucceeds) {
+  FakeRunner runner;
+  ProcessResult failed;
+  failed.exit_code = 2;
+  failed.output = "make: *** [vmlinux] Error 2\n";
+  ProcessResult timed_out;
+  timed_out.timed_out = true;
+  runner.Push(failed);
+  runner.Push(timed_out);
+
+  ProcessResult first = runner.Run(Spec({"make"}));
+  EXPECT_EQ(first.exit_code, 2);
+  EXPECT_EQ(first.output, failed.output);
+  EXPECT_TRUE(runner.Run(Spec({"qemu"})).timed_out);
+  ProcessResult rest = runner.Run(Spec({"true"}));
+  EXPECT_TRUE(rest.ok());
+  EXPECT_EQ(rest.Describe(), "exit status 0");
+}
+
+TEST(FakeRunnerTest, HandlerAnswersEveryCall) {
+  FakeRunner runner;
+  ProcessResult queued;
+  queued.exit_code = 7;
+  runner.Push(queued);
+  runner.SetHandler([](const ProcessSpec& spec) {
+    ProcessResult result;
+    result.exit_code = static_cast<int>(spec.argv.size());
+    return result;
+  });
+  EXPECT_EQ(runner.Run(Spec({"a", "b", "c"})).exit_code, 3);
+  EXPECT_EQ(runner.calls().size(), 1u);
+}
+
+TEST(ProcessResultTest, DescribesEachOutcome) {
+  ProcessResult r;
+  r.exit_code = 2;
+  EXPECT_EQ(r.Describe(), "exit status 2");
+  r = {};
+  r.signal = 9;
+  EXPECT_EQ(r.Describe(), "killed by signal 9");
+  r = {};
+  r.timed_out = true;
+  r.seconds = 30;
+  EXPECT_EQ(r.Describe(), "timed out after 30.0 s");
+  EXPECT_FALSE(r.ok());
+}
+
+}  // namespace
+}  // namespace harness
