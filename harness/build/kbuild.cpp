@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kConfigKeyFile = ".harness-config-key";
 
 std::string ConfigKey(const BuildRequest& request, int pahole_version) {
-  return Sha256Hex(request.source.string() + "\n" + std::string(request.arch->name) + "\n" +
+  return Sha256Hex(request.source.string() + "\n" + request.revision + "\n" + std::string(request.arch->name) + "\n" +
                    request.kconfig_base + "\n" + RenderFragment(request.options) + "\npahole " +
                    std::to_string(pahole_version) + "\n");
 }
@@ -36,8 +36,11 @@ std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& re
   if (!request.ccache_dir.empty()) {
     const char* path = std::getenv("PATH");
     env["PATH"] = request.ccache_dir.string() + ":" + (path ? path : "/usr/bin:/bin");
-    // Cache hits across build directories: with debug info ccache otherwise hashes the cwd.
+    // Cache hits across build directories and work trees: with debug info ccache otherwise
+    // hashes the cwd, and absolute source paths differ from one output directory to the next
+    // (the layout <out>/<tree>/{src,build-*} makes the relative paths the same everywhere).
     env["CCACHE_NOHASHDIR"] = "true";
+    env["CCACHE_BASEDIR"] = "/";
   }
   return env;
 }
@@ -46,7 +49,7 @@ std::string KernelBuilder::PasteableCommand(const BuildRequest& request,
                                             const std::vector<std::string>& targets) {
   std::string prefix;
   if (!request.ccache_dir.empty()) {
-    prefix = "PATH=" + ShellQuote(request.ccache_dir.string()) + ":$PATH CCACHE_NOHASHDIR=true ";
+    prefix = "PATH=" + ShellQuote(request.ccache_dir.string()) + ":$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ ";
   }
   return prefix + ShellJoin(MakeArgv(request, targets));
 }

@@ -19,6 +19,7 @@ struct BuildRequest {
   std::string cell;
   const Arch* arch = nullptr;
   std::filesystem::path source;       // kernel tree
+  std::string revision;               // the source's commit, when it is a git work tree
   std::filesystem::path build_dir;    // O=
   std::filesystem::path log_dir;      // config.log, build.log, make-command.txt
   std::string kconfig_base = "tinyconfig";

@@ -12,6 +12,7 @@
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/elf/inspector.h"
+#include "harness/plan/corpus.h"
 #include "harness/plan/plan.h"
 #include "harness/proc/runner.h"
 #include "harness/report/report.h"
@@ -95,7 +96,23 @@ int Main(int argc, char** argv) {
   run->add_option("-j,--jobs", jobs, "make -j (default: number of CPUs)")->check(CLI::PositiveNumber);
   run->add_option("--fragment", fragments, "extra kconfig fragment applied last (repeatable)");
   run->add_option("--stop-after", stop_after, "stop each cell after this stage")->check(CLI::IsMember({"build", "inspect"}));
+  std::vector<std::string> series_paths;
+  bool skip_applied = false;
+  run->add_option("--series", series_paths,
+                  "pre-merge mode: run the matrix with this series applied (a kernel-patches/ directory, an mbox or a .patch; repeatable)");
+  run->add_flag("--skip-applied", skip_applied, "skip patches already in the tree instead of failing the cell");
   AddCommonFlags(run, run_flags);
+
+  CommonFlags corpus_flags;
+  std::vector<std::string> corpus_names, corpus_arches;
+  std::string corpus_dir, corpus_matrix;
+  CLI::App* corpus = app.add_subcommand("corpus", "run regression corpus entries and compare with their expected.yaml");
+  corpus->add_option("entries", corpus_names, "entry names (default: all)");
+  corpus->add_option("--dir", corpus_dir, "corpus directory (default: kernel-patches/regressions in the data dir)");
+  corpus->add_option("--matrix", corpus_matrix, "matrix whose trees, arches and kconfig to use (default: configs/default.yaml)");
+  corpus->add_option("--arch", corpus_arches, "only these arches (repeatable)");
+  corpus->add_option("-j,--jobs", jobs, "make -j (default: number of CPUs)")->check(CLI::PositiveNumber);
+  AddCommonFlags(corpus, corpus_flags);
 
   std::string inspect_path;
   bool inspect_json = false;
@@ -138,14 +155,55 @@ int Main(int argc, char** argv) {
       return Finish({result}, boot_flags, options);
     }
 
+    if (corpus->parsed()) {
+      RunOptions options = MakeRunOptions(corpus_flags);
+      options.jobs = jobs;
+      options.only_arches = corpus_arches;
+      const auto dir = corpus_dir.empty() ? options.data_dir / "kernel-patches" / "regressions" : std::filesystem::path(corpus_dir);
+      const auto entries = LoadCorpus(dir, corpus_names);
+      const auto matrix_path = corpus_matrix.empty() ? options.data_dir / "configs" / "default.yaml" : std::filesystem::path(corpus_matrix);
+      MatrixConfig config = CorpusMatrix(LoadMatrix(matrix_path), entries);
+      TerminalReporter reporter(std::cerr, corpus_flags.verbose);
+      Pipeline pipeline(*runner, reporter, options);
+      std::cerr << "harness: corpus of " << entries.size() << " entries from " << dir.string() << ", output in "
+                << options.out_dir.string() << "\n";
+      auto results = pipeline.Run(config);
+      PrintSummary(std::cout, results);
+      const auto rows = CompareCorpus(entries, results);
+      PrintCorpus(std::cout, rows);
+      WriteFile(options.out_dir / "results.json", ResultsJson(results));
+      WriteFile(options.out_dir / "junit.xml", ResultsJUnit(results));
+      WriteFile(options.out_dir / "corpus.json", CorpusJson(rows));
+      if (!corpus_flags.json_path.empty()) WriteFile(corpus_flags.json_path, CorpusJson(rows));
+      std::cout << "results: " << (options.out_dir / "corpus.json").string() << "\n";
+      bool all_agree = !rows.empty();
+      for (const auto& r : rows) all_agree &= r.agree;
+      if (ExitCodeFor(results) == kExitHarnessError) return kExitHarnessError;
+      return all_agree ? kExitPass : kExitCellFailed;
+    }
+
     RunOptions options = MakeRunOptions(run_flags);
     options.jobs = jobs;
+    options.skip_applied = skip_applied;
     options.only_arches = arches;
     for (const auto& f : fragments) options.extra_fragments.push_back(std::filesystem::absolute(f));
     if (stop_after == "build" || stop_after == "inspect") options.stop_after = Stage::kInspect;
     const std::filesystem::path matrix =
         config_path.empty() ? options.data_dir / "configs" / "default.yaml" : std::filesystem::path(config_path);
     MatrixConfig config = LoadMatrix(matrix);
+    // Series paths in a matrix are relative to the data dir (kernel-patches/...).
+    for (auto& series : config.series) {
+      if (!series.path.empty() && series.path.is_relative()) series.path = options.data_dir / series.path;
+    }
+    if (!series_paths.empty()) {
+      config.series.clear();
+      for (const auto& path : series_paths) {
+        std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
+        if (!std::filesystem::exists(p)) throw HarnessError("--series '" + path + "' does not exist");
+        std::string name = (std::filesystem::is_directory(p) ? p.filename() : p.stem()).string();
+        config.series.push_back({name.empty() ? "series" : name, p});
+      }
+    }
     TerminalReporter reporter(std::cerr, run_flags.verbose);
     Pipeline pipeline(*runner, reporter, options);
     std::cerr << "harness: " << matrix.string() << ", output in " << options.out_dir.string() << "\n";
@@ -153,7 +211,9 @@ int Main(int argc, char** argv) {
     return Finish(results, run_flags, options);
   } catch (const HarnessError& e) {
     std::cerr << "harness: error: " << e.what() << "\n";
-    return (run->parsed() && run_flags.bisect) || (boot->parsed() && boot_flags.bisect) ? kExitBisectAbort
+    return (run->parsed() && run_flags.bisect) || (boot->parsed() && boot_flags.bisect) ||
+                   (corpus->parsed() && corpus_flags.bisect)
+               ? kExitBisectAbort
                                                                                       : kExitHarnessError;
   } catch (const std::exception& e) {
     std::cerr << "harness: internal error: " << e.what() << "\n";

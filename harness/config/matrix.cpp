@@ -8,94 +8,9 @@
 #include "harness/arch/arch.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/config/yaml_reader.h"
 
 namespace harness {
-namespace {
-
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-class Reader {
- public:
-  explicit Reader(std::filesystem::path source) : source_(std::move(source)) {}
-
-  [[noreturn]] void Fail(const YAML::Node& node, const std::string& message) const {
-    const YAML::Mark mark = node.Mark();
-    std::string where = source_.string();
-    if (mark.line >= 0) {
-      where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    }
-    throw HarnessError(where + ": " + message);
-  }
-
-  // Rejects keys outside `known`, suggesting the nearest one.
-  void CheckKeys(const YAML::Node& map, std::string_view context,
-                 const std::vector<std::string_view>& known) const {
-    if (!map.IsMap()) Fail(map, std::string(context) + " must be a mapping");
-    for (const auto& item : map) {
-      const std::string key = item.first.as<std::string>();
-      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      std::string message = "unknown key '" + key + "' in " + std::string(context);
-      std::string_view best;
-      std::size_t best_distance = 3;
-      for (auto candidate : known) {
-        std::size_t d = EditDistance(key, candidate);
-        if (d < best_distance) {
-          best_distance = d;
-          best = candidate;
-        }
-      }
-      if (!best.empty()) message += ", did you mean '" + std::string(best) + "'?";
-      else message += " (known: " + Join(known) + ")";
-      Fail(item.first, message);
-    }
-  }
-
-  std::string String(const YAML::Node& node, std::string_view key) const {
-    if (!node.IsScalar()) Fail(node, "'" + std::string(key) + "' must be a string");
-    return node.as<std::string>();
-  }
-
-  int PositiveInt(const YAML::Node& node, std::string_view key) const {
-    int value = 0;
-    if (!node.IsScalar() || !YAML::convert<int>::decode(node, value) || value <= 0) {
-      Fail(node, "'" + std::string(key) + "' must be a positive integer, got '" +
-                     (node.IsScalar() ? node.Scalar() : std::string("a non-scalar")) + "'");
-    }
-    return value;
-  }
-
-  std::vector<std::string> StringList(const YAML::Node& node, std::string_view key) const {
-    if (!node.IsSequence()) Fail(node, "'" + std::string(key) + "' must be a list");
-    std::vector<std::string> out;
-    for (const auto& item : node) out.push_back(String(item, key));
-    if (out.empty()) Fail(node, "'" + std::string(key) + "' must not be empty");
-    return out;
-  }
-
-  static std::string Join(const std::vector<std::string_view>& words) {
-    std::string out;
-    for (auto w : words) out += (out.empty() ? "" : ", ") + std::string(w);
-    return out;
-  }
-
- private:
-  std::filesystem::path source_;
-};
-
-}  // namespace
 
 MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path& source) {
   Reader reader(source);
@@ -120,15 +35,21 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     reader.Fail(root["trees"], "'trees' must be a non-empty list");
   }
   for (const auto& node : root["trees"]) {
-    reader.CheckKeys(node, "a tree", {"name", "debian_package", "path"});
+    reader.CheckKeys(node, "a tree", {"name", "debian_package", "path", "git", "ref"});
     TreeSpec tree;
     if (!node["name"]) reader.Fail(node, "a tree needs a 'name'");
     tree.name = reader.String(node["name"], "name");
     if (node["debian_package"]) tree.debian_package = reader.String(node["debian_package"], "debian_package");
     if (node["path"]) tree.path = reader.String(node["path"], "path");
-    if (tree.debian_package.empty() == tree.path.empty()) {
-      reader.Fail(node, "tree '" + tree.name + "' needs exactly one of 'debian_package' or 'path'");
+    if (node["git"]) tree.git = reader.String(node["git"], "git");
+    if (node["ref"]) tree.ref = reader.String(node["ref"], "ref");
+    const int sources = !tree.debian_package.empty() + !tree.path.empty() + !tree.git.empty();
+    if (sources != 1) {
+      reader.Fail(node, "tree '" + tree.name + "' needs exactly one of 'debian_package', 'path' or 'git'");
     }
+    if (!tree.ref.empty() && tree.git.empty()) reader.Fail(node["ref"], "'ref' needs 'git'");
+    if (tree.git.empty()) tree.ref.clear();
+    else if (tree.ref.empty()) tree.ref = "HEAD";
     config.trees.push_back(std::move(tree));
   }
 

@@ -11,7 +11,9 @@ namespace harness {
 struct TreeSpec {
   std::string name;
   std::string debian_package;     // e.g. linux-source-6.1: obtained with apt-get, unpacked once
-  std::filesystem::path path;     // or a local kernel tree
+  std::filesystem::path path;     // or a local kernel tree, built in place (series: none only)
+  std::filesystem::path git;      // or a local git repository, used at `ref`
+  std::string ref;                // with `git`: a commit, tag or branch (default HEAD)
 };
 
 struct SeriesSpec {

@@ -74,31 +74,30 @@ void Locate(const Patch& patch, const std::string& output, ApplyOutcome* outcome
   } catch (const HarnessError&) {
     // LoadSeries already checked the paths; a hand-built Patch just gets no hunk.
   }
-  const auto lines = SplitLines(output);
-  for (const auto& line : lines) {
+  // The first complaint in git's order names the file that fails first.
+  for (const auto& line : SplitLines(output)) {
     std::smatch m;
-    if (!std::regex_match(line, m, failed)) continue;
-    outcome->file = m[1];
-    const std::size_t at = std::stoul(m[2]);
-    if (const DiffFile* file = FindFile(diff, outcome->file)) {
-      for (const auto& hunk : file->hunks) {
-        if (hunk.old_start == at) {
-          outcome->hunk = hunk.header;
-          return;
+    if (std::regex_match(line, m, failed)) {
+      outcome->file = m[1];
+      const std::size_t at = std::stoul(m[2]);
+      if (const DiffFile* file = FindFile(diff, outcome->file)) {
+        for (const auto& hunk : file->hunks) {
+          if (hunk.old_start == at) {
+            outcome->hunk = hunk.header;
+            return;
+          }
         }
+        if (!file->hunks.empty()) outcome->hunk = file->hunks.front().header;
       }
-      if (!file->hunks.empty()) outcome->hunk = file->hunks.front().header;
+      return;
     }
-    return;
-  }
-  for (const auto& line : lines) {
-    std::smatch m;
-    if (!std::regex_match(line, m, file_error)) continue;
-    outcome->file = m[1];
-    if (const DiffFile* file = FindFile(diff, outcome->file); file && !file->hunks.empty()) {
-      outcome->hunk = file->hunks.front().header;
+    if (std::regex_match(line, m, file_error)) {
+      outcome->file = m[1];
+      if (const DiffFile* file = FindFile(diff, outcome->file); file && !file->hunks.empty()) {
+        outcome->hunk = file->hunks.front().header;
+      }
+      return;
     }
-    return;
   }
 }
 

@@ -12,6 +12,7 @@
 #include "harness/elf/inspector.h"
 #include "harness/image/initramfs.h"
 #include "harness/image/probe_build.h"
+#include "harness/patches/apply.h"
 #include "harness/tree/tree.h"
 #include "harness/verify/verify.h"
 
@@ -123,10 +124,25 @@ void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
   }
 }
 
+// What Prepare hands every arch of one (tree, series).
+struct Pipeline::PreparedSource {
+  KernelTree tree;
+  std::filesystem::path source;   // where make runs: the work tree, or a plain local tree
+  std::string revision;           // the commit built (part of the .config cache key)
+  std::optional<ApplyOutcome> applied;
+  double tree_seconds = 0, apply_seconds = 0;
+  std::string tree_outcome;
+};
+
 std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   const std::vector<Cell> cells = ExpandCells(config, options_);
   const bool boot = !options_.stop_after || *options_.stop_after >= Stage::kBoot;
   Preflight(cells, boot);
+  // Bad series (missing, paths escaping the tree) are the user's error: say so before building.
+  for (const auto& series : config.series) {
+    if (series.name == "none" || series_.count(series.name)) continue;
+    series_[series.name] = LoadSeries(series.path);
+  }
   std::vector<CellResult> results;
   for (const auto& cell : cells) {
     CellResult result;
@@ -142,7 +158,7 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
       result.error = std::string("internal error: ") + e.what();
     }
     // Every pass after the one that ended the cell is skipped, with the reason.
-    for (Stage s : {Stage::kTree, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
+    for (Stage s : {Stage::kTree, Stage::kApply, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
                     Stage::kBoot, Stage::kVerify}) {
       bool ran = std::any_of(result.timings.begin(), result.timings.end(),
                              [&](const StageTiming& t) { return t.stage == s; });
@@ -153,20 +169,76 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   return results;
 }
 
+const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& result) {
+  const std::string key = cell.tree.name + "\n" + cell.series.name;
+  auto it = prepared_.find(key);
+  if (it == prepared_.end()) {
+    auto prepared = std::make_shared<PreparedSource>();
+    TreeProvider provider(runner_, sink_, options_.cache_dir);
+    double start = NowSeconds();
+    prepared->tree = provider.Obtain(cell.tree);
+    prepared->source = provider.EnsureWorktree(prepared->tree, options_.out_dir / SafeName(cell.tree.name) / "src");
+    prepared->tree_seconds = NowSeconds() - start;
+    prepared->tree_outcome = prepared->source.string() + " at " +
+                             (prepared->tree.base.empty() ? std::string("(not git)") : prepared->tree.base);
+    if (provider.last_import_seconds() > 0) {
+      prepared->tree_outcome += ", imported into git in " + std::to_string(static_cast<int>(provider.last_import_seconds())) + " s";
+    }
+    start = NowSeconds();
+    if (!prepared->tree.repo.empty()) {
+      static const Series kNone{"none", {}, {}};
+      const Series& series = cell.series.name == "none" ? kNone : series_.at(cell.series.name);
+      prepared->applied = SeriesApplier(runner_, sink_, cell.tree.name + "/" + cell.series.name)
+                              .Apply(prepared->source, prepared->tree.base, series, options_.skip_applied,
+                                     options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) / "apply.log");
+      prepared->revision = prepared->applied->head;
+    } else if (cell.series.name != "none") {
+      throw HarnessError("tree '" + cell.tree.name + "' is a plain directory: series need a git tree "
+                         "('git:' in the matrix) or a Debian package tree");
+    }
+    prepared->apply_seconds = NowSeconds() - start;
+    it = prepared_.emplace(key, std::move(prepared)).first;
+  }
+  const PreparedSource& p = *it->second;
+  result.timings.push_back({Stage::kTree, p.tree_seconds, false});
+  sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = result.cell, .stage = Stage::kTree, .text = p.tree_outcome,
+                 .seconds = p.tree_seconds});
+  result.timings.push_back({Stage::kApply, p.apply_seconds, false});
+  result.stage = Stage::kApply;
+  if (p.applied && p.applied->status != ApplyOutcome::Status::kApplied) {
+    const ApplyOutcome& a = *p.applied;
+    const std::string patch = "patch " + std::to_string(a.patch_index + 1) + " '" + a.subject + "' (" + a.origin + ")";
+    if (a.status == ApplyOutcome::Status::kAlreadyApplied) {
+      Fail(result, Verdict::kAlreadyApplied, patch + " is already in the tree (it reverse-applies cleanly)");
+      result.diagnosis.push_back("run with --skip-applied to skip such patches");
+    } else {
+      Fail(result, Verdict::kApplyFailed, patch + " does not apply: " + (a.file.empty() ? "" : a.file) +
+                                              (a.hunk.empty() ? "" : ", hunk " + a.hunk));
+      result.facts["failed_file"] = a.file;
+      result.facts["failed_hunk"] = a.hunk;
+    }
+    for (const auto& line : SplitLines(a.detail)) result.diagnosis.push_back("git: " + line);
+    result.diagnosis.push_back("log: " + (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) / "apply.log").string());
+  }
+  if (p.applied) {
+    for (const auto& s : p.applied->skipped) result.diagnosis.push_back("skipped, already applied: " + s);
+    result.facts["revision"] = p.revision;
+  }
+  sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = result.cell, .stage = Stage::kApply,
+                 .text = result.verdict == Verdict::kSkipped ? (p.revision.empty() ? "no series" : "at " + p.revision)
+                                                             : std::string(VerdictName(result.verdict)),
+                 .seconds = p.apply_seconds});
+  return p;
+}
+
 void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult& result) {
   const Arch& arch = *cell.arch;
   CellContext ctx{.cell = cell.id, .arch = &arch, .dir = result.artifacts_dir};
   std::filesystem::create_directories(ctx.dir);
 
-  KernelTree tree;
-  {
-    StageClock clock(sink_, result, Stage::kTree, "obtain " + cell.tree.name);
-    tree = TreeProvider(runner_, sink_, options_.cache_dir).Obtain(cell.tree);
-    clock.Outcome(tree.source.string() + " (" + tree.kernel_version + ")");
-  }
-  if (cell.series.name != "none") {
-    throw HarnessError("series '" + cell.series.name + "': applying patch series is not supported yet");
-  }
+  const PreparedSource& prepared = Prepare(cell, result);
+  if (result.verdict != Verdict::kSkipped) return;  // the series did not apply
+  const KernelTree& tree = prepared.tree;
 
   // Fragments: the matrix's, the arch's own, then any given on the command line.
   std::vector<std::vector<KconfigOption>> fragments;
@@ -181,8 +253,10 @@ void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult&
 
   BuildRequest request{.cell = cell.id,
                        .arch = &arch,
-                       .source = tree.source,
-                       .build_dir = ctx.dir / "build",
+                       .source = prepared.source,
+                       .revision = prepared.revision,
+                       .build_dir = options_.out_dir / SafeName(tree.name) /
+                                    ("build-" + std::string(arch.name) + "-" + cell.toolchain),
                        .log_dir = ctx.dir,
                        .kconfig_base = config.kconfig_base,
                        .options = MergeFragments(fragments),
@@ -207,6 +281,9 @@ void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult&
                                    (d.reason.empty() ? "" : ": " + d.reason));
       }
       Fail(result, Verdict::kConfigDropped, "did not survive olddefconfig: " + names);
+      std::string list;
+      for (const auto& d : configured.dropped) list += (list.empty() ? "" : ",") + d.requested.name;
+      result.facts["dropped_options"] = list;
       result.diagnosis.push_back("see " + (ctx.dir / "build" / ".config").string());
       clock.Outcome("dropped " + names);
       return;

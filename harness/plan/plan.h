@@ -3,12 +3,15 @@
 // tree -> config -> build -> inspect -> image -> boot -> verify. The first failing pass ends the
 // cell; the later ones are recorded as skipped with the reason.
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/arch/arch.h"
 #include "harness/config/matrix.h"
+#include "harness/patches/series.h"
 #include "harness/core/events.h"
 #include "harness/core/verdict.h"
 #include "harness/proc/runner.h"
@@ -25,6 +28,7 @@ struct RunOptions {
   std::optional<Stage> stop_after;       // e.g. kInspect: build and inspect only
   std::string extra_cmdline;             // appended to every guest's kernel command line
   std::optional<int> boot_timeout;       // seconds, overrides the matrix (times arch factor)
+  bool skip_applied = false;             // skip patches already in the tree instead of failing
 };
 
 struct Cell {
@@ -54,12 +58,17 @@ class Pipeline {
 
  private:
   struct CellContext;
+  struct PreparedSource;
   void RunCell(const MatrixConfig& config, const Cell& cell, CellResult& result);
+  // Tree and series for a cell, done once per (tree, series) and shared by its arches.
+  const PreparedSource& Prepare(const Cell& cell, CellResult& result);
   void BootAndVerify(CellContext& ctx, CellResult& result);
 
   ProcessRunner& runner_;
   EventSink& sink_;
   RunOptions options_;
+  std::map<std::string, std::shared_ptr<PreparedSource>> prepared_;
+  std::map<std::string, Series> series_;  // loaded and checked before any cell runs
 };
 
 }  // namespace harness

@@ -243,6 +243,34 @@ std::string InspectionJson(const VmlinuxInfo& info) {
   return j.dump(2) + "\n";
 }
 
+void PrintCorpus(std::ostream& out, const std::vector<CorpusRow>& rows) {
+  std::size_t entry_w = 5, expected_w = 8;
+  for (const auto& r : rows) {
+    entry_w = std::max(entry_w, r.entry.size());
+    expected_w = std::max(expected_w, r.expected.size());
+  }
+  out << "\n" << std::left << std::setw(static_cast<int>(entry_w)) << "entry" << "  " << std::setw(7) << "arch"
+      << "  " << std::setw(static_cast<int>(expected_w)) << "expected" << "  " << std::setw(6) << "agree"
+      << "  observed\n";
+  std::size_t agree = 0;
+  for (const auto& r : rows) {
+    agree += r.agree;
+    out << std::setw(static_cast<int>(entry_w)) << r.entry << "  " << std::setw(7) << r.arch << "  "
+        << std::setw(static_cast<int>(expected_w)) << r.expected << "  " << std::setw(6) << (r.agree ? "yes" : "NO")
+        << "  " << r.observed << "\n";
+  }
+  out << "\ncorpus: " << agree << " of " << rows.size() << " (entry, arch) pairs agree with expected.yaml\n";
+}
+
+std::string CorpusJson(const std::vector<CorpusRow>& rows) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& r : rows) {
+    j.push_back({{"entry", r.entry}, {"arch", r.arch}, {"expected", r.expected}, {"observed", Printable(r.observed)},
+                 {"agree", r.agree}});
+  }
+  return j.dump(2) + "\n";
+}
+
 int ExitCodeFor(const std::vector<CellResult>& results) {
   int code = kExitPass;
   for (const auto& r : results) {

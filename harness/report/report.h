@@ -8,6 +8,7 @@
 #include "harness/core/events.h"
 #include "harness/core/verdict.h"
 #include "harness/elf/inspector.h"
+#include "harness/plan/corpus.h"
 
 namespace harness {
 
@@ -48,6 +49,10 @@ std::string ResultsJUnit(const std::vector<CellResult>& results);
 // `harness inspect`.
 void PrintInspection(std::ostream& out, const VmlinuxInfo& info);
 std::string InspectionJson(const VmlinuxInfo& info);
+
+// The corpus table: entry, arch, expected, observed, agree; then a count.
+void PrintCorpus(std::ostream& out, const std::vector<CorpusRow>& rows);
+std::string CorpusJson(const std::vector<CorpusRow>& rows);
 
 // 0 when every cell passed, 1 when a cell failed, 2 when any cell hit a harness error.
 int ExitCodeFor(const std::vector<CellResult>& results);

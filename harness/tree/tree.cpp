@@ -4,6 +4,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <map>
+
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 
@@ -70,8 +73,23 @@ void TreeProvider::Note(const std::string& text) {
 
 KernelTree TreeProvider::Obtain(const TreeSpec& spec) {
   KernelTree tree;
+  last_import_seconds_ = 0;
   if (!spec.debian_package.empty()) {
     tree = FromDebianPackage(spec);
+  } else if (!spec.git.empty()) {
+    tree.name = spec.name;
+    tree.source = std::filesystem::absolute(spec.git).lexically_normal();
+    tree.repo = tree.source;
+    tree.version = "local";
+    ProcessResult rev = runner_.Run({.argv = {"git", "-C", tree.repo.string(), "rev-parse", "--verify", "--quiet",
+                                              spec.ref + "^{commit}"}});
+    if (!rev.ok()) {
+      throw HarnessError("tree '" + spec.name + "': '" + spec.ref + "' is not a commit in git repository '" +
+                         spec.git.string() + "'");
+    }
+    tree.base = std::string(Trim(rev.output));
+    tree.kernel_version = "";
+    return tree;  // the work tree is checked, not the repository's own checkout
   } else {
     tree.name = spec.name;
     tree.source = std::filesystem::absolute(spec.path).lexically_normal();
@@ -120,22 +138,29 @@ KernelTree TreeProvider::FromDebianPackage(const TreeSpec& spec) {
                        " is installed but /usr/src/" + package + ".tar.* is missing");
   }
 
-  KernelTree tree{.name = spec.name, .source = {}, .version = version, .kernel_version = {}};
+  // Tags cannot hold every character a Debian version can.
+  std::string tag = package + "-" + version;
+  for (char& c : tag) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) c = '_';
+  }
+  KernelTree tree{.name = spec.name, .source = {}, .version = version, .kernel_version = {}, .repo = {}, .base = tag};
   const std::filesystem::path trees = cache_dir_ / "trees";
   const std::filesystem::path target = trees / (package + "_" + version);
-  const std::filesystem::path done = target / ".harness-unpacked";
+  const std::filesystem::path done = target / ".git" / "harness-imported";
   tree.source = target;
+  tree.repo = target;
   if (std::filesystem::exists(done)) return tree;
 
   FileLock lock(trees / (package + ".lock"));
   if (std::filesystem::exists(done)) return tree;  // another harness finished while we waited
+  const double start = NowSeconds();
   const std::filesystem::path staging = trees / (package + "_" + version + ".partial");
+  const std::filesystem::path log = trees / (package + "_" + version + ".import.log");
   std::filesystem::remove_all(staging);
   std::filesystem::remove_all(target);
   std::filesystem::create_directories(staging);
-  Note("unpacking " + tarball.string() + " into " + target.string() + " (once)");
-  ProcessSpec untar{.argv = {"tar", "-xf", tarball.string(), "-C", staging.string(),
-                             "--strip-components=1"},
+  Note("unpacking " + tarball.string() + " and importing it into git at " + target.string() + " (once)");
+  ProcessSpec untar{.argv = {"tar", "-xf", tarball.string(), "-C", staging.string(), "--strip-components=1"},
                     .log_path = trees / (package + "_" + version + ".unpack.log"),
                     .timeout = std::chrono::minutes(20)};
   ProcessResult result = runner_.Run(untar);
@@ -144,9 +169,57 @@ KernelTree TreeProvider::FromDebianPackage(const TreeSpec& spec) {
     throw HarnessError("tree '" + spec.name + "': unpacking " + tarball.string() + " failed (" +
                        result.Describe() + "); see " + untar.log_path.string());
   }
-  WriteFile(staging / ".harness-unpacked", tarball.string() + " " + version + "\n");
+  // One commit holding every file of the tarball (-f: the kernel's .gitignore must not drop
+  // shipped files), with a fixed identity and date so the commit id is reproducible.
+  const std::map<std::string, std::string> id = {
+      {"GIT_AUTHOR_NAME", "harness"}, {"GIT_AUTHOR_EMAIL", "harness@localhost"},
+      {"GIT_COMMITTER_NAME", "harness"}, {"GIT_COMMITTER_EMAIL", "harness@localhost"},
+      {"GIT_AUTHOR_DATE", "2001-09-17T00:00:00+0000"}, {"GIT_COMMITTER_DATE", "2001-09-17T00:00:00+0000"}};
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"init", "-q"},
+           {"-c", "core.autocrlf=false", "add", "-A", "-f", "."},
+           {"-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m", package + " " + version + " (imported by harness)"},
+           {"tag", tag}}) {
+    ProcessResult git = Git(staging, args, log, id);
+    if (!git.ok()) {
+      std::filesystem::remove_all(staging);
+      throw HarnessError("tree '" + spec.name + "': importing into git failed at 'git " + args[args[0] == "-c" ? 2 : 0] +
+                         "' (" + git.Describe() + "); see " + log.string());
+    }
+  }
+  WriteFile(staging / ".git" / "harness-imported", tarball.string() + " " + version + "\n");
   std::filesystem::rename(staging, target);
+  last_import_seconds_ = NowSeconds() - start;
+  Note("imported " + package + " " + version + " into git in " + std::to_string(static_cast<int>(last_import_seconds_)) + " s");
   return tree;
+}
+
+ProcessResult TreeProvider::Git(const std::filesystem::path& dir, std::vector<std::string> args,
+                                const std::filesystem::path& log, std::map<std::string, std::string> env) {
+  args.insert(args.begin(), {"git", "-C", dir.string()});
+  env["LC_ALL"] = "C";
+  ProcessResult result = runner_.Run({.argv = args, .env = env, .timeout = std::chrono::minutes(30)});
+  std::ofstream(log, std::ios::app) << "$ " << ShellJoin(args) << "\n" << result.output;
+  return result;
+}
+
+std::filesystem::path TreeProvider::EnsureWorktree(const KernelTree& tree, const std::filesystem::path& path) {
+  if (tree.repo.empty()) return tree.source;
+  const std::filesystem::path log = path.parent_path() / "worktree.log";
+  std::filesystem::create_directories(path.parent_path());
+  if (std::filesystem::exists(path / ".git")) {
+    ProcessResult top = Git(path, {"rev-parse", "--show-toplevel"}, log);
+    if (top.ok() && std::filesystem::equivalent(std::string(Trim(top.output)), path)) return path;
+    Note("work tree " + path.string() + " is broken: recreating it");
+    std::filesystem::remove_all(path);
+  }
+  Git(tree.repo, {"worktree", "prune"}, log);
+  Note("creating work tree " + path.string() + " from " + tree.repo.string() + " at " + tree.base);
+  ProcessResult add = Git(tree.repo, {"worktree", "add", "-f", "--detach", path.string(), tree.base}, log);
+  if (!add.ok()) {
+    throw HarnessError("tree '" + tree.name + "': 'git worktree add' failed (" + add.Describe() + "); see " + log.string());
+  }
+  return path;
 }
 
 }  // namespace harness

@@ -51,7 +51,7 @@ TEST(MatrixTest, SyntaxErrorHasPosition) {
 
 TEST(MatrixTest, TreeNeedsExactlyOneSource) {
   EXPECT_THAT(ErrorOf("trees: [{name: t}]\narches: [arm64]\n"),
-              HasSubstr("configs/x.yaml:1:9: tree 't' needs exactly one of"));
+              HasSubstr("configs/x.yaml:1:9: tree 't' needs exactly one of 'debian_package', 'path' or 'git'"));
 }
 
 TEST(MatrixTest, BadTimeoutIsNamed) {

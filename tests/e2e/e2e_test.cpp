@@ -5,6 +5,7 @@
 #include <dirent.h>
 
 #include <fstream>
+#include <iostream>
 #include <thread>
 #include <nlohmann/json.hpp>
 
@@ -48,10 +49,18 @@ void RequireTools() {
   if (!fs::exists("/usr/src/linux-source-6.1.tar.xz")) GTEST_SKIP() << "linux-source-6.1 is not installed";
 }
 
-fs::path CellDir(const std::string& arch) { return kOut / "default" / "debian-6.1" / "none" / (arch + "-gcc"); }
-fs::path Vmlinux(const std::string& arch) { return CellDir(arch) / "build" / "vmlinux"; }
-fs::path Image(const std::string& arch, const fs::path& cell_dir) {
-  return cell_dir / "build" / (arch == "arm64" ? "arch/arm64/boot/Image" : arch == "x86_64" ? "arch/x86/boot/bzImage" : "arch/s390/boot/bzImage");
+// Layout of an output directory: <out>/<tree>/<series>/<arch>-gcc holds a cell's artifacts,
+// <out>/<tree>/build-<arch>-gcc its O= build directory (shared by the tree's series).
+fs::path CellDir(const std::string& arch, const fs::path& out = kOut / "default") {
+  return out / "debian-6.1" / "none" / (arch + "-gcc");
+}
+fs::path BuildDir(const std::string& arch, const fs::path& out = kOut / "default") {
+  return out / "debian-6.1" / ("build-" + arch + "-gcc");
+}
+fs::path Vmlinux(const std::string& arch) { return BuildDir(arch) / "vmlinux"; }
+fs::path Image(const std::string& arch, const fs::path& out = kOut / "default") {
+  return BuildDir(arch, out) /
+         (arch == "arm64" ? "arch/arm64/boot/Image" : arch == "x86_64" ? "arch/x86/boot/bzImage" : "arch/s390/boot/bzImage");
 }
 
 json Inspect(const fs::path& vmlinux) {
@@ -158,7 +167,7 @@ TEST(E2E, FlippedByteIsContentMismatchAtThatOffset) {
   std::string bytes = ReadFile(copy);
   WriteBytesAt(copy, at, {static_cast<std::uint8_t>(bytes[at] ^ 0x40)});
 
-  HarnessRun run = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64", CellDir("arm64")).string(),
+  HarnessRun run = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64").string(),
                                "--vmlinux", copy.string()}, kOut / "flip" / "out", 600);
   EXPECT_EQ(run.exit_code, 1) << run.output;
   const json& cell = OnlyCell(run);
@@ -179,7 +188,7 @@ TEST(E2E, TruncatedSectionIsSizeMismatch) {
   SetSectionSize(copy, info["btf"]["offset"].get<std::uint64_t>(), size - 1);
   ASSERT_EQ(Inspect(copy)["btf"]["size"].get<std::uint64_t>(), size - 1);
 
-  HarnessRun run = RunHarness({"boot", "--arch", "s390x", "--kernel", Image("s390x", CellDir("s390x")).string(),
+  HarnessRun run = RunHarness({"boot", "--arch", "s390x", "--kernel", Image("s390x").string(),
                                "--vmlinux", copy.string()}, kOut / "truncate" / "out", 600);
   EXPECT_EQ(run.exit_code, 1) << run.output;
   const json& cell = OnlyCell(run);
@@ -192,7 +201,7 @@ TEST(E2E, TruncatedSectionIsSizeMismatch) {
 TEST(E2E, GuestThatNeverPowersOffTimesOut) {
   RequireTools();
   const fs::path out = kOut / "hang";
-  HarnessRun run = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64", CellDir("arm64")).string(),
+  HarnessRun run = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64").string(),
                                "--vmlinux", Vmlinux("arm64").string(), "--cmdline", "harness.hang",
                                "--boot-timeout", "8"}, out, 600);
   EXPECT_EQ(run.exit_code, 1) << run.output;
@@ -213,11 +222,40 @@ TEST(E2E, KernelWithoutBtfIsBtfFileMissing) {
   const json& cell = OnlyCell(run);
   EXPECT_EQ(cell["verdict"], "btf-file-missing") << cell.dump(2);
 
-  const fs::path cell_dir = out / "debian-6.1" / "none" / "arm64-gcc";
-  HarnessRun stale = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64", cell_dir).string(),
+  HarnessRun stale = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64", out).string(),
                                  "--vmlinux", Vmlinux("arm64").string()}, out / "stale", 600);
   EXPECT_EQ(stale.exit_code, 1) << stale.output;
   EXPECT_EQ(OnlyCell(stale)["verdict"], "stale-image") << OnlyCell(stale).dump(2);
+}
+
+// The seed's 2019 series against 6.1: a precise "does not apply" naming patch, file and hunk,
+// at the apply stage, for every arch, without building anything.
+TEST(E2E, SeedSeriesDoesNotApplyTo61) {
+  RequireTools();
+  HarnessRun run = RunHarness({"run", "--series", std::string(HARNESS_SOURCE_DIR) + "/kernel-patches/sysfs-btf-v3"},
+                              kOut / "seed");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  ASSERT_EQ(run.results["cells"].size(), 3u) << run.output;
+  for (const auto& cell : run.results["cells"]) {
+    EXPECT_EQ(cell["stage"], "apply");
+    EXPECT_EQ(cell["verdict"], "series-does-not-apply") << cell.dump(2);
+    EXPECT_NE(cell["detail"].get<std::string>().find("'btf: expose BTF info through sysfs'"), std::string::npos);
+    EXPECT_EQ(cell["facts"]["failed_file"], "Documentation/ABI/testing/sysfs-kernel-btf");
+    EXPECT_EQ(cell["facts"]["failed_hunk"], "@@ -0,0 +1,17 @@");
+  }
+}
+
+// The whole regression corpus agrees with its expected verdicts on every arch.
+TEST(E2E, CorpusAgreesWithExpectedVerdicts) {
+  RequireTools();
+  const fs::path out = kOut / "corpus";
+  HarnessRun run = RunHarness({"corpus", "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency()))}, out);
+  std::cout << run.output.substr(run.output.find("\nentry ") == std::string::npos ? 0 : run.output.find("\nentry "));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(fs::exists(out / "corpus.json"));
+  json rows = json::parse(ReadFile(out / "corpus.json"));
+  EXPECT_GE(rows.size(), 3u * 7);
+  for (const auto& row : rows) EXPECT_TRUE(row["agree"].get<bool>()) << row.dump();
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+#include "harness/plan/corpus.h"
+
+#include <gtest/gtest.h>
+
+namespace harness {
+namespace {
+
+CellResult Result(const std::string& series, const std::string& arch, Stage stage, Verdict verdict,
+                  std::map<std::string, std::string> facts = {}) {
+  CellResult r;
+  r.cell = "debian-6.1/" + series + "/" + arch + "/gcc";
+  r.arch = arch;
+  r.stage = stage;
+  r.verdict = verdict;
+  r.facts = std::move(facts);
+  return r;
+}
+
+CorpusEntry Entry() {
+  CorpusEntry e;
+  e.name = "output-format";
+  e.expect["x86_64"] = {"verify", "pass", "", "", {}, 0};
+  e.expect["arm64"] = {"build", "build-failed", "BTF", "", {}, 0};
+  e.expect["s390x"] = {"verify", "content-mismatch", "", "", 4096, 8};
+  return e;
+}
+
+TEST(CompareCorpusTest, AgreesOnlyWhenStageVerdictAndDetailsMatch) {
+  auto rows = CompareCorpus({Entry()}, {Result("output-format", "x86_64", Stage::kVerify, Verdict::kPass),
+                                        Result("output-format", "arm64", Stage::kBuild, Verdict::kBuildFailed, {{"build_step", "LD"}}),
+                                        Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch, {{"offset", "4100"}})});
+  ASSERT_EQ(rows.size(), 3u);
+  std::map<std::string, CorpusRow> by_arch;
+  for (const auto& r : rows) by_arch[r.arch] = r;
+  EXPECT_TRUE(by_arch["x86_64"].agree);
+  EXPECT_FALSE(by_arch["arm64"].agree) << "the step differs";
+  EXPECT_EQ(by_arch["arm64"].observed, "build/build-failed step=LD");
+  EXPECT_TRUE(by_arch["s390x"].agree) << "4100 is within 4096+8";
+}
+
+TEST(CompareCorpusTest, OffsetOutsideSlackAndHarnessErrorsDisagree) {
+  CellResult error = Result("output-format", "x86_64", Stage::kVerify, Verdict::kPass);
+  error.error = "qemu missing";
+  auto rows = CompareCorpus({Entry()}, {error, Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch, {{"offset", "4105"}})});
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) EXPECT_FALSE(r.agree) << r.arch;
+}
+
+TEST(CompareCorpusTest, OtherSeriesCellsAreIgnored) {
+  EXPECT_TRUE(CompareCorpus({Entry()}, {Result("output-format-kconfig-fix", "x86_64", Stage::kVerify, Verdict::kPass)}).empty());
+}
+
+}  // namespace
+}  // namespace harness
