@@ -3,6 +3,7 @@
 // (x86_64.cpp, arm64.cpp, s390x.cpp) defines one Arch; registry.cpp lists them. Call sites
 // never test an arch's name: a new arch is a new file plus one registry line.
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "harness/core/endian.h"
@@ -37,6 +38,7 @@ struct Arch {
   std::string_view bfd_format;      // objdump -f "file format", what CONFIG_OUTPUT_FORMAT would be
   std::string_view bfd_arch;        // objdump -f "architecture"
   std::string_view kconfig_fragment;  // under configs/kconfig/
+  std::string_view arch_kconfig;      // the arch's Kconfig in the tree (where OUTPUT_FORMAT would live)
   QemuFacts qemu;
 };
 
@@ -46,5 +48,8 @@ std::span<const Arch* const> AllArches();
 const Arch* FindArch(std::string_view name);
 // "x86_64, arm64, s390x"
 std::string KnownArchNames();
+
+// The arch whose vmlinux has this ELF machine, class and byte order; nullptr when none.
+const Arch* ArchForElf(unsigned machine, int elf_class, Endian endian);
 
 }  // namespace harness

@@ -25,6 +25,7 @@ extern const Arch kArchArm64 = {
     .bfd_format = "elf64-littleaarch64",
     .bfd_arch = "aarch64",
     .kconfig_fragment = "arm64.config",
+    .arch_kconfig = "arch/arm64/Kconfig",
     .qemu = {.binary = "qemu-system-aarch64",
              .package = "qemu-system-arm",
              .machine = "virt",

@@ -31,4 +31,11 @@ std::string KnownArchNames() {
   return names;
 }
 
+const Arch* ArchForElf(unsigned machine, int elf_class, Endian endian) {
+  for (const Arch* arch : kArches) {
+    if (arch->elf_machine == machine && arch->elf_class == elf_class && arch->endian == endian) return arch;
+  }
+  return nullptr;
+}
+
 }  // namespace harness

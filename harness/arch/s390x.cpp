@@ -27,6 +27,7 @@ extern const Arch kArchS390x = {
     .bfd_format = "elf64-s390",
     .bfd_arch = "s390:64-bit",
     .kconfig_fragment = "s390x.config",
+    .arch_kconfig = "arch/s390/Kconfig",
     .qemu = {.binary = "qemu-system-s390x",
              .package = "qemu-system-misc",
              .machine = "s390-ccw-virtio",

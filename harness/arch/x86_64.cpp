@@ -27,6 +27,7 @@ extern const Arch kArchX86_64 = {
     .bfd_format = "elf64-x86-64",
     .bfd_arch = "i386:x86-64",
     .kconfig_fragment = "x86_64.config",
+    .arch_kconfig = "arch/x86/Kconfig",
     .qemu = {.binary = "qemu-system-x86_64",
              .package = "qemu-system-x86",
              .machine = "q35",

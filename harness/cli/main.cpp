@@ -16,6 +16,7 @@
 #include "harness/plan/plan.h"
 #include "harness/proc/runner.h"
 #include "harness/report/report.h"
+#include "harness/verify/verify.h"
 
 #ifndef HARNESS_DEFAULT_DATA_DIR
 #define HARNESS_DEFAULT_DATA_DIR "."
@@ -101,6 +102,9 @@ int Main(int argc, char** argv) {
   run->add_option("--series", series_paths,
                   "pre-merge mode: run the matrix with this series applied (a kernel-patches/ directory, an mbox or a .patch; repeatable)");
   run->add_flag("--skip-applied", skip_applied, "skip patches already in the tree instead of failing the cell");
+  bool define_output_format = false;
+  run->add_flag("--define-output-format", define_output_format,
+                "append a generated patch defining CONFIG_OUTPUT_FORMAT for arches whose Kconfig lacks it (the 2019 local fix)");
   AddCommonFlags(run, run_flags);
 
   CommonFlags corpus_flags;
@@ -119,6 +123,8 @@ int Main(int argc, char** argv) {
   CLI::App* inspect = app.add_subcommand("inspect", "read a vmlinux's .BTF section and check it");
   inspect->add_option("vmlinux", inspect_path, "the vmlinux ELF")->required();
   inspect->add_flag("--json", inspect_json, "print JSON");
+  std::string inspect_arch;
+  inspect->add_option("--arch", inspect_arch, "flag a vmlinux that is not of this arch");
 
   CommonFlags boot_flags;
   std::string boot_arch, boot_kernel, boot_vmlinux;
@@ -138,6 +144,11 @@ int Main(int argc, char** argv) {
   try {
     if (inspect->parsed()) {
       VmlinuxInfo info = InspectVmlinux(inspect_path);
+      if (!inspect_arch.empty()) {
+        const Arch* arch = FindArch(inspect_arch);
+        if (!arch) throw HarnessError("unknown arch '" + inspect_arch + "' (known: " + KnownArchNames() + ")");
+        if (auto wrong = CheckVmlinuxArch(*arch, info); !wrong.empty()) info.problems.insert(info.problems.begin(), wrong);
+      }
       if (inspect_json) std::cout << InspectionJson(info);
       else PrintInspection(std::cout, info);
       return info.problems.empty() ? kExitPass : kExitCellFailed;
@@ -185,6 +196,7 @@ int Main(int argc, char** argv) {
     RunOptions options = MakeRunOptions(run_flags);
     options.jobs = jobs;
     options.skip_applied = skip_applied;
+    options.define_output_format = define_output_format;
     options.only_arches = arches;
     for (const auto& f : fragments) options.extra_fragments.push_back(std::filesystem::absolute(f));
     if (stop_after == "build" || stop_after == "inspect") options.stop_after = Stage::kInspect;

@@ -25,7 +25,7 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     throw HarnessError(source.string() + ": empty matrix file");
   }
   reader.CheckKeys(root, "the matrix",
-                   {"trees", "series", "arches", "toolchains", "kconfig", "timeouts"});
+                   {"trees", "series", "arches", "toolchains", "kconfig", "timeouts", "define_output_format"});
 
   MatrixConfig config;
   config.source = source;
@@ -102,6 +102,11 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     if (kconfig["fragments"]) config.fragments = reader.StringList(kconfig["fragments"], "fragments");
   }
 
+  if (const auto define = root["define_output_format"]) {
+    if (!define.IsScalar() || !YAML::convert<bool>::decode(define, config.define_output_format)) {
+      reader.Fail(define, "'define_output_format' must be true or false");
+    }
+  }
   if (const auto timeouts = root["timeouts"]) {
     reader.CheckKeys(timeouts, "timeouts", {"build", "boot"});
     if (timeouts["build"]) config.build_timeout = reader.PositiveInt(timeouts["build"], "build");

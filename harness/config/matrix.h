@@ -31,6 +31,8 @@ struct MatrixConfig {
   std::vector<std::string> fragments;  // file names under configs/kconfig/
   int build_timeout = 3600;       // seconds
   int boot_timeout = 60;          // seconds, times the arch's factor
+  // Append a generated patch defining CONFIG_OUTPUT_FORMAT for arches whose Kconfig lacks it.
+  bool define_output_format = false;
 };
 
 // Throws HarnessError("FILE:LINE:COL: ...") on any problem.

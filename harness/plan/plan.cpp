@@ -13,6 +13,7 @@
 #include "harness/image/initramfs.h"
 #include "harness/image/probe_build.h"
 #include "harness/patches/apply.h"
+#include "harness/patches/output_format.h"
 #include "harness/tree/tree.h"
 #include "harness/verify/verify.h"
 
@@ -80,7 +81,7 @@ std::string InspectSummary(const VmlinuxInfo& info) {
   }
   s += info.btf_alloc ? ", SHF_ALLOC" : ", not SHF_ALLOC";
   s += info.btf_in_load ? ", in PT_LOAD" : ", outside PT_LOAD";
-  return s;
+  return VmlinuxFormat(info) + ", " + s;
 }
 
 }  // namespace
@@ -136,6 +137,7 @@ struct Pipeline::PreparedSource {
 
 std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   const std::vector<Cell> cells = ExpandCells(config, options_);
+  define_output_format_ = config.define_output_format || options_.define_output_format;
   const bool boot = !options_.stop_after || *options_.stop_after >= Stage::kBoot;
   Preflight(cells, boot);
   // Bad series (missing, paths escaping the tree) are the user's error: say so before building.
@@ -186,8 +188,18 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
     }
     start = NowSeconds();
     if (!prepared->tree.repo.empty()) {
-      static const Series kNone{"none", {}, {}};
-      const Series& series = cell.series.name == "none" ? kNone : series_.at(cell.series.name);
+      Series series = cell.series.name == "none" ? Series{"none", {}, {}} : series_.at(cell.series.name);
+      if (define_output_format_) {
+        std::vector<const Arch*> arches;
+        for (const Arch* arch : AllArches()) arches.push_back(arch);
+        auto read = [&](const std::string& path) -> std::optional<std::string> {
+          ProcessResult show = runner_.Run({.argv = {"git", "-C", prepared->tree.repo.string(), "show",
+                                                     prepared->tree.base + ":" + path}});
+          if (!show.ok()) return std::nullopt;
+          return show.output;
+        };
+        if (auto patch = OutputFormatPatch(arches, read)) series.patches.push_back(std::move(*patch));
+      }
       prepared->applied = SeriesApplier(runner_, sink_, cell.tree.name + "/" + cell.series.name)
                               .Apply(prepared->source, prepared->tree.base, series, options_.skip_applied,
                                      options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) / "apply.log");
@@ -311,7 +323,9 @@ void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult&
   {
     StageClock clock(sink_, result, Stage::kInspect, "read .BTF of " + ctx.vmlinux.string());
     ctx.info = InspectVmlinux(ctx.vmlinux);
+    if (auto wrong = CheckVmlinuxArch(arch, ctx.info); !wrong.empty()) ctx.info.problems.insert(ctx.info.problems.begin(), wrong);
     for (const auto& p : ctx.info.problems) result.diagnosis.push_back("vmlinux: " + p);
+    result.facts["vmlinux_format"] = VmlinuxFormat(ctx.info);
     result.facts["btf_size"] = std::to_string(ctx.info.btf_size);
     if (ctx.info.type_count) result.facts["btf_types"] = std::to_string(*ctx.info.type_count);
     result.facts["build_id"] = ctx.info.build_id;
@@ -456,9 +470,8 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
         Fail(result, Verdict::kBadVmlinux, ctx.info.problems.empty() ? "unreadable .BTF" : ctx.info.problems.front());
         return result;
       }
-      if (ctx.info.machine != arch.elf_machine) {
-        throw HarnessError("'" + vmlinux.string() + "' is a " + ctx.info.machine_name + " ELF, not " +
-                           std::string(arch.name));
+      if (auto wrong = CheckVmlinuxArch(arch, ctx.info); !wrong.empty()) {
+        throw HarnessError("'" + vmlinux.string() + "': " + wrong + " (is --arch right?)");
       }
       clock.Outcome(InspectSummary(ctx.info));
     }

@@ -29,6 +29,7 @@ struct RunOptions {
   std::string extra_cmdline;             // appended to every guest's kernel command line
   std::optional<int> boot_timeout;       // seconds, overrides the matrix (times arch factor)
   bool skip_applied = false;             // skip patches already in the tree instead of failing
+  bool define_output_format = false;     // as the matrix's define_output_format
 };
 
 struct Cell {
@@ -69,6 +70,7 @@ class Pipeline {
   RunOptions options_;
   std::map<std::string, std::shared_ptr<PreparedSource>> prepared_;
   std::map<std::string, Series> series_;  // loaded and checked before any cell runs
+  bool define_output_format_ = false;
 };
 
 }  // namespace harness

@@ -6,7 +6,9 @@
 #include <iomanip>
 #include <sstream>
 
+#include "harness/arch/arch.h"
 #include "harness/core/error.h"
+#include "harness/verify/verify.h"
 #include "harness/core/util.h"
 
 namespace harness {
@@ -192,6 +194,11 @@ void PrintInspection(std::ostream& out, const VmlinuxInfo& info) {
   }
   out << "  ELF:        " << info.elf_class << "-bit " << EndianName(info.endian) << "-endian, machine "
       << info.machine_name << " (" << info.machine << ")\n";
+  out << "  format:     " << VmlinuxFormat(info);
+  if (const Arch* arch = ArchForElf(info.machine, info.elf_class, info.endian)) {
+    out << " (arch " << arch->name << ", BFD architecture " << arch->bfd_arch << ")";
+  }
+  out << "\n";
   out << "  build ID:   " << (info.build_id.empty() ? "(none)" : info.build_id) << "\n";
   if (info.has_btf) {
     out << "  .BTF:       " << info.btf_size << " bytes at address " << Hex(info.btf_addr) << ", file offset "
@@ -225,6 +232,8 @@ std::string InspectionJson(const VmlinuxInfo& info) {
     j["elf"] = {{"class", info.elf_class}, {"endian", EndianName(info.endian)}, {"machine", info.machine},
                 {"machine_name", info.machine_name}};
     j["build_id"] = info.build_id;
+    j["format"] = VmlinuxFormat(info);
+    if (const Arch* arch = ArchForElf(info.machine, info.elf_class, info.endian)) j["arch"] = arch->name;
     j["btf"] = {{"present", info.has_btf}, {"size", info.btf_size}, {"address", info.btf_addr},
                 {"offset", info.btf_offset}, {"flags", info.btf_flags}, {"alloc", info.btf_alloc},
                 {"in_load_segment", info.btf_in_load}, {"start_symbol", info.start_symbol},

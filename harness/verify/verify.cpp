@@ -141,4 +141,18 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   return out;
 }
 
+std::string VmlinuxFormat(const VmlinuxInfo& vmlinux) {
+  const Arch* arch = ArchForElf(vmlinux.machine, vmlinux.elf_class, vmlinux.endian);
+  return arch ? std::string(arch->bfd_format) : "unknown";
+}
+
+std::string CheckVmlinuxArch(const Arch& arch, const VmlinuxInfo& vmlinux) {
+  if (!vmlinux.is_elf) return "";
+  if (vmlinux.machine == arch.elf_machine && vmlinux.elf_class == arch.elf_class && vmlinux.endian == arch.endian) {
+    return "";
+  }
+  return "vmlinux is " + VmlinuxFormat(vmlinux) + " (" + vmlinux.machine_name + ", " + EndianName(vmlinux.endian) +
+         "-endian), not " + std::string(arch.bfd_format) + " as " + std::string(arch.name) + " needs";
+}
+
 }  // namespace harness

@@ -25,4 +25,11 @@ struct VerifyOutcome {
 VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
                         const std::filesystem::path& artifacts_dir);
 
+// The BFD format of a vmlinux as binutils names it ("elf64-s390"), from its ELF header;
+// "unknown" for an ELF no arch file describes.
+std::string VmlinuxFormat(const VmlinuxInfo& vmlinux);
+
+// Empty when the vmlinux is an ELF of `arch`; else the problem, naming both formats.
+std::string CheckVmlinuxArch(const Arch& arch, const VmlinuxInfo& vmlinux);
+
 }  // namespace harness

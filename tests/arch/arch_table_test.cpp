@@ -34,6 +34,8 @@ TEST(ArchTableTest, EveryArchIsComplete) {
     EXPECT_TRUE(arch->elf_class == 32 || arch->elf_class == 64);
     EXPECT_TRUE(arch->bfd_format.starts_with("elf" + std::to_string(arch->elf_class)));
     EXPECT_FALSE(arch->bfd_arch.empty());
+    EXPECT_TRUE(arch->arch_kconfig.starts_with("arch/") && arch->arch_kconfig.ends_with("/Kconfig"));
+    EXPECT_EQ(ArchForElf(arch->elf_machine, arch->elf_class, arch->endian), arch);
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(HARNESS_SOURCE_DIR) / "configs" /
                                         "kconfig" / std::string(arch->kconfig_fragment)));
     EXPECT_TRUE(arch->qemu.binary.starts_with("qemu-system-"));
