@@ -155,6 +155,7 @@ int Main(int argc, char** argv) {
     }
 
     auto runner = MakeRealRunner();
+    InstallInterruptHandlers();
     if (boot->parsed()) {
       const Arch* arch = FindArch(boot_arch);
       if (!arch) throw HarnessError("unknown arch '" + boot_arch + "' (known: " + KnownArchNames() + ")");

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/env.hpp>
@@ -50,6 +51,9 @@
 #include "harness/proc/runner.h"
 
 namespace harness {
+
+std::atomic<int> g_interrupt_signal{0};  // set by the handlers of InstallInterruptHandlers
+
 namespace {
 
 namespace bp = boost::process;
@@ -341,6 +345,7 @@ class RealRunner : public ProcessRunner {
 };
 
 ProcessResult RealRunner::Run(const ProcessSpec& spec) {
+  if (Interrupted()) throw HarnessError("interrupted by signal " + std::to_string(g_interrupt_signal.load()));
   if (spec.argv.empty() || spec.argv[0].empty()) throw HarnessError("cannot run an empty command");
   std::filesystem::path exe = ResolveProgram(spec);
   std::error_code cwd_error;
@@ -414,7 +419,10 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
     const bool group_alive = !reaped || GroupAlive(pid);
 
     if (phase == Phase::kRunning) {
-      if (sink.stop_requested()) {
+      if (Interrupted()) {
+        result.stopped = true;
+        signal_group(SIGTERM, Phase::kTerminating, kGracePeriod);
+      } else if (sink.stop_requested()) {
         result.stopped = true;
         signal_group(SIGTERM, Phase::kTerminating, kGracePeriod);
       } else if (spec.timeout.count() > 0 && now - start >= spec.timeout) {
@@ -475,10 +483,21 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
     }
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (Interrupted()) throw HarnessError("interrupted by signal " + std::to_string(g_interrupt_signal.load()) +
+                                        " while running '" + spec.argv[0] + "' (its process group was killed)");
   return result;
 }
 
 }  // namespace
+
+void InstallInterruptHandlers() {
+  struct sigaction action {};
+  action.sa_handler = [](int sig) { g_interrupt_signal.store(sig); };
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
+}
+
+bool Interrupted() { return g_interrupt_signal.load() != 0; }
 
 std::string ProcessResult::Describe() const {
   char buf[64];

@@ -51,4 +51,10 @@ class ProcessRunner {
 // started by Run is alive when Run returns. The child's stdin is /dev/null.
 std::unique_ptr<ProcessRunner> MakeRealRunner();
 
+// SIGINT/SIGTERM/SIGHUP to the harness: the running child's group is killed (TERM, grace, KILL),
+// and that Run and every later one throw HarnessError("interrupted ..."), so a run that is
+// stopped leaves no make or QEMU behind and still writes its results and logs.
+void InstallInterruptHandlers();
+bool Interrupted();
+
 }  // namespace harness
