@@ -125,6 +125,12 @@ std::string HexDump(std::span<const std::uint8_t> data, std::size_t begin, std::
   return out;
 }
 
+std::string HexNumber(std::uint64_t value) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(value));
+  return buf;
+}
+
 std::string ToHex(std::span<const std::uint8_t> bytes) {
   static const char* digits = "0123456789abcdef";
   std::string out;

@@ -27,6 +27,9 @@ std::string Printable(std::string_view bytes);
 // `xxd`-style dump of bytes [begin, end) of data, offsets relative to the start of data.
 std::string HexDump(std::span<const std::uint8_t> data, std::size_t begin, std::size_t end);
 
+// "0x1f" for numbers (addresses, offsets, flags).
+std::string HexNumber(std::uint64_t value);
+
 // Lower-case hex of bytes.
 std::string ToHex(std::span<const std::uint8_t> bytes);
 

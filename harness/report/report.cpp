@@ -24,12 +24,6 @@ std::string Seconds(double s) {
   return buf;
 }
 
-std::string Hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string VerdictText(const CellResult& r) {
   return r.error.empty() ? std::string(VerdictName(r.verdict)) : "HARNESS ERROR";
 }
@@ -201,17 +195,17 @@ void PrintInspection(std::ostream& out, const VmlinuxInfo& info) {
   out << "\n";
   out << "  build ID:   " << (info.build_id.empty() ? "(none)" : info.build_id) << "\n";
   if (info.has_btf) {
-    out << "  .BTF:       " << info.btf_size << " bytes at address " << Hex(info.btf_addr) << ", file offset "
-        << Hex(info.btf_offset) << ", flags " << Hex(info.btf_flags) << (info.btf_alloc ? " (SHF_ALLOC)" : "")
+    out << "  .BTF:       " << info.btf_size << " bytes at address " << HexNumber(info.btf_addr) << ", file offset "
+        << HexNumber(info.btf_offset) << ", flags " << HexNumber(info.btf_flags) << (info.btf_alloc ? " (SHF_ALLOC)" : "")
         << "\n";
     out << "  in PT_LOAD: " << (info.btf_in_load ? "yes" : "no") << "\n";
     if (!info.start_symbol.empty()) {
-      out << "  symbols:    " << info.start_symbol << " = " << (info.start_value ? Hex(*info.start_value) : "?")
-          << ", " << info.stop_symbol << " = " << (info.stop_value ? Hex(*info.stop_value) : "?") << "\n";
+      out << "  symbols:    " << info.start_symbol << " = " << (info.start_value ? HexNumber(*info.start_value) : "?")
+          << ", " << info.stop_symbol << " = " << (info.stop_value ? HexNumber(*info.stop_value) : "?") << "\n";
     }
     if (info.header) {
       const auto& h = *info.header;
-      out << "  header:     magic " << Hex(h.magic) << " version " << int(h.version) << " flags " << int(h.flags)
+      out << "  header:     magic " << HexNumber(h.magic) << " version " << int(h.version) << " flags " << int(h.flags)
           << " hdr_len " << h.hdr_len << ", types [" << h.type_off << ", +" << h.type_len << "), strings ["
           << h.str_off << ", +" << h.str_len << ")\n";
     }

@@ -130,12 +130,12 @@ KernelTree TreeProvider::FromDebianPackage(const TreeSpec& spec) {
   // linux-source-6.1 ships /usr/src/linux-source-6.1.tar.xz.
   std::filesystem::path tarball;
   for (const char* ext : {".tar.xz", ".tar.bz2", ".tar.gz"}) {
-    std::filesystem::path candidate = "/usr/src/" + package + ext;
+    std::filesystem::path candidate = tarball_dir_ / (package + ext);
     if (std::filesystem::exists(candidate)) tarball = candidate;
   }
   if (tarball.empty()) {
     throw HarnessError("tree '" + spec.name + "': package " + package +
-                       " is installed but /usr/src/" + package + ".tar.* is missing");
+                       " is installed but " + (tarball_dir_ / package).string() + ".tar.* is missing");
   }
 
   // Tags cannot hold every character a Debian version can.

@@ -21,8 +21,10 @@ struct KernelTree {
 
 class TreeProvider {
  public:
-  TreeProvider(ProcessRunner& runner, EventSink& sink, std::filesystem::path cache_dir)
-      : runner_(runner), sink_(sink), cache_dir_(std::move(cache_dir)) {}
+  // `tarball_dir` is where Debian's linux-source-* packages put their tarball.
+  TreeProvider(ProcessRunner& runner, EventSink& sink, std::filesystem::path cache_dir,
+               std::filesystem::path tarball_dir = "/usr/src")
+      : runner_(runner), sink_(sink), cache_dir_(std::move(cache_dir)), tarball_dir_(std::move(tarball_dir)) {}
 
   // Throws HarnessError when the tree cannot be had (package missing and not installable,
   // not a kernel tree, tree not clean for O= builds). A Debian tarball is unpacked and imported
@@ -47,6 +49,7 @@ class TreeProvider {
   ProcessRunner& runner_;
   EventSink& sink_;
   std::filesystem::path cache_dir_;
+  std::filesystem::path tarball_dir_;
 };
 
 // "6.1.192" from a kernel Makefile's VERSION/PATCHLEVEL/SUBLEVEL lines; empty if not found.

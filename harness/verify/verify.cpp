@@ -14,12 +14,6 @@ std::string Octal(std::uint32_t mode) {
   return buf;
 }
 
-std::string Hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // True when the first two bytes are the BTF magic in the other byte order than `endian`.
 bool MagicSwapped(const std::vector<std::uint8_t>& blob, Endian endian) {
   if (blob.size() < 2) return false;
@@ -119,7 +113,7 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     out.verdict = Verdict::kContentMismatch;
     out.facts["offset"] = std::to_string(offset);
     out.facts["differing_bytes"] = std::to_string(differing);
-    out.detail = "first difference at offset " + std::to_string(offset) + " (" + Hex(offset) + "), " +
+    out.detail = "first difference at offset " + std::to_string(offset) + " (" + HexNumber(offset) + "), " +
                  std::to_string(differing) + " bytes differ";
     const std::size_t begin = offset >= 32 ? offset - 32 : 0;
     std::string dump = "vmlinux .BTF:\n" + HexDump(want, begin, offset + 48) + "guest /sys/kernel/btf/vmlinux:\n" +

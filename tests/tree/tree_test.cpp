@@ -1,0 +1,132 @@
+// The Debian-tarball path of TreeProvider on a tiny fake kernel tarball made at test time:
+// real tar and git, with dpkg-query answered by the test.
+#include "harness/tree/tree.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Answers dpkg-query as if linux-source-9.9 were installed; runs everything else for real.
+class PackageRunner : public ProcessRunner {
+ public:
+  PackageRunner() : real_(MakeRealRunner()) {}
+  ProcessResult Run(const ProcessSpec& spec) override {
+    if (spec.argv[0] == "dpkg-query") {
+      ProcessResult r;
+      r.exit_code = 0;
+      r.output = "install ok installed|9.9.1-1";
+      return r;
+    }
+    return real_->Run(spec);
+  }
+
+ private:
+  std::unique_ptr<ProcessRunner> real_;
+};
+
+class TreeProviderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (FindProgram("git").empty() || FindProgram("tar").empty()) GTEST_SKIP() << "git or tar is not installed";
+    dir_ = fs::temp_directory_path() / ("tree_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    const fs::path src = dir_ / "make" / "linux-source-9.9";
+    WriteFile(src / "Makefile", "VERSION = 9\nPATCHLEVEL = 9\nSUBLEVEL = 1\n");
+    WriteFile(src / "scripts" / "link-vmlinux.sh", "#!/bin/sh\n");
+    WriteFile(src / ".gitignore", "*.o\n");
+    WriteFile(src / "shipped.o", "a file the tarball ships although .gitignore names it\n");
+    fs::create_directories(dir_ / "usr-src");
+    auto runner = MakeRealRunner();
+    ASSERT_TRUE(runner->Run({.argv = {"tar", "-cJf", (dir_ / "usr-src" / "linux-source-9.9.tar.xz").string(), "-C",
+                                      (dir_ / "make").string(), "linux-source-9.9"}})
+                    .ok());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path dir_;
+  NullSink sink_;
+};
+
+// Given the tarball, it should import it into git once (every shipped file, tagged), and a
+// second provider should reuse the import.
+TEST_F(TreeProviderTest, ImportsOnceIntoGit) {
+  PackageRunner runner;
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src");
+  KernelTree tree = provider.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}});
+  EXPECT_EQ(tree.kernel_version, "9.9.1");
+  EXPECT_EQ(tree.base, "linux-source-9.9-9.9.1-1");
+  EXPECT_GT(provider.last_import_seconds(), 0);
+  auto real = MakeRealRunner();
+  ProcessResult files = real->Run({.argv = {"git", "-C", tree.repo.string(), "ls-files"}});
+  EXPECT_NE(files.output.find("shipped.o"), std::string::npos) << "the import must not drop ignored-but-shipped files";
+  EXPECT_TRUE(real->Run({.argv = {"git", "-C", tree.repo.string(), "rev-parse", "--verify", tree.base}}).ok());
+
+  TreeProvider again(runner, sink_, dir_ / "cache", dir_ / "usr-src");
+  EXPECT_EQ(again.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}}).source,
+            tree.source);
+  EXPECT_EQ(again.last_import_seconds(), 0);
+
+  const fs::path worktree = dir_ / "out" / "t" / "src";
+  EXPECT_EQ(again.EnsureWorktree(tree, worktree), worktree);
+  EXPECT_TRUE(fs::exists(worktree / "scripts" / "link-vmlinux.sh"));
+  EXPECT_EQ(again.EnsureWorktree(tree, worktree), worktree) << "a second call reuses the work tree";
+}
+
+// Two harnesses obtaining the same tree at once must not corrupt the cache.
+TEST_F(TreeProviderTest, ConcurrentObtainsShareOneImport) {
+  std::vector<std::thread> threads;
+  std::vector<fs::path> sources(3);
+  std::vector<std::string> errors(3);
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      PackageRunner runner;
+      NullSink sink;
+      try {
+        sources[i] = TreeProvider(runner, sink, dir_ / "cache", dir_ / "usr-src")
+                         .Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}})
+                         .source;
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(errors[i], "");
+    EXPECT_EQ(sources[i], sources[0]);
+  }
+  EXPECT_TRUE(fs::exists(sources[0] / ".git" / "harness-imported"));
+  EXPECT_FALSE(fs::exists(dir_ / "cache" / "trees" / "linux-source-9.9_9.9.1-1.partial"));
+}
+
+TEST_F(TreeProviderTest, MissingTarballIsAHarnessError) {
+  PackageRunner runner;
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "nowhere");
+  EXPECT_THROW(provider.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}}),
+               HarnessError);
+}
+
+TEST_F(TreeProviderTest, ConfiguredLocalTreeIsRefused) {
+  PackageRunner runner;
+  const fs::path local = dir_ / "make" / "linux-source-9.9";
+  WriteFile(local / ".config", "CONFIG_X=y\n");
+  try {
+    TreeProvider(runner, sink_, dir_ / "cache").Obtain({.name = "l", .debian_package = {}, .path = local, .git = {}, .ref = {}});
+    FAIL() << "no error";
+  } catch (const HarnessError& e) {
+    EXPECT_NE(std::string(e.what()).find("mrproper"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace harness
