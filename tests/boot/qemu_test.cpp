@@ -1,0 +1,73 @@
+#include "harness/boot/qemu.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "harness/core/util.h"
+#include "harness/proc/fake_runner.h"
+
+namespace harness {
+namespace {
+
+BootRequest Request(const char* arch) {
+  return {.cell = "c", .arch = FindArch(arch), .kernel = "/o/Image", .initrd = "/o/init.cpio", .disk = "/o/disk.raw",
+          .console_log = "/o/console.log", .timeout = std::chrono::seconds(30), .accel = Accel::kTcg, .extra_cmdline = ""};
+}
+
+TEST(QemuArgvTest, X86_64) {
+  EXPECT_EQ(ShellJoin(QemuArgv(Request("x86_64"))),
+            "qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -m 256M -smp 1 -nographic -no-reboot -nic none "
+            "-kernel /o/Image -initrd /o/init.cpio -append 'console=ttyS0 panic=-1' "
+            "-drive file=/o/disk.raw,format=raw,if=none,id=probe -device virtio-blk-pci,drive=probe");
+}
+
+TEST(QemuArgvTest, Arm64) {
+  EXPECT_EQ(ShellJoin(QemuArgv(Request("arm64"))),
+            "qemu-system-aarch64 -accel tcg -machine virt -cpu cortex-a57 -m 256M -smp 1 -nographic -no-reboot -nic none "
+            "-kernel /o/Image -initrd /o/init.cpio -append 'console=ttyAMA0 panic=-1' "
+            "-drive file=/o/disk.raw,format=raw,if=none,id=probe -device virtio-blk-device,drive=probe");
+}
+
+TEST(QemuArgvTest, S390x) {
+  EXPECT_EQ(ShellJoin(QemuArgv(Request("s390x"))),
+            "qemu-system-s390x -accel tcg -machine s390-ccw-virtio -cpu qemu -m 256M -smp 1 -nographic -no-reboot -nic none "
+            "-kernel /o/Image -initrd /o/init.cpio -append 'console=ttysclp0 panic=-1' "
+            "-drive file=/o/disk.raw,format=raw,if=none,id=probe -device virtio-blk-ccw,drive=probe");
+}
+
+TEST(QemuArgvTest, KvmUsesTheHostCpuAndExtraCmdlineIsAppended) {
+  BootRequest r = Request("x86_64");
+  r.accel = Accel::kKvm;
+  r.extra_cmdline = "harness.hang";
+  const auto argv = QemuArgv(r);
+  EXPECT_THAT(argv, ::testing::Contains("kvm"));
+  EXPECT_THAT(argv, ::testing::Contains("host"));
+  EXPECT_THAT(argv, ::testing::Contains("console=ttyS0 panic=-1 harness.hang"));
+}
+
+// Given a console that panics, the boot should stop at the panic line (not wait for the
+// timeout) and report it; given the probe's marker, it should stop there.
+TEST(BootKernelTest, StopsAtPanicAndAtTheMarker) {
+  for (const auto& [line, state] : std::vector<std::pair<std::string, ConsoleParser::State>>{
+           {"[    0.5] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100", ConsoleParser::State::kPanicked},
+           {"HARNESS-PROBE-DONE flags=0x3f size=10 read=10 record=100", ConsoleParser::State::kProbeDone}}) {
+    FakeRunner runner;
+    bool kept_going = true;
+    runner.SetHandler([&](const ProcessSpec& spec) {
+      spec.on_line("Linux version 6.1.192");
+      kept_going = spec.on_line(line);
+      ProcessResult r;
+      r.stopped = !kept_going;
+      return r;
+    });
+    NullSink sink;
+    BootOutcome out = BootKernel(runner, sink, Request("arm64"));
+    EXPECT_FALSE(kept_going) << line;
+    EXPECT_EQ(out.state, state);
+    EXPECT_EQ(runner.calls().at(0).timeout, std::chrono::seconds(30));
+    EXPECT_EQ(runner.calls().at(0).log_path, "/o/console.log");
+  }
+}
+
+}  // namespace
+}  // namespace harness
