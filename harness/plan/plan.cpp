@@ -139,7 +139,7 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   const std::vector<Cell> cells = ExpandCells(config, options_);
   define_output_format_ = config.define_output_format || options_.define_output_format;
   const bool boot = !options_.stop_after || *options_.stop_after >= Stage::kBoot;
-  Preflight(cells, boot);
+  if (options_.preflight) Preflight(cells, boot);
   // Bad series (missing, paths escaping the tree) are the user's error: say so before building.
   for (const auto& series : config.series) {
     if (series.name == "none" || series_.count(series.name)) continue;

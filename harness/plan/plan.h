@@ -30,6 +30,7 @@ struct RunOptions {
   std::optional<int> boot_timeout;       // seconds, overrides the matrix (times arch factor)
   bool skip_applied = false;             // skip patches already in the tree instead of failing
   bool define_output_format = false;     // as the matrix's define_output_format
+  bool preflight = true;                 // check host tools first (tests with fakes turn it off)
 };
 
 struct Cell {

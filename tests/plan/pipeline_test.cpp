@@ -1,0 +1,201 @@
+// The pipeline end to end with every external command faked: a fake make that writes .config,
+// a vmlinux (generated with the ELF writer) and an Image; a fake QEMU that prints a console
+// and writes the probe's record to the disk it was given.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "harness/boot/record.h"
+#include "harness/core/util.h"
+#include "harness/elf/elf_writer.h"
+#include "harness/plan/plan.h"
+#include "harness/proc/fake_runner.h"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("pipeline_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    WriteFile(dir_ / "linux" / "Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
+    WriteFile(dir_ / "linux" / "scripts" / "link-vmlinux.sh", "");
+    options_.data_dir = HARNESS_SOURCE_DIR;
+    options_.out_dir = dir_ / "out";
+    options_.cache_dir = dir_ / "cache";
+    options_.preflight = false;
+    options_.jobs = 2;
+    config_ = ParseMatrix("trees: [{name: t, path: " + (dir_ / "linux").string() +
+                              "}]\narches: [arm64]\nkconfig: {fragments: [common.config]}\n",
+                          "m.yaml");
+    btf_ = MakeBtfBlob(Endian::kLittle, 20);
+    runner_.SetHandler([this](const ProcessSpec& spec) { return Fake(spec); });
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  ProcessResult Fake(const ProcessSpec& spec) {
+    ProcessResult r;
+    r.exit_code = 0;
+    const std::string& program = spec.argv[0];
+    const std::string last = spec.argv.back();
+    if (program == "pahole") {
+      r.output = "v1.24\n";
+    } else if (program == "make") {
+      const fs::path build = spec.argv[3].substr(2);  // O=
+      if (last == "tinyconfig") WriteFile(build / ".config", "CONFIG_X=y\n");
+      if (last == "olddefconfig") {
+        std::string config = ReadFile(build / ".config");
+        if (drop_btf_) config += "# CONFIG_DEBUG_INFO_BTF is not set\n";
+        WriteFile(build / ".config", config);
+      }
+      if (last == "Image") {
+        WriteFile(spec.log_path, build_log_);
+        if (!build_log_.empty()) {
+          r.exit_code = 2;
+          return r;
+        }
+        WriteFakeVmlinux(build / "vmlinux", {.endian = Endian::kLittle, .machine = 183, .btf = btf_,
+                                             .build_id = {0xaa, 0xbb}});
+        WriteFile(build / "arch/arm64/boot/Image", "image");
+      }
+    } else if (program == "aarch64-linux-gnu-gcc") {
+      if (spec.argv.size() > 2) WriteFile(spec.argv[5], "probe binary");  // -o PATH
+    } else if (program == "qemu-system-aarch64") {
+      qemu_argv_ = spec.argv;
+      // Like the probe: the record is on the disk before the marker is printed.
+      if (record_) {
+        std::string disk = spec.argv[std::find(spec.argv.begin(), spec.argv.end(), "-drive") - spec.argv.begin() + 1];
+        disk = disk.substr(5, disk.find(',') - 5);
+        auto bytes = EncodeRecord(*record_);
+        std::fstream f(disk, std::ios::in | std::ios::out | std::ios::binary);
+        f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      }
+      for (const auto& line : console_) {
+        if (!spec.on_line(line)) {
+          r.stopped = true;
+          return r;
+        }
+      }
+      r.timed_out = hang_;
+    }
+    return r;
+  }
+
+  ProbeRecord GoodRecord() {
+    ProbeRecord rec;
+    rec.flags = kFlagProcMounted | kFlagSysfsMounted | kFlagDevtmpfsMounted | kFlagBtfDirIsDir | kFlagVmlinuxExists |
+                kFlagVmlinuxRegular;
+    rec.mode = 0100444;
+    rec.size = btf_.size();
+    rec.blob = btf_;
+    rec.eof_read = 0;
+    return rec;
+  }
+
+  CellResult RunOne() {
+    Pipeline pipeline(runner_, sink_, options_);
+    auto results = pipeline.Run(config_);
+    EXPECT_EQ(results.size(), 1u);
+    return results.at(0);
+  }
+
+  fs::path dir_;
+  RunOptions options_;
+  MatrixConfig config_;
+  FakeRunner runner_;
+  NullSink sink_;
+  std::vector<std::uint8_t> btf_;
+  bool drop_btf_ = false;
+  bool hang_ = false;
+  std::string build_log_;
+  std::vector<std::string> console_ = {"Linux version 6.1.0", "HARNESS-PROBE-DONE flags=0x3f"};
+  std::optional<ProbeRecord> record_;
+  std::vector<std::string> qemu_argv_;
+};
+
+TEST_F(PipelineTest, MatchingGuestPasses) {
+  record_ = GoodRecord();
+  CellResult r = RunOne();
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.verdict, Verdict::kPass) << r.detail;
+  EXPECT_EQ(r.stage, Stage::kVerify);
+  EXPECT_EQ(r.facts["btf_size"], std::to_string(btf_.size()));
+  EXPECT_TRUE(fs::exists(fs::path(r.artifacts_dir) / "guest.btf"));
+  EXPECT_THAT(qemu_argv_, ::testing::Contains("virtio-blk-device,drive=probe"));
+  for (const auto& t : r.timings) EXPECT_FALSE(t.skipped) << StageName(t.stage);
+}
+
+TEST_F(PipelineTest, FlippedGuestByteIsContentMismatch) {
+  record_ = GoodRecord();
+  record_->blob[30] ^= 1;
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kContentMismatch);
+  EXPECT_EQ(r.facts["offset"], "30");
+}
+
+// A record left on the disk by an earlier boot must never count for a later one.
+TEST_F(PipelineTest, EveryBootGetsAFreshDisk) {
+  record_ = GoodRecord();
+  EXPECT_EQ(RunOne().verdict, Verdict::kPass);
+  record_.reset();  // the second guest writes nothing
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kBadRecord);
+  EXPECT_THAT(r.detail, HasSubstr("no probe record"));
+}
+
+TEST_F(PipelineTest, BuildFailureSkipsTheRestAndQuotesTheError) {
+  build_log_ = "  CC      kernel/fork.o\nkernel/fork.c:1:1: error: boom\nmake: *** [Makefile:1] Error 2\n";
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
+  EXPECT_EQ(r.stage, Stage::kBuild);
+  EXPECT_EQ(r.detail, "CC kernel/fork.o: kernel/fork.c:1:1: error: boom");
+  EXPECT_EQ(r.facts["build_step"], "CC");
+  for (const auto& t : r.timings) {
+    if (t.stage > Stage::kBuild) EXPECT_TRUE(t.skipped) << StageName(t.stage);
+  }
+  EXPECT_TRUE(qemu_argv_.empty()) << "QEMU must not run after a failed build";
+}
+
+TEST_F(PipelineTest, DroppedBtfStopsAtConfig) {
+  drop_btf_ = true;
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kConfigDropped);
+  EXPECT_EQ(r.stage, Stage::kConfig);
+  EXPECT_EQ(r.facts["dropped_options"], "CONFIG_DEBUG_INFO_BTF");
+  EXPECT_THAT(r.diagnosis.at(0), HasSubstr("CONFIG_DEBUG_INFO_BTF=y (from "));
+}
+
+TEST_F(PipelineTest, PanicEndsTheCellWithThePanicLine) {
+  console_ = {"Linux version 6.1.0", "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100",
+              "never read"};
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kGuestPanicked);
+  EXPECT_THAT(r.detail, HasSubstr("Attempted to kill init"));
+}
+
+TEST_F(PipelineTest, SilentGuestTimesOut) {
+  console_ = {"Linux version 6.1.0"};
+  hang_ = true;
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kTimedOut);
+  EXPECT_EQ(r.stage, Stage::kBoot);
+}
+
+// A series needs git; a plain directory tree with a series is the user's error, not a verdict.
+TEST_F(PipelineTest, SeriesOnAPlainTreeIsAHarnessError) {
+  WriteFile(dir_ / "s.patch", "Subject: [PATCH] x\n\n---\ndiff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b\n");
+  config_.series = {{"s", dir_ / "s.patch"}};
+  CellResult r = RunOne();
+  EXPECT_THAT(r.error, HasSubstr("series need a git tree"));
+}
+
+}  // namespace
+}  // namespace harness
