@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/proc/fake_runner.h"
 
@@ -132,6 +133,46 @@ TEST_F(KernelBuilderTest, SuccessfulBuildFindsImageAndVmlinux) {
   BuildOutcome outcome = builder.Build(request_);
   EXPECT_TRUE(outcome.ok) << outcome.failure;
   EXPECT_EQ(outcome.image, dir_ / "build" / "arch/arm64/boot/Image");
+}
+
+}  // namespace
+}  // namespace harness
+
+namespace harness {
+namespace {
+
+// Given a PATH without the tools, it should name the Debian package to install.
+TEST(CheckBuildToolsTest, MissingToolNamesItsPackage) {
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  const auto empty = std::filesystem::temp_directory_path() / ("empty_path_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(empty);
+  ::setenv("PATH", empty.c_str(), 1);
+  std::string message;
+  try {
+    CheckBuildTools(*FindArch("s390x"));
+  } catch (const HarnessError& e) {
+    message = e.what();
+  }
+  ::setenv("PATH", saved.c_str(), 1);
+  std::filesystem::remove_all(empty);
+  EXPECT_EQ(message, "'make' is not installed: apt-get install make");
+}
+
+TEST(CheckBuildToolsTest, MissingCrossCompilerNamesItsPackage) {
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  const auto dir = std::filesystem::temp_directory_path() / ("only_make_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_symlink("/bin/true", dir / "make");
+  ::setenv("PATH", dir.c_str(), 1);
+  std::string message;
+  try {
+    CheckBuildTools(*FindArch("s390x"));
+  } catch (const HarnessError& e) {
+    message = e.what();
+  }
+  ::setenv("PATH", saved.c_str(), 1);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(message, "'s390x-linux-gnu-gcc' is not installed: apt-get install gcc-s390x-linux-gnu");
 }
 
 }  // namespace
