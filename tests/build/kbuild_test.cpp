@@ -141,28 +141,13 @@ TEST_F(KernelBuilderTest, SuccessfulBuildFindsImageAndVmlinux) {
 namespace harness {
 namespace {
 
-// Given a PATH without the tools, it should name the Debian package to install.
-TEST(CheckBuildToolsTest, MissingToolNamesItsPackage) {
+// CheckBuildTools's error with PATH holding only `programs` (linked to /bin/true).
+std::string ErrorWithOnly(const std::vector<std::string>& programs) {
   const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
-  const auto empty = std::filesystem::temp_directory_path() / ("empty_path_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(empty);
-  ::setenv("PATH", empty.c_str(), 1);
-  std::string message;
-  try {
-    CheckBuildTools(*FindArch("s390x"));
-  } catch (const HarnessError& e) {
-    message = e.what();
-  }
-  ::setenv("PATH", saved.c_str(), 1);
-  std::filesystem::remove_all(empty);
-  EXPECT_EQ(message, "'make' is not installed: apt-get install make");
-}
-
-TEST(CheckBuildToolsTest, MissingCrossCompilerNamesItsPackage) {
-  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
-  const auto dir = std::filesystem::temp_directory_path() / ("only_make_" + std::to_string(::getpid()));
+  const auto dir = std::filesystem::temp_directory_path() / ("tools_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::filesystem::create_symlink("/bin/true", dir / "make");
+  for (const auto& p : programs) std::filesystem::create_symlink("/bin/true", dir / p);
   ::setenv("PATH", dir.c_str(), 1);
   std::string message;
   try {
@@ -172,7 +157,15 @@ TEST(CheckBuildToolsTest, MissingCrossCompilerNamesItsPackage) {
   }
   ::setenv("PATH", saved.c_str(), 1);
   std::filesystem::remove_all(dir);
-  EXPECT_EQ(message, "'s390x-linux-gnu-gcc' is not installed: apt-get install gcc-s390x-linux-gnu");
+  return message;
+}
+
+// Given a PATH without the tools, it should name the Debian package to install.
+TEST(CheckBuildToolsTest, MissingToolNamesItsPackage) {
+  EXPECT_EQ(ErrorWithOnly({}), "'make' is not installed: apt-get install make");
+  EXPECT_EQ(ErrorWithOnly({"make"}), "'s390x-linux-gnu-gcc' is not installed: apt-get install gcc-s390x-linux-gnu");
+  EXPECT_EQ(ErrorWithOnly({"make", "s390x-linux-gnu-gcc", "s390x-linux-gnu-ld", "gcc"}),
+            "'pahole' is not installed: apt-get install dwarves");
 }
 
 }  // namespace
