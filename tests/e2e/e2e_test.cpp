@@ -258,5 +258,20 @@ TEST(E2E, CorpusAgreesWithExpectedVerdicts) {
   for (const auto& row : rows) EXPECT_TRUE(row["agree"].get<bool>()) << row.dump();
 }
 
+// The 2019 local fix as a cell option: the output-format regression with a generated Kconfig
+// patch defining CONFIG_OUTPUT_FORMAT passes on every arch (runs in the corpus's output
+// directory, after the corpus, so each arch is a relink).
+TEST(E2E, DefineOutputFormatFixesOutputFormat) {
+  RequireTools();
+  HarnessRun run = RunHarness({"run", "--series", std::string(HARNESS_SOURCE_DIR) + "/kernel-patches/regressions/output-format",
+                               "--define-output-format"},
+                              kOut / "corpus");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.results["cells"].size(), 3u) << run.output;
+  for (const auto& cell : run.results["cells"]) EXPECT_EQ(cell["verdict"], "pass") << cell.dump(2);
+  const std::string log = ReadFile(kOut / "corpus" / "debian-6.1" / "output-format" / "apply.log");
+  EXPECT_NE(log.find("harness: define CONFIG_OUTPUT_FORMAT for arm64, s390x"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace harness
