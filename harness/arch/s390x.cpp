@@ -3,7 +3,9 @@
 // calls it ARCH=s390. QEMU cannot boot the vmlinux ELF (hangs silently): boot
 // arch/s390/boot/bzImage. The console is SCLP (ttysclp0), whose options are off under
 // allnoconfig; virtio is channel-attached (virtio-blk-ccw). The guest prints "running under
-// KVM" even under TCG, so never use that to tell the accelerator.
+// KVM" even under TCG, so never use that to tell the accelerator. Its Makefile passes
+// -Wa,-I<srctree>/arch/s390/include, an absolute path ccache's base_dir does not rewrite: the
+// build stage tells ccache to ignore -Wa,-I* so other output directories still hit the cache.
 #include <array>
 
 #include "harness/arch/arch.h"

@@ -41,6 +41,9 @@ std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& re
     // (the layout <out>/<tree>/{src,build-*} makes the relative paths the same everywhere).
     env["CCACHE_NOHASHDIR"] = "true";
     env["CCACHE_BASEDIR"] = "/";
+    // base_dir does not reach inside -Wa,: s390 passes -Wa,-I<srctree>/arch/s390/include, which
+    // would otherwise make every output directory a cold cache for s390x.
+    env["CCACHE_IGNOREOPTIONS"] = "-Wa,-I*";
   }
   return env;
 }
@@ -49,7 +52,8 @@ std::string KernelBuilder::PasteableCommand(const BuildRequest& request,
                                             const std::vector<std::string>& targets) {
   std::string prefix;
   if (!request.ccache_dir.empty()) {
-    prefix = "PATH=" + ShellQuote(request.ccache_dir.string()) + ":$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ ";
+    prefix = "PATH=" + ShellQuote(request.ccache_dir.string()) +
+             ":$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ CCACHE_IGNOREOPTIONS='-Wa,-I*' ";
   }
   return prefix + ShellJoin(MakeArgv(request, targets));
 }

@@ -69,7 +69,8 @@ TEST_F(KernelBuilderTest, ExactMakeCommandLine) {
   EXPECT_EQ(KernelBuilder::MakeEnv(request_).at("CCACHE_NOHASHDIR"), "true");
   EXPECT_THAT(KernelBuilder::MakeEnv(request_).at("PATH"), ::testing::StartsWith("/c/ccache-bin:"));
   EXPECT_THAT(KernelBuilder::PasteableCommand(request_, {"vmlinux"}),
-              ::testing::StartsWith("PATH=/c/ccache-bin:$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ make -C /src/linux O="));
+              ::testing::StartsWith("PATH=/c/ccache-bin:$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ "
+                                     "CCACHE_IGNOREOPTIONS='-Wa,-I*' make -C /src/linux O="));
 }
 
 // Given an unchanged request, the second Configure should not run make at all, so kbuild sees
