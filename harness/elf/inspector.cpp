@@ -35,12 +35,6 @@ constexpr std::pair<std::string_view, std::string_view> kBtfSymbolPairs[] = {
     {"_binary__btf_kernel_bin_start", "_binary__btf_kernel_bin_end"},
 };
 
-std::string Hex(std::uint64_t value) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, value);
-  return buf;
-}
-
 // Whether [begin, begin+size) lies within [outer_begin, outer_begin+outer_size), without
 // overflowing on hostile values.
 bool RangeInside(std::uint64_t begin, std::uint64_t size, std::uint64_t outer_begin,
@@ -173,7 +167,7 @@ bool ReadBtfSection(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
     return false;
   }
   if (!RangeInside(shdr.sh_offset, shdr.sh_size, 0, file_size)) {
-    info.problems.push_back(".BTF file range [" + Hex(shdr.sh_offset) + ",+" +
+    info.problems.push_back(".BTF file range [" + HexNumber(shdr.sh_offset) + ",+" +
                             std::to_string(shdr.sh_size) + ") extends past the end of the " +
                             std::to_string(file_size) + "-byte file");
     return false;
@@ -191,7 +185,7 @@ bool ReadBtfSection(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
 
 void CheckSectionFlags(VmlinuxInfo& info) {
   if (!info.btf_alloc) {
-    info.problems.push_back(".BTF is not SHF_ALLOC (flags " + Hex(info.btf_flags) +
+    info.problems.push_back(".BTF is not SHF_ALLOC (flags " + HexNumber(info.btf_flags) +
                             "): the kernel would not load it into memory");
   }
 }
@@ -213,11 +207,11 @@ void CheckLoadSegment(Elf* elf, VmlinuxInfo& info) {
     }
   }
   const std::string range =
-      "[" + Hex(info.btf_addr) + "," + Hex(info.btf_addr + info.btf_size) + ")";
+      "[" + HexNumber(info.btf_addr) + "," + HexNumber(info.btf_addr + info.btf_size) + ")";
   if (by_address) {
     info.problems.push_back(".BTF " + range +
                             " lies inside a PT_LOAD segment by address, but its file bytes [" +
-                            Hex(info.btf_offset) + "," + Hex(info.btf_offset + info.btf_size) +
+                            HexNumber(info.btf_offset) + "," + HexNumber(info.btf_offset + info.btf_size) +
                             ") are not in that segment's file range");
   } else {
     info.problems.push_back(".BTF " + range + " lies outside every PT_LOAD segment");
@@ -283,8 +277,8 @@ void CheckSymbols(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
   const std::uint64_t start = *starts[pair];
   const std::uint64_t stop = *stops[pair];
   if (start != info.btf_addr) {
-    info.problems.push_back(start_name + " = " + Hex(start) + ", .BTF starts at " +
-                            Hex(info.btf_addr));
+    info.problems.push_back(start_name + " = " + HexNumber(start) + ", .BTF starts at " +
+                            HexNumber(info.btf_addr));
   }
   if (stop - start != info.btf_size) {
     const std::string length = stop >= start ? std::to_string(stop - start)
