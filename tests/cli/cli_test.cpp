@@ -1,0 +1,80 @@
+// Bad input is a harness error (exit 2) with a message a person can act on, never a crash and
+// never a cell verdict; a bad vmlinux given to `inspect` is a failed check (exit 1).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "harness/core/util.h"
+#include "harness/proc/runner.h"
+
+namespace harness {
+namespace {
+
+using ::testing::HasSubstr;
+
+ProcessResult Harness(std::vector<std::string> args) {
+  args.insert(args.begin(), HARNESS_BIN);
+  return MakeRealRunner()->Run({.argv = args, .timeout = std::chrono::seconds(60)});
+}
+
+std::filesystem::path Temp(const std::string& name) {
+  return std::filesystem::temp_directory_path() / ("cli_test_" + std::to_string(::getpid()) + "_" + name);
+}
+
+TEST(CliTest, BadMatrixNamesFileLineAndKey) {
+  const auto yaml = Temp("bad.yaml");
+  WriteFile(yaml, "trees: [{name: t, path: /src}]\narches: [arm64]\ntimeout: {boot: 3}\n");
+  ProcessResult r = Harness({"run", yaml.string(), "--out", Temp("out").string()});
+  std::filesystem::remove(yaml);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error: " + yaml.string() + ":3:1: unknown key 'timeout' in the matrix, did you mean 'timeouts'?"));
+}
+
+TEST(CliTest, UnknownArchIsAHarnessError) {
+  ProcessResult r = Harness({"run", "--arch", "riscv", "--out", Temp("out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--arch 'riscv' is not in"));
+  EXPECT_THAT(r.output, HasSubstr("known arches: x86_64, arm64, s390x"));
+}
+
+TEST(CliTest, BisectModeAbortsOnHarnessErrors) {
+  ProcessResult r = Harness({"run", "--arch", "riscv", "--bisect", "--out", Temp("out").string()});
+  EXPECT_EQ(r.exit_code, 255);
+}
+
+TEST(CliTest, MissingSeriesIsAHarnessError) {
+  ProcessResult r = Harness({"run", "--series", "/nonexistent/series", "--out", Temp("out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--series '/nonexistent/series' does not exist"));
+}
+
+TEST(CliTest, InspectOfANonElfFileFailsTheCheck) {
+  const auto file = Temp("not-elf");
+  WriteFile(file, "hello\n");
+  ProcessResult r = Harness({"inspect", file.string()});
+  std::filesystem::remove(file);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("is not an ELF file"));
+  EXPECT_THAT(r.output, HasSubstr("verdict: BAD"));
+}
+
+TEST(CliTest, InspectOfAMissingFileIsAHarnessError) {
+  ProcessResult r = Harness({"inspect", "/nonexistent/vmlinux"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error:"));
+}
+
+TEST(CliTest, UnknownCorpusEntry) {
+  ProcessResult r = Harness({"corpus", "no-such-entry", "--data-dir", HARNESS_SOURCE_DIR, "--out", Temp("out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("no corpus entry 'no-such-entry'"));
+}
+
+TEST(CliTest, UnknownOptionIsAUsageError) {
+  ProcessResult r = Harness({"run", "--frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace harness
