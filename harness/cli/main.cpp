@@ -180,17 +180,14 @@ int Main(int argc, char** argv) {
       std::cerr << "harness: corpus of " << entries.size() << " entries from " << dir.string() << ", output in "
                 << options.out_dir.string() << "\n";
       auto results = pipeline.Run(config);
-      PrintSummary(std::cout, results);
+      const int code = Finish(results, corpus_flags, options);
       const auto rows = CompareCorpus(entries, results);
       PrintCorpus(std::cout, rows);
-      WriteFile(options.out_dir / "results.json", ResultsJson(results));
-      WriteFile(options.out_dir / "junit.xml", ResultsJUnit(results));
       WriteFile(options.out_dir / "corpus.json", CorpusJson(rows));
-      if (!corpus_flags.json_path.empty()) WriteFile(corpus_flags.json_path, CorpusJson(rows));
-      std::cout << "results: " << (options.out_dir / "corpus.json").string() << "\n";
+      std::cout << "corpus: " << (options.out_dir / "corpus.json").string() << "\n";
+      if (code == kExitHarnessError || code == kExitBisectAbort) return code;
       bool all_agree = !rows.empty();
       for (const auto& r : rows) all_agree &= r.agree;
-      if (ExitCodeFor(results) == kExitHarnessError) return kExitHarnessError;
       return all_agree ? kExitPass : kExitCellFailed;
     }
 

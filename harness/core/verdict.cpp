@@ -50,6 +50,4 @@ std::string VerdictToken(Verdict verdict) {
   return token;
 }
 
-bool IsFailure(Verdict verdict) { return verdict != Verdict::kPass; }
-
 }  // namespace harness

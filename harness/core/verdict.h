@@ -34,7 +34,6 @@ std::string_view StageName(Stage stage);
 std::string_view VerdictName(Verdict verdict);
 // A short machine-friendly token, e.g. "content-mismatch".
 std::string VerdictToken(Verdict verdict);
-bool IsFailure(Verdict verdict);
 
 struct StageTiming {
   Stage stage;

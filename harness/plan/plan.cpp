@@ -280,7 +280,8 @@ void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult&
     StageClock clock(sink_, result, Stage::kConfig, std::string(config.kconfig_base) + " + fragments, olddefconfig");
     ConfigOutcome configured = builder.Configure(request);
     if (!configured.error.empty()) {
-      Fail(result, Verdict::kConfigDropped, configured.error);
+      // make tinyconfig/olddefconfig itself failed: no option was dropped, the kernel did not configure.
+      Fail(result, Verdict::kBuildFailed, configured.error);
       clock.Outcome("failed");
       return;
     }

@@ -28,18 +28,6 @@ class TerminalReporter : public EventSink {
   bool started_ = false;
 };
 
-// Fans events out to several sinks.
-class TeeSink : public EventSink {
- public:
-  explicit TeeSink(std::vector<EventSink*> sinks) : sinks_(std::move(sinks)) {}
-  void OnEvent(const Event& event) override {
-    for (auto* sink : sinks_) sink->OnEvent(event);
-  }
-
- private:
-  std::vector<EventSink*> sinks_;
-};
-
 // The closing table: cell, verdict, stage times, then each failing cell's detail and diagnosis.
 void PrintSummary(std::ostream& out, const std::vector<CellResult>& results);
 

@@ -154,13 +154,18 @@ TEST(E2E, DefaultMatrixPassesOnAllArches) {
   }
 }
 
+// A copy of the default matrix's vmlinux for `arch`, to be damaged by a test.
+fs::path CopyVmlinux(const std::string& arch, const fs::path& dir) {
+  fs::create_directories(dir);
+  fs::copy_file(Vmlinux(arch), dir / "vmlinux", fs::copy_options::overwrite_existing);
+  return dir / "vmlinux";
+}
+
 // One byte flipped in a copy of the vmlinux's .BTF: the guest (booting the real image) must
 // differ at exactly that offset, and only there.
 TEST(E2E, FlippedByteIsContentMismatchAtThatOffset) {
   RequireTools();
-  const fs::path copy = kOut / "flip" / "vmlinux";
-  fs::create_directories(copy.parent_path());
-  fs::copy_file(Vmlinux("arm64"), copy, fs::copy_options::overwrite_existing);
+  const fs::path copy = CopyVmlinux("arm64", kOut / "flip");
   json info = Inspect(copy);
   const std::uint64_t offset = 4096 + 123;
   const std::uint64_t at = info["btf"]["offset"].get<std::uint64_t>() + offset;
@@ -180,9 +185,7 @@ TEST(E2E, FlippedByteIsContentMismatchAtThatOffset) {
 // The section truncated by one byte in a copy: size mismatch, naming both sizes.
 TEST(E2E, TruncatedSectionIsSizeMismatch) {
   RequireTools();
-  const fs::path copy = kOut / "truncate" / "vmlinux";
-  fs::create_directories(copy.parent_path());
-  fs::copy_file(Vmlinux("s390x"), copy, fs::copy_options::overwrite_existing);
+  const fs::path copy = CopyVmlinux("s390x", kOut / "truncate");
   json info = Inspect(copy);
   const std::uint64_t size = info["btf"]["size"].get<std::uint64_t>();
   SetSectionSize(copy, info["btf"]["offset"].get<std::uint64_t>(), size - 1);
