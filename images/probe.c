@@ -13,6 +13,12 @@
  * - With `harness.hang` on the kernel command line it does all its work but then, instead of
  *   printing the done marker and powering off, prints "HARNESS-PROBE: hanging as asked" and
  *   sleeps forever (an e2e test of the harness's timeout verdict uses this).
+ * - `harness.btf_size=N` on the command line is the size of the vmlinux's .BTF section. The probe
+ *   never reads more than N plus one page (an export without a bound would otherwise walk off
+ *   the end of the section into unmapped memory and oops the guest before anything is recorded);
+ *   when the cap is reached before end of file it says so in the record (FLAG_READ_CAPPED).
+ * - 1-byte reads cover the header and a few ranges spread over the file (ProbeRanges, which
+ *   harness/boot/record.cpp mirrors), each range recorded with its offset.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +44,8 @@
 #define TAG_VERSION 7u
 #define TAG_NOTES 8u
 #define TAG_ERRORS 9u
+#define TAG_RANGES 10u
+#define TAG_READ_CAP 11u
 #define TAG_END 0xffffffffu
 
 #define FLAG_PROC_MOUNTED (1u << 0)
@@ -47,6 +55,7 @@
 #define FLAG_VMLINUX_EXISTS (1u << 4)
 #define FLAG_VMLINUX_REGULAR (1u << 5)
 #define FLAG_READ_ERROR (1u << 6)
+#define FLAG_READ_CAPPED (1u << 7)
 
 #define BTF_DIR "/sys/kernel/btf"
 #define BTF_FILE "/sys/kernel/btf/vmlinux"
@@ -58,7 +67,10 @@
 
 #define CHUNK (1u << 20)          /* bytes asked for per large read() */
 #define BLOB_CAP (64u << 20)      /* never hold more than this of the BTF file */
-#define SMALL_READS 64            /* bytes read again one byte per read() */
+#define PAGE 4096u                /* what the probe reads past the expected size, at most */
+#define HEAD_RANGE 64u            /* 1-byte reads over the header and what follows it */
+#define SPREAD_RANGE 32u          /* 1-byte reads at each spread offset */
+#define MAX_RANGES 5
 #define TEXT_CAP (64u << 10)      /* /proc/version, /sys/kernel/notes, /proc/cmdline */
 #define ERRORS_CAP 4096
 
@@ -188,6 +200,43 @@ static int CmdlineHas(const char *cmdline, const char *word) {
   return 0;
 }
 
+/* The value of word=NUMBER on the command line, or 0 when absent or not a number. */
+static uint64_t CmdlineNumber(const char *cmdline, const char *word) {
+  size_t wlen = strlen(word);
+  const char *p = cmdline;
+  while ((p = strstr(p, word)) != NULL) {
+    if ((p == cmdline || p[-1] == ' ') && p[wlen] == '=') {
+      uint64_t v = 0;
+      const char *d = p + wlen + 1;
+      if (*d < '0' || *d > '9') return 0;
+      while (*d >= '0' && *d <= '9') {
+        if (v > (UINT64_MAX - 9) / 10) return 0;
+        v = v * 10 + (uint64_t)(*d++ - '0');
+      }
+      return v;
+    }
+    p += wlen;
+  }
+  return 0;
+}
+
+/* Where the 1-byte reads go for a file of `size` bytes: the header, then a range at a quarter,
+ * half and three quarters, and the last bytes. Keep in sync with ProbeRanges in record.cpp. */
+static int ProbeRanges(uint64_t size, uint64_t offsets[MAX_RANGES], uint32_t lengths[MAX_RANGES]) {
+  int n = 0, k;
+  if (size == 0) return 0;
+  offsets[n] = 0;
+  lengths[n++] = (uint32_t)(size < HEAD_RANGE ? size : HEAD_RANGE);
+  if (size <= HEAD_RANGE + SPREAD_RANGE) return n;
+  for (k = 1; k <= 3; k++) {
+    offsets[n] = size / 4 * (uint64_t)k;
+    lengths[n++] = SPREAD_RANGE;
+  }
+  offsets[n] = size - SPREAD_RANGE;
+  lengths[n++] = SPREAD_RANGE;
+  return n;
+}
+
 /* ---- the record writer: streams TLVs to the disk, keeping a running CRC-32 ---- */
 
 static uint32_t crc_table[256];
@@ -282,9 +331,11 @@ int main(void) {
   unsigned char *blob = NULL;
   size_t blob_len = 0, blob_alloc = 0;
   int blob_opened = 0;
-  unsigned char small[SMALL_READS];
-  size_t small_len = 0;
-  int small_opened = 0;
+  uint64_t expected = 0, cap = BLOB_CAP, range_off[MAX_RANGES];
+  uint32_t range_len[MAX_RANGES];
+  unsigned char *ranges = NULL; /* per range: u64 offset, u32 count, count bytes */
+  size_t ranges_len = 0;
+  int nranges = 0, small_opened = 0;
   int64_t eof_read = 0;
   int have_eof_read = 0;
   char *version, *notes, *cmdline;
@@ -306,6 +357,7 @@ int main(void) {
 
   cmdline = ReadSmallFile("/proc/cmdline", TEXT_CAP, &cmdline_len);
   if (cmdline && CmdlineHas(cmdline, "harness.hang")) hang = 1;
+  if (cmdline) expected = CmdlineNumber(cmdline, "harness.btf_size");
   free(cmdline);
 
   /* The file and its directory, as a BTF loader would find them. */
@@ -328,6 +380,12 @@ int main(void) {
     }
   }
 
+  /* The cap: the expected size (else st_size) plus one page. */
+  {
+    uint64_t base = expected ? expected : (have_stat && st.st_size > 0 ? (uint64_t)st.st_size : 0);
+    if (base && base + PAGE < BLOB_CAP) cap = base + PAGE;
+  }
+
   /* Large reads until EOF (sysfs hands out at most a page per read()). */
   fd = open(BTF_FILE, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -336,14 +394,15 @@ int main(void) {
     blob_opened = 1;
     for (;;) {
       ssize_t n;
-      if (blob_len == BLOB_CAP) {
-        AddError("read " BTF_FILE ": stopped at the %u MiB cap", BLOB_CAP >> 20);
+      if (blob_len == cap) {
+        /* Not an error of the probe: evidence that the export has no end where it should. */
+        flags |= FLAG_READ_CAPPED;
         break;
       }
-      if (blob_alloc - blob_len < CHUNK && blob_alloc < BLOB_CAP) {
+      if (blob_alloc - blob_len < CHUNK && blob_alloc < cap) {
         size_t want = blob_alloc ? blob_alloc * 2 : 4 * CHUNK;
         unsigned char *grown;
-        if (want > BLOB_CAP) want = BLOB_CAP;
+        if (want > cap) want = cap;
         grown = realloc(blob, want);
         if (!grown) {
           AddError("read " BTF_FILE ": out of memory at %zu bytes", blob_len);
@@ -366,20 +425,40 @@ int main(void) {
     close(fd);
   }
 
-  /* The first bytes again, one byte per read(), from a fresh open. */
+  /* The header and spread ranges again, one byte per read(), from a fresh open. */
+  nranges = ProbeRanges(expected ? expected : (have_stat && st.st_size > 0 ? (uint64_t)st.st_size : 0),
+                        range_off, range_len);
   fd = open(BTF_FILE, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (have_stat) AddError("open " BTF_FILE " for 1-byte reads: %s", strerror(errno));
   } else {
+    int r;
     small_opened = 1;
-    while (small_len < SMALL_READS) {
-      ssize_t n = ReadRetry(fd, small + small_len, 1);
-      if (n < 0) {
-        AddError("1-byte read " BTF_FILE " at offset %zu: %s", small_len, strerror(errno));
-        break;
+    ranges = malloc((size_t)nranges * (12 + HEAD_RANGE) + 1);
+    if (!ranges) {
+      AddError("1-byte reads: out of memory");
+      nranges = 0;
+    }
+    for (r = 0; r < nranges; r++) {
+      unsigned char *entry = ranges + ranges_len;
+      uint32_t got = 0;
+      if (lseek(fd, (off_t)range_off[r], SEEK_SET) < 0) {
+        AddError("lseek " BTF_FILE " to %llu: %s", (unsigned long long)range_off[r], strerror(errno));
+        continue;
       }
-      if (n == 0) break;
-      small_len++;
+      while (got < range_len[r]) {
+        ssize_t n = ReadRetry(fd, entry + 12 + got, 1);
+        if (n < 0) {
+          AddError("1-byte read " BTF_FILE " at offset %llu: %s",
+                   (unsigned long long)(range_off[r] + got), strerror(errno));
+          break;
+        }
+        if (n == 0) break;
+        got++;
+      }
+      PutLe(entry, range_off[r], 8);
+      PutLe(entry + 8, got, 4);
+      ranges_len += 12 + got;
     }
     /* A read at st_size must report EOF. */
     if (have_stat) {
@@ -411,7 +490,8 @@ int main(void) {
       OutU64(&out, TAG_SIZE, (uint64_t)st.st_size);
     }
     if (blob_opened) OutTlv(&out, TAG_BLOB, blob, blob_len);
-    if (small_opened) OutTlv(&out, TAG_SMALL_READS, small, small_len);
+    if (small_opened) OutTlv(&out, TAG_RANGES, ranges, ranges_len);
+    OutU64(&out, TAG_READ_CAP, cap);
     if (have_eof_read) OutU64(&out, TAG_EOF_READ, (uint64_t)eof_read);
     OutTlv(&out, TAG_VERSION, version, version_len);
     OutTlv(&out, TAG_NOTES, notes, notes_len);

@@ -40,6 +40,10 @@ struct Arch {
   std::string_view kconfig_fragment;  // under configs/kconfig/
   std::string_view arch_kconfig;      // the arch's Kconfig in the tree (where OUTPUT_FORMAT would live)
   QemuFacts qemu;
+  // Console lines that look like kernel complaints (WARNING:, BUG:, ...) but are known to be
+  // harmless on this arch's guest: a line containing one of these is not a complaint. Each
+  // entry carries a comment in the arch file saying why it is harmless.
+  std::span<const std::string_view> console_allowlist = {};
 };
 
 // All known arches, in a stable order.

@@ -1,5 +1,6 @@
 #include "harness/boot/console.h"
 
+#include <algorithm>
 #include <array>
 
 #include "harness/core/util.h"
@@ -20,6 +21,27 @@ constexpr std::array<std::string_view, 3> kPanicMarkers = {
     "Kernel panic - not syncing",
     "Attempted to kill init",
     "No working init found",
+};
+
+// What the kernel prints when something went wrong without stopping it. Matched anywhere in a
+// line (timestamps and console prefixes vary by arch); a line may hold several.
+constexpr std::array<std::string_view, 16> kComplaintMarkers = {
+    "WARNING:",                   // WARN_ON(), lockdep's "WARNING: possible ..." reports
+    "------------[ cut here ]",   // the line before a WARN or BUG
+    "BUG:",                       // BUG: KASAN, BUG: unable to handle, BUG: sleeping function
+    "kernel BUG at",
+    "Oops:",                      // x86 "Oops: 0000 [#1]", arm64 "Internal error: Oops: ..."
+    "Oops[",                      // s390 "Oops[#1]"
+    "KASAN:",
+    "UBSAN:",
+    "general protection fault",
+    "Unable to handle kernel",    // arm64 faults
+    "Call Trace:",                // x86, s390
+    "Call trace:",                // arm64
+    "INFO: possible",             // lockdep: recursive locking, irq lock inversion
+    "INFO: task",                 // hung task
+    "rcu: INFO:",                 // RCU stall
+    "BPF:",                       // the BTF verifier: "BPF: Invalid magic", "BPF: Unsupported version"
 };
 
 std::string Stored(std::string_view line) {
@@ -47,11 +69,39 @@ std::string_view TrimRight(std::string_view text) {
 
 }  // namespace
 
+std::string_view ComplaintIn(std::string_view line, std::span<const std::string_view> allowlist) {
+  // The probe's own lines ("HARNESS-PROBE: ...") are evidence of another kind (probe errors).
+  if (line.find("HARNESS-PROBE") != std::string_view::npos) return {};
+  std::size_t first = std::string_view::npos;
+  for (std::string_view marker : kComplaintMarkers) first = std::min(first, line.find(marker));
+  if (first == std::string_view::npos) return {};
+  for (std::string_view allowed : allowlist) {
+    if (line.find(allowed) != std::string_view::npos) return {};
+  }
+  return line.substr(first);
+}
+
 bool ConsoleParser::Feed(std::string_view line) {
   line = TrimRight(line);
   tail_.push_back(Stored(line));
   if (tail_.size() > kMaxTailLines) tail_.pop_front();
   if (state_ != State::kRunning) return false;
+  if (line.find("Linux version ") != std::string_view::npos) banner_seen_ = true;
+  if (FindMarker(line) == std::string_view::npos) {
+    if (complaint_.empty()) {
+      if (!ComplaintIn(line, allowlist_).empty()) {
+        complaint_.push_back(Stored(line));
+        complaint_open_ = true;
+      }
+    } else if (complaint_open_) {
+      // The trace that follows the first complaint, until the probe speaks again.
+      if (line.find("HARNESS-PROBE") != std::string_view::npos || complaint_.size() >= kComplaintLines) {
+        complaint_open_ = false;
+      } else {
+        complaint_.push_back(Stored(line));
+      }
+    }
+  }
 
   // Search within the line: the x86 console starts with SeaBIOS escape sequences and kernel
   // messages can land in the middle of a line the probe is printing.

@@ -9,6 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "harness/core/error.h"
 #include "harness/core/util.h"
 
 namespace harness {
@@ -131,7 +134,7 @@ BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest
                 .text = std::string("accelerator ") + (request.accel == Accel::kKvm ? "kvm" : "tcg") +
                         ", virtio over " + TransportName(request.arch->qemu.transport) + ", timeout " +
                         std::to_string(request.timeout.count()) + " s"});
-  ConsoleParser parser;
+  ConsoleParser parser(request.arch->console_allowlist);
   ProcessSpec spec{.argv = argv,
                    .cwd = {},
                    .env = {},
@@ -149,8 +152,73 @@ BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest
   outcome.state = parser.state();
   outcome.timed_out = outcome.process.timed_out;
   outcome.panic_line = parser.panic_line();
+  outcome.banner_seen = parser.banner_seen();
+  outcome.complaint = parser.complaint();
   outcome.console_tail = parser.Tail(15);
   return outcome;
+}
+
+std::optional<AccelChoice> ParseAccelChoice(std::string_view text) {
+  if (text == "auto") return AccelChoice::kAuto;
+  if (text == "kvm") return AccelChoice::kKvm;
+  if (text == "tcg") return AccelChoice::kTcg;
+  return std::nullopt;
+}
+
+std::string_view AccelChoiceName(AccelChoice choice) {
+  switch (choice) {
+    case AccelChoice::kAuto: return "auto";
+    case AccelChoice::kKvm: return "kvm";
+    case AccelChoice::kTcg: return "tcg";
+  }
+  return "?";
+}
+
+BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest request, AccelChoice choice,
+                          const std::filesystem::path& cache_dir, const std::function<void()>& before_boot,
+                          const AccelChooser& choose) {
+  switch (choice) {
+    case AccelChoice::kTcg: request.accel = Accel::kTcg; break;
+    case AccelChoice::kKvm: request.accel = Accel::kKvm; break;
+    case AccelChoice::kAuto: request.accel = choose(*request.arch, cache_dir); break;
+  }
+  if (request.accel == Accel::kTcg) {
+    before_boot();
+    return BootKernel(runner, sink, request);
+  }
+  // KVM is on trial: a short first boot, since a broken KVM may hang rather than fail.
+  BootRequest trial = request;
+  if (choice == AccelChoice::kAuto) trial.timeout = std::min(request.timeout, kKvmTrialTimeout);
+  before_boot();
+  BootOutcome booted = BootKernel(runner, sink, trial);
+  const bool finished = booted.state != ConsoleParser::State::kRunning;
+  const bool failed = !finished && (booted.timed_out || !booted.process.ok());
+  if (!failed) return booted;
+  const std::string why = std::string(request.arch->qemu.binary) + " with -accel kvm " + booted.process.Describe() +
+                          (booted.banner_seen ? " after" : " before") + " the kernel printed its banner";
+  if (choice == AccelChoice::kKvm) {
+    // The user asked for KVM: a kernel that ran under it gets its verdict, a KVM that never
+    // ran the kernel is the machine's fault.
+    if (booted.banner_seen) return booted;
+    const std::string& out = booted.process.output;
+    throw HarnessError(why + " (--accel kvm; try --accel auto or tcg): " +
+                       Printable(Trim(out.substr(out.size() > 400 ? out.size() - 400 : 0))) +
+                       "; command: " + booted.command);
+  }
+  if (!booted.banner_seen) {
+    // Nothing of the kernel ran: KVM itself is what failed. Remember it for this host boot.
+    MarkKvmBroken(cache_dir, why);
+    sink.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kBoot,
+                  .text = "KVM does not work on this host (" + why + "): booting under TCG, and every later boot "
+                          "until the host reboots"});
+  } else {
+    // The kernel ran under KVM and then failed: only a TCG boot may turn that into a verdict.
+    sink.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kBoot,
+                  .text = why + ": booting again under TCG before judging the kernel"});
+  }
+  request.accel = Accel::kTcg;
+  before_boot();
+  return BootKernel(runner, sink, request);
 }
 
 }  // namespace harness

@@ -3,7 +3,10 @@
 // watching the console so a panic ends the boot at once instead of at the timeout.
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/arch/arch.h"
@@ -14,6 +17,13 @@
 namespace harness {
 
 enum class Accel { kTcg, kKvm };
+
+// What the user asked for (--accel, accel: in the matrix). kAuto: KVM when it is proven to work
+// for this arch on this host, else TCG, and a KVM boot that fails before the kernel's banner
+// is retried under TCG.
+enum class AccelChoice { kAuto, kKvm, kTcg };
+std::optional<AccelChoice> ParseAccelChoice(std::string_view text);
+std::string_view AccelChoiceName(AccelChoice choice);
 
 struct BootRequest {
   std::string cell;
@@ -32,6 +42,8 @@ struct BootOutcome {
   bool timed_out = false;
   ProcessResult process;
   std::string panic_line;
+  bool banner_seen = false;            // the kernel printed "Linux version": it got control
+  std::vector<std::string> complaint;  // the first kernel complaint and its trace, if any
   std::string console_tail;
   std::string command;                 // pasteable qemu command line
 };
@@ -51,5 +63,16 @@ void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& wh
 
 // A KVM boot that shows nothing from the kernel itself within this long means KVM is broken.
 inline constexpr std::chrono::seconds kKvmTrialTimeout{20};
+
+// BootKernel under the accelerator `choice` allows, with KVM on trial: when a KVM boot fails
+// before the kernel printed its banner (QEMU exits non-zero, aborts, dies of a signal, or
+// hangs), KVM is marked broken for this host boot (one note says so) and the cell boots again
+// under TCG, so only a TCG boot's failure can become a verdict. With kKvm there is no fallback:
+// that failure is a HarnessError. `before_boot` runs before every boot (a fresh record disk).
+// `choose` picks the accelerator for kAuto (ChooseAccel; tests hand in their own).
+using AccelChooser = std::function<Accel(const Arch&, const std::filesystem::path& cache_dir)>;
+BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest request, AccelChoice choice,
+                          const std::filesystem::path& cache_dir, const std::function<void()>& before_boot,
+                          const AccelChooser& choose = ChooseAccel);
 
 }  // namespace harness

@@ -1,5 +1,6 @@
 #include "harness/boot/record.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -63,6 +64,8 @@ const char* TagName(std::uint32_t tag) {
     case kTagVersion: return "version";
     case kTagNotes: return "notes";
     case kTagErrors: return "errors";
+    case kTagRanges: return "ranges";
+    case kTagReadCap: return "read-cap";
     case kTagEnd: return "end";
     default: return "unknown";
   }
@@ -74,6 +77,17 @@ std::uint32_t Crc32(const std::uint8_t* data, std::size_t size) {
   std::uint32_t crc = 0xffffffffu;
   for (std::size_t i = 0; i < size; ++i) crc = kCrcTable[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
   return crc ^ 0xffffffffu;
+}
+
+std::vector<std::pair<std::uint64_t, std::uint32_t>> ProbeRanges(std::uint64_t size) {
+  constexpr std::uint32_t kHead = 64, kSpread = 32;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> ranges;
+  if (size == 0) return ranges;
+  ranges.push_back({0, static_cast<std::uint32_t>(std::min<std::uint64_t>(size, kHead))});
+  if (size <= kHead + kSpread) return ranges;
+  for (std::uint64_t k = 1; k <= 3; ++k) ranges.push_back({size / 4 * k, kSpread});
+  ranges.push_back({size - kSpread, kSpread});
+  return ranges;
 }
 
 DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max_blob) {
@@ -146,7 +160,7 @@ DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max
     const auto value = bytes.subspan(pos + kTlvHeader, len);
     const std::size_t at = pos;
     pos += kTlvHeader + len;
-    if (tag < kTagFlags || tag > kTagErrors) continue;  // a newer probe's field: skip it
+    if (tag < kTagFlags || tag > kTagReadCap || tag == kTagSmallReads) continue;  // unknown or retired: skip
     if (seen & (1u << tag)) {
       result.error = Format("record malformed: %s field (tag %u) repeated at byte %zu",
                             TagName(tag), tag, at);
@@ -155,7 +169,7 @@ DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max
     seen |= 1u << tag;
     std::size_t want = 0;
     if (tag == kTagFlags || tag == kTagMode) want = 4;
-    if (tag == kTagSize || tag == kTagEofRead) want = 8;
+    if (tag == kTagSize || tag == kTagEofRead || tag == kTagReadCap) want = 8;
     if (want != 0 && len != want) {
       result.error = Format("record malformed: %s field (tag %u) at byte %zu has %u bytes, expected %zu",
                             TagName(tag), tag, at, len, want);
@@ -166,7 +180,24 @@ DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max
       case kTagMode: record.mode = LoadU32(value, Endian::kLittle); break;
       case kTagSize: record.size = LoadU64Le(value); break;
       case kTagBlob: record.blob.assign(value.begin(), value.end()); break;
-      case kTagSmallReads: record.small_reads.assign(value.begin(), value.end()); break;
+      case kTagRanges:
+        for (std::size_t i = 0; i < value.size();) {
+          if (value.size() - i < 12) {
+            result.error = Format("record malformed: ranges field at byte %zu has a partial entry at %zu", at, i);
+            return result;
+          }
+          const std::uint64_t offset = LoadU64Le(value.subspan(i, 8));
+          const std::uint32_t count = LoadU32(value.subspan(i + 8, 4), Endian::kLittle);
+          if (count > value.size() - i - 12) {
+            result.error = Format("record malformed: ranges field at byte %zu: entry at %zu claims %u bytes", at, i, count);
+            return result;
+          }
+          const auto data = value.subspan(i + 12, count);
+          record.small_reads.push_back({offset, {data.begin(), data.end()}});
+          i += 12 + count;
+        }
+        break;
+      case kTagReadCap: record.read_cap = LoadU64Le(value); break;
       case kTagEofRead: record.eof_read = static_cast<std::int64_t>(LoadU64Le(value)); break;
       case kTagVersion: record.version.assign(value.begin(), value.end()); break;
       case kTagNotes: record.notes.assign(value.begin(), value.end()); break;
@@ -193,7 +224,18 @@ std::vector<std::uint8_t> EncodeRecord(const ProbeRecord& record) {
     PutU64(out, *record.size);
   }
   PutTlv(out, kTagBlob, record.blob.data(), record.blob.size());
-  PutTlv(out, kTagSmallReads, record.small_reads.data(), record.small_reads.size());
+  std::vector<std::uint8_t> ranges;
+  for (const auto& r : record.small_reads) {
+    PutU64(ranges, r.offset);
+    PutU32(ranges, static_cast<std::uint32_t>(r.bytes.size()));
+    ranges.insert(ranges.end(), r.bytes.begin(), r.bytes.end());
+  }
+  PutTlv(out, kTagRanges, ranges.data(), ranges.size());
+  if (record.read_cap) {
+    PutU32(out, kTagReadCap);
+    PutU32(out, 8);
+    PutU64(out, *record.read_cap);
+  }
   if (record.eof_read) {
     PutU32(out, kTagEofRead);
     PutU32(out, 8);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace harness {
@@ -20,11 +21,13 @@ enum RecordTag : std::uint32_t {
   kTagMode = 2,         // u32 st_mode of /sys/kernel/btf/vmlinux
   kTagSize = 3,         // u64 st_size
   kTagBlob = 4,         // bytes read with large reads until EOF (may be shorter than st_size)
-  kTagSmallReads = 5,   // the first bytes again, read one byte per read()
+  kTagSmallReads = 5,   // (retired: the first 64 bytes; replaced by kTagRanges)
   kTagEofRead = 6,      // i64 result of a read() at offset st_size (0 means EOF, as it should)
   kTagVersion = 7,      // /proc/version
   kTagNotes = 8,        // raw /sys/kernel/notes
   kTagErrors = 9,       // text: one "step: strerror" line per failed step
+  kTagRanges = 10,      // 1-byte reads: repeated {u64 offset, u32 count, count bytes}
+  kTagReadCap = 11,     // u64 the most the large reads would take (expected size + a page)
   kTagEnd = 0xffffffff, // u32 CRC-32
 };
 
@@ -36,14 +39,27 @@ enum RecordFlag : std::uint32_t {
   kFlagVmlinuxExists = 1u << 4,
   kFlagVmlinuxRegular = 1u << 5,
   kFlagReadError = 1u << 6,   // a large read failed before EOF
+  kFlagReadCapped = 1u << 7,  // the large reads reached the cap without reaching EOF
 };
+
+// Bytes read again one byte per read() from `offset`.
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::vector<std::uint8_t> bytes;
+  bool operator==(const ByteRange&) const = default;
+};
+
+// Where the probe does its 1-byte reads in a file of `size` bytes: {offset, length} pairs over
+// the header and spread over the file. images/probe.c computes the same (ProbeRanges).
+std::vector<std::pair<std::uint64_t, std::uint32_t>> ProbeRanges(std::uint64_t size);
 
 struct ProbeRecord {
   std::uint32_t flags = 0;
   std::optional<std::uint32_t> mode;
   std::optional<std::uint64_t> size;
   std::vector<std::uint8_t> blob;
-  std::vector<std::uint8_t> small_reads;
+  std::vector<ByteRange> small_reads;
+  std::optional<std::uint64_t> read_cap;
   std::optional<std::int64_t> eof_read;
   std::string version;
   std::vector<std::uint8_t> notes;

@@ -38,6 +38,7 @@ struct CommonFlags {
   std::string junit_path;
   std::string cmdline;
   int boot_timeout = 0;
+  std::string accel;
   bool verbose = false;
   bool bisect = false;
 };
@@ -50,6 +51,9 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
   cmd->add_option("--junit", flags.junit_path, "also write the results as JUnit XML here");
   cmd->add_option("--cmdline", flags.cmdline, "extra guest kernel command line");
   cmd->add_option("--boot-timeout", flags.boot_timeout, "boot timeout base in seconds (times the arch factor)")->check(CLI::PositiveNumber);
+  cmd->add_option("--accel", flags.accel,
+                  "QEMU accelerator: auto (KVM on trial, TCG when KVM fails; the default), kvm, tcg; overrides the matrix's accel:")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
   cmd->add_flag("-v,--verbose", flags.verbose, "stream build output and the guest console");
   cmd->add_flag("--bisect", flags.bisect, "for git bisect run: harness errors exit 255 (abort) instead of 2");
 }
@@ -64,6 +68,7 @@ RunOptions MakeRunOptions(const CommonFlags& flags) {
       flags.data_dir.empty() ? EnvOr("HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR) : std::filesystem::path(flags.data_dir));
   options.extra_cmdline = flags.cmdline;
   if (flags.boot_timeout > 0) options.boot_timeout = flags.boot_timeout;
+  if (!flags.accel.empty()) options.accel = ParseAccelChoice(flags.accel);
   return options;
 }
 

@@ -25,7 +25,7 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     throw HarnessError(source.string() + ": empty matrix file");
   }
   reader.CheckKeys(root, "the matrix",
-                   {"trees", "series", "arches", "toolchains", "kconfig", "timeouts", "define_output_format"});
+                   {"trees", "series", "arches", "toolchains", "kconfig", "timeouts", "define_output_format", "accel"});
 
   MatrixConfig config;
   config.source = source;
@@ -105,6 +105,12 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
   if (const auto define = root["define_output_format"]) {
     if (!define.IsScalar() || !YAML::convert<bool>::decode(define, config.define_output_format)) {
       reader.Fail(define, "'define_output_format' must be true or false");
+    }
+  }
+  if (const auto accel = root["accel"]) {
+    config.accel = reader.String(accel, "accel");
+    if (config.accel != "auto" && config.accel != "kvm" && config.accel != "tcg") {
+      reader.Fail(accel, "unknown accel '" + config.accel + "' (known: auto, kvm, tcg)");
     }
   }
   if (const auto timeouts = root["timeouts"]) {

@@ -33,6 +33,8 @@ struct MatrixConfig {
   int boot_timeout = 60;          // seconds, times the arch's factor
   // Append a generated patch defining CONFIG_OUTPUT_FORMAT for arches whose Kconfig lacks it.
   bool define_output_format = false;
+  // QEMU accelerator: auto (KVM on trial, TCG when it fails), kvm, or tcg. --accel overrides.
+  std::string accel = "auto";
 };
 
 // Throws HarnessError("FILE:LINE:COL: ...") on any problem.

@@ -33,6 +33,11 @@ std::string_view VerdictName(Verdict verdict) {
     case Verdict::kTimedOut: return "timed out";
     case Verdict::kGuestPanicked: return "guest panicked";
     case Verdict::kBadRecord: return "bad probe record";
+    case Verdict::kWrongPermissions: return "wrong permissions";
+    case Verdict::kUnboundedExport: return "unbounded export";
+    case Verdict::kKernelComplained: return "kernel complained";
+    case Verdict::kIncompleteEvidence: return "incomplete evidence";
+    case Verdict::kBuilt: return "built";
   }
   return "?";
 }

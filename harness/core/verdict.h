@@ -28,7 +28,17 @@ enum class Verdict {
   kTimedOut,          // guest did not power off in time
   kGuestPanicked,     // kernel panic or init exited
   kBadRecord,         // the probe's record was missing, truncated or corrupt
+  kWrongPermissions,  // the file exists, but its mode is not 0444
+  kUnboundedExport,   // reads went past st_size / the section size, or never reached EOF
+  kKernelComplained,  // WARN, BUG, Oops, KASAN, UBSAN, lockdep or a BPF: error on the console
+  kIncompleteEvidence,  // a check a PASS needs could not run (the record lacks its data)
+  kBuilt,             // --stop-after: built and inspected clean; no boot ran (not a PASS)
 };
+inline constexpr Verdict kLastVerdict = Verdict::kBuilt;
+
+// Verdicts that end a run with exit status 0: every check ran and agreed, or (kBuilt) the
+// user asked for no boot and the inspector found nothing wrong.
+inline bool IsSuccess(Verdict verdict) { return verdict == Verdict::kPass || verdict == Verdict::kBuilt; }
 
 std::string_view StageName(Stage stage);
 std::string_view VerdictName(Verdict verdict);

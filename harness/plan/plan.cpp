@@ -28,6 +28,7 @@ struct Pipeline::CellContext {
   std::filesystem::path vmlinux;
   VmlinuxInfo info;
   int boot_timeout = 60;
+  AccelChoice accel = AccelChoice::kAuto;
 };
 
 namespace {
@@ -60,7 +61,8 @@ class StageClock {
   CellResult& result_;
   Stage stage_;
   double start_;
-  std::string outcome_ = "ok";
+  // A pass that ends without saying how (an exception, an early return) did not succeed.
+  std::string outcome_ = "did not finish";
 };
 
 void Fail(CellResult& result, Verdict verdict, std::string detail) {
@@ -301,7 +303,7 @@ void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult&
       clock.Outcome("dropped " + names);
       return;
     }
-    clock.Outcome(configured.reused ? "unchanged" : "ok");
+    clock.Outcome(configured.reused ? "unchanged" : "configured");
   }
   {
     StageClock clock(sink_, result, Stage::kBuild, "make " + std::to_string(options_.jobs) + " jobs");
@@ -320,6 +322,7 @@ void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult&
     }
     ctx.kernel = built.image;
     ctx.vmlinux = built.vmlinux;
+    clock.Outcome("built");
   }
   {
     StageClock clock(sink_, result, Stage::kInspect, "read .BTF of " + ctx.vmlinux.string());
@@ -340,10 +343,16 @@ void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult&
     clock.Outcome(ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section");
   }
   if (options_.stop_after && *options_.stop_after <= Stage::kInspect) {
-    Fail(result, Verdict::kPass, "built and inspected: " + InspectSummary(ctx.info) + " (boot not run)");
+    // Never a PASS: nothing was booted or compared. Clean only when the inspector found nothing.
+    if (!ctx.info.problems.empty()) {
+      Fail(result, Verdict::kBadVmlinux, ctx.info.problems.front());
+    } else {
+      Fail(result, Verdict::kBuilt, InspectSummary(ctx.info) + "; no boot ran (--stop-after)");
+    }
     return;
   }
   ctx.boot_timeout = options_.boot_timeout.value_or(config.boot_timeout);
+  ctx.accel = options_.accel.value_or(ParseAccelChoice(config.accel).value_or(AccelChoice::kAuto));
   BootAndVerify(ctx, result);
 }
 
@@ -355,12 +364,15 @@ void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
     StageClock clock(sink_, result, Stage::kImage, "probe initramfs and record disk");
     const auto probe = BuildProbe(runner_, sink_, arch, options_.data_dir, options_.cache_dir);
     WriteFile(initrd, ProbeInitramfs(ReadFile(probe)));
+    clock.Outcome("ready");
   }
   // A fresh, zeroed disk for every boot: a record left by an earlier boot must never count.
+  // The probe reads at most the section size plus a page (harness.btf_size below); the rest of
+  // the record (1-byte reads, /proc/version, notes, errors) is well under 1 MiB.
   auto fresh_disk = [&] {
     std::filesystem::remove(disk);
     { std::ofstream create(disk, std::ios::binary); }
-    std::filesystem::resize_file(disk, std::max<std::uintmax_t>(8u << 20, 2 * ctx.info.btf.size() + (1u << 20)));
+    std::filesystem::resize_file(disk, std::max<std::uintmax_t>(8u << 20, ctx.info.btf.size() + (2u << 20)));
   };
   BootOutcome booted;
   {
@@ -372,31 +384,9 @@ void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
                         .disk = disk,
                         .console_log = ctx.dir / "console.log",
                         .timeout = std::chrono::seconds(static_cast<int>(ctx.boot_timeout * arch.qemu.timeout_factor)),
-                        .accel = ChooseAccel(arch, options_.cache_dir),
-                        .extra_cmdline = options_.extra_cmdline};
-    bool done = false;
-    if (request.accel == Accel::kKvm) {
-      // KVM is on trial: if the kernel prints nothing in a short while, KVM is what hangs.
-      BootRequest trial = request;
-      trial.timeout = std::min(request.timeout, std::chrono::seconds(kKvmTrialTimeout));
-      fresh_disk();
-      booted = BootKernel(runner_, sink_, trial);
-      const bool kernel_spoke = ReadFile(request.console_log).find("Linux version") != std::string::npos;
-      done = !booted.timed_out || trial.timeout == request.timeout;
-      // When the kernel spoke, KVM works and the guest is slow or hung: boot it again with KVM
-      // and the full timeout. When it did not, KVM itself hangs.
-      if (!done && !kernel_spoke) {
-        MarkKvmBroken(options_.cache_dir, "KVM boot of " + ctx.kernel.string() + " printed nothing from the kernel in " +
-                                              std::to_string(trial.timeout.count()) + " s");
-        sink_.OnEvent({.kind = Event::Kind::kNote, .cell = ctx.cell, .stage = Stage::kBoot,
-                       .text = "KVM hung before the kernel printed anything: using TCG from now on"});
-        request.accel = Accel::kTcg;
-      }
-    }
-    if (!done) {
-      fresh_disk();
-      booted = BootKernel(runner_, sink_, request);
-    }
+                        .extra_cmdline = "harness.btf_size=" + std::to_string(ctx.info.btf.size()) +
+                                         (options_.extra_cmdline.empty() ? "" : " " + options_.extra_cmdline)};
+    booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk);
     result.facts["qemu_command"] = booted.command;
     result.facts["boot_seconds"] = std::to_string(booted.process.seconds);
     if (booted.state == ConsoleParser::State::kPanicked) {
@@ -423,6 +413,7 @@ void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
                          "; command: " + booted.command);
     }
     clock.Outcome(booted.state == ConsoleParser::State::kProbeDone ? "probe done" : "guest powered off");
+    result.facts["accel"] = booted.command.find("-accel kvm") != std::string::npos ? "kvm" : "tcg";
   }
   {
     StageClock clock(sink_, result, Stage::kVerify, "compare /sys/kernel/btf/vmlinux with .BTF");
@@ -433,13 +424,8 @@ void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
       clock.Outcome("no record");
       return;
     }
-    VerifyOutcome verified = VerifyBtf(arch, ctx.info, *decoded.record, ctx.dir);
+    VerifyOutcome verified = VerifyBtf(arch, ctx.info, *decoded.record, booted.complaint, ctx.dir);
     Fail(result, verified.verdict, verified.detail);
-    if (verified.verdict == Verdict::kPass && !ctx.info.problems.empty()) {
-      // The guest agrees with the section, but the section itself is wrong: never a pass.
-      Fail(result, Verdict::kBadVmlinux, "the guest matches the vmlinux, but its .BTF is malformed: " +
-                                             ctx.info.problems.front());
-    }
     result.diagnosis.insert(result.diagnosis.end(), verified.diagnosis.begin(), verified.diagnosis.end());
     result.facts.insert(verified.facts.begin(), verified.facts.end());
     clock.Outcome(std::string(VerdictName(verified.verdict)));
@@ -477,6 +463,7 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
       clock.Outcome(InspectSummary(ctx.info));
     }
     ctx.boot_timeout = options_.boot_timeout.value_or(60);
+    ctx.accel = options_.accel.value_or(AccelChoice::kAuto);
     BootAndVerify(ctx, result);
   } catch (const HarnessError& e) {
     result.error = e.what();

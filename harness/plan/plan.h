@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/arch/arch.h"
+#include "harness/boot/qemu.h"
 #include "harness/config/matrix.h"
 #include "harness/patches/series.h"
 #include "harness/core/events.h"
@@ -31,6 +32,7 @@ struct RunOptions {
   bool skip_applied = false;             // skip patches already in the tree instead of failing
   bool define_output_format = false;     // as the matrix's define_output_format
   bool preflight = true;                 // check host tools first (tests with fakes turn it off)
+  std::optional<AccelChoice> accel;      // --accel; else the matrix's accel:
 };
 
 struct Cell {

@@ -94,8 +94,8 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
         << stages << "\n";
   }
   for (const auto& r : results) {
-    if (r.error.empty() && r.verdict == Verdict::kPass) {
-      out << "\n" << r.cell << ": PASS: " << r.detail << "\n";
+    if (r.error.empty() && IsSuccess(r.verdict)) {
+      out << "\n" << r.cell << ": " << VerdictName(r.verdict) << ": " << r.detail << "\n";
       continue;
     }
     out << "\n" << r.cell << ": ";
@@ -114,13 +114,16 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     }
     out << "  artifacts: " << r.artifacts_dir << "\n";
   }
-  std::size_t passed = 0, failed = 0, errors = 0;
+  std::size_t passed = 0, built = 0, failed = 0, errors = 0;
   for (const auto& r : results) {
     if (!r.error.empty()) ++errors;
     else if (r.verdict == Verdict::kPass) ++passed;
+    else if (r.verdict == Verdict::kBuilt) ++built;
     else ++failed;
   }
-  out << "\n" << passed << " passed, " << failed << " failed, " << errors << " harness errors\n";
+  out << "\n" << passed << " passed, ";
+  if (built) out << built << " built and inspected clean (no boot ran, nothing verified), ";
+  out << failed << " failed, " << errors << " harness errors\n";
 }
 
 std::string ResultsJson(const std::vector<CellResult>& results) {
@@ -152,7 +155,7 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
   std::size_t failures = 0, errors = 0;
   for (const auto& r : results) {
     if (!r.error.empty()) ++errors;
-    else if (r.verdict != Verdict::kPass) ++failures;
+    else if (!IsSuccess(r.verdict)) ++failures;
   }
   std::ostringstream xml;
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -167,6 +170,9 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
     for (const auto& d : r.diagnosis) body += d + "\n";
     if (!r.error.empty()) {
       xml << "    <error message=\"" << XmlEscape(r.error) << "\"/>\n";
+    } else if (r.verdict == Verdict::kBuilt) {
+      // Built and inspected, never booted: not verified, so not a pass either.
+      xml << "    <skipped message=\"" << XmlEscape("built, no boot ran: " + r.detail) << "\"/>\n";
     } else if (r.verdict != Verdict::kPass) {
       xml << "    <failure type=\"" << VerdictToken(r.verdict) << "\" message=\""
           << XmlEscape(std::string(VerdictName(r.verdict)) + " at " + std::string(StageName(r.stage)) + ": " + r.detail)
@@ -278,7 +284,7 @@ int ExitCodeFor(const std::vector<CellResult>& results) {
   int code = kExitPass;
   for (const auto& r : results) {
     if (!r.error.empty()) return kExitHarnessError;
-    if (r.verdict != Verdict::kPass) code = kExitCellFailed;
+    if (!IsSuccess(r.verdict)) code = kExitCellFailed;
   }
   return code;
 }

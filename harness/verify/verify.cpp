@@ -23,16 +23,24 @@ bool MagicSwapped(const std::vector<std::uint8_t>& blob, Endian endian) {
 }  // namespace
 
 VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
-                        const std::filesystem::path& artifacts_dir) {
+                        std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir) {
   VerifyOutcome out;
   const std::vector<std::uint8_t>& want = vmlinux.btf;
   const std::vector<std::uint8_t>& got = record.blob;
   const std::string section = vmlinux.has_btf ? "a .BTF section of " + std::to_string(want.size()) + " bytes"
                                                : "no .BTF section (built without CONFIG_DEBUG_INFO_BTF?)";
+  auto fail = [&](Verdict verdict, std::string detail) {
+    out.verdict = verdict;
+    out.detail = std::move(detail);
+    return out;
+  };
   out.facts["section_size"] = std::to_string(want.size());
   if (!record.version.empty()) out.diagnosis.push_back("guest: " + Printable(Trim(record.version)));
-  if (!record.errors.empty()) {
-    for (const auto& line : SplitLines(record.errors)) out.diagnosis.push_back("probe: " + Printable(line));
+  const std::vector<std::string> probe_errors = SplitLines(record.errors);
+  for (const auto& line : probe_errors) out.diagnosis.push_back("probe: " + Printable(line));
+  if (!console_complaint.empty()) {
+    out.diagnosis.push_back("the kernel complained on the console:");
+    for (const auto& line : console_complaint) out.diagnosis.push_back("  " + line);
   }
   if (!artifacts_dir.empty()) {
     WriteFile(artifacts_dir / "vmlinux.btf", std::string_view(reinterpret_cast<const char*>(want.data()), want.size()));
@@ -44,77 +52,97 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   out.facts["guest_build_id"] = guest_id;
   out.facts["vmlinux_build_id"] = vmlinux.build_id;
   if (!guest_id.empty() && !vmlinux.build_id.empty() && guest_id != vmlinux.build_id) {
-    out.verdict = Verdict::kStaleImage;
-    out.detail = "the guest's build ID " + guest_id + " is not the checked vmlinux's " + vmlinux.build_id +
-                 ": the boot image and the vmlinux come from different builds";
-    return out;
-  }
-  if (guest_id.empty() || vmlinux.build_id.empty()) {
-    out.diagnosis.push_back(std::string("build ID not compared: ") +
-                            (guest_id.empty() ? "the guest's /sys/kernel/notes has none" : "the vmlinux has none"));
+    return fail(Verdict::kStaleImage, "the guest's build ID " + guest_id + " is not the checked vmlinux's " +
+                                          vmlinux.build_id + ": the boot image and the vmlinux come from different builds");
   }
 
-  // 2. Does the file exist, as a regular read-only file?
+  // 2. A .BTF that the kernel cannot serve as built (not SHF_ALLOC, outside every PT_LOAD,
+  //    malformed) is the vmlinux's fault, whatever the guest then showed: say what it showed.
+  if (vmlinux.has_btf && !vmlinux.problems.empty()) {
+    std::string served = !(record.flags & kFlagVmlinuxExists)
+                             ? "no /sys/kernel/btf/vmlinux"
+                             : std::to_string(got.size()) + " bytes (st_size " +
+                                   (record.size ? std::to_string(*record.size) : std::string("unknown")) + ")" +
+                                   (got == want ? ", identical to the section" : ", not the section's bytes");
+    out.diagnosis.insert(out.diagnosis.begin(), "the guest served " + served);
+    return fail(Verdict::kBadVmlinux, vmlinux.problems.front());
+  }
+
+  // 3. Does the file exist, as a regular file readable by everyone?
   if (!(record.flags & kFlagSysfsMounted)) {
-    out.verdict = Verdict::kBtfFileMissing;
-    out.detail = "sysfs could not be mounted in the guest, so /sys/kernel/btf/vmlinux cannot exist; the ELF has " + section;
-    return out;
+    return fail(Verdict::kBtfFileMissing,
+                "sysfs could not be mounted in the guest, so /sys/kernel/btf/vmlinux cannot exist; the ELF has " + section);
   }
   if (!(record.flags & kFlagVmlinuxExists)) {
-    out.verdict = Verdict::kBtfFileMissing;
-    out.detail = std::string("/sys/kernel/btf/vmlinux does not exist in the guest (") +
-                 ((record.flags & kFlagBtfDirIsDir) ? "/sys/kernel/btf exists" : "no /sys/kernel/btf directory") +
-                 "); the ELF has " + section;
-    return out;
+    return fail(Verdict::kBtfFileMissing,
+                std::string("/sys/kernel/btf/vmlinux does not exist in the guest (") +
+                    ((record.flags & kFlagBtfDirIsDir) ? "/sys/kernel/btf exists" : "no /sys/kernel/btf directory") +
+                    "); the ELF has " + section);
   }
-  if (!(record.flags & kFlagVmlinuxRegular) || (record.mode && (*record.mode & 07777) != 0444)) {
-    out.verdict = Verdict::kBtfFileMissing;
-    out.detail = "/sys/kernel/btf/vmlinux is not a regular 0444 file (mode " +
-                 (record.mode ? Octal(*record.mode) : std::string("unknown")) + "); the ELF has " + section;
-    return out;
+  if (!record.mode || !record.size) {
+    return fail(Verdict::kIncompleteEvidence, std::string("the probe recorded no ") +
+                                                  (!record.mode ? "mode" : "st_size") + " for /sys/kernel/btf/vmlinux");
+  }
+  out.facts["guest_mode"] = Octal(*record.mode & 07777);
+  if (!(record.flags & kFlagVmlinuxRegular)) {
+    return fail(Verdict::kBtfFileMissing, "/sys/kernel/btf/vmlinux exists but is not a regular file (mode " +
+                                              Octal(*record.mode) + "); the ELF has " + section);
+  }
+  if ((*record.mode & 07777) != 0444) {
+    return fail(Verdict::kWrongPermissions, "/sys/kernel/btf/vmlinux has mode " + Octal(*record.mode & 07777) +
+                                                ", not 0444: BTF consumers that do not run as root cannot read it");
   }
 
-  // 3. Byte order: either side's magic swapped for this target.
+  // 4. Byte order: either side's magic swapped for this target.
   if (MagicSwapped(want, arch.endian) || MagicSwapped(got, arch.endian)) {
-    out.verdict = Verdict::kWrongByteOrder;
-    out.detail = std::string("BTF magic is byte-swapped for a ") + EndianName(arch.endian) + "-endian target in " +
-                 (MagicSwapped(want, arch.endian) ? "the vmlinux's .BTF" : "the guest's /sys/kernel/btf/vmlinux");
-    return out;
+    return fail(Verdict::kWrongByteOrder,
+                std::string("BTF magic is byte-swapped for a ") + EndianName(arch.endian) + "-endian target in " +
+                    (MagicSwapped(want, arch.endian) ? "the vmlinux's .BTF" : "the guest's /sys/kernel/btf/vmlinux"));
   }
 
-  // 4. Sizes: st_size, what was readable, and EOF exactly at st_size.
-  const std::uint64_t st_size = record.size.value_or(0);
+  // 5. Sizes: bounded reads first (an export with no end), then st_size, what was readable, and
+  //    EOF exactly at st_size.
+  const std::uint64_t st_size = *record.size;
   out.facts["guest_size"] = std::to_string(st_size);
   out.facts["readable"] = std::to_string(got.size());
-  if (st_size != want.size() || got.size() != want.size()) {
-    out.verdict = Verdict::kSizeMismatch;
-    out.detail = "guest st_size " + std::to_string(st_size) + ", section size " + std::to_string(want.size()) +
-                 ", " + std::to_string(got.size()) + " bytes readable";
-    return out;
+  if (record.flags & kFlagReadCapped) {
+    return fail(Verdict::kUnboundedExport,
+                "reads of /sys/kernel/btf/vmlinux went on past " + std::to_string(got.size()) +
+                    " bytes without end of file (the probe's cap: section size " + std::to_string(want.size()) +
+                    " plus a page); st_size " + std::to_string(st_size));
   }
-  if (record.eof_read && *record.eof_read != 0) {
-    out.verdict = Verdict::kSizeMismatch;
-    out.detail = "a read at st_size (" + std::to_string(st_size) + ") returned " +
-                 std::to_string(*record.eof_read) + " instead of end of file";
-    return out;
+  if (got.size() > st_size) {
+    return fail(Verdict::kUnboundedExport, "reads of /sys/kernel/btf/vmlinux returned " + std::to_string(got.size()) +
+                                               " bytes, past its st_size " + std::to_string(st_size) +
+                                               " (section size " + std::to_string(want.size()) + ")");
+  }
+  if (st_size != want.size() || got.size() != want.size()) {
+    return fail(Verdict::kSizeMismatch, "guest st_size " + std::to_string(st_size) + ", section size " +
+                                            std::to_string(want.size()) + ", " + std::to_string(got.size()) +
+                                            " bytes readable");
   }
   if (record.flags & kFlagReadError) {
-    out.verdict = Verdict::kSizeMismatch;
-    out.detail = "reading /sys/kernel/btf/vmlinux failed before end of file after " + std::to_string(got.size()) + " bytes";
-    return out;
+    return fail(Verdict::kSizeMismatch, "reading /sys/kernel/btf/vmlinux failed before end of file after " +
+                                            std::to_string(got.size()) + " bytes");
+  }
+  if (!record.eof_read) {
+    return fail(Verdict::kIncompleteEvidence, "the probe recorded no read at st_size, so end of file was not checked");
+  }
+  if (*record.eof_read != 0) {
+    return fail(Verdict::kSizeMismatch, "a read at st_size (" + std::to_string(st_size) + ") returned " +
+                                            std::to_string(*record.eof_read) + " instead of end of file");
   }
 
-  // 5. Content, from the large reads and from the 1-byte reads.
+  // 6. Content, from the large reads and from the 1-byte reads.
   auto first = std::mismatch(want.begin(), want.end(), got.begin());
   if (first.first != want.end()) {
     const std::size_t offset = static_cast<std::size_t>(first.first - want.begin());
     std::size_t differing = 0;
     for (std::size_t i = offset; i < want.size(); ++i) differing += want[i] != got[i];
-    out.verdict = Verdict::kContentMismatch;
     out.facts["offset"] = std::to_string(offset);
     out.facts["differing_bytes"] = std::to_string(differing);
-    out.detail = "first difference at offset " + std::to_string(offset) + " (" + HexNumber(offset) + "), " +
-                 std::to_string(differing) + " bytes differ";
+    fail(Verdict::kContentMismatch, "first difference at offset " + std::to_string(offset) + " (" +
+                                        HexNumber(offset) + "), " + std::to_string(differing) + " bytes differ");
     const std::size_t begin = offset >= 32 ? offset - 32 : 0;
     std::string dump = "vmlinux .BTF:\n" + HexDump(want, begin, offset + 48) + "guest /sys/kernel/btf/vmlinux:\n" +
                        HexDump(got, begin, offset + 48);
@@ -122,16 +150,43 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     for (const auto& line : SplitLines(dump)) out.diagnosis.push_back(line);
     return out;
   }
-  for (std::size_t i = 0; i < record.small_reads.size(); ++i) {
-    if (i >= want.size() || record.small_reads[i] != want[i]) {
-      out.verdict = Verdict::kContentMismatch;
-      out.facts["offset"] = std::to_string(i);
-      out.detail = "1-byte reads disagree with the section at offset " + std::to_string(i) +
-                   " (large reads matched)";
-      return out;
+  for (const auto& [offset, length] : ProbeRanges(want.size())) {
+    auto range = std::find_if(record.small_reads.begin(), record.small_reads.end(),
+                              [&](const ByteRange& r) { return r.offset == offset; });
+    if (range == record.small_reads.end() || range->bytes.size() != length) {
+      return fail(Verdict::kIncompleteEvidence,
+                  "the 1-byte reads at offset " + std::to_string(offset) + " (" + std::to_string(length) +
+                      " bytes) are " +
+                      (range == record.small_reads.end() ? std::string("missing")
+                                                         : "cut short at " + std::to_string(range->bytes.size())) +
+                      " in the probe's record");
+    }
+    for (std::size_t i = 0; i < length; ++i) {
+      if (range->bytes[i] != want[offset + i]) {
+        out.facts["offset"] = std::to_string(offset + i);
+        return fail(Verdict::kContentMismatch, "1-byte reads disagree with the section at offset " +
+                                                   std::to_string(offset + i) + " (large reads matched)");
+      }
     }
   }
-  out.detail = std::to_string(want.size()) + " bytes identical";
+
+  // 7. The bytes agree. A PASS also needs a quiet kernel and every piece of evidence.
+  if (!console_complaint.empty()) {
+    return fail(Verdict::kKernelComplained, "the bytes match, but the kernel complained before the probe finished: " +
+                                                console_complaint.front());
+  }
+  if (guest_id.empty() || vmlinux.build_id.empty()) {
+    return fail(Verdict::kIncompleteEvidence,
+                std::string("no build ID to compare: ") +
+                    (guest_id.empty() ? "the guest's /sys/kernel/notes has none" : "the vmlinux has none") +
+                    ", so the guest may not be running the vmlinux that was checked");
+  }
+  if (!probe_errors.empty()) {
+    return fail(Verdict::kIncompleteEvidence, "the bytes match, but the probe reported an error: " +
+                                                  Printable(probe_errors.front()));
+  }
+  out.detail = std::to_string(want.size()) + " bytes identical; mode 0444; EOF at st_size; " +
+               std::to_string(ProbeRanges(want.size()).size()) + " ranges of 1-byte reads agree; build ID " + guest_id;
   return out;
 }
 

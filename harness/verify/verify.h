@@ -3,6 +3,7 @@
 // against the .BTF section of the vmlinux that was booted.
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,14 @@ struct VerifyOutcome {
 
 // Compares and, when artifacts_dir is not empty, keeps both blobs (guest.btf, vmlinux.btf) and
 // a hex dump around the first difference (btf-diff.txt) there.
+//
+// What a PASS requires (each missing piece is kIncompleteEvidence, never a pass): both build
+// IDs present and equal; the file's mode, st_size and type recorded, mode 0444, regular; every
+// large read to EOF present and equal to the section; the 1-byte read ranges of ProbeRanges all
+// present and equal; a read at st_size recorded and at EOF; no probe error; no kernel complaint
+// on the console (console_complaint empty) before the probe finished.
 VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
-                        const std::filesystem::path& artifacts_dir);
+                        std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir);
 
 // The BFD format of a vmlinux as binutils names it ("elf64-s390"), from its ELF header;
 // "unknown" for an ELF no arch file describes.

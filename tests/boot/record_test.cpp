@@ -19,7 +19,8 @@ ProbeRecord SampleRecord() {
   r.mode = 0100444;
   r.size = 10;
   r.blob = {0x9f, 0xeb, 1, 0, 0x18, 0, 0, 0, 0, 0};
-  r.small_reads = {0x9f, 0xeb, 1, 0};
+  r.small_reads = {{0, {0x9f, 0xeb, 1, 0}}, {6, {0, 0}}};
+  r.read_cap = 10 + 4096;
   r.eof_read = 0;
   r.version = "Linux version 6.1.0 (gcc 12.2.0)\n";
   r.notes = {4, 0, 0, 0, 'G', 'N', 'U', 0};
@@ -75,10 +76,37 @@ TEST(DecodeRecord, RoundTrips) {
   EXPECT_EQ(out.size, in.size);
   EXPECT_EQ(out.blob, in.blob);
   EXPECT_EQ(out.small_reads, in.small_reads);
+  EXPECT_EQ(out.read_cap, in.read_cap);
   EXPECT_EQ(out.eof_read, in.eof_read);
   EXPECT_EQ(out.version, in.version);
   EXPECT_EQ(out.notes, in.notes);
   EXPECT_EQ(out.errors, in.errors);
+}
+
+// Given a ranges field whose last entry claims more bytes than it holds, it should name the field.
+TEST(DecodeRecord, RangeEntryPastItsFieldIsMalformed) {
+  std::vector<std::uint8_t> entry = {0, 0, 0, 0, 0, 0, 0, 0, /*count*/ 5, 0, 0, 0, 0x9f, 0xeb};
+  auto result = DecodeRecord(Framed(Tlv(kTagRanges, entry)));
+  EXPECT_FALSE(result.record);
+  EXPECT_THAT(result.error, HasSubstr("ranges field"));
+  entry.resize(7);  // not even a whole offset and count
+  EXPECT_THAT(DecodeRecord(Framed(Tlv(kTagRanges, entry))).error, HasSubstr("partial entry"));
+}
+
+// The retired first-64-bytes field of older probes must not count as the ranges.
+TEST(DecodeRecord, RetiredSmallReadsFieldIsIgnored) {
+  auto result = DecodeRecord(Framed(Tlv(kTagSmallReads, {0x9f, 0xeb})));
+  ASSERT_TRUE(result.record) << result.error;
+  EXPECT_TRUE(result.record->small_reads.empty());
+}
+
+TEST(ProbeRanges, CoverTheHeaderAndSpreadOverTheFile) {
+  EXPECT_TRUE(ProbeRanges(0).empty());
+  using R = std::vector<std::pair<std::uint64_t, std::uint32_t>>;
+  EXPECT_EQ(ProbeRanges(10), (R{{0, 10}}));
+  EXPECT_EQ(ProbeRanges(96), (R{{0, 64}}));
+  EXPECT_EQ(ProbeRanges(1000), (R{{0, 64}, {250, 32}, {500, 32}, {750, 32}, {968, 32}}));
+  for (auto [offset, length] : ProbeRanges(1212677)) EXPECT_LE(offset + length, 1212677u);
 }
 
 TEST(DecodeRecord, RoundTripsNegativeEofReadAndMissingOptionals) {

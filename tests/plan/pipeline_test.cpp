@@ -33,6 +33,7 @@ class PipelineTest : public ::testing::Test {
     options_.cache_dir = dir_ / "cache";
     options_.preflight = false;
     options_.jobs = 2;
+    options_.accel = AccelChoice::kTcg;  // the host's KVM must not decide a unit test
     config_ = ParseMatrix("trees: [{name: t, path: " + (dir_ / "linux").string() +
                               "}]\narches: [arm64]\nkconfig: {fragments: [common.config]}\n",
                           "m.yaml");
@@ -62,8 +63,8 @@ class PipelineTest : public ::testing::Test {
           r.exit_code = 2;
           return r;
         }
-        WriteFakeVmlinux(build / "vmlinux", {.endian = Endian::kLittle, .machine = 183, .btf = btf_,
-                                             .build_id = {0xaa, 0xbb}});
+        WriteFakeVmlinux(build / "vmlinux", {.endian = Endian::kLittle, .machine = 183, .with_btf = !btf_.empty(),
+                                             .btf_alloc = btf_alloc_, .btf = btf_, .build_id = {0xaa, 0xbb}});
         WriteFile(build / "arch/arm64/boot/Image", "image");
       }
     } else if (program == "aarch64-linux-gnu-gcc") {
@@ -96,7 +97,13 @@ class PipelineTest : public ::testing::Test {
     rec.mode = 0100444;
     rec.size = btf_.size();
     rec.blob = btf_;
+    for (auto [offset, length] : ProbeRanges(btf_.size())) {
+      rec.small_reads.push_back({offset, {btf_.begin() + offset, btf_.begin() + offset + length}});
+    }
+    rec.read_cap = btf_.size() + 4096;
     rec.eof_read = 0;
+    // /sys/kernel/notes: one GNU build-id note (namesz 4, descsz 2, type 3) matching the vmlinux.
+    rec.notes = {4, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0, 0xaa, 0xbb, 0, 0};
     return rec;
   }
 
@@ -114,6 +121,7 @@ class PipelineTest : public ::testing::Test {
   NullSink sink_;
   std::vector<std::uint8_t> btf_;
   bool drop_btf_ = false;
+  bool btf_alloc_ = true;
   bool hang_ = false;
   std::string build_log_;
   std::vector<std::string> console_ = {"Linux version 6.1.0", "HARNESS-PROBE-DONE flags=0x3f"};
@@ -130,6 +138,7 @@ TEST_F(PipelineTest, MatchingGuestPasses) {
   EXPECT_EQ(r.facts["btf_size"], std::to_string(btf_.size()));
   EXPECT_TRUE(fs::exists(fs::path(r.artifacts_dir) / "guest.btf"));
   EXPECT_THAT(qemu_argv_, ::testing::Contains("virtio-blk-device,drive=probe"));
+  EXPECT_THAT(qemu_argv_, ::testing::Contains(HasSubstr("harness.btf_size=" + std::to_string(btf_.size()))));
   for (const auto& t : r.timings) EXPECT_FALSE(t.skipped) << StageName(t.stage);
 }
 
@@ -149,6 +158,38 @@ TEST_F(PipelineTest, EveryBootGetsAFreshDisk) {
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kBadRecord);
   EXPECT_THAT(r.detail, HasSubstr("no probe record"));
+}
+
+TEST_F(PipelineTest, WarningOnTheConsoleIsKernelComplained) {
+  record_ = GoodRecord();
+  console_ = {"Linux version 6.1.0", "[    0.5] ------------[ cut here ]------------",
+              "[    0.5] WARNING: CPU: 0 PID: 1 at kernel/bpf/sysfs_btf.c:22 btf_vmlinux_read+0x10/0x20",
+              "[    0.5] Call trace:", "HARNESS-PROBE-DONE flags=0x3f"};
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kKernelComplained);
+  EXPECT_THAT(r.detail, HasSubstr("cut here"));
+  EXPECT_THAT(r.diagnosis, ::testing::Contains(HasSubstr("WARNING: CPU: 0 PID: 1")));
+}
+
+// --stop-after never says PASS: a clean vmlinux is "built", one without .BTF is "bad vmlinux".
+TEST_F(PipelineTest, StopAfterInspectIsBuiltNeverPass) {
+  options_.stop_after = Stage::kInspect;
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kBuilt) << r.detail;
+  EXPECT_THAT(r.detail, HasSubstr("no boot ran"));
+  EXPECT_TRUE(qemu_argv_.empty());
+  btf_.clear();  // the fake make then writes a vmlinux with no .BTF
+  r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kBadVmlinux);
+  EXPECT_THAT(r.detail, HasSubstr("no .BTF section"));
+}
+
+TEST_F(PipelineTest, StopAfterInspectFlagsANotAllocSection) {
+  options_.stop_after = Stage::kInspect;
+  btf_alloc_ = false;
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kBadVmlinux);
+  EXPECT_THAT(r.detail, HasSubstr("SHF_ALLOC"));
 }
 
 TEST_F(PipelineTest, BuildFailureSkipsTheRestAndQuotesTheError) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace harness {
 namespace {
 
@@ -34,15 +36,19 @@ class VerifyBtfTest : public ::testing::TestWithParam<const char*> {
     record_.mode = 0100444;
     record_.size = vmlinux_.btf.size();
     record_.blob = vmlinux_.btf;
-    record_.small_reads.assign(vmlinux_.btf.begin(), vmlinux_.btf.begin() + 64);
+    for (auto [offset, length] : ProbeRanges(vmlinux_.btf.size())) {
+      record_.small_reads.push_back({offset, {vmlinux_.btf.begin() + offset, vmlinux_.btf.begin() + offset + length}});
+    }
+    record_.read_cap = vmlinux_.btf.size() + 4096;
     record_.eof_read = 0;
     record_.notes = Notes(arch_->endian, {1, 2, 3, 4});
   }
-  VerifyOutcome Verify() { return VerifyBtf(*arch_, vmlinux_, record_, {}); }
+  VerifyOutcome Verify() { return VerifyBtf(*arch_, vmlinux_, record_, complaint_, {}); }
 
   const Arch* arch_ = nullptr;
   VmlinuxInfo vmlinux_;
   ProbeRecord record_;
+  std::vector<std::string> complaint_;
 };
 
 TEST_P(VerifyBtfTest, IdenticalBytesPass) {
@@ -89,9 +95,131 @@ TEST_P(VerifyBtfTest, MissingFileNamesTheSectionSize) {
                         "the ELF has a .BTF section of 5002 bytes");
 }
 
-TEST_P(VerifyBtfTest, WrongModeIsNotAPass) {
-  record_.mode = 0100644;
+TEST_P(VerifyBtfTest, ReadOnlyForRootIsWrongPermissionsInOctal) {
+  record_.mode = 0100400;
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kWrongPermissions);
+  EXPECT_EQ(out.detail.rfind("/sys/kernel/btf/vmlinux has mode 0400, not 0444", 0), 0u) << out.detail;
+  record_.mode = 0100644;  // writable is as wrong as unreadable
+  EXPECT_EQ(Verify().verdict, Verdict::kWrongPermissions);
+}
+
+TEST_P(VerifyBtfTest, NotARegularFileIsBtfFileMissing) {
+  record_.flags &= ~kFlagVmlinuxRegular;
+  record_.mode = 040555;
   EXPECT_EQ(Verify().verdict, Verdict::kBtfFileMissing);
+}
+
+// Given an export with no bound (st_size 0, reads stopped only by the probe's cap), it should be
+// named as such, not as a size mismatch or a panic.
+TEST_P(VerifyBtfTest, ReadsStoppedByTheCapAreUnboundedExport) {
+  record_.size = 0;
+  record_.blob.resize(vmlinux_.btf.size() + 4096, 0x5a);
+  record_.flags |= kFlagReadCapped;
+  record_.eof_read = 16;
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kUnboundedExport);
+  EXPECT_NE(out.detail.find("without end of file"), std::string::npos) << out.detail;
+}
+
+TEST_P(VerifyBtfTest, ReadsPastStSizeAreUnboundedExport) {
+  record_.size = 100;
+  EXPECT_EQ(Verify().verdict, Verdict::kUnboundedExport);
+}
+
+// One byte more in st_size and in the reads (bounded, just wrong) stays a size mismatch.
+TEST_P(VerifyBtfTest, OneByteTooLargeIsSizeMismatch) {
+  record_.size = vmlinux_.btf.size() + 1;
+  record_.blob.push_back(0);
+  EXPECT_EQ(Verify().verdict, Verdict::kSizeMismatch);
+}
+
+TEST_P(VerifyBtfTest, NotAllocSectionIsBadVmlinuxWithWhatTheGuestServed) {
+  vmlinux_.problems = {".BTF is not SHF_ALLOC (flags 0x0): the kernel cannot map it"};
+  record_.blob.assign(record_.blob.size(), 0);
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kBadVmlinux);
+  EXPECT_EQ(out.detail, vmlinux_.problems.front());
+  ASSERT_FALSE(out.diagnosis.empty());
+  EXPECT_EQ(out.diagnosis.front(), "the guest served 5002 bytes (st_size 5002), not the section's bytes");
+  record_.flags &= ~(kFlagVmlinuxExists | kFlagVmlinuxRegular);
+  out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kBadVmlinux);
+  EXPECT_EQ(out.diagnosis.front(), "the guest served no /sys/kernel/btf/vmlinux");
+}
+
+// ---- Evidence rules: a record missing exactly one piece of evidence is never a PASS. ----
+
+TEST_P(VerifyBtfTest, MissingGuestBuildIdIsIncompleteEvidence) {
+  record_.notes.clear();
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kIncompleteEvidence);
+  EXPECT_NE(out.detail.find("/sys/kernel/notes has none"), std::string::npos);
+}
+
+TEST_P(VerifyBtfTest, MissingVmlinuxBuildIdIsIncompleteEvidence) {
+  vmlinux_.build_id.clear();
+  EXPECT_EQ(Verify().verdict, Verdict::kIncompleteEvidence);
+}
+
+TEST_P(VerifyBtfTest, MissingModeIsIncompleteEvidence) {
+  record_.mode.reset();
+  EXPECT_EQ(Verify().verdict, Verdict::kIncompleteEvidence);
+}
+
+TEST_P(VerifyBtfTest, MissingStSizeIsIncompleteEvidence) {
+  record_.size.reset();
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kIncompleteEvidence);
+  EXPECT_NE(out.detail.find("st_size"), std::string::npos);
+}
+
+TEST_P(VerifyBtfTest, MissingEofReadIsIncompleteEvidence) {
+  record_.eof_read.reset();
+  EXPECT_EQ(Verify().verdict, Verdict::kIncompleteEvidence);
+}
+
+TEST_P(VerifyBtfTest, EachMissingRangeOfSmallReadsIsIncompleteEvidence) {
+  const auto all = record_.small_reads;
+  ASSERT_EQ(all.size(), 5u);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    record_.small_reads = all;
+    record_.small_reads.erase(record_.small_reads.begin() + static_cast<std::ptrdiff_t>(i));
+    VerifyOutcome out = Verify();
+    EXPECT_EQ(out.verdict, Verdict::kIncompleteEvidence) << "range " << i;
+    EXPECT_NE(out.detail.find("missing"), std::string::npos) << out.detail;
+  }
+}
+
+TEST_P(VerifyBtfTest, ShortRangeOfSmallReadsIsIncompleteEvidence) {
+  record_.small_reads[2].bytes.pop_back();
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kIncompleteEvidence);
+  EXPECT_NE(out.detail.find("cut short at 31"), std::string::npos) << out.detail;
+}
+
+TEST_P(VerifyBtfTest, ProbeErrorIsIncompleteEvidence) {
+  record_.errors = "read /sys/kernel/notes: Input/output error\n";
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kIncompleteEvidence);
+  EXPECT_NE(out.detail.find("Input/output error"), std::string::npos);
+}
+
+TEST_P(VerifyBtfTest, ConsoleComplaintIsKernelComplainedEvenWhenBytesMatch) {
+  complaint_ = {"WARNING: CPU: 0 PID: 1 at kernel/bpf/sysfs_btf.c:20 btf_vmlinux_read+0x1/0x2", "Call Trace:"};
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kKernelComplained);
+  EXPECT_NE(out.detail.find("WARNING: CPU: 0"), std::string::npos);
+  EXPECT_NE(std::find(out.diagnosis.begin(), out.diagnosis.end(), "  Call Trace:"), out.diagnosis.end());
+}
+
+// A complaint does not hide a more precise verdict about the bytes; it is in the diagnosis.
+TEST_P(VerifyBtfTest, ContentMismatchOutranksAComplaint) {
+  complaint_ = {"BPF: Invalid magic"};
+  record_.blob[100] ^= 1;
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
+  EXPECT_NE(std::find(out.diagnosis.begin(), out.diagnosis.end(), "  BPF: Invalid magic"), out.diagnosis.end());
 }
 
 TEST_P(VerifyBtfTest, SwappedMagicIsWrongByteOrder) {
@@ -109,10 +237,18 @@ TEST_P(VerifyBtfTest, OtherBuildIdIsStaleImage) {
 }
 
 TEST_P(VerifyBtfTest, SmallReadsThatDisagreeAreContentMismatch) {
-  record_.small_reads[10] ^= 1;
+  record_.small_reads[0].bytes[10] ^= 1;
   VerifyOutcome out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
   EXPECT_EQ(out.facts["offset"], "10");
+}
+
+// Not only the header: a 1-byte read that disagrees in the last range is caught too.
+TEST_P(VerifyBtfTest, SmallReadsThatDisagreeAtTheEndAreContentMismatch) {
+  record_.small_reads.back().bytes[31] ^= 1;
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
+  EXPECT_EQ(out.facts["offset"], std::to_string(vmlinux_.btf.size() - 1));
 }
 
 INSTANTIATE_TEST_SUITE_P(LittleAndBigEndian, VerifyBtfTest, ::testing::Values("x86_64", "s390x"));
