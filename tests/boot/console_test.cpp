@@ -21,9 +21,9 @@ struct Replay {
 };
 
 // Feeds a recorded console log line by line as the QEMU runner would: raw bytes split on '\n'.
-Replay ReplayLog(const std::string& scenario) {
+Replay ReplayLog(const std::string& scenario, std::span<const std::string_view> allowlist = {}) {
   const std::string bytes = ReadFile(std::string(HARNESS_TEST_DATA) + "/console/" + scenario);
-  Replay replay;
+  Replay replay{ConsoleParser(allowlist)};
   bool over = false;
   std::size_t start = 0;
   while (start < bytes.size()) {
@@ -37,6 +37,52 @@ Replay ReplayLog(const std::string& scenario) {
     start = nl + 1;
   }
   return replay;
+}
+
+// ---- Complaints: the console as evidence ----
+
+TEST(ConsoleComplaints, WarnWithATraceIsKeptWithItsTrace) {
+  Replay r = ReplayLog("warn-with-trace.log");
+  EXPECT_EQ(r.parser.state(), ConsoleParser::State::kProbeDone);
+  const auto& c = r.parser.complaint();
+  ASSERT_FALSE(c.empty());
+  EXPECT_THAT(c.front(), HasSubstr("------------[ cut here ]------------"));
+  EXPECT_THAT(c, ::testing::Contains(HasSubstr("WARNING: CPU: 0 PID: 1 at kernel/bpf/sysfs_btf.c:22")));
+  EXPECT_THAT(c, ::testing::Contains(HasSubstr("ksys_read+0x5c/0xd0")));
+  EXPECT_THAT(c.back(), HasSubstr("end trace"));  // stops before the probe's line
+}
+
+TEST(ConsoleComplaints, BpfInvalidMagicIsAComplaint) {
+  Replay r = ReplayLog("bpf-invalid-magic.log");
+  ASSERT_FALSE(r.parser.complaint().empty());
+  EXPECT_THAT(r.parser.complaint().front(), HasSubstr("BPF: Invalid magic"));
+}
+
+TEST(ConsoleComplaints, KasanReportIsAComplaint) {
+  Replay r = ReplayLog("kasan-report.log");
+  ASSERT_FALSE(r.parser.complaint().empty());
+  EXPECT_THAT(r.parser.complaint().front(), HasSubstr("BUG: KASAN: global-out-of-bounds"));
+  EXPECT_THAT(r.parser.complaint(), ::testing::Contains(HasSubstr("Call trace:")));
+}
+
+// An allowlisted line, the probe's own lines and anything after the done marker are not complaints.
+TEST(ConsoleComplaints, AllowlistProbeLinesAndAfterTheMarkerDoNotCount) {
+  constexpr std::string_view kAllow[] = {"harmless-firmware-quirk"};
+  Replay r = ReplayLog("allowlisted-warning.log", kAllow);
+  EXPECT_EQ(r.parser.state(), ConsoleParser::State::kProbeDone);
+  EXPECT_THAT(r.parser.complaint(), ::testing::IsEmpty());
+  // Without the allowlist the same log has a complaint.
+  EXPECT_THAT(ReplayLog("allowlisted-warning.log").parser.complaint(), ::testing::Not(::testing::IsEmpty()));
+}
+
+TEST(ConsoleComplaints, CleanRecordedBootHasNone) {
+  EXPECT_THAT(ReplayLog("clean-boot-x86_64.log").parser.complaint(), ::testing::IsEmpty());
+}
+
+TEST(ConsoleComplaints, ComplaintInCutsToTheMessage) {
+  EXPECT_EQ(ComplaintIn("\x1b[0m[    1.0] BUG: unable to handle page fault", {}), "BUG: unable to handle page fault");
+  EXPECT_EQ(ComplaintIn("[    1.0] Run /init as init process", {}), "");
+  EXPECT_EQ(ComplaintIn("HARNESS-PROBE: read: BUG: x", {}), "");
 }
 
 TEST(ConsoleParser, CleanBootEndsAtTheMarker) {
