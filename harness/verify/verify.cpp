@@ -56,16 +56,22 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
                                           vmlinux.build_id + ": the boot image and the vmlinux come from different builds");
   }
 
-  // 2. A .BTF that the kernel cannot serve as built (not SHF_ALLOC, outside every PT_LOAD,
-  //    malformed) is the vmlinux's fault, whatever the guest then showed: say what it showed.
-  if (vmlinux.has_btf && !vmlinux.problems.empty()) {
+  // 2. A .BTF that has no place in the running kernel's memory (not SHF_ALLOC, or outside every
+  //    PT_LOAD) cannot be served as built: that is the vmlinux's fault, whatever the guest then
+  //    showed, so say what it showed. (Other inspector findings are weighed at the end.)
+  if (vmlinux.has_btf && (!vmlinux.btf_alloc || !vmlinux.btf_in_load)) {
+    auto unmapped = std::find_if(vmlinux.problems.begin(), vmlinux.problems.end(), [](const std::string& p) {
+      return p.find("SHF_ALLOC") != std::string::npos || p.find("PT_LOAD") != std::string::npos;
+    });
     std::string served = !(record.flags & kFlagVmlinuxExists)
                              ? "no /sys/kernel/btf/vmlinux"
                              : std::to_string(got.size()) + " bytes (st_size " +
                                    (record.size ? std::to_string(*record.size) : std::string("unknown")) + ")" +
                                    (got == want ? ", identical to the section" : ", not the section's bytes");
     out.diagnosis.insert(out.diagnosis.begin(), "the guest served " + served);
-    return fail(Verdict::kBadVmlinux, vmlinux.problems.front());
+    return fail(Verdict::kBadVmlinux, unmapped != vmlinux.problems.end()
+                                          ? *unmapped
+                                          : std::string(".BTF is not SHF_ALLOC or lies outside every PT_LOAD"));
   }
 
   // 3. Does the file exist, as a regular file readable by everyone?
@@ -170,7 +176,13 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     }
   }
 
-  // 7. The bytes agree. A PASS also needs a quiet kernel and every piece of evidence.
+  // 7. The bytes agree, but the section itself is malformed: never a pass.
+  if (!vmlinux.problems.empty()) {
+    return fail(Verdict::kBadVmlinux, "the guest matches the vmlinux, but its .BTF is malformed: " +
+                                          vmlinux.problems.front());
+  }
+
+  // 8. A PASS also needs a quiet kernel and every piece of evidence.
   if (!console_complaint.empty()) {
     return fail(Verdict::kKernelComplained, "the bytes match, but the kernel complained before the probe finished: " +
                                                 console_complaint.front());

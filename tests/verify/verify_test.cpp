@@ -26,7 +26,7 @@ class VerifyBtfTest : public ::testing::TestWithParam<const char*> {
   void SetUp() override {
     arch_ = FindArch(GetParam());
     // A blob whose magic is in the target's order, then 5000 counting bytes.
-    vmlinux_.is_elf = vmlinux_.has_btf = true;
+    vmlinux_.is_elf = vmlinux_.has_btf = vmlinux_.btf_alloc = vmlinux_.btf_in_load = true;
     vmlinux_.btf = arch_->endian == Endian::kLittle ? std::vector<std::uint8_t>{0x9f, 0xeb} : std::vector<std::uint8_t>{0xeb, 0x9f};
     for (int i = 0; i < 5000; ++i) vmlinux_.btf.push_back(static_cast<std::uint8_t>(i * 7));
     vmlinux_.btf_size = vmlinux_.btf.size();
@@ -136,6 +136,8 @@ TEST_P(VerifyBtfTest, OneByteTooLargeIsSizeMismatch) {
 
 TEST_P(VerifyBtfTest, NotAllocSectionIsBadVmlinuxWithWhatTheGuestServed) {
   vmlinux_.problems = {".BTF is not SHF_ALLOC (flags 0x0): the kernel cannot map it"};
+  vmlinux_.btf_alloc = false;
+  vmlinux_.btf_in_load = true;
   record_.blob.assign(record_.blob.size(), 0);
   VerifyOutcome out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kBadVmlinux);
@@ -146,6 +148,17 @@ TEST_P(VerifyBtfTest, NotAllocSectionIsBadVmlinuxWithWhatTheGuestServed) {
   out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kBadVmlinux);
   EXPECT_EQ(out.diagnosis.front(), "the guest served no /sys/kernel/btf/vmlinux");
+}
+
+// Other inspector findings do not hide what the guest did, but they never let a cell pass.
+TEST_P(VerifyBtfTest, MalformedButServedSectionIsNeverAPass) {
+  vmlinux_.problems = {"__stop_BTF - __start_BTF = 5003, the section is 5002 bytes"};
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kBadVmlinux);
+  EXPECT_NE(out.detail.find("malformed: __stop_BTF"), std::string::npos) << out.detail;
+  record_.size = 5003;
+  record_.blob.push_back(0);
+  EXPECT_EQ(Verify().verdict, Verdict::kSizeMismatch);
 }
 
 // ---- Evidence rules: a record missing exactly one piece of evidence is never a PASS. ----
