@@ -128,6 +128,7 @@ BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest
   BootOutcome outcome;
   const auto argv = QemuArgv(request);
   outcome.command = ShellJoin(argv);
+  outcome.accel = request.accel;
   sink.OnEvent({.kind = Event::Kind::kCommand, .cell = request.cell, .stage = Stage::kBoot,
                 .text = outcome.command});
   sink.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kBoot,

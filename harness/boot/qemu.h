@@ -46,6 +46,7 @@ struct BootOutcome {
   std::vector<std::string> complaint;  // the first kernel complaint and its trace, if any
   std::string console_tail;
   std::string command;                 // pasteable qemu command line
+  Accel accel = Accel::kTcg;           // what this boot ran under
 };
 
 std::vector<std::string> QemuArgv(const BootRequest& request);

@@ -388,6 +388,7 @@ void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
                                          (options_.extra_cmdline.empty() ? "" : " " + options_.extra_cmdline)};
     booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk);
     result.facts["qemu_command"] = booted.command;
+    result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
     result.facts["boot_seconds"] = std::to_string(booted.process.seconds);
     if (booted.state == ConsoleParser::State::kPanicked) {
       Fail(result, Verdict::kGuestPanicked, booted.panic_line);
@@ -413,7 +414,6 @@ void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
                          "; command: " + booted.command);
     }
     clock.Outcome(booted.state == ConsoleParser::State::kProbeDone ? "probe done" : "guest powered off");
-    result.facts["accel"] = booted.command.find("-accel kvm") != std::string::npos ? "kvm" : "tcg";
   }
   {
     StageClock clock(sink_, result, Stage::kVerify, "compare /sys/kernel/btf/vmlinux with .BTF");

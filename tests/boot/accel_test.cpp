@@ -140,6 +140,7 @@ TEST_F(AccelTest, KvmFailureAfterTheBannerIsRetriedUnderTcgWithoutMarking) {
   EXPECT_EQ(accels_, (std::vector<std::string>{"kvm", "tcg"}));
   EXPECT_TRUE(b.timed_out) << "the TCG boot's timeout is the verdict's evidence";
   EXPECT_THAT(b.command, HasSubstr("-accel tcg"));
+  EXPECT_EQ(b.accel, Accel::kTcg);
   EXPECT_FALSE(Marked());
   EXPECT_EQ(runner_.calls().at(0).timeout, kKvmTrialTimeout);
   EXPECT_EQ(runner_.calls().at(1).timeout, std::chrono::seconds(120));
