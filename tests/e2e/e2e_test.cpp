@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -135,6 +136,9 @@ TEST(E2E, DefaultMatrixPassesOnAllArches) {
   for (const auto& cell : run.results["cells"]) {
     EXPECT_EQ(cell["verdict"], "pass") << cell.dump(2);
     EXPECT_EQ(cell["facts"]["section_size"], cell["facts"]["guest_size"]);
+    EXPECT_EQ(cell["facts"]["guest_mode"], "0444");
+    EXPECT_EQ(cell["facts"]["guest_build_id"], cell["facts"]["vmlinux_build_id"]);
+    EXPECT_TRUE(cell["facts"].contains("accel")) << cell.dump(2);
   }
   for (const std::string arch : kArches) {
     SCOPED_TRACE(arch);
@@ -274,6 +278,57 @@ TEST(E2E, DefineOutputFormatFixesOutputFormat) {
   for (const auto& cell : run.results["cells"]) EXPECT_EQ(cell["verdict"], "pass") << cell.dump(2);
   const std::string log = ReadFile(kOut / "corpus" / "debian-6.1" / "output-format" / "apply.log");
   EXPECT_NE(log.find("harness: define CONFIG_OUTPUT_FORMAT for arm64, s390x"), std::string::npos);
+}
+
+// A host whose KVM makes QEMU abort at once (seen on a fresh machine of this kind: "failed to set
+// MSR", then kvm_buf_set_msrs: Assertion failed, SIGABRT): a qemu-system-x86_64 on PATH that
+// does exactly that under -accel kvm. The x86_64 cell must still PASS, booted under TCG, with
+// one note about KVM, and KVM marked broken in the cache.
+TEST(E2E, KvmThatAbortsFallsBackToTcg) {
+  RequireTools();
+  if (::access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "no usable /dev/kvm here: the harness never tries KVM";
+  const fs::path dir = kOut / "kvm-abort";
+  fs::remove_all(dir);
+  const fs::path bin = dir / "bin";
+  WriteFile(bin / "qemu-system-x86_64",
+            "#!/bin/sh\n"
+            "for a in \"$@\"; do\n"
+            "  if [ \"$a\" = kvm ]; then\n"
+            "    echo 'error: failed to set MSR 0x10a to 0x69' >&2\n"
+            "    echo 'qemu-system-x86_64: ../../target/i386/kvm/kvm.c:2893: kvm_buf_set_msrs: Assertion failed.' >&2\n"
+            "    kill -ABRT $$\n"
+            "  fi\n"
+            "done\n"
+            "exec " + FindProgram("qemu-system-x86_64").string() + " \"$@\"\n");
+  fs::permissions(bin / "qemu-system-x86_64", fs::perms::owner_all);
+  auto runner = MakeRealRunner();
+  ProcessResult r = runner->Run(
+      {.argv = {HARNESS_BIN, "boot", "--arch", "x86_64", "--kernel", Image("x86_64").string(), "--vmlinux",
+                Vmlinux("x86_64").string(), "--out", (dir / "out").string(), "--cache", (dir / "cache").string(),
+                "--data-dir", HARNESS_SOURCE_DIR},
+       .env = {{"PATH", bin.string() + ":" + std::getenv("PATH")}},
+       .log_path = dir / "harness-output.log",
+       .timeout = std::chrono::seconds(600)});
+  if (r.output.find("accelerator kvm") == std::string::npos) {
+    GTEST_SKIP() << "this host's /dev/kvm fails the one-instruction vCPU check, so KVM is never tried:\n" << r.output;
+  }
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const json results = json::parse(ReadFile(dir / "out" / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 1u);
+  EXPECT_EQ(results["cells"][0]["verdict"], "pass") << results.dump(2);
+  EXPECT_EQ(results["cells"][0]["facts"]["accel"], "tcg");
+  std::size_t notes = 0;
+  for (std::size_t at = r.output.find("KVM does not work on this host"); at != std::string::npos;
+       at = r.output.find("KVM does not work on this host", at + 1)) {
+    ++notes;
+  }
+  EXPECT_EQ(notes, 1u) << r.output;
+  EXPECT_NE(r.output.find("killed by signal"), std::string::npos) << r.output;
+  bool marked = false;
+  for (const auto& entry : fs::directory_iterator(dir / "cache")) {
+    marked |= entry.path().filename().string().rfind("kvm-broken-", 0) == 0;
+  }
+  EXPECT_TRUE(marked) << "KVM must be marked broken for this host boot";
 }
 
 }  // namespace
