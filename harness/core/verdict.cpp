@@ -18,8 +18,8 @@ std::string_view StageName(Stage stage) {
 
 std::string_view VerdictName(Verdict verdict) {
   switch (verdict) {
+    case Verdict::kUndecided: return "undecided";
     case Verdict::kPass: return "PASS";
-    case Verdict::kSkipped: return "skipped";
     case Verdict::kApplyFailed: return "series does not apply";
     case Verdict::kAlreadyApplied: return "already applied";
     case Verdict::kConfigDropped: return "config option dropped";

@@ -13,8 +13,8 @@ namespace harness {
 enum class Stage { kTree, kApply, kConfig, kBuild, kInspect, kImage, kBoot, kVerify };
 
 enum class Verdict {
+  kUndecided,         // no pass has decided yet (a finished cell never keeps this)
   kPass,
-  kSkipped,           // an earlier stage failed
   kApplyFailed,       // "series does not apply"
   kAlreadyApplied,    // "already applied"
   kConfigDropped,     // requested kconfig option did not survive olddefconfig
@@ -49,13 +49,16 @@ struct StageTiming {
   Stage stage;
   double seconds = 0;
   bool skipped = false;
+  // Work done once for a (tree, series) and shared by its cells (tree, apply): the first cell
+  // carries its time, the others 0, so the cells' times add up to the run's.
+  bool shared = false;
 };
 
 struct CellResult {
   std::string cell;            // e.g. "debian-6.1/none/arm64/gcc"
   std::string arch;
   Stage stage = Stage::kTree;  // where the cell ended
-  Verdict verdict = Verdict::kSkipped;
+  Verdict verdict = Verdict::kUndecided;
   std::string detail;          // one line a person can act on
   std::vector<std::string> diagnosis;  // further lines (failing options, hex dump, console tail)
   std::vector<StageTiming> timings;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <fstream>
 
-#include "harness/boot/qemu.h"
 #include "harness/boot/record.h"
 #include "harness/build/kbuild.h"
 #include "harness/config/kconfig.h"
@@ -19,19 +18,49 @@
 
 namespace harness {
 
+// What Prepare hands every arch of one (tree, series).
+struct Pipeline::PreparedSource {
+  KernelTree tree;
+  std::filesystem::path source;   // where make runs: the work tree, or a plain local tree
+  std::string revision;           // the commit built (part of the .config cache key)
+  std::optional<ApplyOutcome> applied;
+  std::filesystem::path apply_log;
+  double tree_seconds = 0, apply_seconds = 0;
+  bool reported = false;          // its time went to the first cell that used it
+};
+
 // What the passes of one cell hand to each other.
 struct Pipeline::CellContext {
   std::string cell;
   const Arch* arch = nullptr;
   std::filesystem::path dir;        // artifacts of this cell
+  // Set for a matrix cell; null for `harness boot` (kernel and vmlinux given).
+  const MatrixConfig* config = nullptr;
+  const Cell* spec = nullptr;
+  const PreparedSource* prepared = nullptr;
+  BuildRequest request;
+  // Handed on from pass to pass.
   std::filesystem::path kernel;     // boot image
   std::filesystem::path vmlinux;
   VmlinuxInfo info;
   int boot_timeout = 60;
   AccelChoice accel = AccelChoice::kAuto;
+  std::filesystem::path initrd, disk;
+  BootOutcome booted;
+};
+
+// What a pass says on its stage line, and whether the cell goes on to the next pass. A pass that
+// ends the cell has set the cell's verdict.
+struct Pipeline::PassOutcome {
+  bool go_on = true;
+  std::string line;
 };
 
 namespace {
+
+using PassOutcome = Pipeline::PassOutcome;
+PassOutcome Next(std::string line) { return {true, std::move(line)}; }
+PassOutcome End(std::string line) { return {false, std::move(line)}; }
 
 std::string SafeName(std::string name) {
   for (char& c : name) {
@@ -61,11 +90,11 @@ class StageClock {
   CellResult& result_;
   Stage stage_;
   double start_;
-  // A pass that ends without saying how (an exception, an early return) did not succeed.
+  // A pass that ends without saying how (an exception) did not succeed.
   std::string outcome_ = "did not finish";
 };
 
-void Fail(CellResult& result, Verdict verdict, std::string detail) {
+void Decide(CellResult& result, Verdict verdict, std::string detail) {
   result.verdict = verdict;
   result.detail = std::move(detail);
 }
@@ -86,7 +115,31 @@ std::string InspectSummary(const VmlinuxInfo& info) {
   return VmlinuxFormat(info) + ", " + s;
 }
 
+void AddConsoleTail(CellResult& result, const std::filesystem::path& log, const std::string& tail) {
+  result.diagnosis.push_back("console " + log.string() + ", last lines:");
+  for (const auto& line : SplitLines(tail)) result.diagnosis.push_back("  " + line);
+}
+
 }  // namespace
+
+// A matrix cell, top to bottom. The tree and its series come first, once per (tree, series),
+// in Prepare; then these. The first pass that ends the cell leaves the rest skipped.
+const Pipeline::Pass Pipeline::kCellPasses[] = {
+    {Stage::kConfig, &Pipeline::ConfigurePass},  // tinyconfig + fragments, olddefconfig, options checked
+    {Stage::kBuild, &Pipeline::BuildPass},       // make vmlinux and the boot image
+    {Stage::kInspect, &Pipeline::InspectPass},   // the vmlinux's .BTF, with libelf and libbpf
+    {Stage::kImage, &Pipeline::ImagePass},       // the probe as /init in an initramfs
+    {Stage::kBoot, &Pipeline::BootPass},         // QEMU, KVM on trial, console watched
+    {Stage::kVerify, &Pipeline::VerifyPass},     // the probe's record against the section
+};
+
+// `harness boot`: an existing kernel and vmlinux.
+const Pipeline::Pass Pipeline::kBootPasses[] = {
+    {Stage::kInspect, &Pipeline::InspectPass},
+    {Stage::kImage, &Pipeline::ImagePass},
+    {Stage::kBoot, &Pipeline::BootPass},
+    {Stage::kVerify, &Pipeline::VerifyPass},
+};
 
 std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& options) {
   for (const auto& only : options.only_arches) {
@@ -127,16 +180,6 @@ void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
   }
 }
 
-// What Prepare hands every arch of one (tree, series).
-struct Pipeline::PreparedSource {
-  KernelTree tree;
-  std::filesystem::path source;   // where make runs: the work tree, or a plain local tree
-  std::string revision;           // the commit built (part of the .config cache key)
-  std::optional<ApplyOutcome> applied;
-  double tree_seconds = 0, apply_seconds = 0;
-  std::string tree_outcome;
-};
-
 std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   const std::vector<Cell> cells = ExpandCells(config, options_);
   define_output_format_ = config.define_output_format || options_.define_output_format;
@@ -155,40 +198,68 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
     result.artifacts_dir = (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) /
                             (std::string(cell.arch->name) + "-" + cell.toolchain)).string();
     try {
-      RunCell(config, cell, result);
+      std::filesystem::create_directories(result.artifacts_dir);
+      CellContext ctx{.cell = cell.id, .arch = cell.arch, .dir = result.artifacts_dir, .config = &config,
+                      .spec = &cell};
+      ctx.prepared = &Prepare(cell, result);
+      if (result.verdict == Verdict::kUndecided) RunPasses(kCellPasses, ctx, result);
     } catch (const HarnessError& e) {
       result.error = e.what();
     } catch (const std::exception& e) {
       result.error = std::string("internal error: ") + e.what();
     }
-    // Every pass after the one that ended the cell is skipped, with the reason.
-    for (Stage s : {Stage::kTree, Stage::kApply, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
-                    Stage::kBoot, Stage::kVerify}) {
-      bool ran = std::any_of(result.timings.begin(), result.timings.end(),
-                             [&](const StageTiming& t) { return t.stage == s; });
-      if (!ran) result.timings.push_back({s, 0, true});
-    }
+    Close(result, {Stage::kTree, Stage::kApply}, kCellPasses);
     results.push_back(std::move(result));
   }
   return results;
 }
 
+void Pipeline::RunPasses(std::span<const Pass> passes, CellContext& ctx, CellResult& result) {
+  for (const Pass& pass : passes) {
+    StageClock clock(sink_, result, pass.stage, std::string(StageName(pass.stage)));
+    PassOutcome outcome = (this->*pass.run)(ctx, result);
+    clock.Outcome(std::move(outcome.line));
+    if (!outcome.go_on) return;
+  }
+}
+
+void Pipeline::Close(CellResult& result, std::initializer_list<Stage> shared, std::span<const Pass> passes) {
+  // Every stage after the one that ended the cell is skipped, in the list's order.
+  auto skip_unless_ran = [&](Stage stage) {
+    const bool ran = std::any_of(result.timings.begin(), result.timings.end(),
+                                 [&](const StageTiming& t) { return t.stage == stage; });
+    if (!ran) result.timings.push_back({stage, 0, true});
+  };
+  for (Stage stage : shared) skip_unless_ran(stage);
+  for (const Pass& pass : passes) skip_unless_ran(pass.stage);
+  if (result.error.empty() && result.verdict == Verdict::kUndecided) {
+    result.error = "internal error: the cell ended at the " + std::string(StageName(result.stage)) +
+                   " stage without a verdict";
+  }
+}
+
 const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& result) {
-  const std::string key = cell.tree.name + "\n" + cell.series.name;
+  const std::string key = cell.tree.name + "/" + cell.series.name;
   auto it = prepared_.find(key);
   if (it == prepared_.end()) {
+    // Reported once, under the (tree, series) name, not per cell.
     auto prepared = std::make_shared<PreparedSource>();
     TreeProvider provider(runner_, sink_, options_.cache_dir);
+    sink_.OnEvent({.kind = Event::Kind::kStageStart, .cell = key, .stage = Stage::kTree,
+                   .text = "obtain " + cell.tree.name + " and its work tree (once for all its arches)"});
     double start = NowSeconds();
     prepared->tree = provider.Obtain(cell.tree);
     prepared->source = provider.EnsureWorktree(prepared->tree, options_.out_dir / SafeName(cell.tree.name) / "src");
     prepared->tree_seconds = NowSeconds() - start;
-    prepared->tree_outcome = prepared->source.string() + " at " +
-                             (prepared->tree.base.empty() ? std::string("(not git)") : prepared->tree.base);
+    std::string outcome = prepared->source.string() + " at " +
+                          (prepared->tree.base.empty() ? std::string("(not git)") : prepared->tree.base);
     if (provider.last_import_seconds() > 0) {
-      prepared->tree_outcome += ", imported into git in " + std::to_string(static_cast<int>(provider.last_import_seconds())) + " s";
+      outcome += ", imported into git in " + std::to_string(static_cast<int>(provider.last_import_seconds())) + " s";
     }
+    sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = Stage::kTree, .text = outcome,
+                   .seconds = prepared->tree_seconds});
     start = NowSeconds();
+    prepared->apply_log = options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) / "apply.log";
     if (!prepared->tree.repo.empty()) {
       Series series = cell.series.name == "none" ? Series{"none", {}, {}} : series_.at(cell.series.name);
       if (define_output_format_) {
@@ -202,58 +273,55 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
         };
         if (auto patch = OutputFormatPatch(arches, read)) series.patches.push_back(std::move(*patch));
       }
-      prepared->applied = SeriesApplier(runner_, sink_, cell.tree.name + "/" + cell.series.name)
+      prepared->applied = SeriesApplier(runner_, sink_, key)
                               .Apply(prepared->source, prepared->tree.base, series, options_.skip_applied,
-                                     options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) / "apply.log");
+                                     prepared->apply_log);
       prepared->revision = prepared->applied->head;
     } else if (cell.series.name != "none") {
       throw HarnessError("tree '" + cell.tree.name + "' is a plain directory: series need a git tree "
                          "('git:' in the matrix) or a Debian package tree");
     }
     prepared->apply_seconds = NowSeconds() - start;
+    const ApplyOutcome* a = prepared->applied ? &*prepared->applied : nullptr;
+    sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = Stage::kApply,
+                   .text = !a ? "no series"
+                           : a->status == ApplyOutcome::Status::kApplied ? "at " + prepared->revision
+                           : a->status == ApplyOutcome::Status::kAlreadyApplied ? "already applied"
+                                                                                 : "does not apply",
+                   .seconds = prepared->apply_seconds});
     it = prepared_.emplace(key, std::move(prepared)).first;
   }
-  const PreparedSource& p = *it->second;
-  result.timings.push_back({Stage::kTree, p.tree_seconds, false});
-  sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = result.cell, .stage = Stage::kTree, .text = p.tree_outcome,
-                 .seconds = p.tree_seconds});
-  result.timings.push_back({Stage::kApply, p.apply_seconds, false});
+  PreparedSource& p = *it->second;
+  // The first cell carries the shared time; the others show 0, so the cells' times add up.
+  result.timings.push_back({Stage::kTree, p.reported ? 0 : p.tree_seconds, false, true});
+  result.timings.push_back({Stage::kApply, p.reported ? 0 : p.apply_seconds, false, true});
+  p.reported = true;
   result.stage = Stage::kApply;
   if (p.applied && p.applied->status != ApplyOutcome::Status::kApplied) {
     const ApplyOutcome& a = *p.applied;
     const std::string patch = "patch " + std::to_string(a.patch_index + 1) + " '" + a.subject + "' (" + a.origin + ")";
     if (a.status == ApplyOutcome::Status::kAlreadyApplied) {
-      Fail(result, Verdict::kAlreadyApplied, patch + " is already in the tree (it reverse-applies cleanly)");
+      Decide(result, Verdict::kAlreadyApplied, patch + " is already in the tree (it reverse-applies cleanly)");
       result.diagnosis.push_back("run with --skip-applied to skip such patches");
     } else {
-      Fail(result, Verdict::kApplyFailed, patch + " does not apply: " + (a.file.empty() ? "" : a.file) +
-                                              (a.hunk.empty() ? "" : ", hunk " + a.hunk));
+      Decide(result, Verdict::kApplyFailed, patch + " does not apply: " + (a.file.empty() ? "" : a.file) +
+                                                (a.hunk.empty() ? "" : ", hunk " + a.hunk));
       result.facts["failed_file"] = a.file;
       result.facts["failed_hunk"] = a.hunk;
     }
     for (const auto& line : SplitLines(a.detail)) result.diagnosis.push_back("git: " + line);
-    result.diagnosis.push_back("log: " + (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) / "apply.log").string());
+    result.diagnosis.push_back("log: " + p.apply_log.string());
   }
   if (p.applied) {
     for (const auto& s : p.applied->skipped) result.diagnosis.push_back("skipped, already applied: " + s);
     result.facts["revision"] = p.revision;
   }
-  sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = result.cell, .stage = Stage::kApply,
-                 .text = result.verdict == Verdict::kSkipped ? (p.revision.empty() ? "no series" : "at " + p.revision)
-                                                             : std::string(VerdictName(result.verdict)),
-                 .seconds = p.apply_seconds});
   return p;
 }
 
-void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult& result) {
-  const Arch& arch = *cell.arch;
-  CellContext ctx{.cell = cell.id, .arch = &arch, .dir = result.artifacts_dir};
-  std::filesystem::create_directories(ctx.dir);
-
-  const PreparedSource& prepared = Prepare(cell, result);
-  if (result.verdict != Verdict::kSkipped) return;  // the series did not apply
-  const KernelTree& tree = prepared.tree;
-
+PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
+  const MatrixConfig& config = *ctx.config;
+  const Arch& arch = *ctx.arch;
   // Fragments: the matrix's, the arch's own, then any given on the command line.
   std::vector<std::vector<KconfigOption>> fragments;
   auto add_fragment = [&](const std::filesystem::path& path) {
@@ -265,171 +333,160 @@ void Pipeline::RunCell(const MatrixConfig& config, const Cell& cell, CellResult&
   add_fragment(kconfig_dir / std::string(arch.kconfig_fragment));
   for (const auto& path : options_.extra_fragments) add_fragment(path);
 
-  BuildRequest request{.cell = cell.id,
-                       .arch = &arch,
-                       .source = prepared.source,
-                       .revision = prepared.revision,
-                       .build_dir = options_.out_dir / SafeName(tree.name) /
-                                    ("build-" + std::string(arch.name) + "-" + cell.toolchain),
-                       .log_dir = ctx.dir,
-                       .kconfig_base = config.kconfig_base,
-                       .options = MergeFragments(fragments),
-                       .jobs = options_.jobs,
-                       .timeout = std::chrono::seconds(config.build_timeout),
-                       .ccache_dir = PrepareCcacheDir(options_.cache_dir)};
-  KernelBuilder builder(runner_, sink_);
-  {
-    StageClock clock(sink_, result, Stage::kConfig, std::string(config.kconfig_base) + " + fragments, olddefconfig");
-    ConfigOutcome configured = builder.Configure(request);
-    if (!configured.error.empty()) {
-      // make tinyconfig/olddefconfig itself failed: no option was dropped, the kernel did not configure.
-      Fail(result, Verdict::kBuildFailed, configured.error);
-      clock.Outcome("failed");
-      return;
-    }
-    if (!configured.dropped.empty()) {
-      std::string names;
-      for (const auto& d : configured.dropped) {
-        names += (names.empty() ? "" : ", ") + d.requested.name;
-        result.diagnosis.push_back(d.requested.name + "=" + d.requested.value + " (from " + d.requested.origin +
-                                   ") became " + (d.actual.empty() ? "absent" : d.actual) +
-                                   (d.reason.empty() ? "" : ": " + d.reason));
-      }
-      Fail(result, Verdict::kConfigDropped, "did not survive olddefconfig: " + names);
-      std::string list;
-      for (const auto& d : configured.dropped) list += (list.empty() ? "" : ",") + d.requested.name;
-      result.facts["dropped_options"] = list;
-      result.diagnosis.push_back("see " + (ctx.dir / "build" / ".config").string());
-      clock.Outcome("dropped " + names);
-      return;
-    }
-    clock.Outcome(configured.reused ? "unchanged" : "configured");
+  ctx.request = BuildRequest{.cell = ctx.cell,
+                             .arch = &arch,
+                             .source = ctx.prepared->source,
+                             .revision = ctx.prepared->revision,
+                             .build_dir = options_.out_dir / SafeName(ctx.spec->tree.name) /
+                                          ("build-" + std::string(arch.name) + "-" + ctx.spec->toolchain),
+                             .log_dir = ctx.dir,
+                             .kconfig_base = config.kconfig_base,
+                             .options = MergeFragments(fragments),
+                             .jobs = options_.jobs,
+                             .timeout = std::chrono::seconds(config.build_timeout),
+                             .ccache_dir = PrepareCcacheDir(options_.cache_dir)};
+  ConfigOutcome configured = KernelBuilder(runner_, sink_).Configure(ctx.request);
+  if (!configured.error.empty()) {
+    // make tinyconfig/olddefconfig itself failed: no option was dropped, the kernel did not configure.
+    Decide(result, Verdict::kBuildFailed, configured.error);
+    return End("failed");
   }
-  {
-    StageClock clock(sink_, result, Stage::kBuild, "make " + std::to_string(options_.jobs) + " jobs");
-    BuildOutcome built = builder.Build(request);
-    result.facts["make_command"] = built.command;
-    if (!built.ok) {
-      Fail(result, Verdict::kBuildFailed, built.diagnosis.Summary());
-      result.facts["build_step"] = built.diagnosis.btf_generation ? "BTF" : built.diagnosis.step;
-      if (built.diagnosis.error_line > 0) {
-        result.diagnosis.push_back("first error at " + built.log.string() + ":" + std::to_string(built.diagnosis.error_line));
-      }
-      result.diagnosis.push_back("make " + built.failure + "; full log " + built.log.string());
-      result.diagnosis.push_back("reproduce: " + built.command);
-      clock.Outcome("failed");
-      return;
+  if (!configured.dropped.empty()) {
+    std::string names, list;
+    for (const auto& d : configured.dropped) {
+      names += (names.empty() ? "" : ", ") + d.requested.name;
+      list += (list.empty() ? "" : ",") + d.requested.name;
+      result.diagnosis.push_back(d.requested.name + "=" + d.requested.value + " (from " + d.requested.origin +
+                                 ") became " + (d.actual.empty() ? "absent" : d.actual) +
+                                 (d.reason.empty() ? "" : ": " + d.reason));
     }
-    ctx.kernel = built.image;
-    ctx.vmlinux = built.vmlinux;
-    clock.Outcome("built");
+    Decide(result, Verdict::kConfigDropped, "did not survive olddefconfig: " + names);
+    result.facts["dropped_options"] = list;
+    result.diagnosis.push_back("see " + (ctx.request.build_dir / ".config").string());
+    return End("dropped " + names);
   }
-  {
-    StageClock clock(sink_, result, Stage::kInspect, "read .BTF of " + ctx.vmlinux.string());
-    ctx.info = InspectVmlinux(ctx.vmlinux);
-    if (auto wrong = CheckVmlinuxArch(arch, ctx.info); !wrong.empty()) ctx.info.problems.insert(ctx.info.problems.begin(), wrong);
-    for (const auto& p : ctx.info.problems) result.diagnosis.push_back("vmlinux: " + p);
-    result.facts["vmlinux_format"] = VmlinuxFormat(ctx.info);
-    result.facts["btf_size"] = std::to_string(ctx.info.btf_size);
-    if (ctx.info.type_count) result.facts["btf_types"] = std::to_string(*ctx.info.type_count);
-    result.facts["build_id"] = ctx.info.build_id;
-    // Only an unreadable ELF stops here. A missing .BTF still boots, so the guest side is seen
-    // too ("btf file missing"); other problems are held until the guest has been compared.
-    if (!ctx.info.is_elf || (ctx.info.fatal && ctx.info.has_btf)) {
-      Fail(result, Verdict::kBadVmlinux, ctx.info.problems.empty() ? "unreadable .BTF" : ctx.info.problems.front());
-      clock.Outcome("failed");
-      return;
+  return Next(configured.reused ? "unchanged" : "configured");
+}
+
+PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
+  BuildOutcome built = KernelBuilder(runner_, sink_).Build(ctx.request);
+  result.facts["make_command"] = built.command;
+  if (!built.ok) {
+    Decide(result, Verdict::kBuildFailed, built.diagnosis.Summary());
+    result.facts["build_step"] = built.diagnosis.btf_generation ? "BTF" : built.diagnosis.step;
+    if (built.diagnosis.error_line > 0) {
+      result.diagnosis.push_back("first error at " + built.log.string() + ":" + std::to_string(built.diagnosis.error_line));
     }
-    clock.Outcome(ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section");
+    result.diagnosis.push_back("make " + built.failure + "; full log " + built.log.string());
+    result.diagnosis.push_back("reproduce: " + built.command);
+    return End("failed");
   }
+  ctx.kernel = built.image;
+  ctx.vmlinux = built.vmlinux;
+  return Next("built");
+}
+
+PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
+  ctx.info = InspectVmlinux(ctx.vmlinux);
+  if (auto wrong = CheckVmlinuxArch(*ctx.arch, ctx.info); !wrong.empty()) {
+    // A vmlinux given by hand for the wrong --arch is the user's mistake; a built one is the kernel's.
+    if (!ctx.config) throw HarnessError("'" + ctx.vmlinux.string() + "': " + wrong + " (is --arch right?)");
+    ctx.info.problems.insert(ctx.info.problems.begin(), wrong);
+  }
+  for (const auto& p : ctx.info.problems) result.diagnosis.push_back("vmlinux: " + p);
+  result.facts["vmlinux_format"] = VmlinuxFormat(ctx.info);
+  result.facts["btf_size"] = std::to_string(ctx.info.btf_size);
+  if (ctx.info.type_count) result.facts["btf_types"] = std::to_string(*ctx.info.type_count);
+  result.facts["build_id"] = ctx.info.build_id;
+  // Only an unreadable ELF stops here. A missing .BTF still boots, so the guest side is seen
+  // too ("btf file missing"); other problems are weighed when the guest has been compared.
+  if (!ctx.info.is_elf || (ctx.info.fatal && ctx.info.has_btf)) {
+    Decide(result, Verdict::kBadVmlinux, ctx.info.problems.empty() ? "unreadable .BTF" : ctx.info.problems.front());
+    return End("failed");
+  }
+  const std::string summary = ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section";
   if (options_.stop_after && *options_.stop_after <= Stage::kInspect) {
     // Never a PASS: nothing was booted or compared. Clean only when the inspector found nothing.
     if (!ctx.info.problems.empty()) {
-      Fail(result, Verdict::kBadVmlinux, ctx.info.problems.front());
-    } else {
-      Fail(result, Verdict::kBuilt, InspectSummary(ctx.info) + "; no boot ran (--stop-after)");
+      Decide(result, Verdict::kBadVmlinux, ctx.info.problems.front());
+      return End(summary);
     }
-    return;
+    Decide(result, Verdict::kBuilt, InspectSummary(ctx.info) + "; no boot ran (--stop-after)");
+    return End(summary + "; stopping here (--stop-after)");
   }
-  ctx.boot_timeout = options_.boot_timeout.value_or(config.boot_timeout);
-  ctx.accel = options_.accel.value_or(ParseAccelChoice(config.accel).value_or(AccelChoice::kAuto));
-  BootAndVerify(ctx, result);
+  ctx.boot_timeout = options_.boot_timeout.value_or(ctx.config ? ctx.config->boot_timeout : 60);
+  ctx.accel = options_.accel.value_or(
+      ctx.config ? ParseAccelChoice(ctx.config->accel).value_or(AccelChoice::kAuto) : AccelChoice::kAuto);
+  return Next(summary);
 }
 
-void Pipeline::BootAndVerify(CellContext& ctx, CellResult& result) {
+PassOutcome Pipeline::ImagePass(CellContext& ctx, CellResult& result) {
+  ctx.initrd = ctx.dir / "init.cpio";
+  ctx.disk = ctx.dir / "probe-disk.raw";
+  const auto probe = BuildProbe(runner_, sink_, *ctx.arch, options_.data_dir, options_.cache_dir);
+  WriteFile(ctx.initrd, ProbeInitramfs(ReadFile(probe)));
+  return Next("probe initramfs ready");
+}
+
+PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
   const Arch& arch = *ctx.arch;
-  const auto initrd = ctx.dir / "init.cpio";
-  const auto disk = ctx.dir / "probe-disk.raw";
-  {
-    StageClock clock(sink_, result, Stage::kImage, "probe initramfs and record disk");
-    const auto probe = BuildProbe(runner_, sink_, arch, options_.data_dir, options_.cache_dir);
-    WriteFile(initrd, ProbeInitramfs(ReadFile(probe)));
-    clock.Outcome("ready");
-  }
   // A fresh, zeroed disk for every boot: a record left by an earlier boot must never count.
   // The probe reads at most the section size plus a page (harness.btf_size below); the rest of
   // the record (1-byte reads, /proc/version, notes, errors) is well under 1 MiB.
   auto fresh_disk = [&] {
-    std::filesystem::remove(disk);
-    { std::ofstream create(disk, std::ios::binary); }
-    std::filesystem::resize_file(disk, std::max<std::uintmax_t>(8u << 20, ctx.info.btf.size() + (2u << 20)));
+    std::filesystem::remove(ctx.disk);
+    { std::ofstream create(ctx.disk, std::ios::binary); }
+    std::filesystem::resize_file(ctx.disk, std::max<std::uintmax_t>(8u << 20, ctx.info.btf.size() + (2u << 20)));
   };
-  BootOutcome booted;
-  {
-    StageClock clock(sink_, result, Stage::kBoot, std::string(arch.qemu.binary));
-    BootRequest request{.cell = ctx.cell,
-                        .arch = &arch,
-                        .kernel = ctx.kernel,
-                        .initrd = initrd,
-                        .disk = disk,
-                        .console_log = ctx.dir / "console.log",
-                        .timeout = std::chrono::seconds(static_cast<int>(ctx.boot_timeout * arch.qemu.timeout_factor)),
-                        .extra_cmdline = "harness.btf_size=" + std::to_string(ctx.info.btf.size()) +
-                                         (options_.extra_cmdline.empty() ? "" : " " + options_.extra_cmdline)};
-    booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk);
-    result.facts["qemu_command"] = booted.command;
-    result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
-    result.facts["boot_seconds"] = std::to_string(booted.process.seconds);
-    if (booted.state == ConsoleParser::State::kPanicked) {
-      Fail(result, Verdict::kGuestPanicked, booted.panic_line);
-      result.diagnosis.push_back("console " + request.console_log.string() + ", last lines:");
-      for (const auto& line : SplitLines(booted.console_tail)) result.diagnosis.push_back("  " + line);
-      clock.Outcome("panicked");
-      return;
-    }
-    if (booted.timed_out) {
-      Fail(result, Verdict::kTimedOut, "no probe result after " + std::to_string(request.timeout.count()) +
-                                           " s; QEMU killed");
-      result.diagnosis.push_back("console " + request.console_log.string() + ", last lines:");
-      for (const auto& line : SplitLines(booted.console_tail)) result.diagnosis.push_back("  " + line);
-      result.diagnosis.push_back("reproduce: " + booted.command);
-      clock.Outcome("timed out");
-      return;
-    }
-    if (booted.state != ConsoleParser::State::kProbeDone && !booted.process.ok()) {
-      // QEMU itself refused (bad option, missing firmware): the machine's fault, not the kernel's.
-      throw HarnessError(std::string(arch.qemu.binary) + " failed (" + booted.process.Describe() +
-                         ") before the guest finished: " + Printable(Trim(booted.process.output.substr(
-                             booted.process.output.size() > 400 ? booted.process.output.size() - 400 : 0))) +
-                         "; command: " + booted.command);
-    }
-    clock.Outcome(booted.state == ConsoleParser::State::kProbeDone ? "probe done" : "guest powered off");
+  BootRequest request{.cell = ctx.cell,
+                      .arch = &arch,
+                      .kernel = ctx.kernel,
+                      .initrd = ctx.initrd,
+                      .disk = ctx.disk,
+                      .console_log = ctx.dir / "console.log",
+                      .timeout = std::chrono::seconds(static_cast<int>(ctx.boot_timeout * arch.qemu.timeout_factor)),
+                      .extra_cmdline = "harness.btf_size=" + std::to_string(ctx.info.btf.size()) +
+                                       (options_.extra_cmdline.empty() ? "" : " " + options_.extra_cmdline)};
+  ctx.booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk);
+  const BootOutcome& booted = ctx.booted;
+  result.facts["qemu_command"] = booted.command;
+  result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
+  result.facts["boot_seconds"] = std::to_string(booted.process.seconds);
+  if (booted.state == ConsoleParser::State::kPanicked) {
+    Decide(result, Verdict::kGuestPanicked, booted.panic_line);
+    AddConsoleTail(result, request.console_log, booted.console_tail);
+    return End("panicked");
   }
-  {
-    StageClock clock(sink_, result, Stage::kVerify, "compare /sys/kernel/btf/vmlinux with .BTF");
-    DecodeResult decoded = DecodeRecord(ReadBytes(disk));
-    if (!decoded.record) {
-      Fail(result, Verdict::kBadRecord, decoded.error);
-      for (const auto& line : SplitLines(booted.console_tail)) result.diagnosis.push_back("  " + line);
-      clock.Outcome("no record");
-      return;
-    }
-    VerifyOutcome verified = VerifyBtf(arch, ctx.info, *decoded.record, booted.complaint, ctx.dir);
-    Fail(result, verified.verdict, verified.detail);
-    result.diagnosis.insert(result.diagnosis.end(), verified.diagnosis.begin(), verified.diagnosis.end());
-    result.facts.insert(verified.facts.begin(), verified.facts.end());
-    clock.Outcome(std::string(VerdictName(verified.verdict)));
+  if (booted.timed_out) {
+    Decide(result, Verdict::kTimedOut,
+           "no probe result after " + std::to_string(request.timeout.count()) + " s; QEMU killed");
+    AddConsoleTail(result, request.console_log, booted.console_tail);
+    result.diagnosis.push_back("reproduce: " + booted.command);
+    return End("timed out");
   }
+  if (booted.state != ConsoleParser::State::kProbeDone && !booted.process.ok()) {
+    // QEMU itself refused (bad option, missing firmware): the machine's fault, not the kernel's.
+    const std::string& out = booted.process.output;
+    throw HarnessError(std::string(arch.qemu.binary) + " failed (" + booted.process.Describe() +
+                       ") before the guest finished: " +
+                       Printable(Trim(out.substr(out.size() > 400 ? out.size() - 400 : 0))) +
+                       "; command: " + booted.command);
+  }
+  return Next(booted.state == ConsoleParser::State::kProbeDone ? "probe done" : "guest powered off");
+}
+
+PassOutcome Pipeline::VerifyPass(CellContext& ctx, CellResult& result) {
+  DecodeResult decoded = DecodeRecord(ReadBytes(ctx.disk));
+  if (!decoded.record) {
+    Decide(result, Verdict::kBadRecord, decoded.error);
+    for (const auto& line : SplitLines(ctx.booted.console_tail)) result.diagnosis.push_back("  " + line);
+    return End("no record");
+  }
+  VerifyOutcome verified = VerifyBtf(*ctx.arch, ctx.info, *decoded.record, ctx.booted.complaint, ctx.dir);
+  Decide(result, verified.verdict, verified.detail);
+  result.diagnosis.insert(result.diagnosis.end(), verified.diagnosis.begin(), verified.diagnosis.end());
+  result.facts.insert(verified.facts.begin(), verified.facts.end());
+  return End(std::string(VerdictName(verified.verdict)));
 }
 
 CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path& kernel,
@@ -446,28 +503,13 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
       throw HarnessError("'" + std::string(arch.qemu.binary) + "' is not installed: apt-get install " +
                          std::string(arch.qemu.package));
     }
-    CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir,
-                    .kernel = kernel, .vmlinux = vmlinux};
+    CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir, .kernel = kernel, .vmlinux = vmlinux};
     std::filesystem::create_directories(ctx.dir);
-    {
-      StageClock clock(sink_, result, Stage::kInspect, "read .BTF of " + vmlinux.string());
-      ctx.info = InspectVmlinux(vmlinux);
-      for (const auto& p : ctx.info.problems) result.diagnosis.push_back("vmlinux: " + p);
-      if (!ctx.info.is_elf || (ctx.info.fatal && ctx.info.has_btf)) {
-        Fail(result, Verdict::kBadVmlinux, ctx.info.problems.empty() ? "unreadable .BTF" : ctx.info.problems.front());
-        return result;
-      }
-      if (auto wrong = CheckVmlinuxArch(arch, ctx.info); !wrong.empty()) {
-        throw HarnessError("'" + vmlinux.string() + "': " + wrong + " (is --arch right?)");
-      }
-      clock.Outcome(InspectSummary(ctx.info));
-    }
-    ctx.boot_timeout = options_.boot_timeout.value_or(60);
-    ctx.accel = options_.accel.value_or(AccelChoice::kAuto);
-    BootAndVerify(ctx, result);
+    RunPasses(kBootPasses, ctx, result);
   } catch (const HarnessError& e) {
     result.error = e.what();
   }
+  Close(result, {}, kBootPasses);
   return result;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -60,13 +61,34 @@ class Pipeline {
   CellResult BootExisting(const Arch& arch, const std::filesystem::path& kernel,
                           const std::filesystem::path& vmlinux);
 
+ // What a pass says on its stage line, and whether the cell goes on (public for the helpers in
+  // plan.cpp; not part of the interface).
+  struct PassOutcome;
+
  private:
   struct CellContext;
   struct PreparedSource;
-  void RunCell(const MatrixConfig& config, const Cell& cell, CellResult& result);
-  // Tree and series for a cell, done once per (tree, series) and shared by its arches.
+  // One pass of a cell: the stage it reports as and the function that does it. A pass that
+  // ends the cell has decided the cell's verdict.
+  struct Pass {
+    Stage stage;
+    PassOutcome (Pipeline::*run)(CellContext&, CellResult&);
+  };
+  static const Pass kCellPasses[];  // config, build, inspect, image, boot, verify
+  static const Pass kBootPasses[];  // inspect, image, boot, verify (`harness boot`)
+
+  // Tree and series for a cell, done once per (tree, series), reported once, shared by its arches.
   const PreparedSource& Prepare(const Cell& cell, CellResult& result);
-  void BootAndVerify(CellContext& ctx, CellResult& result);
+  void RunPasses(std::span<const Pass> passes, CellContext& ctx, CellResult& result);
+  // Marks the stages that did not run as skipped; a cell left undecided is an internal error.
+  static void Close(CellResult& result, std::initializer_list<Stage> shared, std::span<const Pass> passes);
+
+  PassOutcome ConfigurePass(CellContext& ctx, CellResult& result);
+  PassOutcome BuildPass(CellContext& ctx, CellResult& result);
+  PassOutcome InspectPass(CellContext& ctx, CellResult& result);
+  PassOutcome ImagePass(CellContext& ctx, CellResult& result);
+  PassOutcome BootPass(CellContext& ctx, CellResult& result);
+  PassOutcome VerifyPass(CellContext& ctx, CellResult& result);
 
   ProcessRunner& runner_;
   EventSink& sink_;

@@ -88,7 +88,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     std::string stages;
     for (const auto& t : r.timings) {
       if (t.skipped) continue;
-      stages += std::string(StageName(t.stage)) + " " + Seconds(t.seconds) + "  ";
+      stages += std::string(StageName(t.stage)) + " " + (t.shared && t.seconds == 0 ? "shared" : Seconds(t.seconds)) + "  ";
     }
     out << std::setw(static_cast<int>(width)) << r.cell << "  " << std::setw(22) << VerdictText(r) << "  "
         << stages << "\n";
@@ -131,7 +131,8 @@ std::string ResultsJson(const std::vector<CellResult>& results) {
   for (const auto& r : results) {
     nlohmann::json stages = nlohmann::json::array();
     for (const auto& t : r.timings) {
-      stages.push_back({{"stage", StageName(t.stage)}, {"seconds", t.seconds}, {"skipped", t.skipped}});
+      stages.push_back(
+          {{"stage", StageName(t.stage)}, {"seconds", t.seconds}, {"skipped", t.skipped}, {"shared", t.shared}});
     }
     nlohmann::json facts = nlohmann::json::object();
     for (const auto& [k, v] : r.facts) facts[k] = Printable(v);

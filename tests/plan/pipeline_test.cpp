@@ -230,6 +230,56 @@ TEST_F(PipelineTest, SilentGuestTimesOut) {
   EXPECT_EQ(r.stage, Stage::kBoot);
 }
 
+// Each command, shortened to its program and last argument, in the order the cell ran them.
+std::vector<std::string> Steps(const FakeRunner& runner) {
+  std::vector<std::string> steps;
+  for (const auto& call : runner.calls()) steps.push_back(call.argv.front() + " " + call.argv.back());
+  return steps;
+}
+
+// The passes in order, with every command each one ran (as ninja's tests assert commands_ran_).
+TEST_F(PipelineTest, PassingCellRunsEveryCommandInOrder) {
+  record_ = GoodRecord();
+  CellResult r = RunOne();
+  ASSERT_EQ(r.verdict, Verdict::kPass) << r.detail;
+  EXPECT_EQ(Steps(runner_), (std::vector<std::string>{
+                                "pahole --version",                              // config: pahole frozen into .config
+                                "make tinyconfig", "make olddefconfig",          // config
+                                "make Image",                                    // build: vmlinux Image
+                                "aarch64-linux-gnu-gcc --version",               // image: the probe, keyed by compiler
+                                "aarch64-linux-gnu-gcc " + std::string(HARNESS_SOURCE_DIR) + "/images/probe.c",
+                                "qemu-system-aarch64 virtio-blk-device,drive=probe"}));  // boot
+  std::vector<std::string> stages;
+  for (const auto& t : r.timings) stages.push_back(std::string(StageName(t.stage)) + (t.skipped ? " skipped" : ""));
+  EXPECT_EQ(stages, (std::vector<std::string>{"tree", "apply", "config", "build", "inspect", "image", "boot", "verify"}));
+}
+
+// A failing pass ends the cell: nothing of the later passes runs, and they are skipped in order.
+TEST_F(PipelineTest, FailingPassEndsTheCellAndSkipsTheRestInOrder) {
+  build_log_ = "  LD      vmlinux\nld: error: boom\nmake: *** [Makefile:1] Error 1\n";
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
+  EXPECT_EQ(Steps(runner_),
+            (std::vector<std::string>{"pahole --version", "make tinyconfig", "make olddefconfig", "make Image"}));
+  std::vector<std::string> stages;
+  for (const auto& t : r.timings) stages.push_back(std::string(StageName(t.stage)) + (t.skipped ? " skipped" : ""));
+  EXPECT_EQ(stages, (std::vector<std::string>{"tree", "apply", "config", "build", "inspect skipped", "image skipped",
+                                              "boot skipped", "verify skipped"}));
+}
+
+// The tree and series work is shared by the arches: its time is on the first cell only.
+TEST_F(PipelineTest, SharedTreeTimeIsCountedOnce) {
+  config_.arches = {"arm64", "arm64"};
+  record_ = GoodRecord();
+  Pipeline pipeline(runner_, sink_, options_);
+  auto results = pipeline.Run(config_);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].timings[0].shared);
+  EXPECT_TRUE(results[1].timings[0].shared);
+  EXPECT_EQ(results[1].timings[0].seconds, 0);
+  EXPECT_EQ(results[1].timings[1].seconds, 0);
+}
+
 // A series needs git; a plain directory tree with a series is the user's error, not a verdict.
 TEST_F(PipelineTest, SeriesOnAPlainTreeIsAHarnessError) {
   WriteFile(dir_ / "s.patch", "Subject: [PATCH] x\n\n---\ndiff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b\n");
