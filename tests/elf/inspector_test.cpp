@@ -12,7 +12,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
-#include "harness/elf/elf_writer.h"
+#include "tests/support/elf_writer.h"
 
 namespace harness {
 namespace {

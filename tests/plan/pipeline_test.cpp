@@ -10,9 +10,9 @@
 
 #include "harness/boot/record.h"
 #include "harness/core/util.h"
-#include "harness/elf/elf_writer.h"
 #include "harness/plan/plan.h"
 #include "harness/proc/fake_runner.h"
+#include "tests/support/elf_writer.h"
 
 namespace harness {
 namespace {

@@ -1,4 +1,4 @@
-#include "harness/elf/elf_writer.h"
+#include "tests/support/elf_writer.h"
 
 #include <fcntl.h>
 #include <gelf.h>

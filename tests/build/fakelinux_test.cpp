@@ -1,0 +1,359 @@
+// Integration: the build stage for real on the fake kernel tree (tests/data/fakelinux). The
+// real KernelBuilder runs the real make through the real process runner, for every arch and
+// every FAIL= mode; then the whole `harness run --stop-after inspect` runs on a matrix whose
+// tree is the fake tree. No compiler runs, so each case takes a fraction of a second.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/arch/arch.h"
+#include "harness/build/kbuild.h"
+#include "harness/core/util.h"
+#include "harness/elf/inspector.h"
+#include "harness/proc/runner.h"
+#include "harness/verify/verify.h"
+
+namespace harness {
+
+// Test names and failure messages say "s390x", not a pointer.
+void PrintTo(const Arch* arch, std::ostream* os) { *os << arch->name; }
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const fs::path kFakeTree = fs::path(HARNESS_TEST_DATA) / "fakelinux";
+const fs::path kKconfigDir = fs::path(HARNESS_SOURCE_DIR) / "configs" / "kconfig";
+
+// A fresh directory per test holding a copy of the fake tree (a test may write its local.mk).
+fs::path MakeScratch() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->test_suite_name()) + "_" + info->name();
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  const fs::path dir = fs::temp_directory_path() / ("fakelinux_test_" + std::to_string(::getpid()) + "_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy(kFakeTree, dir / "linux", fs::copy_options::recursive);
+  return dir;
+}
+
+// The fake tree reads these from a copy's local.mk.
+void WriteLocalMk(const fs::path& tree, const std::string& fail = "", const std::string& drop = "") {
+  WriteFile(tree / "local.mk", "FAKE_VMLINUX := " + std::string(FAKE_VMLINUX_BIN) + "\n" +
+                                   (fail.empty() ? "" : "FAIL := " + fail + "\n") +
+                                   (drop.empty() ? "" : "DROP := " + drop + "\n"));
+}
+
+// The fragments the harness gives every cell of the default matrix: common + the arch's own.
+std::vector<KconfigOption> DefaultOptions(const Arch& arch, const std::string& extra = "") {
+  std::vector<std::vector<KconfigOption>> fragments;
+  for (const std::string& name : {std::string("common.config"), std::string(arch.kconfig_fragment), extra}) {
+    if (name.empty()) continue;
+    fragments.push_back(ParseFragment(ReadFile(kKconfigDir / name), (kKconfigDir / name).string()));
+  }
+  return MergeFragments(fragments);
+}
+
+// 1-based line `n` of `text`.
+std::string Line(const std::string& text, int n) {
+  const auto lines = SplitLines(text);
+  return n >= 1 && n <= static_cast<int>(lines.size()) ? lines[n - 1] : "";
+}
+
+int LineOf(const std::string& text, const std::string& needle) {
+  const auto lines = SplitLines(text);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find(needle) != std::string::npos) return static_cast<int>(i + 1);
+  }
+  return 0;
+}
+
+class FakeTreeBuildTest : public ::testing::TestWithParam<const Arch*> {
+ protected:
+  void SetUp() override {
+    if (FindProgram("make").empty()) GTEST_SKIP() << "make is not installed";
+    dir_ = MakeScratch();
+    tree_ = dir_ / "linux";
+    runner_ = MakeRealRunner();
+    request_ = {.cell = "fake/none/" + std::string(arch().name) + "/gcc",
+                .arch = &arch(),
+                .source = tree_,
+                .build_dir = dir_ / "build",
+                .log_dir = dir_ / "logs",
+                .kconfig_base = "tinyconfig",
+                .options = DefaultOptions(arch()),
+                .jobs = 2,
+                .timeout = std::chrono::seconds(60)};
+  }
+  void TearDown() override {
+    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
+  }
+
+  const Arch& arch() const { return *GetParam(); }
+
+  // Configures cleanly, then builds with FAIL=`fail`: make fails and the command is still kept.
+  BuildOutcome FailingBuild(const std::string& fail) {
+    WriteLocalMk(tree_, fail);
+    KernelBuilder builder(*runner_, sink_);
+    EXPECT_EQ(builder.Configure(request_).error, "");
+    BuildOutcome built = builder.Build(request_);
+    EXPECT_FALSE(built.ok);
+    EXPECT_EQ(built.failure, "exit status 2");
+    EXPECT_TRUE(fs::exists(request_.log_dir / "make-command.txt"));
+    return built;
+  }
+
+  fs::path dir_, tree_;
+  std::unique_ptr<ProcessRunner> runner_;
+  NullSink sink_;
+  BuildRequest request_;
+};
+
+// Given the default fragments, it should configure (every option kept), build vmlinux and the
+// arch's boot image under O=, and leave a vmlinux the inspector finds clean and of this arch.
+TEST_P(FakeTreeBuildTest, ConfiguresAndBuildsACleanVmlinuxOfTheArch) {
+  WriteLocalMk(tree_);
+  KernelBuilder builder(*runner_, sink_);
+
+  ConfigOutcome configured = builder.Configure(request_);
+  ASSERT_EQ(configured.error, "");
+  EXPECT_FALSE(configured.reused);
+  EXPECT_TRUE(configured.dropped.empty()) << configured.dropped.front().requested.name;
+  EXPECT_THAT(ReadFile(request_.log_dir / "config.log"), HasSubstr("configuration written to .config"));
+  EXPECT_TRUE(fs::exists(request_.log_dir / "olddefconfig.log"));
+  const std::string dot_config = ReadFile(request_.build_dir / ".config");
+  EXPECT_THAT(dot_config, HasSubstr("CONFIG_DEBUG_INFO_BTF=y\n"));
+  // CROSS_COMPILE reached the tree: kconfig records the compiler it would use.
+  EXPECT_THAT(dot_config, HasSubstr("CONFIG_CC_VERSION_TEXT=\"" + std::string(arch().cross_prefix) + "gcc"));
+  EXPECT_FALSE(fs::exists(tree_ / ".config")) << "the fake tree was configured in place";
+
+  // Same request again: the .config is reused without running make.
+  EXPECT_TRUE(builder.Configure(request_).reused);
+
+  BuildOutcome built = builder.Build(request_);
+  ASSERT_TRUE(built.ok) << built.failure << "\n" << ReadFile(built.log);
+  EXPECT_EQ(ReadFile(request_.log_dir / "make-command.txt"), built.command + "\n");
+  EXPECT_THAT(built.command, HasSubstr("ARCH=" + std::string(arch().linux_arch) + " "));
+  EXPECT_THAT(built.command, HasSubstr(" -j2 vmlinux " + std::string(arch().make_targets.back())));
+  const std::string log = ReadFile(built.log);
+  EXPECT_THAT(log, HasSubstr("  CC      init/main.o\n"));
+  EXPECT_THAT(log, HasSubstr("  BTF     .btf.vmlinux.bin.o\n"));
+  EXPECT_THAT(log, HasSubstr("  LD      vmlinux\n"));
+  EXPECT_EQ(built.image, request_.build_dir / arch().boot_image);
+  EXPECT_TRUE(fs::exists(built.image));
+  EXPECT_TRUE(fs::exists(request_.build_dir / "include/config/auto.conf"));
+
+  VmlinuxInfo info = InspectVmlinux(built.vmlinux);
+  EXPECT_TRUE(info.problems.empty()) << info.problems.front();
+  EXPECT_EQ(CheckVmlinuxArch(arch(), info), "");
+  EXPECT_TRUE(info.has_btf);
+  EXPECT_EQ(info.endian, arch().endian);
+  EXPECT_EQ(info.build_id.size(), 40u);
+}
+
+// Given a fragment turning BTF off, it should build a vmlinux without .BTF and run no BTF step.
+TEST_P(FakeTreeBuildTest, WithoutBtfBuildsNoBtfSection) {
+  WriteLocalMk(tree_);
+  request_.options = DefaultOptions(arch(), "no-btf.config");
+  KernelBuilder builder(*runner_, sink_);
+  ASSERT_EQ(builder.Configure(request_).error, "");
+  BuildOutcome built = builder.Build(request_);
+  ASSERT_TRUE(built.ok) << built.failure;
+  EXPECT_THAT(ReadFile(built.log), ::testing::Not(HasSubstr("  BTF ")));
+  VmlinuxInfo info = InspectVmlinux(built.vmlinux);
+  EXPECT_FALSE(info.has_btf);
+  EXPECT_EQ(CheckVmlinuxArch(arch(), info), "");
+}
+
+// Given FAIL=config, it should report the config make as failed, naming its log.
+TEST_P(FakeTreeBuildTest, FailConfigFailsTheConfigMake) {
+  WriteLocalMk(tree_, "config");
+  ConfigOutcome configured = KernelBuilder(*runner_, sink_).Configure(request_);
+  EXPECT_THAT(configured.error, StartsWith("make tinyconfig failed (exit status 2); see "));
+  EXPECT_THAT(configured.error, HasSubstr("config.log"));
+  EXPECT_THAT(ReadFile(request_.log_dir / "config.log"), HasSubstr("init/Kconfig:1: syntax error"));
+  EXPECT_FALSE(fs::exists(request_.build_dir / ".harness-config-key"));
+}
+
+// Given FAIL=olddefconfig, tinyconfig works and olddefconfig fails, naming its own log.
+TEST_P(FakeTreeBuildTest, FailOlddefconfigNamesItsLog) {
+  WriteLocalMk(tree_, "olddefconfig");
+  ConfigOutcome configured = KernelBuilder(*runner_, sink_).Configure(request_);
+  EXPECT_THAT(configured.error, StartsWith("make olddefconfig failed (exit status 2); see "));
+  EXPECT_THAT(configured.error, HasSubstr("olddefconfig.log"));
+}
+
+// Given DROP=CONFIG_DEBUG_INFO_BTF, olddefconfig leaves BTF out and the check names it, with a
+// reason; the .config is not cached as good, so the next run configures again.
+TEST_P(FakeTreeBuildTest, DroppedBtfOptionIsReported) {
+  WriteLocalMk(tree_, "", "CONFIG_DEBUG_INFO_BTF");
+  KernelBuilder builder(*runner_, sink_);
+  ConfigOutcome configured = builder.Configure(request_);
+  ASSERT_EQ(configured.error, "");
+  ASSERT_EQ(configured.dropped.size(), 1u);
+  EXPECT_EQ(configured.dropped[0].requested.name, "CONFIG_DEBUG_INFO_BTF");
+  EXPECT_EQ(configured.dropped[0].actual, "");
+  EXPECT_NE(configured.dropped[0].reason, "");
+  EXPECT_THAT(ReadFile(request_.build_dir / ".config"), ::testing::Not(HasSubstr("CONFIG_DEBUG_INFO_BTF")));
+  EXPECT_FALSE(builder.Configure(request_).reused);
+}
+
+// Given FAIL=build, the build fails at CC with the compiler's error line as the first error.
+TEST_P(FakeTreeBuildTest, FailBuildIsDiagnosedAtTheCompileError) {
+  BuildOutcome built = FailingBuild("build");
+  const std::string log = ReadFile(built.log);
+  EXPECT_THAT(log, HasSubstr("] Error 1"));
+  EXPECT_EQ(built.diagnosis.step, "CC");  // with -j2 the CC line just before may be another object's
+  EXPECT_THAT(built.diagnosis.first_error, StartsWith("init/main.c:1:1: error: expected ';'"));
+  EXPECT_EQ(Line(log, built.diagnosis.error_line), built.diagnosis.first_error);
+  EXPECT_FALSE(built.diagnosis.btf_generation);
+}
+
+// Given FAIL=btf, pahole fails inside gen_btf's `if !` as in 6.1, the error surfaces at the next
+// LD naming .btf.vmlinux.bin.o, and the diagnosis traces it back to BTF generation.
+TEST_P(FakeTreeBuildTest, FailBtfSurfacesAtLaterLinkAndIsTracedToBtf) {
+  BuildOutcome built = FailingBuild("btf");
+  const std::string log = ReadFile(built.log);
+  const BuildDiagnosis& d = built.diagnosis;
+  EXPECT_EQ(d.step, "LD");
+  EXPECT_EQ(d.step_target, ".tmp_vmlinux.kallsyms1");
+  EXPECT_EQ(d.first_error, std::string(arch().cross_prefix) +
+                               "ld: .btf.vmlinux.bin.o: file not recognized: file format not recognized");
+  EXPECT_TRUE(d.btf_generation);
+  // The BTF step printed no error of its own: the error came after it.
+  EXPECT_GT(LineOf(log, "  BTF     .btf.vmlinux.bin.o"), 0);
+  EXPECT_LT(LineOf(log, "  BTF     .btf.vmlinux.bin.o"), d.error_line);
+  EXPECT_THAT(d.Summary(), StartsWith("BTF generation (surfaced at LD .tmp_vmlinux.kallsyms1): "));
+  EXPECT_FALSE(fs::exists(built.vmlinux));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllArches, FakeTreeBuildTest,
+                         ::testing::ValuesIn(AllArches().begin(), AllArches().end()),
+                         [](const ::testing::TestParamInfo<const Arch*>& info) {
+                           return std::string(info.param->name);
+                         });
+
+// The whole harness binary on a matrix of the fake tree and the three arches.
+class FakeTreeHarnessRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (FindProgram("make").empty()) GTEST_SKIP() << "make is not installed";
+    dir_ = MakeScratch();
+    WriteLocalMk(dir_ / "linux");
+    WriteFile(dir_ / "matrix.yaml",
+              "trees:\n"
+              "  - name: fake\n"
+              "    path: " + (dir_ / "linux").string() + "\n"
+              "arches: [x86_64, arm64, s390x]\n"
+              "kconfig:\n"
+              "  base: tinyconfig\n"
+              "  fragments: [common.config]\n"
+              "timeouts:\n"
+              "  build: 60\n");
+    // Preflight wants each arch's cross gcc and ld: shims that fail if called prove the fake
+    // tree never calls them. Host tools preflight wants are shimmed only when missing.
+    const fs::path bin = dir_ / "bin";
+    fs::create_directories(bin);
+    auto shim = [&](const std::string& name, const std::string& body) {
+      WriteFile(bin / name, "#!/bin/sh\n" + body + "\n");
+      fs::permissions(bin / name, fs::perms::owner_all);
+    };
+    for (const Arch* arch : AllArches()) {
+      for (const char* tool : {"gcc", "ld"}) {
+        const std::string name = std::string(arch->cross_prefix) + tool;
+        shim(name, "echo \"shim: the fake tree must not run " + name + "\" >&2; exit 1");
+      }
+    }
+    for (const char* tool : {"gcc", "flex", "bison", "bc"}) {
+      if (FindProgram(tool).empty()) shim(tool, "exit 1");
+    }
+    if (FindProgram("pahole").empty()) shim("pahole", "echo v1.24");
+    const char* path = std::getenv("PATH");
+    path_ = bin.string() + ":" + (path ? path : "/usr/bin:/bin");
+  }
+  void TearDown() override {
+    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
+  }
+
+  struct Run {
+    int exit_code = -1;
+    std::string output;
+    nlohmann::json results;
+  };
+
+  Run RunHarness(std::map<std::string, std::string> env = {}) {
+    env["PATH"] = path_;
+    const fs::path out = dir_ / "out";
+    ProcessResult r = MakeRealRunner()->Run(
+        {.argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect", "-j", "2",
+                  "--out", out.string(), "--cache", (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR},
+         .env = env,
+         .log_path = dir_ / "harness-output.log",
+         .timeout = std::chrono::seconds(120)});
+    Run run{r.exit_code, r.output, {}};
+    if (fs::exists(out / "results.json")) run.results = nlohmann::json::parse(ReadFile(out / "results.json"));
+    return run;
+  }
+
+  // Runs the harness with `env` added, expects `exit_code` and one cell per arch, each with
+  // `verdict` at `stage`; returns the cells for the caller's own checks.
+  nlohmann::json RunExpecting(std::map<std::string, std::string> env, int exit_code, const std::string& verdict,
+                              const std::string& stage) {
+    Run run = RunHarness(std::move(env));
+    EXPECT_EQ(run.exit_code, exit_code) << run.output;
+    if (!run.results.contains("cells") || run.results["cells"].size() != 3) {
+      ADD_FAILURE() << "expected three cells; the harness said:\n" << run.output;
+      return nlohmann::json::array();
+    }
+    for (const auto& cell : run.results["cells"]) {
+      EXPECT_EQ(cell["verdict"], verdict) << cell.dump(2);
+      EXPECT_EQ(cell["stage"], stage) << cell.dump(2);
+    }
+    return run.results["cells"];
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+// Given a clean fake tree, every arch's cell is built and inspected clean: verdict "built".
+TEST_F(FakeTreeHarnessRunTest, StopAfterInspectIsBuiltOnEveryArch) {
+  for (const auto& cell : RunExpecting({}, 0, "built", "inspect")) {
+    EXPECT_EQ(cell["facts"]["build_id"].get<std::string>().size(), 40u) << cell.dump(2);
+    const fs::path artifacts = cell["artifacts"].get<std::string>();
+    EXPECT_EQ(ReadFile(artifacts / "make-command.txt"), cell["facts"]["make_command"].get<std::string>() + "\n");
+    EXPECT_TRUE(fs::exists(artifacts / "build.log"));
+  }
+}
+
+// Given FAIL=btf in the environment, every cell fails at build and is traced to BTF generation.
+TEST_F(FakeTreeHarnessRunTest, FailBtfIsABuildFailureAtBtfOnEveryArch) {
+  for (const auto& cell : RunExpecting({{"FAIL", "btf"}}, 1, "build-failed", "build")) {
+    EXPECT_EQ(cell["facts"]["build_step"], "BTF") << cell.dump(2);
+    EXPECT_THAT(cell["detail"].get<std::string>(), StartsWith("BTF generation (surfaced at LD .tmp_vmlinux.kallsyms1)"));
+  }
+}
+
+// Given DROP=CONFIG_DEBUG_INFO_BTF, every cell stops at config naming the dropped option.
+TEST_F(FakeTreeHarnessRunTest, DroppedBtfIsConfigDroppedOnEveryArch) {
+  for (const auto& cell : RunExpecting({{"DROP", "CONFIG_DEBUG_INFO_BTF"}}, 1, "config-dropped", "config")) {
+    EXPECT_EQ(cell["facts"]["dropped_options"], "CONFIG_DEBUG_INFO_BTF") << cell.dump(2);
+  }
+}
+
+// Given FAIL=config, every cell fails at config (a kernel failure, not a harness error).
+TEST_F(FakeTreeHarnessRunTest, FailConfigIsABuildFailureAtConfigOnEveryArch) {
+  for (const auto& cell : RunExpecting({{"FAIL", "config"}}, 1, "build-failed", "config")) {
+    EXPECT_THAT(cell["detail"].get<std::string>(), StartsWith("make tinyconfig failed")) << cell.dump(2);
+  }
+}
+
+}  // namespace
+}  // namespace harness
