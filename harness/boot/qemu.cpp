@@ -1,13 +1,5 @@
 #include "harness/boot/qemu.h"
 
-#include <fcntl.h>
-#include <linux/kvm.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 
@@ -26,82 +18,21 @@ std::string TransportName(VirtioTransport t) {
   return "?";
 }
 
-std::string HostArchName() {
-  struct utsname u;
-  if (::uname(&u) != 0) return "";
-  std::string machine = u.machine;
-  if (machine == "aarch64") return "arm64";
-  return machine;
-}
-
-#if defined(__x86_64__)
-// Runs a one-instruction real-mode guest (hlt) and reports whether KVM_RUN came back with
-// KVM_EXIT_HLT. Done in a child with an alarm, since a broken KVM hangs rather than fails.
-bool KvmRunsAVcpu() {
-  pid_t pid = ::fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    ::alarm(3);
-    int kvm = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (kvm < 0 || ::ioctl(kvm, KVM_GET_API_VERSION, 0) != 12) ::_exit(1);
-    int vm = ::ioctl(kvm, KVM_CREATE_VM, 0);
-    if (vm < 0) ::_exit(1);
-    void* mem = ::mmap(nullptr, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) ::_exit(1);
-    static_cast<unsigned char*>(mem)[0] = 0xf4;  // hlt
-    kvm_userspace_memory_region region{};
-    region.guest_phys_addr = 0x1000;
-    region.memory_size = 0x1000;
-    region.userspace_addr = reinterpret_cast<unsigned long>(mem);
-    if (::ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) ::_exit(1);
-    int vcpu = ::ioctl(vm, KVM_CREATE_VCPU, 0);
-    int run_size = ::ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-    if (vcpu < 0 || run_size <= 0) ::_exit(1);
-    auto* run = static_cast<kvm_run*>(::mmap(nullptr, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0));
-    if (run == MAP_FAILED) ::_exit(1);
-    kvm_sregs sregs{};
-    if (::ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0) ::_exit(1);
-    sregs.cs.base = 0;
-    sregs.cs.selector = 0;
-    if (::ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0) ::_exit(1);
-    kvm_regs regs{};
-    regs.rip = 0x1000;
-    regs.rflags = 2;
-    if (::ioctl(vcpu, KVM_SET_REGS, &regs) < 0) ::_exit(1);
-    if (::ioctl(vcpu, KVM_RUN, 0) < 0) ::_exit(1);
-    ::_exit(run->exit_reason == KVM_EXIT_HLT ? 0 : 1);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-#else
-bool KvmRunsAVcpu() { return false; }
-#endif
-
-std::filesystem::path KvmMarker(const std::filesystem::path& cache_dir) {
+std::filesystem::path KvmMarker(const std::filesystem::path& cache_dir, const Host& host) {
   // Keyed by boot: a host reboot (new kernel, nested virtualisation enabled) tries again.
-  std::string boot_id;
-  try {
-    boot_id = std::string(Trim(ReadFile("/proc/sys/kernel/random/boot_id")));
-  } catch (const std::exception&) {
-    boot_id = "unknown";
-  }
-  return cache_dir / ("kvm-broken-" + boot_id);
+  return cache_dir / ("kvm-broken-" + host.BootId());
 }
 
 }  // namespace
 
-Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir) {
-  if (arch.name != HostArchName()) return Accel::kTcg;
-  if (::access("/dev/kvm", R_OK | W_OK) != 0) return Accel::kTcg;
-  if (std::filesystem::exists(KvmMarker(cache_dir))) return Accel::kTcg;
-  static const bool works = KvmRunsAVcpu();
-  return works ? Accel::kKvm : Accel::kTcg;
+Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir, const Host& host) {
+  if (arch.name != host.HostArch()) return Accel::kTcg;
+  if (std::filesystem::exists(KvmMarker(cache_dir, host))) return Accel::kTcg;
+  return host.KvmRunsAVcpu() ? Accel::kKvm : Accel::kTcg;
 }
 
-void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& why) {
-  WriteFile(KvmMarker(cache_dir), why + "\n");
+void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& why, const Host& host) {
+  WriteFile(KvmMarker(cache_dir, host), why + "\n");
 }
 
 std::vector<std::string> QemuArgv(const BootRequest& request) {
@@ -177,11 +108,11 @@ std::string_view AccelChoiceName(AccelChoice choice) {
 
 BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest request, AccelChoice choice,
                           const std::filesystem::path& cache_dir, const std::function<void()>& before_boot,
-                          const AccelChooser& choose) {
+                          const Host& host) {
   switch (choice) {
     case AccelChoice::kTcg: request.accel = Accel::kTcg; break;
     case AccelChoice::kKvm: request.accel = Accel::kKvm; break;
-    case AccelChoice::kAuto: request.accel = choose(*request.arch, cache_dir); break;
+    case AccelChoice::kAuto: request.accel = ChooseAccel(*request.arch, cache_dir, host); break;
   }
   if (request.accel == Accel::kTcg) {
     before_boot();
@@ -208,7 +139,7 @@ BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest re
   }
   if (!booted.banner_seen) {
     // Nothing of the kernel ran: KVM itself is what failed. Remember it for this host boot.
-    MarkKvmBroken(cache_dir, why);
+    MarkKvmBroken(cache_dir, why, host);
     sink.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kBoot,
                   .text = "KVM does not work on this host (" + why + "): booting under TCG, and every later boot "
                           "until the host reboots"});

@@ -12,6 +12,7 @@
 #include "harness/arch/arch.h"
 #include "harness/boot/console.h"
 #include "harness/core/events.h"
+#include "harness/core/host.h"
 #include "harness/proc/runner.h"
 
 namespace harness {
@@ -56,11 +57,11 @@ BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest
 // KVM only when the guest arch is the host's, /dev/kvm really runs a vCPU, and no earlier
 // boot since the host started found KVM broken (a marker in cache_dir); otherwise TCG. On this
 // kind of machine /dev/kvm exists and even runs a trivial vCPU, but a real kernel hangs after
-// "Booting from ROM..." (no nested virtualisation), hence the marker.
-Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir);
+// "Booting from ROM..." on one host and makes QEMU abort on another, hence the marker.
+Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir, const Host& host = RealHost());
 
-// Records that KVM hung on this host until it reboots, so later boots go straight to TCG.
-void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& why);
+// Records that KVM failed on this host until it reboots, so later boots go straight to TCG.
+void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& why, const Host& host = RealHost());
 
 // A KVM boot that shows nothing from the kernel itself within this long means KVM is broken.
 inline constexpr std::chrono::seconds kKvmTrialTimeout{20};
@@ -70,10 +71,8 @@ inline constexpr std::chrono::seconds kKvmTrialTimeout{20};
 // hangs), KVM is marked broken for this host boot (one note says so) and the cell boots again
 // under TCG, so only a TCG boot's failure can become a verdict. With kKvm there is no fallback:
 // that failure is a HarnessError. `before_boot` runs before every boot (a fresh record disk).
-// `choose` picks the accelerator for kAuto (ChooseAccel; tests hand in their own).
-using AccelChooser = std::function<Accel(const Arch&, const std::filesystem::path& cache_dir)>;
 BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest request, AccelChoice choice,
                           const std::filesystem::path& cache_dir, const std::function<void()>& before_boot,
-                          const AccelChooser& choose = ChooseAccel);
+                          const Host& host = RealHost());
 
 }  // namespace harness

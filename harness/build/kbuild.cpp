@@ -80,7 +80,7 @@ ProcessResult KernelBuilder::RunMake(const BuildRequest& request,
 
 ConfigOutcome KernelBuilder::Configure(const BuildRequest& request) {
   ConfigOutcome outcome;
-  const int pahole = PaholeVersion(runner_);
+  const int pahole = PaholeVersion(runner_, host_);
   const std::string key = ConfigKey(request, pahole);
   const auto dot_config = request.build_dir / ".config";
   const auto key_file = request.build_dir / kConfigKeyFile;
@@ -147,7 +147,7 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   return outcome;
 }
 
-void CheckBuildTools(const Arch& arch) {
+void CheckBuildTools(const Arch& arch, const Host& host) {
   struct Tool {
     std::string program;
     std::string package;
@@ -163,17 +163,17 @@ void CheckBuildTools(const Arch& arch) {
       {"bc", "bc"},
   };
   for (const auto& tool : tools) {
-    if (FindProgram(tool.program).empty()) {
+    if (host.FindProgram(tool.program).empty()) {
       throw HarnessError("'" + tool.program + "' is not installed: apt-get install " + tool.package);
     }
   }
-  if (!std::filesystem::exists("/usr/include/gelf.h")) {
+  if (!host.Exists("/usr/include/gelf.h")) {
     throw HarnessError("libelf headers are missing (resolve_btfids needs them): apt-get install libelf-dev");
   }
 }
 
-int PaholeVersion(ProcessRunner& runner) {
-  if (FindProgram("pahole").empty()) return 0;
+int PaholeVersion(ProcessRunner& runner, const Host& host) {
+  if (host.FindProgram("pahole").empty()) return 0;
   ProcessResult result = runner.Run({.argv = {"pahole", "--version"}});
   std::smatch m;
   std::string out = result.output;
@@ -181,8 +181,8 @@ int PaholeVersion(ProcessRunner& runner) {
   return std::stoi(m[1]) * 100 + std::stoi(m[2]);
 }
 
-std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir) {
-  const std::filesystem::path ccache = FindProgram("ccache");
+std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir, const Host& host) {
+  const std::filesystem::path ccache = host.FindProgram("ccache");
   if (ccache.empty()) return {};
   const std::filesystem::path dir = cache_dir / "ccache-bin";
   std::filesystem::create_directories(dir);

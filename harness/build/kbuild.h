@@ -10,6 +10,7 @@
 #include "harness/arch/arch.h"
 #include "harness/build/diagnose.h"
 #include "harness/config/kconfig.h"
+#include "harness/core/host.h"
 #include "harness/core/events.h"
 #include "harness/proc/runner.h"
 
@@ -48,7 +49,8 @@ struct BuildOutcome {
 
 class KernelBuilder {
  public:
-  KernelBuilder(ProcessRunner& runner, EventSink& sink) : runner_(runner), sink_(sink) {}
+  KernelBuilder(ProcessRunner& runner, EventSink& sink, const Host& host = RealHost())
+      : runner_(runner), sink_(sink), host_(host) {}
 
   ConfigOutcome Configure(const BuildRequest& request);
   BuildOutcome Build(const BuildRequest& request);
@@ -69,17 +71,18 @@ class KernelBuilder {
 
   ProcessRunner& runner_;
   EventSink& sink_;
+  const Host& host_;
 };
 
 // Checks the host tools a build of `arch` needs; throws HarnessError naming the Debian package
 // of the first missing one.
-void CheckBuildTools(const Arch& arch);
+void CheckBuildTools(const Arch& arch, const Host& host = RealHost());
 
 // pahole's version as kconfig encodes it (v1.24 -> 124); 0 when pahole is missing.
-int PaholeVersion(ProcessRunner& runner);
+int PaholeVersion(ProcessRunner& runner, const Host& host = RealHost());
 
 // Creates (once) a ccache masquerade dir holding <prefix>gcc -> ccache for every arch. Returns
 // an empty path when ccache is not installed.
-std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir);
+std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir, const Host& host = RealHost());
 
 }  // namespace harness

@@ -9,13 +9,13 @@ namespace harness {
 
 std::filesystem::path BuildProbe(ProcessRunner& runner, EventSink& sink, const Arch& arch,
                                  const std::filesystem::path& data_dir,
-                                 const std::filesystem::path& cache_dir) {
+                                 const std::filesystem::path& cache_dir, const Host& host) {
   const std::filesystem::path source = data_dir / "images" / "probe.c";
   if (!std::filesystem::exists(source)) {
     throw HarnessError("probe source '" + source.string() + "' is missing (is --data-dir right?)");
   }
   const std::string compiler = std::string(arch.cross_prefix) + "gcc";
-  if (FindProgram(compiler).empty()) {
+  if (host.FindProgram(compiler).empty()) {
     throw HarnessError("'" + compiler + "' is not installed: apt-get install " + std::string(arch.compiler_package));
   }
   ProcessResult version = runner.Run({.argv = {compiler, "--version"}});

@@ -167,13 +167,21 @@ std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& opti
   return cells;
 }
 
-Pipeline::Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options)
-    : runner_(runner), sink_(sink), options_(std::move(options)) {}
+Pipeline::Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options, const Host& host)
+    : runner_(runner), sink_(sink), host_(host), options_(std::move(options)) {}
 
 void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
+  // A work tree is ~1.3 GB and a build directory up to 0.5 GB: with less than this, the run
+  // would fail in the middle of a build with a message that blames the kernel.
+  constexpr std::uint64_t kMinFree = std::uint64_t(2) << 30;
+  if (auto free = host_.FreeBytes(options_.out_dir); free && *free < kMinFree) {
+    throw HarnessError("only " + std::to_string(*free >> 20) + " MiB free for '" + options_.out_dir.string() +
+                       "' (a run needs about 2 GiB for a work tree and its build directories): free some space "
+                       "or pass --out on a larger disk");
+  }
   for (const auto& cell : cells) {
-    CheckBuildTools(*cell.arch);
-    if (boot && FindProgram(cell.arch->qemu.binary).empty()) {
+    CheckBuildTools(*cell.arch, host_);
+    if (boot && host_.FindProgram(cell.arch->qemu.binary).empty()) {
       throw HarnessError("'" + std::string(cell.arch->qemu.binary) +
                          "' is not installed: apt-get install " + std::string(cell.arch->qemu.package));
     }
@@ -184,7 +192,7 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   const std::vector<Cell> cells = ExpandCells(config, options_);
   define_output_format_ = config.define_output_format || options_.define_output_format;
   const bool boot = !options_.stop_after || *options_.stop_after >= Stage::kBoot;
-  if (options_.preflight) Preflight(cells, boot);
+  Preflight(cells, boot);
   // Bad series (missing, paths escaping the tree) are the user's error: say so before building.
   for (const auto& series : config.series) {
     if (series.name == "none" || series_.count(series.name)) continue;
@@ -344,8 +352,8 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
                              .options = MergeFragments(fragments),
                              .jobs = options_.jobs,
                              .timeout = std::chrono::seconds(config.build_timeout),
-                             .ccache_dir = PrepareCcacheDir(options_.cache_dir)};
-  ConfigOutcome configured = KernelBuilder(runner_, sink_).Configure(ctx.request);
+                             .ccache_dir = PrepareCcacheDir(options_.cache_dir, host_)};
+  ConfigOutcome configured = KernelBuilder(runner_, sink_, host_).Configure(ctx.request);
   if (!configured.error.empty()) {
     // make tinyconfig/olddefconfig itself failed: no option was dropped, the kernel did not configure.
     Decide(result, Verdict::kBuildFailed, configured.error);
@@ -369,7 +377,7 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
 }
 
 PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
-  BuildOutcome built = KernelBuilder(runner_, sink_).Build(ctx.request);
+  BuildOutcome built = KernelBuilder(runner_, sink_, host_).Build(ctx.request);
   result.facts["make_command"] = built.command;
   if (!built.ok) {
     Decide(result, Verdict::kBuildFailed, built.diagnosis.Summary());
@@ -423,7 +431,7 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
 PassOutcome Pipeline::ImagePass(CellContext& ctx, CellResult& result) {
   ctx.initrd = ctx.dir / "init.cpio";
   ctx.disk = ctx.dir / "probe-disk.raw";
-  const auto probe = BuildProbe(runner_, sink_, *ctx.arch, options_.data_dir, options_.cache_dir);
+  const auto probe = BuildProbe(runner_, sink_, *ctx.arch, options_.data_dir, options_.cache_dir, host_);
   WriteFile(ctx.initrd, ProbeInitramfs(ReadFile(probe)));
   return Next("probe initramfs ready");
 }
@@ -447,7 +455,7 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
                       .timeout = std::chrono::seconds(static_cast<int>(ctx.boot_timeout * arch.qemu.timeout_factor)),
                       .extra_cmdline = "harness.btf_size=" + std::to_string(ctx.info.btf.size()) +
                                        (options_.extra_cmdline.empty() ? "" : " " + options_.extra_cmdline)};
-  ctx.booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk);
+  ctx.booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk, host_);
   const BootOutcome& booted = ctx.booted;
   result.facts["qemu_command"] = booted.command;
   result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
@@ -499,7 +507,7 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
     for (const auto& path : {kernel, vmlinux}) {
       if (!std::filesystem::exists(path)) throw HarnessError("'" + path.string() + "' does not exist");
     }
-    if (FindProgram(arch.qemu.binary).empty()) {
+    if (host_.FindProgram(arch.qemu.binary).empty()) {
       throw HarnessError("'" + std::string(arch.qemu.binary) + "' is not installed: apt-get install " +
                          std::string(arch.qemu.package));
     }

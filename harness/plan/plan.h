@@ -32,7 +32,6 @@ struct RunOptions {
   std::optional<int> boot_timeout;       // seconds, overrides the matrix (times arch factor)
   bool skip_applied = false;             // skip patches already in the tree instead of failing
   bool define_output_format = false;     // as the matrix's define_output_format
-  bool preflight = true;                 // check host tools first (tests with fakes turn it off)
   std::optional<AccelChoice> accel;      // --accel; else the matrix's accel:
 };
 
@@ -49,7 +48,7 @@ std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& opti
 
 class Pipeline {
  public:
-  Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options);
+  Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options, const Host& host = RealHost());
 
   // Checks every tool the cells need before anything long starts; throws HarnessError naming
   // the Debian package to install.
@@ -92,6 +91,7 @@ class Pipeline {
 
   ProcessRunner& runner_;
   EventSink& sink_;
+  const Host& host_;
   RunOptions options_;
   std::map<std::string, std::shared_ptr<PreparedSource>> prepared_;
   std::map<std::string, Series> series_;  // loaded and checked before any cell runs

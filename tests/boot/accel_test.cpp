@@ -7,6 +7,7 @@
 #include "harness/boot/qemu.h"
 #include "harness/core/error.h"
 #include "harness/proc/fake_runner.h"
+#include "tests/support/fake_host.h"
 
 namespace harness {
 namespace {
@@ -32,6 +33,7 @@ class AccelTest : public ::testing::Test {
                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(cache_);
     fs::create_directories(cache_);
+    host_.kvm = true;
     runner_.SetHandler([this](const ProcessSpec& spec) {
       const bool kvm = std::find(spec.argv.begin(), spec.argv.end(), "kvm") != spec.argv.end();
       accels_.push_back(kvm ? "kvm" : "tcg");
@@ -74,14 +76,7 @@ class AccelTest : public ::testing::Test {
   BootOutcome Boot(AccelChoice choice) {
     BootRequest request{.cell = "c", .arch = FindArch("x86_64"), .kernel = "/o/bzImage", .initrd = "/o/init.cpio",
                         .disk = "/o/disk.raw", .console_log = "", .timeout = std::chrono::seconds(120)};
-    return BootWithAccel(runner_, sink_, request, choice, cache_, [this] { ++fresh_disks_; },
-                         [](const Arch&, const fs::path& cache) {
-                           // KVM looks usable until a broken-KVM marker is in the cache.
-                           for (const auto& entry : fs::directory_iterator(cache)) {
-                             if (entry.path().filename().string().rfind("kvm-broken-", 0) == 0) return Accel::kTcg;
-                           }
-                           return Accel::kKvm;
-                         });
+    return BootWithAccel(runner_, sink_, request, choice, cache_, [this] { ++fresh_disks_; }, host_);
   }
   bool Marked() const {
     for (const auto& entry : fs::directory_iterator(cache_)) {
@@ -93,6 +88,7 @@ class AccelTest : public ::testing::Test {
   fs::path cache_;
   FakeRunner runner_;
   Notes sink_;
+  FakeHost host_;  // x86_64 whose /dev/kvm runs a vCPU: KVM is tried unless marked broken
   Fault kvm_fault_ = Fault::kNone, tcg_fault_ = Fault::kNone;
   std::vector<std::string> accels_;
   int fresh_disks_ = 0;
@@ -170,6 +166,21 @@ TEST_F(AccelTest, ForcedKvmThatNeverRanTheKernelIsAHarnessError) {
 TEST_F(AccelTest, ForcedTcgNeverTriesKvm) {
   Boot(AccelChoice::kTcg);
   EXPECT_EQ(accels_, (std::vector<std::string>{"tcg"}));
+}
+
+// KVM is tried only for a guest of the host's arch whose /dev/kvm runs a vCPU, and not after a
+// marker for this host boot; a marker of an earlier host boot does not count.
+TEST_F(AccelTest, ChooseAccelAsksTheHost) {
+  const Arch& x86 = *FindArch("x86_64");
+  EXPECT_EQ(ChooseAccel(x86, cache_, host_), Accel::kKvm);
+  EXPECT_EQ(ChooseAccel(*FindArch("arm64"), cache_, host_), Accel::kTcg);
+  host_.kvm = false;
+  EXPECT_EQ(ChooseAccel(x86, cache_, host_), Accel::kTcg);
+  host_.kvm = true;
+  MarkKvmBroken(cache_, "test", host_);
+  EXPECT_EQ(ChooseAccel(x86, cache_, host_), Accel::kTcg);
+  host_.boot_id = "fake-boot-2";  // the host rebooted: KVM is on trial again
+  EXPECT_EQ(ChooseAccel(x86, cache_, host_), Accel::kKvm);
 }
 
 TEST(AccelChoiceTest, ParsesTheThreeNames) {

@@ -9,9 +9,11 @@
 #include <fstream>
 
 #include "harness/boot/record.h"
+#include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/plan/plan.h"
 #include "harness/proc/fake_runner.h"
+#include "tests/support/fake_host.h"
 #include "tests/support/elf_writer.h"
 
 namespace harness {
@@ -31,8 +33,8 @@ class PipelineTest : public ::testing::Test {
     options_.data_dir = HARNESS_SOURCE_DIR;
     options_.out_dir = dir_ / "out";
     options_.cache_dir = dir_ / "cache";
-    options_.preflight = false;
     options_.jobs = 2;
+    host_.InstallEverything();  // preflight runs against the fake host, not this machine
     options_.accel = AccelChoice::kTcg;  // the host's KVM must not decide a unit test
     config_ = ParseMatrix("trees: [{name: t, path: " + (dir_ / "linux").string() +
                               "}]\narches: [arm64]\nkconfig: {fragments: [common.config]}\n",
@@ -108,7 +110,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   CellResult RunOne() {
-    Pipeline pipeline(runner_, sink_, options_);
+    Pipeline pipeline(runner_, sink_, options_, host_);
     auto results = pipeline.Run(config_);
     EXPECT_EQ(results.size(), 1u);
     return results.at(0);
@@ -119,6 +121,7 @@ class PipelineTest : public ::testing::Test {
   MatrixConfig config_;
   FakeRunner runner_;
   NullSink sink_;
+  FakeHost host_;
   std::vector<std::uint8_t> btf_;
   bool drop_btf_ = false;
   bool btf_alloc_ = true;
@@ -278,6 +281,33 @@ TEST_F(PipelineTest, SharedTreeTimeIsCountedOnce) {
   EXPECT_TRUE(results[1].timings[0].shared);
   EXPECT_EQ(results[1].timings[0].seconds, 0);
   EXPECT_EQ(results[1].timings[1].seconds, 0);
+}
+
+// What the machine lacks is a harness error naming the package, before anything is built.
+TEST_F(PipelineTest, MissingQemuOrCrossCompilerIsAHarnessErrorBeforeAnyCommand) {
+  host_.programs.erase("qemu-system-aarch64");
+  Pipeline pipeline(runner_, sink_, options_, host_);
+  try {
+    pipeline.Run(config_);
+    ADD_FAILURE() << "expected a HarnessError";
+  } catch (const HarnessError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("apt-get install qemu-system-arm"));
+  }
+  host_.InstallEverything();
+  host_.programs.erase("aarch64-linux-gnu-gcc");
+  EXPECT_THROW(Pipeline(runner_, sink_, options_, host_).Run(config_), HarnessError);
+  EXPECT_TRUE(runner_.calls().empty());
+}
+
+TEST_F(PipelineTest, FullDiskIsAHarnessErrorBeforeAnyCommand) {
+  host_.free_bytes = 100u << 20;
+  try {
+    Pipeline(runner_, sink_, options_, host_).Run(config_);
+    ADD_FAILURE() << "expected a HarnessError";
+  } catch (const HarnessError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("100 MiB free"));
+  }
+  EXPECT_TRUE(runner_.calls().empty());
 }
 
 // A series needs git; a plain directory tree with a series is the user's error, not a verdict.

@@ -1,0 +1,37 @@
+#pragma once
+// What the harness asks of the machine it runs on, behind one interface (as ninja's
+// DiskInterface): installed programs, the environment, the host's arch, whether KVM runs a
+// vCPU, the boot id, free disk. The real one reads the system; tests hand in a FakeHost
+// (tests/support/fake_host.h), so no unit test's outcome depends on what this machine has.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace harness {
+
+class Host {
+ public:
+  virtual ~Host() = default;
+  // An executable on PATH (or the path itself when it contains '/'); empty when missing.
+  virtual std::filesystem::path FindProgram(std::string_view name) const = 0;
+  virtual std::optional<std::string> Env(std::string_view name) const = 0;
+  // A file or directory (headers such as /usr/include/gelf.h).
+  virtual bool Exists(const std::filesystem::path& path) const = 0;
+  // The host's arch in the harness's names (x86_64, arm64, s390x, ...).
+  virtual std::string HostArch() const = 0;
+  // /dev/kvm can be opened read-write and runs a one-instruction vCPU. A real kernel may still
+  // fail under it (the boot stage keeps KVM on trial).
+  virtual bool KvmRunsAVcpu() const = 0;
+  // Changes when the host reboots (/proc/sys/kernel/random/boot_id).
+  virtual std::string BootId() const = 0;
+  // Bytes available to an unprivileged writer in the filesystem holding `path` (or its
+  // nearest existing parent); nullopt when it cannot be told.
+  virtual std::optional<std::uint64_t> FreeBytes(const std::filesystem::path& path) const = 0;
+};
+
+// The machine the harness runs on.
+const Host& RealHost();
+
+}  // namespace harness

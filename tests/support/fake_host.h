@@ -1,0 +1,40 @@
+#pragma once
+// A Host for tests: every fact is set by the test, nothing is read from the machine.
+#include <map>
+#include <set>
+#include <string>
+
+#include "harness/core/host.h"
+
+namespace harness {
+
+class FakeHost : public Host {
+ public:
+  // Programs "installed" at /fake/bin/<name>.
+  std::set<std::string, std::less<>> programs;
+  std::map<std::string, std::string, std::less<>> env;
+  std::set<std::filesystem::path> files;
+  std::string arch = "x86_64";
+  bool kvm = false;
+  std::string boot_id = "fake-boot-1";
+  std::optional<std::uint64_t> free_bytes = std::uint64_t(100) << 30;
+
+  std::filesystem::path FindProgram(std::string_view name) const override {
+    return programs.count(name) ? std::filesystem::path("/fake/bin") / name : std::filesystem::path();
+  }
+  std::optional<std::string> Env(std::string_view name) const override {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  }
+  bool Exists(const std::filesystem::path& path) const override { return files.count(path) > 0; }
+  std::string HostArch() const override { return arch; }
+  bool KvmRunsAVcpu() const override { return kvm; }
+  std::string BootId() const override { return boot_id; }
+  std::optional<std::uint64_t> FreeBytes(const std::filesystem::path&) const override { return free_bytes; }
+
+  // Every program and header a build and boot of any known arch asks for.
+  void InstallEverything();
+};
+
+}  // namespace harness
