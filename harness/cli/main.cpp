@@ -73,12 +73,14 @@ RunOptions MakeRunOptions(const CommonFlags& flags) {
 }
 
 int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options) {
+  // Results always land next to the logs; --json/--junit add copies where CI wants them. Written
+  // before anything is printed, so a closed stdout (`| head`) cannot cost them, and atomically,
+  // so a full disk leaves the previous file, never half of one.
+  WriteFileAtomic(options.out_dir / "results.json", ResultsJson(results));
+  WriteFileAtomic(options.out_dir / "junit.xml", ResultsJUnit(results));
+  if (!flags.json_path.empty()) WriteFileAtomic(flags.json_path, ResultsJson(results));
+  if (!flags.junit_path.empty()) WriteFileAtomic(flags.junit_path, ResultsJUnit(results));
   PrintSummary(std::cout, results);
-  // Results always land next to the logs; --json/--junit add copies where CI wants them.
-  WriteFile(options.out_dir / "results.json", ResultsJson(results));
-  WriteFile(options.out_dir / "junit.xml", ResultsJUnit(results));
-  if (!flags.json_path.empty()) WriteFile(flags.json_path, ResultsJson(results));
-  if (!flags.junit_path.empty()) WriteFile(flags.junit_path, ResultsJUnit(results));
   std::cout << "results: " << (options.out_dir / "results.json").string() << ", "
             << (options.out_dir / "junit.xml").string() << "\n";
   int code = ExitCodeFor(results);
@@ -187,8 +189,8 @@ int Main(int argc, char** argv) {
       auto results = pipeline.Run(config);
       const int code = Finish(results, corpus_flags, options);
       const auto rows = CompareCorpus(entries, results);
+      WriteFileAtomic(options.out_dir / "corpus.json", CorpusJson(rows));
       PrintCorpus(std::cout, rows);
-      WriteFile(options.out_dir / "corpus.json", CorpusJson(rows));
       std::cout << "corpus: " << (options.out_dir / "corpus.json").string() << "\n";
       if (code == kExitHarnessError || code == kExitBisectAbort) return code;
       bool all_agree = !rows.empty();

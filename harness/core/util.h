@@ -9,9 +9,14 @@
 
 namespace harness {
 
-// Whole-file I/O; both throw HarnessError naming the path and the OS error.
+// Whole-file I/O; all throw HarnessError naming the path and the OS error (a full disk says so).
+// Both writers create the parent directories.
 std::string ReadFile(const std::filesystem::path& path);
 void WriteFile(const std::filesystem::path& path, std::string_view data);
+// For results other tools read (results.json, junit.xml): readers see the old file or the whole
+// new one, never a half-written one, even if the disk fills or the harness dies mid-write.
+// Writes a temporary file in the same directory, fsyncs it and renames it over `path`.
+void WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
 
 std::string_view Trim(std::string_view text);
 std::vector<std::string> SplitLines(std::string_view text);
