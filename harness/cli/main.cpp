@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "harness/arch/arch.h"
@@ -214,11 +215,23 @@ int Main(int argc, char** argv) {
     }
     if (!series_paths.empty()) {
       config.series.clear();
+      // A series is named after its file's stem or its directory; the name keys its cells and
+      // output directory, so two with one name would silently collapse into one.
+      std::map<std::string, std::string> named;  // name -> the --series that gave it
       for (const auto& path : series_paths) {
         std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
         if (!std::filesystem::exists(p)) throw HarnessError("--series '" + path + "' does not exist");
         std::string name = (std::filesystem::is_directory(p) ? p.filename() : p.stem()).string();
-        config.series.push_back({name.empty() ? "series" : name, p});
+        if (name.empty()) name = "series";
+        if (name == "none") {
+          throw HarnessError("--series '" + path + "' would be named 'none', which means the tree without patches; "
+                             "rename it");
+        }
+        if (auto [it, inserted] = named.emplace(name, path); !inserted) {
+          throw HarnessError("--series '" + it->second + "' and --series '" + path + "' are both named '" + name +
+                             "' (a series is named after its file or directory); rename one");
+        }
+        config.series.push_back({name, p});
       }
     }
     TerminalReporter reporter(std::cerr, run_flags.verbose);
