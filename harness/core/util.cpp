@@ -150,6 +150,15 @@ std::string ShellJoin(const std::vector<std::string>& argv) {
   return line;
 }
 
+std::string QemuOptionValue(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    out += c;
+    if (c == ',') out += ',';
+  }
+  return out;
+}
+
 std::string Printable(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());

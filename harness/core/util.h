@@ -26,6 +26,10 @@ bool StartsWith(std::string_view text, std::string_view prefix);
 std::string ShellQuote(std::string_view arg);
 std::string ShellJoin(const std::vector<std::string>& argv);
 
+// A value for a QEMU option list (`-drive file=VALUE,format=raw`): QEMU splits on ',' and reads
+// ',,' as a literal comma, so an output path with a comma would otherwise break the option.
+std::string QemuOptionValue(std::string_view value);
+
 // Replaces non-printable and non-ASCII bytes with \xNN so untrusted output is safe to show.
 std::string Printable(std::string_view bytes);
 

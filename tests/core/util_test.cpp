@@ -91,6 +91,11 @@ TEST_F(WriteFileTest, AtomicWriteOnAFullDiskKeepsTheOldFile) {
   EXPECT_EQ(std::distance(fs::directory_iterator(disk), fs::directory_iterator()), 1);
 }
 
+TEST(QemuOptionValueTest, DoublesCommas) {
+  EXPECT_EQ(QemuOptionValue("/o/disk.raw"), "/o/disk.raw");
+  EXPECT_EQ(QemuOptionValue("/a,b/,,c"), "/a,,b/,,,,c");
+}
+
 TEST(ShellQuoteTest, QuotesOnlyWhenNeeded) {
   EXPECT_EQ(ShellQuote("make"), "make");
   EXPECT_EQ(ShellQuote("O=/tmp/a b"), "'O=/tmp/a b'");
