@@ -1,7 +1,8 @@
-// The harness binary leaves nothing behind when it is SIGKILLed mid-build or when its output is
-// closed (`harness run -v 2>&1 | head -1`), and in the second case still writes its results.
-// The "kernel" is tests/data/fake-tree: every make target prints lines and then sleeps in a
-// shell and a grandchild, all named after this test's temporary directory.
+// The harness binary leaves nothing behind when it is SIGKILLed mid-build or mid-boot, or when
+// its output is closed (`harness run -v 2>&1 | head -1`), and in the last case still writes its
+// results. The "kernel" is tests/data/fake-tree: every make target prints lines and then sleeps
+// in a shell and a grandchild; the "QEMU" a script that does the same. Every process of those
+// trees carries this test's temporary directory in its command line.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "harness/build/kbuild.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "tests/support/elf_writer.h"
 #include "harness/proc/runner.h"
 #include "tests/proc/process_table.h"
 
@@ -73,6 +75,32 @@ TEST_F(NoOrphansTest, KillNineMidBuildLeavesNoProcess) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   EXPECT_TRUE(left.empty()) << "alive " << ms.count() << " ms after kill -9 of the harness:" << DescribeProcesses(left);
   RecordProperty("gone_after_ms", static_cast<int>(ms.count()));
+}
+
+// Given the harness killed with SIGKILL while QEMU runs (a fake one, first on PATH: a script with
+// a backgrounded and a foreground sleep), no process of that tree should be left. `harness boot`
+// on arm64 boots at once (no KVM trial on an x86 host), a test-time vmlinux passes inspection.
+TEST_F(NoOrphansTest, KillNineMidBootLeavesNoProcess) {
+  const fs::path vmlinux = dir_ / "vmlinux";
+  FakeVmlinuxSpec spec;
+  spec.machine = 183;  // EM_AARCH64
+  spec.btf = MakeBtfBlob(Endian::kLittle, 3);
+  WriteFakeVmlinux(vmlinux, spec);
+  WriteFile(dir_ / "Image", "not a kernel: the fake QEMU never reads it\n");
+  const fs::path bin = dir_ / "bin";
+  WriteFile(bin / "qemu-system-aarch64", "#!/bin/sh\necho 'fake qemu: booting'\n\"" + sleep_ + "\" 300 &\n\"" + sleep_ +
+                                              "\" 300\n");
+  fs::permissions(bin / "qemu-system-aarch64", fs::perms::owner_all);
+  const pid_t harness = testing::StartProcess(
+      {HARNESS_BIN, "boot", "--arch", "arm64", "--kernel", (dir_ / "Image").string(), "--vmlinux", vmlinux.string(),
+       "--out", (dir_ / "out").string(), "--cache", (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR},
+      {{"PATH", bin.string() + ":" + std::getenv("PATH")}}, dir_ / "harness.log");
+  // The fake QEMU's shell (its script path is in dir_) and both sleeps.
+  ASSERT_TRUE(WaitUntilMentioned(sleep_ + " 300", 2, 15s) && WaitUntilMentioned("qemu-system-aarch64", 1, 1s))
+      << ReadFile(dir_ / "harness.log") << DescribeProcesses(ProcessesMentioning(dir_.string()));
+  KillNine(harness);
+  const auto left = WaitUntilNoneMentions(dir_.string(), 5s);
+  EXPECT_TRUE(left.empty()) << "alive after kill -9 of the harness:" << DescribeProcesses(left);
 }
 
 // Given a reader that stops early, the harness should not die of SIGPIPE: the run ends as for
