@@ -25,15 +25,15 @@ std::string ReadFile(const std::filesystem::path& path) {
   return out.str();
 }
 
-namespace {
-
-[[noreturn]] void ThrowWriteError(const std::filesystem::path& path, int error) {
+void ThrowWriteError(const std::filesystem::path& path, int error) {
   if (error == ENOSPC || error == EDQUOT) {
     throw HarnessError("cannot write '" + path.string() + "': the disk is full (" + std::strerror(error) +
                        "); free some space on it and run again");
   }
   throw HarnessError("cannot write '" + path.string() + "': " + std::strerror(error));
 }
+
+namespace {
 
 void CreateParent(const std::filesystem::path& path) {
   if (!path.has_parent_path()) return;

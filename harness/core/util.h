@@ -13,6 +13,10 @@ namespace harness {
 // Both writers create the parent directories.
 std::string ReadFile(const std::filesystem::path& path);
 void WriteFile(const std::filesystem::path& path, std::string_view data);
+// Throws HarnessError("cannot write 'PATH': ...") for errno `error`; a full disk says so and
+// what to do. For writers outside this file (the process runner's logs).
+[[noreturn]] void ThrowWriteError(const std::filesystem::path& path, int error);
+
 // For results other tools read (results.json, junit.xml): readers see the old file or the whole
 // new one, never a half-written one, even if the disk fills or the harness dies mid-write.
 // Writes a temporary file in the same directory, fsyncs it and renames it over `path`.

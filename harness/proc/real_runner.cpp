@@ -346,7 +346,7 @@ class OutputSink {
       std::filesystem::create_directories(spec.log_path.parent_path(), ec);
     }
     log_ = ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (log_ < 0) throw HarnessError(SysError("cannot write log '" + spec.log_path.string() + "'"));
+    if (log_ < 0) ThrowWriteError(spec.log_path, errno);
   }
   OutputSink(const OutputSink&) = delete;
   OutputSink& operator=(const OutputSink&) = delete;
@@ -397,7 +397,7 @@ class OutputSink {
       ssize_t n = ::write(log_, bytes.data(), bytes.size());
       if (n < 0) {
         if (errno == EINTR) continue;
-        throw HarnessError(SysError("cannot write log '" + spec_.log_path.string() + "'"));
+        ThrowWriteError(spec_.log_path, errno);  // a full disk mid-build is the machine's error
       }
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }

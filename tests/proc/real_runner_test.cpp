@@ -374,6 +374,22 @@ TEST_F(RealRunnerTest, GivesUpOnAChildThatDoesNotDieAfterSigkill) {
   EXPECT_LT(seconds, 10.0);
 }
 
+// Given a log on a full disk, Run should throw a HarnessError that says so (a machine's error,
+// never a build failure), and the child must not outlive it.
+TEST_F(RealRunnerTest, FullDiskForTheLogIsNamed) {
+  fs::path pids = dir_ / "pids";
+  ProcessSpec spec = Shell("echo $$ > " + pids.string() + "; echo output; sleep 300");
+  spec.log_path = "/dev/full";
+  try {
+    runner_->Run(spec);
+    ADD_FAILURE() << "no error";
+  } catch (const HarnessError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot write '/dev/full': the disk is full (No space left on device); free some space on it and run again");
+  }
+  ExpectTreeGone(pids);
+}
+
 // Given a long-running child in another thread, a short Run here must not inherit its pipe or
 // wait for it.
 TEST_F(RealRunnerTest, ConcurrentRunsDoNotBlockEachOther) {
