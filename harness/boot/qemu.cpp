@@ -51,7 +51,7 @@ std::vector<std::string> QemuArgv(const BootRequest& request) {
           "-kernel", request.kernel.string(),
           "-initrd", request.initrd.string(),
           "-append", cmdline,
-          "-drive", "file=" + request.disk.string() + ",format=raw,if=none,id=probe",
+          "-drive", "file=" + QemuOptionValue(request.disk.string()) + ",format=raw,if=none,id=probe",
           "-device", std::string(q.blk_device) + ",drive=probe"};
 }
 

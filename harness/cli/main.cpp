@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "harness/arch/arch.h"
@@ -73,12 +74,14 @@ RunOptions MakeRunOptions(const CommonFlags& flags) {
 }
 
 int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options) {
+  // Results always land next to the logs; --json/--junit add copies where CI wants them. Written
+  // before anything is printed, so a closed stdout (`| head`) cannot cost them, and atomically,
+  // so a full disk leaves the previous file, never half of one.
+  WriteFileAtomic(options.out_dir / "results.json", ResultsJson(results));
+  WriteFileAtomic(options.out_dir / "junit.xml", ResultsJUnit(results));
+  if (!flags.json_path.empty()) WriteFileAtomic(flags.json_path, ResultsJson(results));
+  if (!flags.junit_path.empty()) WriteFileAtomic(flags.junit_path, ResultsJUnit(results));
   PrintSummary(std::cout, results);
-  // Results always land next to the logs; --json/--junit add copies where CI wants them.
-  WriteFile(options.out_dir / "results.json", ResultsJson(results));
-  WriteFile(options.out_dir / "junit.xml", ResultsJUnit(results));
-  if (!flags.json_path.empty()) WriteFile(flags.json_path, ResultsJson(results));
-  if (!flags.junit_path.empty()) WriteFile(flags.junit_path, ResultsJUnit(results));
   std::cout << "results: " << (options.out_dir / "results.json").string() << ", "
             << (options.out_dir / "junit.xml").string() << "\n";
   int code = ExitCodeFor(results);
@@ -187,8 +190,8 @@ int Main(int argc, char** argv) {
       auto results = pipeline.Run(config);
       const int code = Finish(results, corpus_flags, options);
       const auto rows = CompareCorpus(entries, results);
+      WriteFileAtomic(options.out_dir / "corpus.json", CorpusJson(rows));
       PrintCorpus(std::cout, rows);
-      WriteFile(options.out_dir / "corpus.json", CorpusJson(rows));
       std::cout << "corpus: " << (options.out_dir / "corpus.json").string() << "\n";
       if (code == kExitHarnessError || code == kExitBisectAbort) return code;
       bool all_agree = !rows.empty();
@@ -212,11 +215,23 @@ int Main(int argc, char** argv) {
     }
     if (!series_paths.empty()) {
       config.series.clear();
+      // A series is named after its file's stem or its directory; the name keys its cells and
+      // output directory, so two with one name would silently collapse into one.
+      std::map<std::string, std::string> named;  // name -> the --series that gave it
       for (const auto& path : series_paths) {
         std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
         if (!std::filesystem::exists(p)) throw HarnessError("--series '" + path + "' does not exist");
         std::string name = (std::filesystem::is_directory(p) ? p.filename() : p.stem()).string();
-        config.series.push_back({name.empty() ? "series" : name, p});
+        if (name.empty()) name = "series";
+        if (name == "none") {
+          throw HarnessError("--series '" + path + "' would be named 'none', which means the tree without patches; "
+                             "rename it");
+        }
+        if (auto [it, inserted] = named.emplace(name, path); !inserted) {
+          throw HarnessError("--series '" + it->second + "' and --series '" + path + "' are both named '" + name +
+                             "' (a series is named after its file or directory); rename one");
+        }
+        config.series.push_back({name, p});
       }
     }
     TerminalReporter reporter(std::cerr, run_flags.verbose);

@@ -35,8 +35,9 @@ CorpusEntry ParseCorpusEntry(const std::string& yaml_text, const std::filesystem
   }
   for (int v = static_cast<int>(Verdict::kPass); v <= static_cast<int>(kLastVerdict); ++v) verdicts.insert(VerdictToken(static_cast<Verdict>(v)));
 
+  reader.Keys(root["expect"], "'expect'");
   for (const auto& item : root["expect"]) {
-    const std::string arch = item.first.as<std::string>();
+    const std::string arch = item.first.Scalar();
     if (!FindArch(arch)) reader.Fail(item.first, "unknown arch '" + arch + "' (known: " + KnownArchNames() + ")");
     const YAML::Node& node = item.second;
     reader.CheckKeys(node, "the expectation for " + arch, {"stage", "verdict", "step", "option", "offset", "offset_slack"});

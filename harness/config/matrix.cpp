@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "harness/arch/arch.h"
@@ -34,11 +35,15 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
   if (!root["trees"].IsSequence() || root["trees"].size() == 0) {
     reader.Fail(root["trees"], "'trees' must be a non-empty list");
   }
+  // Names key the output directories and the cell ids: two trees or series with one name would
+  // silently share (and overwrite) each other's builds and results.
+  std::map<std::string, YAML::Mark> tree_names, series_names;
   for (const auto& node : root["trees"]) {
     reader.CheckKeys(node, "a tree", {"name", "debian_package", "path", "git", "ref"});
     TreeSpec tree;
     if (!node["name"]) reader.Fail(node, "a tree needs a 'name'");
     tree.name = reader.String(node["name"], "name");
+    reader.Unique(tree_names, node["name"], "tree name '" + tree.name + "'", "each tree needs its own name");
     if (node["debian_package"]) tree.debian_package = reader.String(node["debian_package"], "debian_package");
     if (node["path"]) tree.path = reader.String(node["path"], "path");
     if (node["git"]) tree.git = reader.String(node["git"], "git");
@@ -60,7 +65,12 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
       SeriesSpec series;
       if (!node["name"]) reader.Fail(node, "a series needs a 'name'");
       series.name = reader.String(node["name"], "name");
+      reader.Unique(series_names, node["name"], "series name '" + series.name + "'", "each series needs its own name");
       if (node["path"]) series.path = reader.String(node["path"], "path");
+      if (series.name == "none" && !series.path.empty()) {
+        reader.Fail(node["name"], "series 'none' is the tree without patches and takes no 'path'; give the series "
+                                  "at '" + series.path.string() + "' another name");
+      }
       if (series.name != "none" && series.path.empty()) {
         reader.Fail(node, "series '" + series.name + "' needs a 'path' (only 'none' has none)");
       }
@@ -71,7 +81,9 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
 
   if (!root["arches"]) reader.Fail(root, "missing key 'arches'");
   config.arches = reader.StringList(root["arches"], "arches");
+  std::map<std::string, YAML::Mark> arch_names;
   for (std::size_t i = 0; i < config.arches.size(); ++i) {
+    reader.Unique(arch_names, root["arches"][i], "arch '" + config.arches[i] + "'", "list each arch once");
     if (!FindArch(config.arches[i])) {
       reader.Fail(root["arches"][i], "unknown arch '" + config.arches[i] + "' (known: " +
                                          KnownArchNames() + ")");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,12 +43,44 @@ class Reader {
     throw HarnessError(where + ": " + message);
   }
 
+  // A mapping's key as a string; a mapping, a list or null used as a key is the user's error
+  // (yaml-cpp would throw a bare conversion error, reported as an internal error).
+  std::string Key(const YAML::Node& key, std::string_view context) const {
+    if (!key.IsScalar()) {
+      Fail(key, "a key in " + std::string(context) + " must be a plain name, not " +
+                    (key.IsMap() ? "a mapping" : key.IsSequence() ? "a list" : "empty"));
+    }
+    return key.Scalar();
+  }
+
+  // Keys of `map`, each checked by Key and for duplicates (yaml-cpp keeps both; the later one
+  // would be silently ignored or win, depending on the reader).
+  std::vector<std::string> Keys(const YAML::Node& map, std::string_view context) const {
+    std::vector<std::string> keys;
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& item : map) {
+      keys.push_back(Key(item.first, context));
+      Unique(seen, item.first, "key '" + keys.back() + "' in " + std::string(context), "remove one");
+    }
+    return keys;
+  }
+
+  // Records `node`'s scalar in `seen`; fails, naming the first occurrence, when it is there already.
+  void Unique(std::map<std::string, YAML::Mark>& seen, const YAML::Node& node, const std::string& what,
+              std::string_view next_step) const {
+    auto [it, inserted] = seen.emplace(node.Scalar(), node.Mark());
+    if (inserted) return;
+    std::string first = it->second.line >= 0 ? " (first at line " + std::to_string(it->second.line + 1) + ")" : "";
+    Fail(node, "duplicate " + what + first + "; " + std::string(next_step));
+  }
+
   // Rejects keys outside `known`, suggesting the nearest one.
   void CheckKeys(const YAML::Node& map, std::string_view context,
                  const std::vector<std::string_view>& known) const {
     if (!map.IsMap()) Fail(map, std::string(context) + " must be a mapping");
+    Keys(map, context);
     for (const auto& item : map) {
-      const std::string key = item.first.as<std::string>();
+      const std::string key = item.first.Scalar();
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
       std::string message = "unknown key '" + key + "' in " + std::string(context);
       std::string_view best;

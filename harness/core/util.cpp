@@ -1,6 +1,8 @@
 #include "harness/core/util.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,12 +25,73 @@ std::string ReadFile(const std::filesystem::path& path) {
   return out.str();
 }
 
+void ThrowWriteError(const std::filesystem::path& path, int error) {
+  if (error == ENOSPC || error == EDQUOT) {
+    throw HarnessError("cannot write '" + path.string() + "': the disk is full (" + std::strerror(error) +
+                       "); free some space on it and run again");
+  }
+  throw HarnessError("cannot write '" + path.string() + "': " + std::strerror(error));
+}
+
+namespace {
+
+void CreateParent(const std::filesystem::path& path) {
+  if (!path.has_parent_path()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) {
+    throw HarnessError("cannot create directory '" + path.parent_path().string() + "': " + ec.message());
+  }
+}
+
+// write(2) until done; returns 0 or the errno of the failure.
+int WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return 0;
+}
+
+}  // namespace
+
 void WriteFile(const std::filesystem::path& path, std::string_view data) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw HarnessError("cannot write '" + path.string() + "': " + std::strerror(errno));
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  if (!out) throw HarnessError("cannot write '" + path.string() + "': " + std::strerror(errno));
+  CreateParent(path);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) ThrowWriteError(path, errno);
+  int error = WriteAll(fd, data);
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error != 0) ThrowWriteError(path, error);
+}
+
+void WriteFileAtomic(const std::filesystem::path& path, std::string_view data) {
+  CreateParent(path);
+  // In the same directory, so the rename cannot cross file systems; hidden, so a glob over the
+  // output directory does not pick it up.
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::string temp = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) ThrowWriteError(path, errno);
+  int error = WriteAll(fd, data);
+  // mkostemp creates 0600; results are for everyone to read, like WriteFile's.
+  if (error == 0 && ::fchmod(fd, 0644) != 0) error = errno;
+  // Delayed allocation can report a full disk only here.
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) error = errno;
+  if (error != 0) {
+    ::unlink(temp.c_str());
+    ThrowWriteError(path, error);
+  }
+  // Makes the rename itself durable; the data is already safe, so a failure here is not fatal.
+  if (int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
 }
 
 std::string_view Trim(std::string_view text) {
@@ -85,6 +148,15 @@ std::string ShellJoin(const std::vector<std::string>& argv) {
     line += ShellQuote(arg);
   }
   return line;
+}
+
+std::string QemuOptionValue(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    out += c;
+    if (c == ',') out += ',';
+  }
+  return out;
 }
 
 std::string Printable(std::string_view bytes) {

@@ -9,9 +9,18 @@
 
 namespace harness {
 
-// Whole-file I/O; both throw HarnessError naming the path and the OS error.
+// Whole-file I/O; all throw HarnessError naming the path and the OS error (a full disk says so).
+// Both writers create the parent directories.
 std::string ReadFile(const std::filesystem::path& path);
 void WriteFile(const std::filesystem::path& path, std::string_view data);
+// Throws HarnessError("cannot write 'PATH': ...") for errno `error`; a full disk says so and
+// what to do. For writers outside this file (the process runner's logs).
+[[noreturn]] void ThrowWriteError(const std::filesystem::path& path, int error);
+
+// For results other tools read (results.json, junit.xml): readers see the old file or the whole
+// new one, never a half-written one, even if the disk fills or the harness dies mid-write.
+// Writes a temporary file in the same directory, fsyncs it and renames it over `path`.
+void WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
 
 std::string_view Trim(std::string_view text);
 std::vector<std::string> SplitLines(std::string_view text);
@@ -20,6 +29,10 @@ bool StartsWith(std::string_view text, std::string_view prefix);
 // Quotes one argument for a POSIX shell only when it needs it.
 std::string ShellQuote(std::string_view arg);
 std::string ShellJoin(const std::vector<std::string>& argv);
+
+// A value for a QEMU option list (`-drive file=VALUE,format=raw`): QEMU splits on ',' and reads
+// ',,' as a literal comma, so an output path with a comma would otherwise break the option.
+std::string QemuOptionValue(std::string_view value);
 
 // Replaces non-printable and non-ASCII bytes with \xNN so untrusted output is safe to show.
 std::string Printable(std::string_view bytes);

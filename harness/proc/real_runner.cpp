@@ -17,9 +17,20 @@
 // "Live" ignores zombies: an orphaned grandchild is reparented to PID 1, and if PID 1 does not
 // reap (some containers), its zombie stays a member of the group forever. A zombie holds no
 // files and no CPU, so it does not count.
+//
+// When the harness itself dies without unwinding (SIGKILL, a crash), no destructor runs, so two
+// mechanisms that need no cooperation from the dying harness keep its children from living on:
+//   - PR_SET_PDEATHSIG(SIGKILL) in the child: the kernel kills the direct child (make, QEMU);
+//   - a group watch: a forked copy of the harness, in its own session, blocked on a pipe whose
+//     only write end the harness holds. The kernel closes that end when the harness dies; the
+//     watch then SIGKILLs the child's whole process group, which covers the grandchildren
+//     (make's compilers, QEMU under a wrapper) that PDEATHSIG does not reach.
+// A child subreaper (PR_SET_CHILD_SUBREAPER) would not help here: it only changes who adopts
+// orphans while the harness lives, and it dies with the harness.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -42,6 +53,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -178,6 +190,7 @@ std::mutex& SpawnMutex() {
 }
 
 // Forks and execs; returns the child's pid, which is also its process group id.
+// Call with SpawnMutex() held.
 pid_t Spawn(const ProcessSpec& spec, const std::filesystem::path& exe, int out_fd,
             int null_fd) {
   bp::environment env = boost::this_process::environment();
@@ -187,9 +200,17 @@ pid_t Spawn(const ProcessSpec& spec, const std::filesystem::path& exe, int out_f
   // bp::error keeps Boost from throwing; on_error also reaps the failed child, which Boost
   // would leave as a zombie.
   std::error_code spawn_error;
+  const pid_t parent = ::getpid();
   // Runs in the forked child before execve: async-signal-safe calls only.
-  auto child_setup = [out_fd, null_fd](auto& exec) {
+  auto child_setup = [out_fd, null_fd, parent](auto& exec) {
     ::setpgid(0, 0);
+    // The child dies with the harness even if the harness is SIGKILLed. PDEATHSIG fires when the
+    // *thread* that forked exits, not the process; that is safe because Run blocks its thread
+    // until the child is gone (the harness runs everything from its main thread anyway). It
+    // survives execve except of set-user-ID programs, which the group watch still covers.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have died between fork and prctl, and then no signal would ever come.
+    if (::getppid() != parent) ::_exit(127);
     // A blocked mask and ignored signals survive exec; the child gets a clean slate so our
     // SIGTERM works and pipelines in Makefiles see SIGPIPE.
     sigset_t none;
@@ -207,7 +228,6 @@ pid_t Spawn(const ProcessSpec& spec, const std::filesystem::path& exe, int out_f
     if (exec.pid > 0) ::waitpid(exec.pid, nullptr, 0);
   };
 
-  std::lock_guard lock(SpawnMutex());
   std::string cwd = spec.cwd.empty() ? std::string() : spec.cwd.string();
   bp::child child = cwd.empty()
       ? bp::child(bp::exe(exe.string()), bp::args(args), bp::env(env),
@@ -225,6 +245,74 @@ pid_t Spawn(const ProcessSpec& spec, const std::filesystem::path& exe, int out_f
   return pid;
 }
 
+// Waits up to `wait` for our child `pid` to exit; true when it was reaped (status in *status).
+bool ReapWithin(pid_t pid, milliseconds wait, int* status) {
+  const auto give_up = Clock::now() + wait;
+  for (;;) {
+    pid_t r = ::waitpid(pid, status, WNOHANG);
+    if (r == pid || (r == -1 && errno == ECHILD)) return true;
+    if (r == -1 && errno != EINTR) return true;  // cannot happen for our own child
+    if (Clock::now() >= give_up) return false;
+    std::this_thread::sleep_for(kTick);
+  }
+}
+
+// SIGKILLs a child's process group if the harness dies before Run ends (see the top of the
+// file). Forked while SpawnMutex() is held, after the child, so it knows the group to kill.
+class GroupWatch {
+ public:
+  explicit GroupWatch(pid_t pgid) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw HarnessError(SysError("cannot create a pipe"));
+    const pid_t watcher = ::fork();
+    if (watcher == 0) Watch(fds[0], pgid);
+    ::close(fds[0]);
+    if (watcher < 0) {
+      ::close(fds[1]);
+      throw HarnessError(SysError("cannot fork the process-group watch"));
+    }
+    watcher_ = watcher;
+    write_end_ = fds[1];
+  }
+  GroupWatch(const GroupWatch&) = delete;
+  GroupWatch& operator=(const GroupWatch&) = delete;
+  // Run is ending (its group is gone or given up on). The watch is killed rather than told, so
+  // it never acts on a group id that may since have been reused, and the harness never writes
+  // to a pipe whose reader may be gone (SIGPIPE would read as a closed stdout).
+  ~GroupWatch() {
+    ::kill(watcher_, SIGKILL);
+    // Blocking is fine: a process blocked in read() dies of SIGKILL at once.
+    while (::waitpid(watcher_, nullptr, 0) == -1 && errno == EINTR) {
+    }
+    ::close(write_end_);
+  }
+
+ private:
+  // In the forked watch: async-signal-safe calls only, since another thread of the harness may
+  // have held a lock at the fork.
+  [[noreturn]] static void Watch(int read_end, pid_t pgid) {
+    // Its own session: a Ctrl-C or a group kill aimed at the harness does not take it along.
+    ::setsid();
+    // Hold nothing else of the harness's: another child's pipe held open here would hide its
+    // EOF, a held stdout would keep `harness | cat` waiting.
+    ::dup2(read_end, 0);
+    if (::syscall(SYS_close_range, 1u, ~0u, 0u) != 0) {
+      for (int fd = 1; fd < 65536; ++fd) ::close(fd);  // kernels before 5.9
+    }
+    // Nothing is ever written: read returns 0 when the last write end closes, which is when the
+    // harness has died (exec'd children never hold it: it is O_CLOEXEC).
+    char byte;
+    ssize_t n;
+    while ((n = ::read(0, &byte, 1)) == -1 && errno == EINTR) {
+    }
+    if (n == 0) ::kill(-pgid, SIGKILL);
+    ::_exit(0);
+  }
+
+  pid_t watcher_ = -1;
+  int write_end_ = -1;
+};
+
 // If Run unwinds (on_line threw, the log hit a full disk) the child must not outlive it.
 class GroupGuard {
  public:
@@ -234,10 +322,8 @@ class GroupGuard {
   ~GroupGuard() {
     if (pid_ <= 0) return;
     ::kill(-pid_, SIGKILL);
-    if (!reaped_) {
-      while (::waitpid(pid_, nullptr, 0) == -1 && errno == EINTR) {
-      }
-    }
+    // Bounded like Run's own wait: a process stuck in the kernel must not hang the unwinding.
+    if (!reaped_) ReapWithin(pid_, kKillWait, nullptr);
     // SIGKILL is delivered asynchronously; give the rest of the group a moment to die.
     auto give_up = Clock::now() + kKillWait;
     while (GroupAlive(pid_) && Clock::now() < give_up) std::this_thread::sleep_for(kTick);
@@ -260,7 +346,7 @@ class OutputSink {
       std::filesystem::create_directories(spec.log_path.parent_path(), ec);
     }
     log_ = ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (log_ < 0) throw HarnessError(SysError("cannot write log '" + spec.log_path.string() + "'"));
+    if (log_ < 0) ThrowWriteError(spec.log_path, errno);
   }
   OutputSink(const OutputSink&) = delete;
   OutputSink& operator=(const OutputSink&) = delete;
@@ -311,7 +397,7 @@ class OutputSink {
       ssize_t n = ::write(log_, bytes.data(), bytes.size());
       if (n < 0) {
         if (errno == EINTR) continue;
-        throw HarnessError(SysError("cannot write log '" + spec_.log_path.string() + "'"));
+        ThrowWriteError(spec_.log_path, errno);  // a full disk mid-build is the machine's error
       }
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
@@ -345,7 +431,7 @@ class RealRunner : public ProcessRunner {
 };
 
 ProcessResult RealRunner::Run(const ProcessSpec& spec) {
-  if (Interrupted()) throw HarnessError("interrupted by signal " + std::to_string(g_interrupt_signal.load()));
+  if (Interrupted()) throw HarnessError(InterruptMessage());
   if (spec.argv.empty() || spec.argv[0].empty()) throw HarnessError("cannot run an empty command");
   std::filesystem::path exe = ResolveProgram(spec);
   std::error_code cwd_error;
@@ -367,7 +453,18 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
   }
 
   const Clock::time_point start = Clock::now();
+  std::unique_lock spawn_lock(SpawnMutex());
   const pid_t pid = Spawn(spec, exe, write_end.get(), null_fd.get());
+  // Declared before the guard, so on unwinding the group is killed before the watch stands down.
+  std::optional<GroupWatch> watch;
+  try {
+    watch.emplace(pid);
+  } catch (const HarnessError&) {
+    ::kill(-pid, SIGKILL);
+    ReapWithin(pid, kKillWait, nullptr);
+    throw;
+  }
+  spawn_lock.unlock();
   GroupGuard guard(pid);
   write_end.Reset();  // else we would never see EOF
   null_fd.Reset();
@@ -382,6 +479,7 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
   bool reaped = false;
   int status = 0;
   bool pipe_open = true;
+  bool gave_up = false;  // SIGKILL did not end the group within kKillWait
 
   char buf[64 << 10];
   // Reads what the pipe holds right now; never blocks (the read end is O_NONBLOCK).
@@ -438,6 +536,7 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
     }
 
     if (!group_alive || (phase == Phase::kKilling && Clock::now() >= phase_deadline)) {
+      gave_up = group_alive;
       // Whatever is still in the pipe was written before the group died. If someone outside
       // the group (a process that called setsid) still holds the pipe, we do not wait for it.
       drain();
@@ -465,12 +564,15 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
     if (ready > 0 && pipe_open && fds[0].revents != 0) drain();
   }
 
-  if (!reaped) {
-    // Only reachable when SIGKILL did not finish the leader within kKillWait (stuck in D state).
-    // Blocking here is the lesser evil: returning would leave an unreaped child behind.
-    while (::waitpid(pid, &status, 0) == -1 && errno == EINTR) {
-    }
-    guard.MarkReaped();
+  // Only reachable when SIGKILL did not end the group within kKillWait: a process stuck in
+  // the kernel (uninterruptible sleep, a ptrace stop). Waiting longer could hang the harness for
+  // good, so give up and say so; the unreaped leader stays a zombie until the harness exits.
+  if (gave_up) {
+    guard.Release();
+    throw HarnessError("'" + spec.argv[0] + "' (process group " + std::to_string(pid) +
+                       ") did not die within " + std::to_string(kKillWait.count() / 1000) +
+                       " s of SIGKILL; giving up on it (stuck in the kernel? see /proc/" +
+                       std::to_string(pid) + "/stack)");
   }
   guard.Release();
   sink.Finish();
@@ -483,8 +585,9 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
     }
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  if (Interrupted()) throw HarnessError("interrupted by signal " + std::to_string(g_interrupt_signal.load()) +
-                                        " while running '" + spec.argv[0] + "' (its process group was killed)");
+  if (Interrupted()) {
+    throw HarnessError(InterruptMessage() + " while running '" + spec.argv[0] + "' (its process group was killed)");
+  }
   return result;
 }
 
@@ -494,10 +597,24 @@ void InstallInterruptHandlers() {
   struct sigaction action {};
   action.sa_handler = [](int sig) { g_interrupt_signal.store(sig); };
   sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
+  // SIGPIPE too: `harness run | head -1` must not kill the harness between two writes, leaving
+  // make or QEMU behind and no results. With a handler the write fails with EPIPE instead
+  // (a stream just stops printing) and the run ends as for Ctrl-C. Handlers are reset by exec,
+  // so children still get the default SIGPIPE.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaction(sig, &action, nullptr);
 }
 
 bool Interrupted() { return g_interrupt_signal.load() != 0; }
+
+std::string InterruptMessage() {
+  switch (const int sig = g_interrupt_signal.load()) {
+    case SIGINT: return "interrupted by SIGINT";
+    case SIGTERM: return "interrupted by SIGTERM";
+    case SIGHUP: return "interrupted by SIGHUP";
+    case SIGPIPE: return "interrupted by SIGPIPE (the harness's output was closed)";
+    default: return "interrupted by signal " + std::to_string(sig);
+  }
+}
 
 std::string ProcessResult::Describe() const {
   char buf[64];

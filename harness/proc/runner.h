@@ -48,13 +48,18 @@ class ProcessRunner {
 // waits a grace period, then SIGKILL, so grandchildren (make's compilers, a shell's sleep)
 // never outlive it. When the child exits on its own but leaves members of its group running
 // (`sleep 5 &`), those get the same TERM, grace, KILL and its exit status stands: nothing
-// started by Run is alive when Run returns. The child's stdin is /dev/null.
+// started by Run is alive when Run returns. The child's stdin is /dev/null. If the group
+// survives SIGKILL for 5 s (stuck in the kernel), Run throws HarnessError instead of hanging.
+// Even a SIGKILLed harness leaves nothing behind: the child has PR_SET_PDEATHSIG(SIGKILL) and a
+// watch process kills its group when the harness dies (see real_runner.cpp).
 std::unique_ptr<ProcessRunner> MakeRealRunner();
 
-// SIGINT/SIGTERM/SIGHUP to the harness: the running child's group is killed (TERM, grace, KILL),
-// and that Run and every later one throw HarnessError("interrupted ..."), so a run that is
-// stopped leaves no make or QEMU behind and still writes its results and logs.
+// SIGINT/SIGTERM/SIGHUP to the harness, or SIGPIPE (its stdout or stderr was closed): the running
+// child's group is killed (TERM, grace, KILL), and that Run and every later one throw
+// HarnessError("interrupted ..."), so a run that is stopped leaves no make or QEMU behind and
+// still writes its results and logs.
 void InstallInterruptHandlers();
 bool Interrupted();
+std::string InterruptMessage();  // "interrupted by SIGPIPE (...)", for the error of a stopped run
 
 }  // namespace harness

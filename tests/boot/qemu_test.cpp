@@ -45,6 +45,17 @@ TEST(QemuArgvTest, KvmUsesTheHostCpuAndExtraCmdlineIsAppended) {
   EXPECT_THAT(argv, ::testing::Contains("console=ttyS0 panic=-1 harness.hang"));
 }
 
+// Given an output path with a comma, -drive should double it: QEMU splits its option list on
+// ',' and reads ',,' as a literal comma (the other paths are plain arguments, left alone).
+TEST(QemuArgvTest, CommaInTheDiskPathIsEscaped) {
+  BootRequest r = Request("x86_64");
+  r.disk = "/o/a,b,,c/disk.raw";
+  r.kernel = "/o/a,b/Image";
+  const auto argv = QemuArgv(r);
+  EXPECT_THAT(argv, ::testing::Contains("file=/o/a,,b,,,,c/disk.raw,format=raw,if=none,id=probe"));
+  EXPECT_THAT(argv, ::testing::Contains("/o/a,b/Image"));
+}
+
 // Given a console that panics, the boot should stop at the panic line (not wait for the
 // timeout) and report it; given the probe's marker, it should stop there.
 TEST(BootKernelTest, StopsAtPanicAndAtTheMarker) {

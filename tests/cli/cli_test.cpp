@@ -49,6 +49,24 @@ TEST(CliTest, MissingSeriesIsAHarnessError) {
   EXPECT_THAT(r.output, HasSubstr("--series '/nonexistent/series' does not exist"));
 }
 
+// Series are named after their file's stem: two with one name, or one named 'none' (the tree
+// without patches), would silently collapse into one.
+TEST(CliTest, SeriesWithTheSameNameAreAHarnessError) {
+  const auto dir = Temp("series");
+  WriteFile(dir / "a" / "fix.patch", "");
+  WriteFile(dir / "b" / "fix.patch", "");
+  WriteFile(dir / "c" / "none.patch", "");
+  const std::string a = (dir / "a" / "fix.patch").string(), b = (dir / "b" / "fix.patch").string();
+  ProcessResult twice = Harness({"run", "--series", a, "--series", b, "--out", Temp("out").string()});
+  ProcessResult none = Harness({"run", "--series", (dir / "c" / "none.patch").string(), "--out", Temp("out").string()});
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_THAT(twice.output, HasSubstr("harness: error: --series '" + a + "' and --series '" + b +
+                                      "' are both named 'fix' (a series is named after its file or directory); rename one"));
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.output, HasSubstr("none.patch' would be named 'none', which means the tree without patches; rename it"));
+}
+
 TEST(CliTest, InspectOfANonElfFileFailsTheCheck) {
   const auto file = Temp("not-elf");
   WriteFile(file, "hello\n");

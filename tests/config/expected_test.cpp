@@ -43,6 +43,18 @@ TEST(CorpusEntryTest, RejectsUnknownVerdictStageArchAndKey) {
   EXPECT_THAT(ErrorOf("description: x\n"), HasSubstr("'expect' must map each arch"));
 }
 
+// Given an arch listed twice or a non-scalar key, it should be a positioned error, not a silent
+// overwrite or an internal error.
+TEST(CorpusEntryTest, RejectsDuplicateAndNonScalarKeys) {
+  EXPECT_EQ(ErrorOf("expect:\n  arm64: {stage: verify, verdict: pass}\n  arm64: {stage: build, verdict: build-failed}\n"),
+            "kernel-patches/regressions/x/expected.yaml:3:3: duplicate key 'arm64' in 'expect' (first at line 2); "
+            "remove one");
+  EXPECT_EQ(ErrorOf("expect:\n  ? [arm64, s390x]\n  : {stage: verify, verdict: pass}\n"),
+            "kernel-patches/regressions/x/expected.yaml:2:5: a key in 'expect' must be a plain name, not a list");
+  EXPECT_EQ(ErrorOf("? {expect: 1}\n: 2\n"),
+            "kernel-patches/regressions/x/expected.yaml:1:3: a key in expected.yaml must be a plain name, not a mapping");
+}
+
 // Every shipped corpus entry must parse.
 TEST(CorpusEntryTest, ShippedEntriesAreValid) {
   const std::filesystem::path dir = std::filesystem::path(HARNESS_SOURCE_DIR) / "kernel-patches" / "regressions";

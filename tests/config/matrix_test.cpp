@@ -59,6 +59,48 @@ TEST(MatrixTest, BadTimeoutIsNamed) {
               HasSubstr("configs/x.yaml:3:18: 'boot' must be a positive integer, got 'soon'"));
 }
 
+// Names key the cells and output directories: a repeated one would silently collapse two
+// entries into one, so it is an error naming both positions.
+TEST(MatrixTest, DuplicateTreeNameIsPositioned) {
+  EXPECT_EQ(ErrorOf("trees:\n  - {name: t, path: /a}\n  - {name: t, path: /b}\narches: [arm64]\n"),
+            "configs/x.yaml:3:12: duplicate tree name 't' (first at line 2); each tree needs its own name");
+}
+
+TEST(MatrixTest, DuplicateSeriesNameIsPositioned) {
+  EXPECT_EQ(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\nseries:\n"
+                    "  - {name: fix, path: a/fix.patch}\n  - {name: fix, path: b/fix.patch}\n"),
+            "configs/x.yaml:5:12: duplicate series name 'fix' (first at line 4); each series needs its own name");
+  EXPECT_THAT(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\nseries: [{name: none}, {name: none}]\n"),
+              HasSubstr("3:31: duplicate series name 'none'"));
+}
+
+// 'none' is the implicit entry for the tree as it is; a series with patches cannot take the name.
+TEST(MatrixTest, SeriesNamedNoneTakesNoPath) {
+  EXPECT_EQ(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\nseries: [{name: none, path: p/none.patch}]\n"),
+            "configs/x.yaml:3:17: series 'none' is the tree without patches and takes no 'path'; give the series "
+            "at 'p/none.patch' another name");
+}
+
+TEST(MatrixTest, DuplicateArchIsPositioned) {
+  EXPECT_THAT(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64, s390x, arm64]\n"),
+              HasSubstr("configs/x.yaml:2:24: duplicate arch 'arm64' (first at line 2); list each arch once"));
+}
+
+// A mapping or a list used as a key is the user's error, not an internal one.
+TEST(MatrixTest, NonScalarKeysArePositioned) {
+  EXPECT_EQ(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\n? {a: 1}\n: x\n"),
+            "configs/x.yaml:3:3: a key in the matrix must be a plain name, not a mapping");
+  EXPECT_EQ(ErrorOf("trees:\n  - name: t\n    ? [path]\n    : /a\narches: [arm64]\n"),
+            "configs/x.yaml:3:7: a key in a tree must be a plain name, not a list");
+  EXPECT_THAT(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\ntimeouts: {? [1, 2] : 3}\n"),
+              HasSubstr("configs/x.yaml:3:14: a key in timeouts must be a plain name, not a list"));
+}
+
+TEST(MatrixTest, DuplicateKeyIsPositioned) {
+  EXPECT_EQ(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\narches: [s390x]\n"),
+            "configs/x.yaml:3:1: duplicate key 'arches' in the matrix (first at line 2); remove one");
+}
+
 TEST(MatrixTest, EmptyAndMissingFiles) {
   EXPECT_THAT(ErrorOf(""), HasSubstr("empty matrix file"));
   EXPECT_THROW(LoadMatrix("/nonexistent/m.yaml"), HarnessError);

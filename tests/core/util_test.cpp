@@ -1,13 +1,100 @@
 #include "harness/core/util.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <set>
+
+#include "harness/core/error.h"
 
 #include "harness/core/verdict.h"
 
 namespace harness {
 namespace {
+
+namespace fs = std::filesystem;
+
+std::string ErrorOf(void (*write)(const fs::path&, std::string_view), const fs::path& path, std::string_view data) {
+  try {
+    write(path, data);
+  } catch (const HarnessError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+class WriteFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "harness-util-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    if (mounted_) ::umount2((dir_ / "small").c_str(), MNT_DETACH);
+    fs::remove_all(dir_);
+  }
+
+  // A 64 KiB tmpfs under dir_, or skips (the mount needs CAP_SYS_ADMIN).
+  fs::path SmallDisk() {
+    fs::create_directories(dir_ / "small");
+    if (::mount("tmpfs", (dir_ / "small").c_str(), "tmpfs", 0, "size=64k") != 0) return {};
+    mounted_ = true;
+    return dir_ / "small";
+  }
+
+  fs::path dir_;
+  bool mounted_ = false;
+};
+
+TEST_F(WriteFileTest, BothWritersCreateParentsAndReplaceContent) {
+  for (auto write : {&WriteFile, &WriteFileAtomic}) {
+    const fs::path path = dir_ / "a" / "b" / "results.json";
+    write(path, "old");
+    write(path, "new");
+    EXPECT_EQ(ReadFile(path), "new");
+    EXPECT_EQ(fs::status(path).permissions() & fs::perms::others_read, fs::perms::others_read);
+    fs::remove_all(dir_ / "a");
+  }
+}
+
+// A full disk is named as such (the harness's error, never a cell verdict, never "internal").
+TEST_F(WriteFileTest, FullDiskIsNamed) {
+  EXPECT_EQ(ErrorOf(&WriteFile, "/dev/full", "x"),
+            "cannot write '/dev/full': the disk is full (No space left on device); free some space on it and run again");
+}
+
+// Given a parent that is a file, it should say so rather than throw filesystem_error.
+TEST_F(WriteFileTest, UncreatableParentIsAHarnessError) {
+  WriteFile(dir_ / "file", "x");
+  for (auto write : {&WriteFile, &WriteFileAtomic}) {
+    EXPECT_EQ(ErrorOf(write, dir_ / "file" / "results.json", "x").rfind("cannot create directory '" + (dir_ / "file").string() + "'", 0), 0u);
+  }
+}
+
+// Given a disk that fills mid-write, the previous results.json should stay whole and no
+// temporary file should be left behind.
+TEST_F(WriteFileTest, AtomicWriteOnAFullDiskKeepsTheOldFile) {
+  const fs::path disk = SmallDisk();
+  if (disk.empty()) GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  const fs::path path = disk / "results.json";
+  WriteFileAtomic(path, "{\"old\": true}\n");
+  const std::string big(256 << 10, 'x');
+  EXPECT_EQ(ErrorOf(&WriteFileAtomic, path, big),
+            "cannot write '" + path.string() + "': the disk is full (No space left on device); free some space on it "
+            "and run again");
+  EXPECT_EQ(ReadFile(path), "{\"old\": true}\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(disk), fs::directory_iterator()), 1);
+}
+
+TEST(QemuOptionValueTest, DoublesCommas) {
+  EXPECT_EQ(QemuOptionValue("/o/disk.raw"), "/o/disk.raw");
+  EXPECT_EQ(QemuOptionValue("/a,b/,,c"), "/a,,b/,,,,c");
+}
 
 TEST(ShellQuoteTest, QuotesOnlyWhenNeeded) {
   EXPECT_EQ(ShellQuote("make"), "make");

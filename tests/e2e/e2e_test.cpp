@@ -41,14 +41,23 @@ HarnessRun RunHarness(std::vector<std::string> args, const fs::path& out, int ti
   return run;
 }
 
-// Skips (never passes) when a tool the end-to-end path needs is missing.
-void RequireTools() {
+// What the end-to-end path needs and this machine lacks; empty when everything is there.
+std::string MissingTool() {
   for (const char* tool : {"make", "pahole", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc", "s390x-linux-gnu-gcc",
                            "qemu-system-x86_64", "qemu-system-aarch64", "qemu-system-s390x"}) {
-    if (FindProgram(tool).empty()) GTEST_SKIP() << tool << " is not installed (run ./scripts/setup.sh)";
+    if (FindProgram(tool).empty()) return std::string(tool) + " is not installed (run ./scripts/setup.sh)";
   }
-  if (!fs::exists("/usr/src/linux-source-6.1.tar.xz")) GTEST_SKIP() << "linux-source-6.1 is not installed";
+  if (!fs::exists("/usr/src/linux-source-6.1.tar.xz")) return "linux-source-6.1 is not installed";
+  return "";
 }
+
+// Skips (never passes, never runs on to fail) when a tool is missing. A macro, because
+// GTEST_SKIP() returns only from the function it is written in: inside a helper, the test
+// would run on.
+#define REQUIRE_TOOLS()                                                               \
+  do {                                                                                \
+    if (const std::string missing = MissingTool(); !missing.empty()) GTEST_SKIP() << missing; \
+  } while (0)
 
 // Layout of an output directory: <out>/<tree>/<series>/<arch>-gcc holds a cell's artifacts,
 // <out>/<tree>/build-<arch>-gcc its O= build directory (shared by the tree's series).
@@ -128,7 +137,7 @@ bool ProcessMentioning(const std::string& needle) {
 // each vmlinux inspected: allocated .BTF inside a LOAD segment, symbols match, the magic in the
 // target's byte order, thousands of types.
 TEST(E2E, DefaultMatrixPassesOnAllArches) {
-  RequireTools();
+  REQUIRE_TOOLS();
   HarnessRun run = RunHarness({"run", "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
                               kOut / "default");
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -168,7 +177,7 @@ fs::path CopyVmlinux(const std::string& arch, const fs::path& dir) {
 // One byte flipped in a copy of the vmlinux's .BTF: the guest (booting the real image) must
 // differ at exactly that offset, and only there.
 TEST(E2E, FlippedByteIsContentMismatchAtThatOffset) {
-  RequireTools();
+  REQUIRE_TOOLS();
   const fs::path copy = CopyVmlinux("arm64", kOut / "flip");
   json info = Inspect(copy);
   const std::uint64_t offset = 4096 + 123;
@@ -188,7 +197,7 @@ TEST(E2E, FlippedByteIsContentMismatchAtThatOffset) {
 
 // The section truncated by one byte in a copy: size mismatch, naming both sizes.
 TEST(E2E, TruncatedSectionIsSizeMismatch) {
-  RequireTools();
+  REQUIRE_TOOLS();
   const fs::path copy = CopyVmlinux("s390x", kOut / "truncate");
   json info = Inspect(copy);
   const std::uint64_t size = info["btf"]["size"].get<std::uint64_t>();
@@ -206,7 +215,7 @@ TEST(E2E, TruncatedSectionIsSizeMismatch) {
 
 // A guest that never powers off: timed out, with the console's last lines, and no QEMU left.
 TEST(E2E, GuestThatNeverPowersOffTimesOut) {
-  RequireTools();
+  REQUIRE_TOOLS();
   const fs::path out = kOut / "hang";
   HarnessRun run = RunHarness({"boot", "--arch", "arm64", "--kernel", Image("arm64").string(),
                                "--vmlinux", Vmlinux("arm64").string(), "--cmdline", "harness.hang",
@@ -221,7 +230,7 @@ TEST(E2E, GuestThatNeverPowersOffTimesOut) {
 // A kernel built without CONFIG_DEBUG_INFO_BTF: the guest has no /sys/kernel/btf/vmlinux. And
 // that kernel checked against the BTF build's vmlinux is a stale image.
 TEST(E2E, KernelWithoutBtfIsBtfFileMissing) {
-  RequireTools();
+  REQUIRE_TOOLS();
   const fs::path out = kOut / "nobtf";
   HarnessRun run = RunHarness({"run", "--arch", "arm64", "--fragment",
                                std::string(HARNESS_SOURCE_DIR) + "/configs/kconfig/no-btf.config"}, out);
@@ -238,7 +247,7 @@ TEST(E2E, KernelWithoutBtfIsBtfFileMissing) {
 // The seed's 2019 series against 6.1: a precise "does not apply" naming patch, file and hunk,
 // at the apply stage, for every arch, without building anything.
 TEST(E2E, SeedSeriesDoesNotApplyTo61) {
-  RequireTools();
+  REQUIRE_TOOLS();
   HarnessRun run = RunHarness({"run", "--series", std::string(HARNESS_SOURCE_DIR) + "/kernel-patches/sysfs-btf-v3"},
                               kOut / "seed");
   EXPECT_EQ(run.exit_code, 1) << run.output;
@@ -254,7 +263,7 @@ TEST(E2E, SeedSeriesDoesNotApplyTo61) {
 
 // The whole regression corpus agrees with its expected verdicts on every arch.
 TEST(E2E, CorpusAgreesWithExpectedVerdicts) {
-  RequireTools();
+  REQUIRE_TOOLS();
   const fs::path out = kOut / "corpus";
   HarnessRun run = RunHarness({"corpus", "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency()))}, out);
   std::cout << run.output.substr(run.output.find("\nentry ") == std::string::npos ? 0 : run.output.find("\nentry "));
@@ -269,7 +278,7 @@ TEST(E2E, CorpusAgreesWithExpectedVerdicts) {
 // patch defining CONFIG_OUTPUT_FORMAT passes on every arch (runs in the corpus's output
 // directory, after the corpus, so each arch is a relink).
 TEST(E2E, DefineOutputFormatFixesOutputFormat) {
-  RequireTools();
+  REQUIRE_TOOLS();
   HarnessRun run = RunHarness({"run", "--series", std::string(HARNESS_SOURCE_DIR) + "/kernel-patches/regressions/output-format",
                                "--define-output-format"},
                               kOut / "corpus");
@@ -285,7 +294,7 @@ TEST(E2E, DefineOutputFormatFixesOutputFormat) {
 // does exactly that under -accel kvm. The x86_64 cell must still PASS, booted under TCG, with
 // one note about KVM, and KVM marked broken in the cache.
 TEST(E2E, KvmThatAbortsFallsBackToTcg) {
-  RequireTools();
+  REQUIRE_TOOLS();
   if (::access("/dev/kvm", R_OK | W_OK) != 0) GTEST_SKIP() << "no usable /dev/kvm here: the harness never tries KVM";
   const fs::path dir = kOut / "kvm-abort";
   fs::remove_all(dir);

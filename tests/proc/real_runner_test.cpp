@@ -3,6 +3,9 @@
 // does not reap, killed grandchildren stay zombies, which hold no files and no CPU).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -322,6 +325,68 @@ TEST_F(RealRunnerTest, KillsTheChildWhenOnLineThrows) {
   ProcessSpec spec = Shell("echo $$ > " + pids.string() + "; echo x; sleep 300");
   spec.on_line = [](std::string_view) -> bool { throw std::runtime_error("boom"); };
   EXPECT_THROW(runner_->Run(spec), std::runtime_error);
+  ExpectTreeGone(pids);
+}
+
+// Given a child that outlives SIGKILL as far as its parent can tell, Run should give up after the
+// kill wait with a HarnessError, not hang. Here the leader is ptraced by a process that never
+// waits: SIGTERM leaves it in a signal-delivery stop, and after SIGKILL its zombie is visible only
+// to the tracer, so waitpid in Run never sees it exit (as with a process stuck in the kernel).
+TEST_F(RealRunnerTest, GivesUpOnAChildThatDoesNotDieAfterSigkill) {
+  ProcessSpec spec = Shell("echo $$; exec sleep 300");
+  pid_t leader = -1, tracer = -1;
+  bool seized = false;
+  spec.on_line = [&](std::string_view line) {
+    leader = std::atoi(std::string(line).c_str());
+    int ready[2];
+    if (::pipe(ready) != 0) return false;
+    tracer = ::fork();
+    if (tracer == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      char ok = ::ptrace(PTRACE_SEIZE, leader, nullptr, nullptr) == 0 ? 'y' : 'n';
+      (void)!::write(ready[1], &ok, 1);
+      for (;;) ::pause();
+    }
+    char ok = 'n';
+    (void)!::read(ready[0], &ok, 1);
+    ::close(ready[0]);
+    ::close(ready[1]);
+    seized = ok == 'y';
+    return false;  // stop: TERM, grace, KILL
+  };
+  std::string error;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    runner_->Run(spec);
+  } catch (const HarnessError& e) {
+    error = e.what();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (tracer > 0) {
+    ::kill(tracer, SIGKILL);
+    ::waitpid(tracer, nullptr, 0);
+  }
+  if (leader > 0) ::waitpid(leader, nullptr, 0);  // visible to us again now the tracer is gone
+  if (!seized) GTEST_SKIP() << "cannot ptrace here, so no child can survive SIGKILL";
+  EXPECT_EQ(error, "'/bin/sh' (process group " + std::to_string(leader) + ") did not die within 5 s of SIGKILL; "
+                   "giving up on it (stuck in the kernel? see /proc/" + std::to_string(leader) + "/stack)");
+  EXPECT_GE(seconds, 6.5);  // 2 s grace after SIGTERM, 5 s after SIGKILL
+  EXPECT_LT(seconds, 10.0);
+}
+
+// Given a log on a full disk, Run should throw a HarnessError that says so (a machine's error,
+// never a build failure), and the child must not outlive it.
+TEST_F(RealRunnerTest, FullDiskForTheLogIsNamed) {
+  fs::path pids = dir_ / "pids";
+  ProcessSpec spec = Shell("echo $$ > " + pids.string() + "; echo output; sleep 300");
+  spec.log_path = "/dev/full";
+  try {
+    runner_->Run(spec);
+    ADD_FAILURE() << "no error";
+  } catch (const HarnessError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "cannot write '/dev/full': the disk is full (No space left on device); free some space on it and run again");
+  }
   ExpectTreeGone(pids);
 }
 
