@@ -107,11 +107,13 @@ std::string HeaderName(std::string_view rest) {
 }
 
 // Drops the first path component, as `git apply -p1` does.
-std::string StripPrefix(const std::string& name) {
+std::string_view StripPrefixView(std::string_view name) {
   if (name == "/dev/null") return name;
   auto slash = name.find('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
 }
+
+std::string StripPrefix(const std::string& name) { return std::string(StripPrefixView(name)); }
 
 // "a/X b/Y" of a diff --git line. Unquoted names may hold spaces, so prefer the split where
 // both sides name the same file (what git itself does for non-renames).
@@ -126,9 +128,18 @@ std::pair<std::string, std::string> GitDiffNames(std::string_view rest) {
   for (std::size_t i = 0; i < rest.size(); ++i) {
     if (rest[i] == ' ') spaces.push_back(i);
   }
+  // Linear in the line even with many spaces: no copies per split, and each side's first slash
+  // (where its prefix ends) is found by one forward scan over all splits, not one per split.
+  const std::size_t first_slash = rest.find('/');
+  std::size_t right_slash = 0;  // the first '/' at or after at + 1
   for (std::size_t at : spaces) {
-    std::string left(rest.substr(0, at)), right(rest.substr(at + 1));
-    if (StripPrefix(left) == StripPrefix(right)) return {left, right};
+    const std::string_view left = rest.substr(0, at), right = rest.substr(at + 1);
+    if (right_slash != std::string_view::npos && right_slash < at + 1) right_slash = rest.find('/', at + 1);
+    const std::string_view left_name =
+        left == "/dev/null" || first_slash >= at ? left : left.substr(first_slash + 1);
+    const std::string_view right_name =
+        right == "/dev/null" || right_slash == std::string_view::npos ? right : rest.substr(right_slash + 1);
+    if (left_name == right_name) return {std::string(left), std::string(right)};
   }
   for (std::size_t at : spaces) {
     if (rest.substr(at + 1, 2) == "b/") return {std::string(rest.substr(0, at)), std::string(rest.substr(at + 1))};

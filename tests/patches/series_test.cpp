@@ -282,6 +282,11 @@ TEST_F(LoadSeriesTest, MegabyteLinesDoNotOverflowTheStack) {
   ASSERT_EQ(ParseDiff(diff, "big.patch").size(), 1u);
   EXPECT_EQ(ParseDiff(diff, "big.patch")[0].hunks.size(), 1u);
   EXPECT_EQ(SplitMbox(mega + ": " + mega + "\n\n" + diff, "h.patch").size(), 1u);
+  // A diff --git line of a million spaces once cost a copy of the line per space.
+  auto files = ParseDiff("diff --git a" + std::string(1 << 20, ' ') + "b\n", "spaces.patch");
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].old_path, "a");
+  EXPECT_EQ(files[0].new_path, std::string((1 << 20) - 1, ' ') + "b");
 }
 
 // Given "From " lines without a time or a year, it should keep them in the message body; a
