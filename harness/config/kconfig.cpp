@@ -36,7 +36,7 @@ std::string BtfReason(const DotConfig& config, int pahole_version) {
   std::string frozen = Get(config, "CONFIG_PAHOLE_VERSION");
   int frozen_version = 0;
   if (!frozen.empty()) {
-    // olddefconfig writes a plain number; anything else is named in the error, not thrown as std::.
+    // olddefconfig writes a plain number; anything else is a harness error naming the value.
     const auto [end, ec] = std::from_chars(frozen.data(), frozen.data() + frozen.size(), frozen_version);
     if (ec != std::errc()) {
       throw HarnessError("CONFIG_PAHOLE_VERSION='" + Printable(frozen) + "' in the .config is " +
