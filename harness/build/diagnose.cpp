@@ -1,6 +1,6 @@
 #include "harness/build/diagnose.h"
 
-#include <regex>
+#include <array>
 #include <vector>
 
 #include "harness/core/util.h"
@@ -8,16 +8,62 @@
 namespace harness {
 namespace {
 
-// kbuild's quiet command lines: two spaces, an upper-case tag, padding, the target.
-const std::regex kStepLine(R"(^  ([A-Z][A-Z0-9_]{1,9}) +(\S.*)$)");
-const std::regex kErrorLine(
-    R"((\berror\b|undefined reference|not recognized|invalid bfd|no such file|cannot |failed|fatal|\bError \d))",
-    std::regex::icase);
+// Hand-written scanners, not std::regex: libstdc++'s regex recurses once per character, so
+// one very long log line could overflow the stack. Each scanner is linear in the line.
+
+bool IsUpperOrDigit(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+bool IsWordChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// kbuild's quiet command lines: two spaces, an upper-case tag of 2..10 characters, padding, the
+// target ("  LD      .tmp_vmlinux.kallsyms1"). The target holds no CR or LF.
+bool ParseStepLine(std::string_view line, std::string* step, std::string* target) {
+  if (!StartsWith(line, "  ") || line.size() < 3 || line[2] < 'A' || line[2] > 'Z') return false;
+  std::size_t end = 3;
+  while (end < line.size() && IsUpperOrDigit(line[end])) ++end;
+  const std::size_t tag_length = end - 2;
+  if (tag_length < 2 || tag_length > 10 || end >= line.size() || line[end] != ' ') return false;
+  std::size_t at = end;
+  while (at < line.size() && line[at] == ' ') ++at;
+  if (at == line.size() || IsSpace(line[at])) return false;
+  const std::string_view rest = line.substr(at);
+  if (rest.find_first_of("\r\n") != std::string_view::npos) return false;
+  *step = std::string(line.substr(2, tag_length));
+  *target = std::string(rest);
+  return true;
+}
+
+// Case-insensitive: does `lower_needle` occur in `text` (where a word boundary is required on
+// both sides when `whole_word`)?
+bool ContainsIgnoringCase(std::string_view text, std::string_view lower_needle, bool whole_word) {
+  if (lower_needle.size() > text.size()) return false;
+  for (std::size_t at = 0; at + lower_needle.size() <= text.size(); ++at) {
+    std::size_t k = 0;
+    while (k < lower_needle.size() && AsciiLower(text[at + k]) == lower_needle[k]) ++k;
+    if (k != lower_needle.size()) continue;
+    if (!whole_word) return true;
+    const std::size_t after = at + lower_needle.size();
+    if ((at == 0 || !IsWordChar(text[at - 1])) && (after == text.size() || !IsWordChar(text[after]))) {
+      return true;
+    }
+  }
+  return false;
+}
 
 bool IsErrorLine(const std::string& line) {
   if (line.find("warning:") != std::string::npos) return false;
   if (StartsWith(line, "make")) return false;  // make's own "*** [...] Error 1" summaries
-  return std::regex_search(line, kErrorLine);
+  // "error" as a word also covers make's "Error 1" in lines from other tools.
+  static constexpr std::array<std::string_view, 7> kPhrases = {
+      "undefined reference", "not recognized", "invalid bfd", "no such file", "cannot ", "failed", "fatal"};
+  if (ContainsIgnoringCase(line, "error", true)) return true;
+  for (std::string_view phrase : kPhrases) {
+    if (ContainsIgnoringCase(line, phrase, false)) return true;
+  }
+  return false;
 }
 
 std::string Lower(std::string text) {
@@ -50,10 +96,7 @@ BuildDiagnosis DiagnoseBuildLog(std::string_view log) {
   int first_make_error_line = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
-    std::smatch m;
-    if (std::regex_match(line, m, kStepLine)) {
-      step = m[1];
-      target = m[2];
+    if (ParseStepLine(line, &step, &target)) {
       if (step == "BTF") seen_btf_step = true;
       continue;
     }

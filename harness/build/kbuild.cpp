@@ -1,7 +1,8 @@
 #include "harness/build/kbuild.h"
 
+#include <charconv>
 #include <cstdlib>
-#include <regex>
+#include <limits>
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
@@ -175,10 +176,35 @@ void CheckBuildTools(const Arch& arch, const Host& host) {
 int PaholeVersion(ProcessRunner& runner, const Host& host) {
   if (host.FindProgram("pahole").empty()) return 0;
   ProcessResult result = runner.Run({.argv = {"pahole", "--version"}});
-  std::smatch m;
-  std::string out = result.output;
-  if (!result.ok() || !std::regex_search(out, m, std::regex(R"(v?(\d+)\.(\d+))"))) return 0;
-  return std::stoi(m[1]) * 100 + std::stoi(m[2]);
+  if (!result.ok()) return 0;
+  // The first "MAJOR.MINOR" (digits, a dot, digits) in "v1.24"; scanned by hand, as a regex
+  // search recurses once per character of its input.
+  const std::string_view out = result.output;
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (std::size_t at = 0; at < out.size();) {
+    if (!is_digit(out[at])) {
+      ++at;
+      continue;
+    }
+    const std::size_t dot = out.find_first_not_of("0123456789", at);
+    if (dot == std::string_view::npos || out[dot] != '.' || dot + 1 == out.size() || !is_digit(out[dot + 1])) {
+      at = dot == std::string_view::npos ? out.size() : dot;
+      continue;
+    }
+    std::size_t end = out.find_first_not_of("0123456789", dot + 1);
+    if (end == std::string_view::npos) end = out.size();
+    int major = 0, minor = 0;
+    const bool fits =
+        std::from_chars(out.data() + at, out.data() + dot, major).ec == std::errc() &&
+        std::from_chars(out.data() + dot + 1, out.data() + end, minor).ec == std::errc() &&
+        major <= (std::numeric_limits<int>::max() - minor) / 100;
+    if (!fits) {
+      throw HarnessError("pahole version '" + Printable(out.substr(at, end - at)) +
+                         "' (from 'pahole --version') is out of range");
+    }
+    return major * 100 + minor;
+  }
+  return 0;
 }
 
 std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir, const Host& host) {

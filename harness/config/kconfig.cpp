@@ -1,5 +1,6 @@
 #include "harness/config/kconfig.h"
 
+#include <charconv>
 #include <map>
 
 #include "harness/core/error.h"
@@ -33,7 +34,16 @@ std::string BtfReason(const DotConfig& config, int pahole_version) {
     reasons.push_back("pahole was not found on PATH at configure time (install Debian package 'dwarves')");
   }
   std::string frozen = Get(config, "CONFIG_PAHOLE_VERSION");
-  if (!frozen.empty() && frozen != "0" && std::stoi(frozen) < 116) {
+  int frozen_version = 0;
+  if (!frozen.empty()) {
+    // olddefconfig writes a plain number; anything else is a harness error naming the value.
+    const auto [end, ec] = std::from_chars(frozen.data(), frozen.data() + frozen.size(), frozen_version);
+    if (ec != std::errc()) {
+      throw HarnessError("CONFIG_PAHOLE_VERSION='" + Printable(frozen) + "' in the .config is " +
+                         (ec == std::errc::result_out_of_range ? "out of range" : "not a number"));
+    }
+  }
+  if (!frozen.empty() && frozen != "0" && frozen_version < 116) {
     reasons.push_back("pahole " + frozen + " is older than 1.16");
   }
   if (IsSet(config, "CONFIG_DEBUG_INFO_DWARF5") && pahole_version < 121) {

@@ -2,8 +2,10 @@
 
 #include <stdlib.h>
 
+#include <array>
+#include <charconv>
 #include <fstream>
-#include <regex>
+#include <optional>
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
@@ -63,11 +65,54 @@ const DiffFile* FindFile(const std::vector<DiffFile>& diff, const std::string& n
   return nullptr;
 }
 
+// git's complaints that name a file, parsed by hand rather than with std::regex (whose
+// libstdc++ matcher recurses once per character of a long line).
+struct GitComplaint {
+  std::string file;
+  std::optional<std::size_t> line;  // "patch failed: FILE:LINE"; unset when it does not fit
+};
+
+// Whether `text` holds no CR or LF (what a regex '.' would match).
+bool OneLine(std::string_view text) { return text.find_first_of("\r\n") == std::string_view::npos; }
+
+// "error: patch failed: FILE:LINE"
+std::optional<GitComplaint> PatchFailed(std::string_view line) {
+  static constexpr std::string_view kPrefix = "error: patch failed: ";
+  if (!StartsWith(line, kPrefix)) return std::nullopt;
+  const std::string_view rest = line.substr(kPrefix.size());
+  const std::size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size()) return std::nullopt;
+  const std::string_view number = rest.substr(colon + 1);
+  if (number.find_first_not_of("0123456789") != std::string_view::npos || !OneLine(rest.substr(0, colon))) {
+    return std::nullopt;
+  }
+  GitComplaint complaint{std::string(rest.substr(0, colon)), std::nullopt};
+  std::size_t at = 0;
+  // A number too large to be a line leaves the hunk to the fallback below, not an exception.
+  if (std::from_chars(number.data(), number.data() + number.size(), at).ec == std::errc()) complaint.line = at;
+  return complaint;
+}
+
+// "error: FILE: <one of git's reasons>"
+std::optional<GitComplaint> FileError(std::string_view line) {
+  static constexpr std::array<std::string_view, 7> kReasons = {
+      "No such file or directory",      "does not exist in index", "already exists in working directory",
+      "already exists in index",        "does not match index",    "patch does not apply",
+      "wrong type"};
+  static constexpr std::string_view kPrefix = "error: ";
+  if (!StartsWith(line, kPrefix)) return std::nullopt;
+  const std::string_view rest = line.substr(kPrefix.size());
+  for (std::string_view reason : kReasons) {
+    if (rest.size() < reason.size() + 3 || !rest.ends_with(reason)) continue;
+    const std::string_view file = rest.substr(0, rest.size() - reason.size() - 2);
+    if (rest.substr(file.size(), 2) != ": " || !OneLine(file)) continue;
+    return GitComplaint{std::string(file), std::nullopt};
+  }
+  return std::nullopt;
+}
+
 // Names the file and hunk git's --check output complains about.
 void Locate(const Patch& patch, const std::string& output, ApplyOutcome* outcome) {
-  static const std::regex failed(R"(^error: patch failed: (.+):(\d+)$)");
-  static const std::regex file_error(
-      R"(^error: (.+): (No such file or directory|does not exist in index|already exists in working directory|already exists in index|does not match index|patch does not apply|wrong type)$)");
   std::vector<DiffFile> diff;
   try {
     diff = ParseDiff(patch.text, patch.origin);
@@ -76,13 +121,11 @@ void Locate(const Patch& patch, const std::string& output, ApplyOutcome* outcome
   }
   // The first complaint in git's order names the file that fails first.
   for (const auto& line : SplitLines(output)) {
-    std::smatch m;
-    if (std::regex_match(line, m, failed)) {
-      outcome->file = m[1];
-      const std::size_t at = std::stoul(m[2]);
+    if (const std::optional<GitComplaint> failed = PatchFailed(line)) {
+      outcome->file = failed->file;
       if (const DiffFile* file = FindFile(diff, outcome->file)) {
         for (const auto& hunk : file->hunks) {
-          if (hunk.old_start == at) {
+          if (failed->line && hunk.old_start == *failed->line) {
             outcome->hunk = hunk.header;
             return;
           }
@@ -91,8 +134,8 @@ void Locate(const Patch& patch, const std::string& output, ApplyOutcome* outcome
       }
       return;
     }
-    if (std::regex_match(line, m, file_error)) {
-      outcome->file = m[1];
+    if (const std::optional<GitComplaint> failed = FileError(line)) {
+      outcome->file = failed->file;
       if (const DiffFile* file = FindFile(diff, outcome->file); file && !file->hunks.empty()) {
         outcome->hunk = file->hunks.front().header;
       }

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
+#include <charconv>
+#include <optional>
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
@@ -40,6 +41,22 @@ std::string Lower(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
+}
+
+// The scanners below stand in for std::regex, whose libstdc++ matcher recurses once per
+// character: one very long line in a patch could overflow the stack. Each is linear.
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+
+// A regex '.' matches anything but CR and LF.
+bool HasLineBreak(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
+
+// The run of decimal digits at the start of `text`.
+std::string_view Digits(std::string_view text) {
+  std::size_t n = 0;
+  while (n < text.size() && IsDigit(text[n])) ++n;
+  return text.substr(0, n);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,11 +107,13 @@ std::string HeaderName(std::string_view rest) {
 }
 
 // Drops the first path component, as `git apply -p1` does.
-std::string StripPrefix(const std::string& name) {
+std::string_view StripPrefixView(std::string_view name) {
   if (name == "/dev/null") return name;
   auto slash = name.find('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
 }
+
+std::string StripPrefix(const std::string& name) { return std::string(StripPrefixView(name)); }
 
 // "a/X b/Y" of a diff --git line. Unquoted names may hold spaces, so prefer the split where
 // both sides name the same file (what git itself does for non-renames).
@@ -109,9 +128,18 @@ std::pair<std::string, std::string> GitDiffNames(std::string_view rest) {
   for (std::size_t i = 0; i < rest.size(); ++i) {
     if (rest[i] == ' ') spaces.push_back(i);
   }
+  // Linear in the line even with many spaces: no copies per split, and each side's first slash
+  // (where its prefix ends) is found by one forward scan over all splits, not one per split.
+  const std::size_t first_slash = rest.find('/');
+  std::size_t right_slash = 0;  // the first '/' at or after at + 1
   for (std::size_t at : spaces) {
-    std::string left(rest.substr(0, at)), right(rest.substr(at + 1));
-    if (StripPrefix(left) == StripPrefix(right)) return {left, right};
+    const std::string_view left = rest.substr(0, at), right = rest.substr(at + 1);
+    if (right_slash != std::string_view::npos && right_slash < at + 1) right_slash = rest.find('/', at + 1);
+    const std::string_view left_name =
+        left == "/dev/null" || first_slash >= at ? left : left.substr(first_slash + 1);
+    const std::string_view right_name =
+        right == "/dev/null" || right_slash == std::string_view::npos ? right : rest.substr(right_slash + 1);
+    if (left_name == right_name) return {std::string(left), std::string(right)};
   }
   for (std::size_t at : spaces) {
     if (rest.substr(at + 1, 2) == "b/") return {std::string(rest.substr(0, at)), std::string(rest.substr(at + 1))};
@@ -155,8 +183,27 @@ struct Message {
 // An mbox separator, "From <sender> <asctime date>", told apart from a body line starting with
 // "From " by its time and year (git mailsplit uses the same test).
 bool IsFromLine(std::string_view line) {
-  static const std::regex re(R"(^From \S+ +.*\d{1,2}:\d\d(:\d\d)?.* \d{4}\s*$)");
-  return StartsWith(line, "From ") && std::regex_match(line.begin(), line.end(), re);
+  if (!StartsWith(line, "From ")) return false;
+  // "From " SENDER " " ... TIME ... " " YEAR, then only white space.
+  std::size_t at = 5;
+  while (at < line.size() && !IsSpace(line[at])) ++at;
+  if (at == 5 || at == line.size() || line[at] != ' ') return false;
+  std::size_t end = line.size();
+  while (end > at && IsSpace(line[end - 1])) --end;
+  // The year: four digits after a space; everything between sender and year is one line.
+  if (end < at + 1 + 5 || !IsDigit(line[end - 1]) || !IsDigit(line[end - 2]) || !IsDigit(line[end - 3]) ||
+      !IsDigit(line[end - 4]) || line[end - 5] != ' ') {
+    return false;
+  }
+  const std::string_view between = line.substr(at + 1, end - 5 - (at + 1));
+  if (HasLineBreak(between)) return false;
+  // A time "H:MM" or "HH:MM[:SS]" somewhere in between; "H:MM" is contained in every form.
+  for (std::size_t i = 0; i + 4 <= between.size(); ++i) {
+    if (IsDigit(between[i]) && between[i + 1] == ':' && IsDigit(between[i + 2]) && IsDigit(between[i + 3])) {
+      return true;
+    }
+  }
+  return false;
 }
 
 int HexValue(char c) {
@@ -202,38 +249,74 @@ std::string DecodeBase64(std::string_view text) {
   return out;
 }
 
+// One RFC 2047 encoded word, "=?charset?q?payload?=" (or ?b?), found at `at`.
+struct EncodedWord {
+  std::size_t end = 0;       // one past its "?="
+  char encoding = 0;         // q, Q, b or B
+  std::string_view payload;
+};
+
+std::optional<EncodedWord> EncodedWordAt(std::string_view text, std::size_t at) {
+  if (text.substr(at, 2) != "=?") return std::nullopt;
+  const std::size_t charset_end = text.find('?', at + 2);
+  if (charset_end == std::string_view::npos || charset_end == at + 2 || charset_end + 2 >= text.size()) {
+    return std::nullopt;
+  }
+  const char encoding = text[charset_end + 1];
+  if (std::string_view("qQbB").find(encoding) == std::string_view::npos || text[charset_end + 2] != '?') {
+    return std::nullopt;
+  }
+  const std::size_t payload_at = charset_end + 3;
+  const std::size_t payload_end = text.find('?', payload_at);
+  if (payload_end == std::string_view::npos || payload_end + 1 >= text.size() || text[payload_end + 1] != '=') {
+    return std::nullopt;
+  }
+  return EncodedWord{payload_end + 2, encoding, text.substr(payload_at, payload_end - payload_at)};
+}
+
 // RFC 2047 encoded words (=?UTF-8?q?...?=), which format-patch uses for non-ASCII subjects.
-std::string DecodeHeader(std::string_view value) {
-  static const std::regex word(R"(=\?[^?]+\?([qQbB])\?([^?]*)\?=)");
-  std::string text(value), out;
-  auto begin = std::sregex_iterator(text.begin(), text.end(), word);
+std::string DecodeHeader(std::string_view text) {
+  std::string out;
   std::size_t last = 0;
   bool previous_word = false;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    std::string between = text.substr(last, it->position() - last);
+  for (std::size_t at = text.find("=?"); at != std::string_view::npos; at = text.find("=?", at + 1)) {
+    const std::optional<EncodedWord> word = EncodedWordAt(text, at);
+    if (!word) continue;
+    const std::string_view between = text.substr(last, at - last);
     // Whitespace between two adjacent encoded words is not part of the text.
     if (!(previous_word && Trim(between).empty())) out += between;
-    const std::string payload = (*it)[2];
-    out += std::tolower((*it)[1].str()[0]) == 'q' ? DecodeQuotedPrintable(payload, true) : DecodeBase64(payload);
-    last = it->position() + it->length();
+    out += std::tolower(word->encoding) == 'q' ? DecodeQuotedPrintable(word->payload, true)
+                                               : DecodeBase64(word->payload);
+    last = word->end;
+    at = word->end - 1;  // the next word starts after this one
     previous_word = true;
   }
-  return out + text.substr(last);
+  out += text.substr(last);
+  return out;
 }
 
 // "[PATCH v2 3/7] bpf: fix x" -> "bpf: fix x"; any leading bracket group naming PATCH or RFC.
-std::string StripSubjectPrefix(std::string_view subject, int* number) {
-  static const std::regex numbered(R"((\d+)/(\d+))");
+// The number is the first "N/M" in a group; `origin` names the patch in errors.
+std::string StripSubjectPrefix(std::string_view subject, std::string_view origin, int* number) {
   *number = -1;
   std::string_view rest = Trim(subject);
   while (!rest.empty() && rest[0] == '[') {
     auto close = rest.find(']');
     if (close == std::string_view::npos) break;
-    std::string group(rest.substr(1, close - 1));
+    const std::string_view group = rest.substr(1, close - 1);
     std::string lower = Lower(group);
     if (lower.find("patch") == std::string::npos && lower.find("rfc") == std::string::npos) break;
-    std::smatch m;
-    if (std::regex_search(group, m, numbered)) *number = std::stoi(m[1]);
+    for (std::size_t at = 0; at < group.size();) {
+      const std::string_view digits = Digits(group.substr(at));
+      at += std::max<std::size_t>(digits.size(), 1);
+      if (digits.empty() || at + 1 >= group.size() || group[at] != '/' || !IsDigit(group[at + 1])) continue;
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *number);
+      if (ec == std::errc::result_out_of_range) {
+        throw HarnessError("patch number '" + std::string(digits) + "' in '" + std::string(origin) +
+                           "' is out of range");
+      }
+      break;
+    }
     rest = Trim(rest.substr(close + 1));
   }
   return std::string(rest);
@@ -253,15 +336,42 @@ std::string Join(const std::vector<std::string_view>& lines, std::size_t from, s
   return out;
 }
 
+// "Name: value" or "Name:", the form of a mail header line.
+bool IsHeaderLine(std::string_view line) {
+  std::size_t at = 0;
+  auto name_char = [](char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'; };
+  while (at < line.size() && name_char(line[at])) ++at;
+  if (at == 0 || at == line.size() || line[at] != ':') return false;
+  const std::string_view value = line.substr(at + 1);
+  return value.empty() || (value[0] == ' ' && !HasLineBreak(value));
+}
+
+// The body is stored decoded, so the header must stop announcing an encoding.
+std::string MarkEightBit(std::string_view head) {
+  static constexpr std::string_view kName = "content-transfer-encoding:";
+  std::string out;
+  for (std::size_t start = 0; start < head.size();) {
+    std::size_t nl = head.find('\n', start);
+    if (nl == std::string_view::npos) nl = head.size();
+    const std::string_view line = head.substr(start, nl - start);
+    if (Lower(line.substr(0, kName.size())) == kName) {
+      out += "Content-Transfer-Encoding: 8bit";
+    } else {
+      out += line;
+    }
+    if (nl < head.size()) out += '\n';
+    start = nl + 1;
+  }
+  return out;
+}
+
 // Parses one message; returns false when it is a cover letter or a reply (skipped).
 bool ParseMessage(const Message& message, const std::string& origin, bool several, Patch* patch) {
   const auto& lines = message.lines;
   // Headers: from the separator (or a "Name: value" first line) to the first blank line.
-  static const std::regex header_re(R"(^[A-Za-z0-9-]+:( .*)?$)");
   std::size_t body = 0;
   std::string subject, encoding;
-  bool has_headers = !lines.empty() &&
-                     (IsFromLine(lines[0]) || std::regex_match(lines[0].begin(), lines[0].end(), header_re));
+  bool has_headers = !lines.empty() && (IsFromLine(lines[0]) || IsHeaderLine(lines[0]));
   std::vector<std::string> header_lines;
   if (has_headers) {
     std::size_t i = IsFromLine(lines[0]) ? 1 : 0;
@@ -287,7 +397,7 @@ bool ParseMessage(const Message& message, const std::string& origin, bool severa
   }
 
   int number = -1;
-  patch->subject = subject.empty() ? FallbackSubject(origin) : StripSubjectPrefix(subject, &number);
+  patch->subject = subject.empty() ? FallbackSubject(origin) : StripSubjectPrefix(subject, origin, &number);
   patch->origin = origin;
   if (several && StartsWith(Lower(Trim(subject)), "re:")) return false;
   if (number == 0) return false;
@@ -297,8 +407,7 @@ bool ParseMessage(const Message& message, const std::string& origin, bool severa
   if (encoding == "quoted-printable" || encoding == "base64") {
     body_text = NormaliseNewlines(encoding == "base64" ? DecodeBase64(body_text)
                                                        : DecodeQuotedPrintable(body_text, false));
-    static const std::regex cte(R"((^|\n)Content-Transfer-Encoding:[^\n]*)", std::regex::icase);
-    head_text = std::regex_replace(head_text, cte, "$1Content-Transfer-Encoding: 8bit");
+    head_text = MarkEightBit(head_text);
   }
   std::vector<DiffFile> diff = ParseDiff(body_text, origin, message.first_line + body);
   if (diff.empty()) {
@@ -362,10 +471,44 @@ std::vector<Patch> LoadPatchDirectory(const fs::path& dir) {
   return patches;
 }
 
+// "@@ -A[,B] +C[,D] @@ context": the digits of A, B and D (B, D empty when left out).
+struct HunkHeader {
+  std::string_view old_start, old_count, new_count;
+};
+
+std::optional<HunkHeader> ParseHunkHeader(std::string_view line) {
+  if (!StartsWith(line, "@@ -")) return std::nullopt;
+  HunkHeader h;
+  std::string_view rest = line.substr(4);
+  // One "N[,M]" range; false unless N has digits and a comma is followed by digits.
+  auto range = [&rest](std::string_view* start, std::string_view* count) {
+    *start = Digits(rest);
+    if (start->empty()) return false;
+    rest.remove_prefix(start->size());
+    if (StartsWith(rest, ",")) {
+      *count = Digits(rest.substr(1));
+      if (count->empty()) return false;
+      rest.remove_prefix(1 + count->size());
+    }
+    return true;
+  };
+  std::string_view new_start;
+  if (!range(&h.old_start, &h.old_count) || !StartsWith(rest, " +")) return std::nullopt;
+  rest.remove_prefix(2);
+  if (!range(&new_start, &h.new_count) || !StartsWith(rest, " @@") || HasLineBreak(rest)) return std::nullopt;
+  return h;
+}
+
+// Digits that fit (callers keep them under 10).
+long ToLong(std::string_view digits) {
+  long value = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return value;
+}
+
 }  // namespace
 
 std::vector<DiffFile> ParseDiff(std::string_view text, std::string_view origin, std::size_t first_line) {
-  static const std::regex hunk_re(R"(^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@.*)");
   const auto lines = Lines(text);
   std::vector<DiffFile> files;
   bool in_file = false;   // after a file header, where "--- "/"+++ "/"@@" belong to this file
@@ -405,13 +548,13 @@ std::vector<DiffFile> ParseDiff(std::string_view text, std::string_view origin, 
       CheckPath(name, name, origin, number);
       continue;
     }
-    std::match_results<std::string_view::const_iterator> m;
+    std::optional<HunkHeader> hunk;
     // Absurdly long numbers (no real hunk has them) are left for git apply to reject.
-    if (in_file && std::regex_match(line.begin(), line.end(), m, hunk_re) && m[1].length() < 10 &&
-        m[2].length() < 10 && m[4].length() < 10) {
-      files.back().hunks.push_back({std::stoul(m[1].str()), std::string(line)});
-      long old_left = m[2].matched ? std::stol(m[2].str()) : 1;
-      long new_left = m[4].matched ? std::stol(m[4].str()) : 1;
+    if (in_file && (hunk = ParseHunkHeader(line)) && hunk->old_start.size() < 10 &&
+        hunk->old_count.size() < 10 && hunk->new_count.size() < 10) {
+      long old_left = hunk->old_count.empty() ? 1 : ToLong(hunk->old_count);
+      long new_left = hunk->new_count.empty() ? 1 : ToLong(hunk->new_count);
+      files.back().hunks.push_back({static_cast<std::size_t>(ToLong(hunk->old_start)), std::string(line)});
       // Consume the hunk body by its counts, so a removed line "-- x" is not taken for "--- ".
       while ((old_left > 0 || new_left > 0) && i + 1 < lines.size()) {
         std::string_view body = lines[i + 1];

@@ -1,6 +1,7 @@
 #include "harness/plan/corpus.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "harness/core/error.h"
 
@@ -34,8 +35,14 @@ bool Agrees(const ExpectedCell& e, const CellResult& r) {
   if (e.offset) {
     const std::string offset = Fact(r, "offset");
     if (offset.empty()) return false;
-    const std::uint64_t got = std::stoull(offset);
-    if (got < *e.offset || got > *e.offset + e.offset_slack) return false;
+    std::uint64_t got = 0;
+    const auto [end, ec] = std::from_chars(offset.data(), offset.data() + offset.size(), got);
+    if (ec != std::errc() || end != offset.data() + offset.size()) {
+      throw HarnessError("cell '" + r.cell + "': offset '" + offset + "' is not a byte offset (" +
+                         (ec == std::errc::result_out_of_range ? "out of range" : "not a number") + ")");
+    }
+    // Subtracting, not adding, so a slack near 2^64 cannot wrap around.
+    if (got < *e.offset || got - *e.offset > e.offset_slack) return false;
   }
   return true;
 }

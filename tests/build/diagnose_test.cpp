@@ -59,5 +59,29 @@ TEST(DiagnoseBuildLogTest, EmptyAndBinaryLogsDoNotCrash) {
   EXPECT_EQ(DiagnoseBuildLog(garbage).error_line, 0);
 }
 
+// Given a 1 MB line (once a stack overflow in std::regex), it should scan it like any other.
+TEST(DiagnoseBuildLogTest, MegabyteLinesAreScannedWithoutRecursion) {
+  const std::string long_target(1 << 20, 'x');
+  BuildDiagnosis d = DiagnoseBuildLog("  LD      " + long_target + "\n" + std::string(1 << 20, 'y') +
+                                      " error: too long\n");
+  EXPECT_EQ(d.step, "LD");
+  EXPECT_EQ(d.step_target, long_target);
+  EXPECT_EQ(d.error_line, 2);
+  EXPECT_EQ(DiagnoseBuildLog(std::string(1 << 20, ' ')).error_line, 0);
+}
+
+// Given lines that only look like kbuild steps or errors, it should not take them for ones.
+TEST(DiagnoseBuildLogTest, StepAndErrorLinesNeedTheirExactShape) {
+  EXPECT_EQ(DiagnoseBuildLog("  CC      a.o\nterror x\n").error_line, 0) << "'error' is a whole word";
+  EXPECT_EQ(DiagnoseBuildLog("  CC      a.o\nld: Error_x\n").error_line, 0);
+  EXPECT_EQ(DiagnoseBuildLog("ld: ERROR: x\n").error_line, 1) << "any case";
+  EXPECT_EQ(DiagnoseBuildLog("gen: Cannot open\n").error_line, 1);
+  BuildDiagnosis d = DiagnoseBuildLog("  C       one-letter-tag\n  ABCDEFGHIJK eleven\n  cc lower\n"
+                                      "  LD\ttab\n  LD      a\rb\nerror\n");
+  EXPECT_EQ(d.step, "");
+  d = DiagnoseBuildLog("  BTFIDS_9  vmlinux\nerror\n");
+  EXPECT_EQ(d.step, "BTFIDS_9");
+  EXPECT_EQ(d.step_target, "vmlinux");
+}
 }  // namespace
 }  // namespace harness

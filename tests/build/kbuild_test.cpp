@@ -169,5 +169,26 @@ TEST(CheckBuildToolsTest, MissingToolNamesItsPackage) {
             "'pahole' is not installed: apt-get install dwarves");
 }
 
+// Given pahole's --version output, it should read the first MAJOR.MINOR and name a version too
+// large for kconfig's encoding instead of failing inside std::stoi.
+TEST(PaholeVersionTest, ReadsFirstVersionAndNamesOverflow) {
+  if (FindProgram("pahole").empty()) GTEST_SKIP() << "pahole is not installed";
+  auto version = [](std::string output) {
+    FakeRunner runner;
+    runner.Push({.exit_code = 0, .output = std::move(output)});
+    return PaholeVersion(runner);
+  };
+  EXPECT_EQ(version("v1.24\n"), 124);
+  EXPECT_EQ(version("pahole 7 v1.25.3\n"), 125);
+  EXPECT_EQ(version("v" + std::string(1 << 20, '9') + "\n1.22"), 122) << "a 1 MB line without a dot";
+  EXPECT_EQ(version("none\n"), 0);
+  try {
+    version("v99999999999.1\n");
+    FAIL() << "no error";
+  } catch (const HarnessError& e) {
+    EXPECT_STREQ(e.what(), "pahole version '99999999999.1' (from 'pahole --version') is out of range");
+  }
+  EXPECT_THROW(version("v21474837.0\n"), HarnessError) << "fits an int, but not times 100";
+}
 }  // namespace
 }  // namespace harness

@@ -61,5 +61,20 @@ TEST(KconfigTest, SatisfiedRequestsPass) {
   EXPECT_TRUE(CheckConfig(requested, ParseDotConfig("CONFIG_A=y\nCONFIG_N=64\n"), 124).empty());
 }
 
+// Given a CONFIG_PAHOLE_VERSION that is not an int, it should name it rather than fail in stoi.
+TEST(KconfigTest, OverflowingPaholeVersionIsNamed) {
+  auto requested = ParseFragment("CONFIG_DEBUG_INFO_BTF=y\n", "c");
+  auto actual = ParseDotConfig("CONFIG_PAHOLE_VERSION=99999999999\n");
+  try {
+    CheckConfig(requested, actual, 124);
+    FAIL() << "no error";
+  } catch (const HarnessError& e) {
+    EXPECT_STREQ(e.what(), "CONFIG_PAHOLE_VERSION='99999999999' in the .config is out of range");
+  }
+  EXPECT_THROW(CheckConfig(requested, ParseDotConfig("CONFIG_PAHOLE_VERSION=new\n"), 124), HarnessError);
+  auto dropped = CheckConfig(requested, ParseDotConfig("CONFIG_PAHOLE_VERSION=115\n"), 124);
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_THAT(dropped[0].reason, HasSubstr("pahole 115 is older than 1.16"));
+}
 }  // namespace
 }  // namespace harness

@@ -11,6 +11,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/proc/fake_runner.h"
 
 namespace harness {
 namespace {
@@ -288,5 +289,26 @@ TEST_F(SeriesApplierTest, UnknownBaseIsAHarnessError) {
   }
 }
 
+// Given git output (from a fake runner) with a line number too large for size_t or a 1 MB
+// line, it should still name the file and fall back to its first hunk, never throw.
+TEST(SeriesApplierLocateTest, HugeLineNumbersAndLongLinesFallBackToTheFirstHunk) {
+  const fs::path dir = fs::temp_directory_path() / ("patches_apply_locate_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  Series series;
+  series.patches.push_back({"one", "one.patch", "--- a/x.c\n+++ b/x.c\n@@ -3 +3 @@ f()\n-a\n+b\n", {"x.c"}});
+  for (const char* complaint :
+       {"error: patch failed: x.c:99999999999999999999999", "error: x.c: patch does not apply"}) {
+    FakeRunner runner;
+    NullSink sink;
+    runner.Push({.exit_code = 0, .output = ""});
+    runner.Push({.exit_code = 1, .output = std::string(1 << 20, 'w') + "\n" + complaint + "\n"});
+    runner.Push({.exit_code = 1, .output = ""});
+    ApplyOutcome outcome = SeriesApplier(runner, sink).Apply(dir, "base", series, false, {});
+    EXPECT_EQ(outcome.status, ApplyOutcome::Status::kDoesNotApply) << complaint;
+    EXPECT_EQ(outcome.file, "x.c") << complaint;
+    EXPECT_EQ(outcome.hunk, "@@ -3 +3 @@ f()") << complaint;
+  }
+  fs::remove_all(dir);
+}
 }  // namespace
 }  // namespace harness

@@ -268,5 +268,62 @@ TEST_F(LoadSeriesTest, SeriesWithoutPatchesIsAnError) {
   EXPECT_THAT(LoadError(dir_ / "cover.mbox"), HasSubstr("holds no patches"));
 }
 
+// Given 1 MB lines where a regex once recursed per character (mbox separator, header, subject,
+// hunk header), it should parse them in linear time and stack.
+TEST_F(LoadSeriesTest, MegabyteLinesDoNotOverflowTheStack) {
+  const std::string mega(1 << 20, 'a');
+  const std::string diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@ " + mega + "\n-a\n+b\n";
+  auto patches = SplitMbox("From " + mega + " " + mega + " 12:00:00 " + mega + " 2001\n"
+                           "Subject: [PATCH 1/1] =?UTF-8?q?" + mega + "?=\n"
+                           "Content-Transfer-Encoding: " + mega + "\n\n" + diff,
+                           "big.patch");
+  ASSERT_EQ(patches.size(), 1u);
+  EXPECT_EQ(patches[0].subject, mega);
+  ASSERT_EQ(ParseDiff(diff, "big.patch").size(), 1u);
+  EXPECT_EQ(ParseDiff(diff, "big.patch")[0].hunks.size(), 1u);
+  EXPECT_EQ(SplitMbox(mega + ": " + mega + "\n\n" + diff, "h.patch").size(), 1u);
+  // A diff --git line of a million spaces once cost a copy of the line per space.
+  auto files = ParseDiff("diff --git a" + std::string(1 << 20, ' ') + "b\n", "spaces.patch");
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].old_path, "a");
+  EXPECT_EQ(files[0].new_path, std::string((1 << 20) - 1, ' ') + "b");
+}
+
+// Given "From " lines without a time or a year, it should keep them in the message body; a
+// real separator may have a one-digit hour and trailing blanks. Origins count the messages.
+TEST_F(LoadSeriesTest, FromLinesNeedATimeAndAYear) {
+  const std::string one = PatchMail("[PATCH 1/2] one", "a.c"), two = PatchMail("[PATCH 2/2] two", "b.c");
+  auto patches = SplitMbox(one + "From here on 2001\n" + two, "m");
+  ASSERT_EQ(patches.size(), 2u);
+  EXPECT_EQ(patches[1].origin, "m#2");
+  patches = SplitMbox(one + "From x Mon Sep 17 00:00 2001x\n", "m");
+  ASSERT_EQ(patches.size(), 1u);
+  EXPECT_EQ(patches[0].origin, "m");
+  patches = SplitMbox(one + "From x\tMon Sep 17 00:00 2001\n", "m");
+  EXPECT_EQ(patches[0].origin, "m") << "a tab after the sender";
+  patches = SplitMbox(one + "From x Mon Sep 17 0:00 2001 \t\n\n" + two, "m");
+  ASSERT_EQ(patches.size(), 2u);
+  EXPECT_EQ(patches[1].origin, "m#3");
+}
+
+// Given a base64 body, it should store it decoded and say so in the header, whatever its case.
+TEST_F(LoadSeriesTest, DecodedBodyIsMarkedEightBit) {
+  auto patches = SplitMbox("Subject: [PATCH] b64\ncontent-TRANSFER-encoding: base64\n\n"
+                           "LS0tIGEveAorKysgYi94CkBAIC0xICsxIEBACi1hCitiCg==\n",
+                           "b.patch");
+  ASSERT_EQ(patches.size(), 1u);
+  EXPECT_EQ(patches[0].text, "Subject: [PATCH] b64\nContent-Transfer-Encoding: 8bit\n\n"
+                             "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n");
+}
+
+// Given "[PATCH 99999999999/2]", it should name the number instead of failing inside std::stoi.
+TEST_F(LoadSeriesTest, OverflowingPatchNumberIsNamed) {
+  WriteFile(dir_ / "foo.patch", PatchMail("[PATCH 99999999999/2] too many", "a.c"));
+  EXPECT_EQ(LoadError(dir_ / "foo.patch"),
+            "patch number '99999999999' in '" + (dir_ / "foo.patch").string() + "' is out of range");
+  auto patches = SplitMbox(PatchMail("[PATCH v2 x/y 2147483647/2] most", "a.c"), "m");
+  ASSERT_EQ(patches.size(), 1u);
+  EXPECT_EQ(patches[0].subject, "most");
+}
 }  // namespace
 }  // namespace harness

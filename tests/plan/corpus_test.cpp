@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/core/error.h"
+
 namespace harness {
 namespace {
 
@@ -50,5 +52,23 @@ TEST(CompareCorpusTest, OtherSeriesCellsAreIgnored) {
   EXPECT_TRUE(CompareCorpus({Entry()}, {Result("output-format-kconfig-fix", "x86_64", Stage::kVerify, Verdict::kPass)}).empty());
 }
 
+// Given an offset fact that is not a number (or too large), it should say so, naming the cell.
+TEST(CompareCorpusTest, BadOffsetFactIsNamed) {
+  try {
+    CompareCorpus({Entry()}, {Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch,
+                                     {{"offset", "99999999999999999999999"}})});
+    FAIL() << "no error";
+  } catch (const HarnessError& e) {
+    EXPECT_STREQ(e.what(), "cell 'debian-6.1/output-format/s390x/gcc': offset '99999999999999999999999' is "
+                           "not a byte offset (out of range)");
+  }
+  // A slack reaching past 2^64 must not wrap around and reject every offset.
+  CorpusEntry entry = Entry();
+  entry.expect["s390x"].offset_slack = ~std::uint64_t(0);
+  auto rows = CompareCorpus({entry}, {Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch,
+                                             {{"offset", "5000"}})});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].agree);
+}
 }  // namespace
 }  // namespace harness
