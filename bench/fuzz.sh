@@ -22,7 +22,8 @@ run() {
   "$@"
 }
 
-run cmake -S "$root" -B "$build" -DHARNESS_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+run cmake -S "$root" -B "$build" -DHARNESS_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
 run cmake --build "$build" --target harness_fuzz -j"${JOBS:-2}" >/dev/null
 # Seeds are regenerated from tests/data, configs/, kernel-patches/ and the ELF writer each run.
 rm -rf "$work/seeds"

@@ -15,7 +15,7 @@ run() {
   "$@"
 }
 
-run cmake -S "$root" -B "$build" -DHARNESS_SANITIZE=address,undefined >/dev/null
+run cmake -S "$root" -B "$build" -DHARNESS_SANITIZE=address,undefined -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
 run cmake --build "$build" -j"$jobs"
 
 # Reports go to files as well as failing their process, so one written by a child process

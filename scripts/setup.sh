@@ -17,6 +17,7 @@ packages=(
   dwarves flex bison bc cpio ccache xz-utils          # kernel build: pahole, kconfig, ...
   linux-source-6.1                                    # the default kernel tree
   qemu-system-x86 qemu-system-arm qemu-system-misc    # booting x86_64, arm64, s390x
+  clang libfuzzer-14-dev libclang-rt-14-dev           # fuzz targets and sanitizer runtime (CI)
 )
 
 missing=()
@@ -46,5 +47,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_retry apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# ccache also serves the harness's own C++ builds (build/, build-asan/, build-fuzz/).
+cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+  -DCMAKE_C_COMPILER_LAUNCHER=ccache >/dev/null
 cmake --build "$top/build" -j"$(nproc)"
