@@ -9,7 +9,7 @@
 
 #include "harness/boot/record.h"
 #include "harness/core/util.h"
-#include "harness/elf/elf_writer.h"
+#include "tests/support/elf_writer.h"
 
 namespace harness {
 namespace {
@@ -62,7 +62,10 @@ void RecordSeeds(const fs::path& out) {
     r.mode = 0100444;
     r.blob = MakeBtfBlob(endian, 3);
     r.size = r.blob.size();
-    r.small_reads.assign(r.blob.begin(), r.blob.begin() + 16);
+    for (auto [offset, length] : ProbeRanges(r.blob.size())) {
+      r.small_reads.push_back({offset, {r.blob.begin() + offset, r.blob.begin() + offset + length}});
+    }
+    r.read_cap = r.blob.size() + 4096;
     r.eof_read = 0;
     r.version = "Linux version 6.1.0 (fuzz@seed) #1 SMP\n";
     r.notes = GnuBuildIdNote(endian, id);
