@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The real-kernel tests kept out of ./run-tests.sh and CI (CTest label e2e-extended) to hold a
+# cold CI run under an hour: today e2e.KernelWithoutBtfIsBtfFileMissing, a second whole x86_64
+# build without CONFIG_DEBUG_INFO_BTF (btf file missing, and a stale image against the BTF
+# build). Sets up like ./run-tests.sh, then prints each test's time.
+#
+#   bench/e2e-extended.sh [ctest arguments]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup.sh"
+cd "$top/build"
+exec ctest --output-on-failure -L e2e-extended "$@"
