@@ -1,6 +1,5 @@
 #include "harness/boot/qemu.h"
 
-
 #include <algorithm>
 
 #include "harness/core/error.h"
@@ -90,20 +89,16 @@ BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest
   return outcome;
 }
 
+std::string QemuOutputTail(const BootOutcome& booted) {
+  const std::string& out = booted.process.output;
+  return Printable(Trim(std::string_view(out).substr(out.size() > 400 ? out.size() - 400 : 0)));
+}
+
 std::optional<AccelChoice> ParseAccelChoice(std::string_view text) {
   if (text == "auto") return AccelChoice::kAuto;
   if (text == "kvm") return AccelChoice::kKvm;
   if (text == "tcg") return AccelChoice::kTcg;
   return std::nullopt;
-}
-
-std::string_view AccelChoiceName(AccelChoice choice) {
-  switch (choice) {
-    case AccelChoice::kAuto: return "auto";
-    case AccelChoice::kKvm: return "kvm";
-    case AccelChoice::kTcg: return "tcg";
-  }
-  return "?";
 }
 
 BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest request, AccelChoice choice,
@@ -132,9 +127,7 @@ BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest re
     // The user asked for KVM: a kernel that ran under it gets its verdict, a KVM that never
     // ran the kernel is the machine's fault.
     if (booted.banner_seen) return booted;
-    const std::string& out = booted.process.output;
-    throw HarnessError(why + " (--accel kvm; try --accel auto or tcg): " +
-                       Printable(Trim(out.substr(out.size() > 400 ? out.size() - 400 : 0))) +
+    throw HarnessError(why + " (--accel kvm; try --accel auto or tcg): " + QemuOutputTail(booted) +
                        "; command: " + booted.command);
   }
   if (!booted.banner_seen) {

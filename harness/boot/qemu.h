@@ -24,7 +24,6 @@ enum class Accel { kTcg, kKvm };
 // is retried under TCG.
 enum class AccelChoice { kAuto, kKvm, kTcg };
 std::optional<AccelChoice> ParseAccelChoice(std::string_view text);
-std::string_view AccelChoiceName(AccelChoice choice);
 
 struct BootRequest {
   std::string cell;
@@ -53,6 +52,9 @@ struct BootOutcome {
 std::vector<std::string> QemuArgv(const BootRequest& request);
 
 BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest& request);
+
+// The last 400 bytes of what QEMU printed, printable: why it refused, for a harness error.
+std::string QemuOutputTail(const BootOutcome& booted);
 
 // KVM only when the guest arch is the host's, /dev/kvm really runs a vCPU, and no earlier
 // boot since the host started found KVM broken (a marker in cache_dir); otherwise TCG. On this

@@ -12,7 +12,6 @@
 #include <linux/kvm.h>
 #endif
 
-#include <cstdlib>
 
 #include "harness/core/util.h"
 
@@ -67,12 +66,6 @@ bool RunHltGuest() { return false; }
 class SystemHost : public Host {
  public:
   std::filesystem::path FindProgram(std::string_view name) const override { return harness::FindProgram(name); }
-
-  std::optional<std::string> Env(std::string_view name) const override {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (!value) return std::nullopt;
-    return std::string(value);
-  }
 
   bool Exists(const std::filesystem::path& path) const override {
     std::error_code ec;

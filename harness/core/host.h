@@ -1,7 +1,7 @@
 #pragma once
 // What the harness asks of the machine it runs on, behind one interface (as ninja's
-// DiskInterface): installed programs, the environment, the host's arch, whether KVM runs a
-// vCPU, the boot id, free disk. The real one reads the system; tests hand in a FakeHost
+// DiskInterface): installed programs, files, the host's arch, whether KVM runs a vCPU, the boot
+// id, free disk. The real one reads the system; tests hand in a FakeHost
 // (tests/support/fake_host.h), so no unit test's outcome depends on what this machine has.
 #include <cstdint>
 #include <filesystem>
@@ -16,7 +16,6 @@ class Host {
   virtual ~Host() = default;
   // An executable on PATH (or the path itself when it contains '/'); empty when missing.
   virtual std::filesystem::path FindProgram(std::string_view name) const = 0;
-  virtual std::optional<std::string> Env(std::string_view name) const = 0;
   // A file or directory (headers such as /usr/include/gelf.h).
   virtual bool Exists(const std::filesystem::path& path) const = 0;
   // The host's arch in the harness's names (x86_64, arm64, s390x, ...).

@@ -474,11 +474,8 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
   }
   if (booted.state != ConsoleParser::State::kProbeDone && !booted.process.ok()) {
     // QEMU itself refused (bad option, missing firmware): the machine's fault, not the kernel's.
-    const std::string& out = booted.process.output;
     throw HarnessError(std::string(arch.qemu.binary) + " failed (" + booted.process.Describe() +
-                       ") before the guest finished: " +
-                       Printable(Trim(out.substr(out.size() > 400 ? out.size() - 400 : 0))) +
-                       "; command: " + booted.command);
+                       ") before the guest finished: " + QemuOutputTail(booted) + "; command: " + booted.command);
   }
   return Next(booted.state == ConsoleParser::State::kProbeDone ? "probe done" : "guest powered off");
 }

@@ -1,6 +1,5 @@
 #pragma once
 // A Host for tests: every fact is set by the test, nothing is read from the machine.
-#include <map>
 #include <set>
 #include <string>
 
@@ -12,7 +11,6 @@ class FakeHost : public Host {
  public:
   // Programs "installed" at /fake/bin/<name>.
   std::set<std::string, std::less<>> programs;
-  std::map<std::string, std::string, std::less<>> env;
   std::set<std::filesystem::path> files;
   std::string arch = "x86_64";
   bool kvm = false;
@@ -21,11 +19,6 @@ class FakeHost : public Host {
 
   std::filesystem::path FindProgram(std::string_view name) const override {
     return programs.count(name) ? std::filesystem::path("/fake/bin") / name : std::filesystem::path();
-  }
-  std::optional<std::string> Env(std::string_view name) const override {
-    auto it = env.find(name);
-    if (it == env.end()) return std::nullopt;
-    return it->second;
   }
   bool Exists(const std::filesystem::path& path) const override { return files.count(path) > 0; }
   std::string HostArch() const override { return arch; }
