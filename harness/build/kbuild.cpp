@@ -11,11 +11,17 @@ namespace harness {
 namespace {
 
 constexpr const char* kConfigKeyFile = ".harness-config-key";
+// Written after a successful build: the SourceKey it was built from.
+constexpr const char* kBuiltKeyFile = ".harness-built";
+
+// What the build depends on that the harness chooses: tree, commit, arch, kconfig.
+std::string SourceKey(const BuildRequest& request) {
+  return Sha256Hex(request.source.string() + "\n" + request.revision + "\n" + std::string(request.arch->name) + "\n" +
+                   request.kconfig_base + "\n" + RenderFragment(request.options) + "\n");
+}
 
 std::string ConfigKey(const BuildRequest& request, int pahole_version) {
-  return Sha256Hex(request.source.string() + "\n" + request.revision + "\n" + std::string(request.arch->name) + "\n" +
-                   request.kconfig_base + "\n" + RenderFragment(request.options) + "\npahole " +
-                   std::to_string(pahole_version) + "\n");
+  return Sha256Hex(SourceKey(request) + "\npahole " + std::to_string(pahole_version) + "\n");
 }
 
 }  // namespace
@@ -122,6 +128,8 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   outcome.command = PasteableCommand(request, targets);
   outcome.log = request.log_dir / "build.log";
   WriteFile(request.log_dir / "make-command.txt", outcome.command + "\n");
+  // A build that fails or is killed must not look finished to the next run's scheduler.
+  std::filesystem::remove(request.build_dir / kBuiltKeyFile);
   ProcessResult result = RunMake(request, targets, outcome.log, Stage::kBuild);
   outcome.seconds = result.seconds;
   outcome.vmlinux = request.build_dir / "vmlinux";
@@ -145,7 +153,22 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
     return outcome;
   }
   outcome.ok = true;
+  WriteFile(request.build_dir / kBuiltKeyFile, SourceKey(request) + "\n");
   return outcome;
+}
+
+bool KernelBuilder::LooksUpToDate(const BuildRequest& request) {
+  const auto stamp = request.build_dir / kBuiltKeyFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(stamp, ec) || !std::filesystem::exists(request.build_dir / "vmlinux", ec) ||
+      !std::filesystem::exists(request.build_dir / request.arch->boot_image, ec)) {
+    return false;
+  }
+  try {
+    return Trim(ReadFile(stamp)) == SourceKey(request);
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 void CheckBuildTools(const Arch& arch, const Host& host) {

@@ -55,6 +55,11 @@ class KernelBuilder {
   ConfigOutcome Configure(const BuildRequest& request);
   BuildOutcome Build(const BuildRequest& request);
 
+  // The last build of this build directory succeeded for the same tree, commit, arch and
+  // kconfig, and its vmlinux and image are there: make will most likely have nothing to do.
+  // A guess for the scheduler (a cold build costs the whole CPU budget), never a reason to skip make.
+  static bool LooksUpToDate(const BuildRequest& request);
+
   // make's argv for the given targets (the variables are the same for every call, so kbuild
   // and ccache see identical builds run after run).
   static std::vector<std::string> MakeArgv(const BuildRequest& request,

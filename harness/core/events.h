@@ -1,5 +1,6 @@
 #pragma once
 // Stages never print: they emit events, and a reporter renders them.
+#include <mutex>
 #include <string>
 
 #include "harness/core/verdict.h"
@@ -31,6 +32,21 @@ class EventSink {
 class NullSink : public EventSink {
  public:
   void OnEvent(const Event&) override {}
+};
+
+// Hands events to `inner` one at a time: the cells of a run report from several threads, and
+// a reporter renders one event at a time.
+class SerializedSink : public EventSink {
+ public:
+  explicit SerializedSink(EventSink& inner) : inner_(inner) {}
+  void OnEvent(const Event& event) override {
+    std::lock_guard lock(mutex_);
+    inner_.OnEvent(event);
+  }
+
+ private:
+  EventSink& inner_;
+  std::mutex mutex_;
 };
 
 }  // namespace harness

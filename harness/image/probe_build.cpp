@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <functional>
+#include <thread>
+
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 
@@ -25,7 +28,11 @@ std::filesystem::path BuildProbe(ProcessRunner& runner, EventSink& sink, const A
   if (std::filesystem::exists(binary)) return binary;
 
   std::filesystem::create_directories(dir);
-  const std::filesystem::path partial = dir / ("probe.partial." + std::to_string(::getpid()));
+  // Unique per process and thread: two cells of one arch may build it at once; the rename
+  // makes whichever finishes last the one that stays, and both are the same binary.
+  const std::filesystem::path partial =
+      dir / ("probe.partial." + std::to_string(::getpid()) + "." +
+             std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())));
   ProcessSpec spec{.argv = {compiler, "-static", "-Os", "-Wall", "-o", partial.string(), source.string()},
                    .log_path = dir / "compile.log",
                    .timeout = std::chrono::minutes(5)};

@@ -1,12 +1,16 @@
 #include "harness/plan/plan.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 
 #include "harness/boot/record.h"
 #include "harness/build/kbuild.h"
 #include "harness/config/kconfig.h"
 #include "harness/core/error.h"
+#include "harness/core/lock.h"
 #include "harness/core/util.h"
 #include "harness/elf/inspector.h"
 #include "harness/image/initramfs.h"
@@ -47,6 +51,7 @@ struct Pipeline::CellContext {
   AccelChoice accel = AccelChoice::kAuto;
   std::filesystem::path initrd, disk;
   BootOutcome booted;
+  bool ended = false;               // a pass ended the cell (or an error did)
 };
 
 // What a pass says on its stage line, and whether the cell goes on to the next pass. A pass that
@@ -124,21 +129,22 @@ void AddConsoleTail(CellResult& result, const std::filesystem::path& log, const 
 
 // A matrix cell, top to bottom. The tree and its series come first, once per (tree, series),
 // in Prepare; then these. The first pass that ends the cell leaves the rest skipped.
+// The lane says where the scheduler runs the pass: with the make jobs, or with the guests.
 const Pipeline::Pass Pipeline::kCellPasses[] = {
-    {Stage::kConfig, &Pipeline::ConfigurePass},  // tinyconfig + fragments, olddefconfig, options checked
-    {Stage::kBuild, &Pipeline::BuildPass},       // make vmlinux and the boot image
-    {Stage::kInspect, &Pipeline::InspectPass},   // the vmlinux's .BTF, with libelf and libbpf
-    {Stage::kImage, &Pipeline::ImagePass},       // the probe as /init in an initramfs
-    {Stage::kBoot, &Pipeline::BootPass},         // QEMU, KVM on trial, console watched
-    {Stage::kVerify, &Pipeline::VerifyPass},     // the probe's record against the section
+    {Stage::kConfig, &Pipeline::ConfigurePass, Lane::kBuild},  // tinyconfig + fragments, olddefconfig, options checked
+    {Stage::kBuild, &Pipeline::BuildPass, Lane::kBuild},       // make vmlinux and the boot image
+    {Stage::kInspect, &Pipeline::InspectPass, Lane::kBuild},   // the vmlinux's .BTF, with libelf and libbpf
+    {Stage::kImage, &Pipeline::ImagePass, Lane::kBoot},        // the probe as /init in an initramfs
+    {Stage::kBoot, &Pipeline::BootPass, Lane::kBoot},          // QEMU, KVM on trial, console watched
+    {Stage::kVerify, &Pipeline::VerifyPass, Lane::kBoot},      // the probe's record against the section
 };
 
 // `harness boot`: an existing kernel and vmlinux.
 const Pipeline::Pass Pipeline::kBootPasses[] = {
-    {Stage::kInspect, &Pipeline::InspectPass},
-    {Stage::kImage, &Pipeline::ImagePass},
-    {Stage::kBoot, &Pipeline::BootPass},
-    {Stage::kVerify, &Pipeline::VerifyPass},
+    {Stage::kInspect, &Pipeline::InspectPass, Lane::kBuild},
+    {Stage::kImage, &Pipeline::ImagePass, Lane::kBoot},
+    {Stage::kBoot, &Pipeline::BootPass, Lane::kBoot},
+    {Stage::kVerify, &Pipeline::VerifyPass, Lane::kBoot},
 };
 
 std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& options) {
@@ -188,6 +194,31 @@ void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
   }
 }
 
+namespace {
+
+std::string LocalTimeNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
+  return text;
+}
+
+// Held for a whole run: a second harness on the same --out waits (or stops, with --no-wait).
+FileLock LockOutDir(const std::filesystem::path& out_dir, bool wait, EventSink& sink) {
+  return FileLock(out_dir / ".harness.lock",
+                  {.holder = "harness (pid " + std::to_string(::getpid()) + ") since " + LocalTimeNow(),
+                   .on_wait = [&](const std::string& holder) {
+                     sink.OnEvent({.kind = Event::Kind::kNote,
+                                   .text = "waiting for " + holder + ", which is using " + out_dir.string()});
+                   },
+                   .give_up = Interrupted,
+                   .wait = wait});
+}
+
+}  // namespace
+
 std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   const std::vector<Cell> cells = ExpandCells(config, options_);
   define_output_format_ = config.define_output_format || options_.define_output_format;
@@ -198,36 +229,91 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
     if (series.name == "none" || series_.count(series.name)) continue;
     series_[series.name] = LoadSeries(series.path);
   }
-  std::vector<CellResult> results;
-  for (const auto& cell : cells) {
-    CellResult result;
+  const FileLock out_lock = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
+  ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
+
+  // Sized once: the tasks hold references to their cell's result and context.
+  std::vector<CellResult> results(cells.size());
+  std::vector<CellContext> contexts(cells.size());
+  // A tree has one work tree, checked out at one series at a time: the next series of a tree
+  // is applied only when every cell of the previous one has finished.
+  std::map<std::string, std::vector<Scheduler::TaskId>> tree_busy;
+  std::string source_key;
+  Scheduler scheduler(options_.jobs);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const Cell& cell = cells[i];
+    CellResult& result = results[i];
+    CellContext& ctx = contexts[i];
     result.cell = cell.id;
     result.arch = std::string(cell.arch->name);
     result.artifacts_dir = (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) /
                             (std::string(cell.arch->name) + "-" + cell.toolchain)).string();
+    if (const std::string key = cell.tree.name + "/" + cell.series.name; key != source_key) {
+      source_key = key;
+      scheduler.Wait(tree_busy[cell.tree.name]);
+      tree_busy[cell.tree.name].clear();
+    }
     try {
       std::filesystem::create_directories(result.artifacts_dir);
-      CellContext ctx{.cell = cell.id, .arch = cell.arch, .dir = result.artifacts_dir, .config = &config,
-                      .spec = &cell};
+      ctx = CellContext{.cell = cell.id, .arch = cell.arch, .dir = result.artifacts_dir, .config = &config,
+                        .spec = &cell};
       ctx.prepared = &Prepare(cell, result);
-      if (result.verdict == Verdict::kUndecided) RunPasses(kCellPasses, ctx, result);
+      if (result.verdict != Verdict::kUndecided) continue;
+      ctx.request = PlanBuild(ctx);
     } catch (const HarnessError& e) {
       result.error = e.what();
+      continue;
     } catch (const std::exception& e) {
       result.error = std::string("internal error: ") + e.what();
+      continue;
     }
-    Close(result, {Stage::kTree, Stage::kApply}, kCellPasses);
-    results.push_back(std::move(result));
+    // A cold build takes the whole budget; one that make will most likely find up to date, one.
+    const int cost = KernelBuilder::LooksUpToDate(ctx.request) ? 1 : options_.jobs;
+    const auto built = scheduler.Add(Lane::kBuild, cost, [this, &ctx, &result] { RunLane(Lane::kBuild, ctx, result); });
+    const auto booted =
+        scheduler.Add(Lane::kBoot, 1, [this, &ctx, &result] { RunLane(Lane::kBoot, ctx, result); }, {built});
+    tree_busy[cell.tree.name].push_back(booted);
   }
+  scheduler.WaitAll();
+  for (auto& result : results) Close(result, {Stage::kTree, Stage::kApply}, kCellPasses);
   return results;
 }
 
-void Pipeline::RunPasses(std::span<const Pass> passes, CellContext& ctx, CellResult& result) {
+void Pipeline::RunLane(Lane lane, CellContext& ctx, CellResult& result) {
+  if (ctx.ended) return;
+  try {
+    if (lane == Lane::kBuild) {
+      // Two cells of one run, or two runs, never build in one directory at once.
+      const auto& dir = ctx.request.build_dir;
+      FileLock lock(dir.parent_path() / ("." + dir.filename().string() + ".lock"),
+                    {.holder = ctx.cell + " (pid " + std::to_string(::getpid()) + ")",
+                     .on_wait = [&](const std::string& holder) {
+                       sink_.OnEvent({.kind = Event::Kind::kNote, .cell = ctx.cell, .stage = Stage::kConfig,
+                                      .text = "waiting for " + holder + " to finish with " + dir.string()});
+                     },
+                     .give_up = Interrupted});
+      RunPasses(kCellPasses, ctx, result, lane);
+    } else {
+      RunPasses(kCellPasses, ctx, result, lane);
+    }
+  } catch (const HarnessError& e) {
+    result.error = e.what();
+    ctx.ended = true;
+  } catch (const std::exception& e) {
+    result.error = std::string("internal error: ") + e.what();
+    ctx.ended = true;
+  }
+}
+
+void Pipeline::RunPasses(std::span<const Pass> passes, CellContext& ctx, CellResult& result,
+                         std::optional<Lane> lane) {
   for (const Pass& pass : passes) {
+    if (ctx.ended) return;
+    if (lane && pass.lane != *lane) continue;
     StageClock clock(sink_, result, pass.stage, std::string(StageName(pass.stage)));
     PassOutcome outcome = (this->*pass.run)(ctx, result);
     clock.Outcome(std::move(outcome.line));
-    if (!outcome.go_on) return;
+    if (!outcome.go_on) ctx.ended = true;
   }
 }
 
@@ -327,7 +413,7 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
   return p;
 }
 
-PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
+BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
   const MatrixConfig& config = *ctx.config;
   const Arch& arch = *ctx.arch;
   // Fragments: the matrix's, the arch's own, then any given on the command line.
@@ -341,7 +427,7 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
   add_fragment(kconfig_dir / std::string(arch.kconfig_fragment));
   for (const auto& path : options_.extra_fragments) add_fragment(path);
 
-  ctx.request = BuildRequest{.cell = ctx.cell,
+  return BuildRequest{.cell = ctx.cell,
                              .arch = &arch,
                              .source = ctx.prepared->source,
                              .revision = ctx.prepared->revision,
@@ -352,7 +438,10 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
                              .options = MergeFragments(fragments),
                              .jobs = options_.jobs,
                              .timeout = std::chrono::seconds(config.build_timeout),
-                             .ccache_dir = PrepareCcacheDir(options_.cache_dir, host_)};
+                             .ccache_dir = ccache_dir_};
+}
+
+PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
   ConfigOutcome configured = KernelBuilder(runner_, sink_, host_).Configure(ctx.request);
   if (!configured.error.empty()) {
     // make tinyconfig/olddefconfig itself failed: no option was dropped, the kernel did not configure.
@@ -455,7 +544,12 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
                       .timeout = std::chrono::seconds(static_cast<int>(ctx.boot_timeout * arch.qemu.timeout_factor)),
                       .extra_cmdline = "harness.btf_size=" + std::to_string(ctx.info.btf.size()) +
                                        (options_.extra_cmdline.empty() ? "" : " " + options_.extra_cmdline)};
-  ctx.booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk, host_);
+  {
+    std::unique_lock settling(accel_mutex_, std::defer_lock);
+    if (!accel_settled_) settling.lock();
+    ctx.booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk, host_);
+    accel_settled_ = true;
+  }
   const BootOutcome& booted = ctx.booted;
   result.facts["qemu_command"] = booted.command;
   result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
@@ -508,6 +602,7 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
       throw HarnessError("'" + std::string(arch.qemu.binary) + "' is not installed: apt-get install " +
                          std::string(arch.qemu.package));
     }
+    const FileLock out_lock = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
     CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir, .kernel = kernel, .vmlinux = vmlinux};
     std::filesystem::create_directories(ctx.dir);
     RunPasses(kBootPasses, ctx, result);

@@ -2,18 +2,28 @@
 // Expands a matrix into cells and runs each one as a flat list of passes:
 // tree -> config -> build -> inspect -> image -> boot -> verify. The first failing pass ends the
 // cell; the later ones are recorded as skipped with the reason.
+//
+// Cells run side by side (scheduler.h): a cell's config, build and inspect passes run in the
+// build lane, its image, boot and verify passes in the boot lane, so the boot of one cell runs
+// beside the build of the next. Results come back in matrix order. One lock per output
+// directory keeps two harness processes from sharing --out; one per build directory keeps two
+// cells from sharing a build.
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "harness/arch/arch.h"
+#include "harness/build/kbuild.h"
 #include "harness/boot/qemu.h"
 #include "harness/config/matrix.h"
 #include "harness/patches/series.h"
+#include "harness/plan/scheduler.h"
 #include "harness/core/events.h"
 #include "harness/core/verdict.h"
 #include "harness/proc/runner.h"
@@ -33,6 +43,8 @@ struct RunOptions {
   bool skip_applied = false;             // skip patches already in the tree instead of failing
   bool define_output_format = false;     // as the matrix's define_output_format
   std::optional<AccelChoice> accel;      // --accel; else the matrix's accel:
+  // Another harness holding --out: wait for it (true) or stop with an error naming it.
+  bool wait_for_out = true;
 };
 
 struct Cell {
@@ -72,13 +84,20 @@ class Pipeline {
   struct Pass {
     Stage stage;
     PassOutcome (Pipeline::*run)(CellContext&, CellResult&);
+    Lane lane;
   };
   static const Pass kCellPasses[];  // config, build, inspect, image, boot, verify
   static const Pass kBootPasses[];  // inspect, image, boot, verify (`harness boot`)
 
   // Tree and series for a cell, done once per (tree, series), reported once, shared by its arches.
   const PreparedSource& Prepare(const Cell& cell, CellResult& result);
-  void RunPasses(std::span<const Pass> passes, CellContext& ctx, CellResult& result);
+  // Runs the passes of `lane` (all of them when null) until one ends the cell.
+  void RunPasses(std::span<const Pass> passes, CellContext& ctx, CellResult& result,
+                 std::optional<Lane> lane = std::nullopt);
+  // One lane of a matrix cell, as a scheduler task: errors end the cell, never the run.
+  void RunLane(Lane lane, CellContext& ctx, CellResult& result);
+  // What the build of a cell will be asked (fragments read and merged), before it is scheduled.
+  BuildRequest PlanBuild(const CellContext& ctx) const;
   // Marks the stages that did not run as skipped; a cell left undecided is an internal error.
   static void Close(CellResult& result, std::initializer_list<Stage> shared, std::span<const Pass> passes);
 
@@ -90,12 +109,17 @@ class Pipeline {
   PassOutcome VerifyPass(CellContext& ctx, CellResult& result);
 
   ProcessRunner& runner_;
-  EventSink& sink_;
+  SerializedSink sink_;  // cells report from several threads
   const Host& host_;
   RunOptions options_;
   std::map<std::string, std::shared_ptr<PreparedSource>> prepared_;
   std::map<std::string, Series> series_;  // loaded and checked before any cell runs
   bool define_output_format_ = false;
+  std::filesystem::path ccache_dir_;  // prepared once per run
+  // The first boot decides whether KVM works (a trial of up to 20 s); the others wait for it
+  // rather than each trying KVM at once.
+  std::mutex accel_mutex_;
+  std::atomic<bool> accel_settled_ = false;
 };
 
 }  // namespace harness

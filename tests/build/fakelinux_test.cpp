@@ -7,6 +7,8 @@
 
 #include <unistd.h>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "harness/arch/arch.h"
@@ -288,14 +290,14 @@ class FakeTreeHarnessRunTest : public ::testing::Test {
     nlohmann::json results;
   };
 
-  Run RunHarness(std::map<std::string, std::string> env = {}) {
+  Run RunHarness(std::map<std::string, std::string> env = {}, const std::string& log = "harness-output.log") {
     env["PATH"] = path_;
     const fs::path out = dir_ / "out";
     ProcessResult r = MakeRealRunner()->Run(
         {.argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect", "-j", "2",
                   "--out", out.string(), "--cache", (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR},
          .env = env,
-         .log_path = dir_ / "harness-output.log",
+         .log_path = dir_ / log,
          .timeout = std::chrono::seconds(120)});
     Run run{r.exit_code, r.output, {}};
     if (fs::exists(out / "results.json")) run.results = nlohmann::json::parse(ReadFile(out / "results.json"));
@@ -353,6 +355,27 @@ TEST_F(FakeTreeHarnessRunTest, FailConfigIsABuildFailureAtConfigOnEveryArch) {
   for (const auto& cell : RunExpecting({{"FAIL", "config"}}, 1, "build-failed", "config")) {
     EXPECT_THAT(cell["detail"].get<std::string>(), StartsWith("make tinyconfig failed")) << cell.dump(2);
   }
+}
+
+// Two harness processes on one --out, started together: the second waits for the first (saying
+// for whom) and then runs; both finish with every cell built, never interleaving their builds.
+TEST_F(FakeTreeHarnessRunTest, TwoRunsOnOneOutDirTakeTurns) {
+  Run runs[2];
+  {
+    std::thread first([&] { runs[0] = RunHarness({{"SLOW", "1"}}, "first.log"); });
+    std::thread second([&] { runs[1] = RunHarness({{"SLOW", "1"}}, "second.log"); });
+    first.join();
+    second.join();
+  }
+  int waited = 0;
+  for (const Run& run : runs) {
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    if (run.output.find("note: waiting for harness (pid ") != std::string::npos) ++waited;
+  }
+  EXPECT_EQ(waited, 1) << runs[0].output << "\n----\n" << runs[1].output;
+  const nlohmann::json results = nlohmann::json::parse(ReadFile(dir_ / "out" / "results.json"));
+  ASSERT_EQ(results["cells"].size(), 3u);
+  for (const auto& cell : results["cells"]) EXPECT_EQ(cell["verdict"], "built") << cell.dump(2);
 }
 
 }  // namespace
