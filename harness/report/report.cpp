@@ -68,7 +68,8 @@ void TerminalReporter::OnEvent(const Event& event) {
       break;
     case Event::Kind::kOutput:
       if (verbose_) {
-        out_ << "    " << Printable(event.text) << "\n";
+        // Cells run side by side: each streamed line says whose it is.
+        out_ << "  " << (event.cell.empty() ? "" : event.cell + " | ") << Printable(event.text) << "\n";
       } else if (NowSeconds() - last_beat_ >= 20) {
         last_beat_ = NowSeconds();
         out_ << clock << where << StageName(event.stage) << " ... " << Printable(Trim(event.text)).substr(0, 100)
