@@ -8,9 +8,13 @@ namespace harness {
 extern const Arch kArchX86_64;
 extern const Arch kArchArm64;
 extern const Arch kArchS390x;
+extern const Arch kArchRiscv64;
+extern const Arch kArchPpc64;
+extern const Arch kArchI386;
 
 namespace {
-const std::array<const Arch*, 3> kArches = {&kArchX86_64, &kArchArm64, &kArchS390x};
+const std::array<const Arch*, 6> kArches = {&kArchX86_64, &kArchArm64, &kArchS390x,
+                                            &kArchRiscv64, &kArchPpc64, &kArchI386};
 }  // namespace
 
 std::span<const Arch* const> AllArches() { return kArches; }

@@ -42,11 +42,27 @@ bool RangeInside(std::uint64_t begin, std::uint64_t size, std::uint64_t outer_be
   return begin >= outer_begin && size <= outer_size && begin - outer_begin <= outer_size - size;
 }
 
+// The e_machine of every architecture Linux builds for, so a new arch in harness/arch/ never
+// needs a line here, and a vmlinux of the wrong arch is named, not numbered.
 std::string MachineName(unsigned machine) {
   switch (machine) {
-    case EM_X86_64: return "x86-64";
-    case EM_AARCH64: return "AArch64";
+    case EM_386: return "Intel 80386";
+    case EM_68K: return "Motorola 68000";
+    case EM_MIPS: return "MIPS";
+    case EM_PARISC: return "PA-RISC";
+    case EM_PPC: return "PowerPC";
+    case EM_PPC64: return "PowerPC64";
     case EM_S390: return "S/390";
+    case EM_ARM: return "ARM";
+    case EM_SH: return "SuperH";
+    case EM_SPARCV9: return "SPARC v9";
+    case EM_IA_64: return "IA-64";
+    case EM_X86_64: return "x86-64";
+    case EM_XTENSA: return "Xtensa";
+    case EM_ALPHA: return "Alpha";
+    case EM_AARCH64: return "AArch64";
+    case EM_RISCV: return "RISC-V";
+    case 258: return "LoongArch";  // EM_LOONGARCH, newer than this libelf's elf.h
     default: return "e_machine " + std::to_string(machine);
   }
 }

@@ -22,10 +22,14 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr unsigned kEmS390 = 22, kEmArm = 40, kEmX86_64 = 62, kEmAarch64 = 183;
+constexpr unsigned kEm386 = 3, kEmPpc64 = 21, kEmS390 = 22, kEmArm = 40, kEmX86_64 = 62, kEmAarch64 = 183,
+                   kEmRiscv = 243;
 constexpr int kTypes = 5;
-// Where WriteFakeVmlinux puts .BTF in memory (64-bit): its base address plus the file offset.
-constexpr std::uint64_t kBtfAddr = 0xffffffff80000000ull + kFakeBtfOffset;
+// Where WriteFakeVmlinux puts .BTF in memory: its base address (0xffffffff80000000 for ELF64,
+// 0xc0000000 for ELF32, as the kernels link) plus the file offset.
+std::uint64_t BtfAddr(int elf_class) {
+  return (elf_class == 32 ? 0xc0000000ull : 0xffffffff80000000ull) + kFakeBtfOffset;
+}
 
 std::string Hex(std::uint64_t value) {
   char buf[32];
@@ -64,6 +68,7 @@ struct Target {
   Endian endian;
   unsigned machine;
   const char* machine_name;
+  int elf_class = 64;
 };
 
 Endian Other(Endian e) { return e == Endian::kLittle ? Endian::kBig : Endian::kLittle; }
@@ -71,11 +76,14 @@ Endian Other(Endian e) { return e == Endian::kLittle ? Endian::kBig : Endian::kL
 class InspectVmlinuxTest : public TempDirTest, public ::testing::WithParamInterface<Target> {
  protected:
   Endian endian() const { return GetParam().endian; }
+  // Where the fake vmlinux of this target's class puts .BTF in memory.
+  const std::uint64_t btf_addr_ = BtfAddr(GetParam().elf_class);
 
   FakeVmlinuxSpec GoodSpec() const {
     FakeVmlinuxSpec spec;
     spec.endian = endian();
     spec.machine = GetParam().machine;
+    spec.elf_class = GetParam().elf_class;
     spec.btf = MakeBtfBlob(endian(), kTypes);
     spec.build_id = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x00, 0x11,
                      0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb};
@@ -100,19 +108,19 @@ TEST_P(InspectVmlinuxTest, GoodVmlinuxHasNoProblems) {
   EXPECT_TRUE(info.is_elf);
   EXPECT_EQ(info.machine, GetParam().machine);
   EXPECT_EQ(info.machine_name, GetParam().machine_name);
-  EXPECT_EQ(info.elf_class, 64);
+  EXPECT_EQ(info.elf_class, GetParam().elf_class);
   EXPECT_EQ(info.endian, endian());
   EXPECT_TRUE(info.has_btf);
   EXPECT_TRUE(info.btf_alloc);
   EXPECT_TRUE(info.btf_in_load);
   EXPECT_EQ(info.btf_offset, kFakeBtfOffset);
-  EXPECT_EQ(info.btf_addr, kBtfAddr);
+  EXPECT_EQ(info.btf_addr, btf_addr_);
   EXPECT_EQ(info.btf_size, spec.btf.size());
   EXPECT_EQ(info.btf, spec.btf);
   EXPECT_EQ(info.start_symbol, "__start_BTF");
   EXPECT_EQ(info.stop_symbol, "__stop_BTF");
-  EXPECT_EQ(info.start_value, kBtfAddr);
-  EXPECT_EQ(info.stop_value, kBtfAddr + spec.btf.size());
+  EXPECT_EQ(info.start_value, btf_addr_);
+  EXPECT_EQ(info.stop_value, btf_addr_ + spec.btf.size());
   ASSERT_TRUE(info.header.has_value());
   EXPECT_EQ(info.header->magic, 0xEB9F);
   EXPECT_EQ(info.header->version, 1);
@@ -166,7 +174,10 @@ TEST_P(InspectVmlinuxTest, NoBitsBtfSectionIsFatal) {
 // Given a section header claiming more bytes than the file holds, it should report that
 // instead of reading past the end.
 TEST_P(InspectVmlinuxTest, SectionPastEndOfFileIsFatal) {
-  for (std::uint64_t size : {std::uint64_t(1) << 40, ~std::uint64_t(0), std::uint64_t(1) << 20}) {
+  // ELF32 sizes are 32 bits wide: the largest ones it can hold.
+  const bool elf32 = GetParam().elf_class == 32;
+  for (std::uint64_t size : {elf32 ? std::uint64_t(0x80000000) : std::uint64_t(1) << 40,
+                             elf32 ? std::uint64_t(0xffffffff) : ~std::uint64_t(0), std::uint64_t(1) << 20}) {
     FakeVmlinuxSpec spec = GoodSpec();
     spec.btf_sh_size = size;
     VmlinuxInfo info = WriteAndInspect(spec);
@@ -190,8 +201,8 @@ TEST_P(InspectVmlinuxTest, BtfOutsideLoadSegmentIsReported) {
   spec.btf_in_load = false;
   VmlinuxInfo info = WriteAndInspect(spec);
   EXPECT_FALSE(info.btf_in_load);
-  EXPECT_THAT(info.problems, ElementsAre(".BTF [" + Hex(kBtfAddr) + "," +
-                                         Hex(kBtfAddr + spec.btf.size()) +
+  EXPECT_THAT(info.problems, ElementsAre(".BTF [" + Hex(btf_addr_) + "," +
+                                         Hex(btf_addr_ + spec.btf.size()) +
                                          ") lies outside every PT_LOAD segment"));
 }
 
@@ -264,8 +275,8 @@ TEST_P(InspectVmlinuxTest, StartSymbolElsewhereIsReported) {
   spec.stop_delta = 8;
   VmlinuxInfo info = WriteAndInspect(spec);
   EXPECT_THAT(info.problems,
-              ElementsAre("__start_BTF = " + Hex(kBtfAddr + 8) + ", .BTF starts at " +
-                          Hex(kBtfAddr)));
+              ElementsAre("__start_BTF = " + Hex(btf_addr_ + 8) + ", .BTF starts at " +
+                          Hex(btf_addr_)));
 }
 
 TEST_P(InspectVmlinuxTest, StopBeforeStartIsReportedAsNegative) {
@@ -357,7 +368,10 @@ INSTANTIATE_TEST_SUITE_P(
     Targets, InspectVmlinuxTest,
     ::testing::Values(Target{"x86_64", Endian::kLittle, kEmX86_64, "x86-64"},
                       Target{"arm64", Endian::kLittle, kEmAarch64, "AArch64"},
-                      Target{"s390x", Endian::kBig, kEmS390, "S/390"}),
+                      Target{"s390x", Endian::kBig, kEmS390, "S/390"},
+                      Target{"riscv64", Endian::kLittle, kEmRiscv, "RISC-V"},
+                      Target{"ppc64", Endian::kBig, kEmPpc64, "PowerPC64"},
+                      Target{"i386", Endian::kLittle, kEm386, "Intel 80386", 32}),
     [](const ::testing::TestParamInfo<Target>& info) { return std::string(info.param.name); });
 
 class InspectOtherFilesTest : public TempDirTest {};
@@ -375,7 +389,7 @@ TEST_F(InspectOtherFilesTest, Elf32IsReadInBothByteOrders) {
     EXPECT_THAT(info.problems, IsEmpty()) << EndianName(endian);
     EXPECT_EQ(info.elf_class, 32);
     EXPECT_EQ(info.endian, endian);
-    EXPECT_EQ(info.machine_name, "e_machine 40");
+    EXPECT_EQ(info.machine_name, "ARM");
     EXPECT_EQ(info.type_count, std::optional<std::uint32_t>(3));
     EXPECT_EQ(info.build_id, "aabb");
   }

@@ -264,7 +264,9 @@ TEST_P(VerifyBtfTest, SmallReadsThatDisagreeAtTheEndAreContentMismatch) {
   EXPECT_EQ(out.facts["offset"], std::to_string(vmlinux_.btf.size() - 1));
 }
 
-INSTANTIATE_TEST_SUITE_P(LittleAndBigEndian, VerifyBtfTest, ::testing::Values("x86_64", "s390x"));
+// Both byte orders, both ELF classes: two big-endian families, a 32-bit target.
+INSTANTIATE_TEST_SUITE_P(EveryArch, VerifyBtfTest,
+                         ::testing::Values("x86_64", "arm64", "s390x", "riscv64", "ppc64", "i386"));
 
 }  // namespace
 }  // namespace harness

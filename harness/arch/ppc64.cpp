@@ -1,0 +1,45 @@
+// ppc64: 64-bit big-endian POWER (Linux ARCH=powerpc, Debian's powerpc64-linux-gnu, ELFv1
+// ABI), the second big-endian target after s390x: its .BTF starts `eb 9f` too, but it has its
+// own linker script and ELF ABI. allnoconfig builds a 32-bit kernel on powerpc, so the fragment
+// asks for PPC64, Book3S-64 and the pseries platform. QEMU's `pseries` machine starts SLOF
+// (from qemu-system-data), which loads the vmlinux ELF itself (there is no separate boot
+// image); the console is the hypervisor's hvc0, virtio-blk sits on the PCI host bridge, and
+// power-off is an RTAS call. TCG cannot provide the Spectre-mitigation capabilities pseries asks
+// for by default, so the machine line turns them off rather than print warnings. No
+// CONFIG_OUTPUT_FORMAT in its Kconfig.
+#include <array>
+
+#include "harness/arch/arch.h"
+
+namespace harness {
+namespace {
+constexpr std::array<std::string_view, 1> kTargets = {"vmlinux"};
+}  // namespace
+
+extern const Arch kArchPpc64 = {
+    .name = "ppc64",
+    .linux_arch = "powerpc",
+    .cross_prefix = "powerpc64-linux-gnu-",
+    .compiler_package = "gcc-powerpc64-linux-gnu",
+    .libc_package = "libc6-dev-ppc64-cross",
+    .make_targets = kTargets,
+    .boot_image = "vmlinux",
+    .elf_machine = 21,  // EM_PPC64
+    .elf_class = 64,
+    .endian = Endian::kBig,
+    .bfd_format = "elf64-powerpc",
+    .bfd_arch = "powerpc:common64",
+    .kconfig_fragment = "ppc64.config",
+    .arch_kconfig = "arch/powerpc/Kconfig",
+    .qemu = {.binary = "qemu-system-ppc64",
+             .package = "qemu-system-ppc",
+             .machine = "pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off",
+             .cpu = "power9",
+             .memory = "512M",
+             .console = "hvc0",
+             .transport = VirtioTransport::kPci,
+             .blk_device = "virtio-blk-pci",
+             .timeout_factor = 3.0},
+};
+
+}  // namespace harness
