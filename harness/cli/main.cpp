@@ -3,7 +3,6 @@
 // main reads as the list of passes; all printing happens in report/.
 #include <CLI/CLI.hpp>
 
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -11,6 +10,7 @@
 #include "harness/arch/arch.h"
 #include "harness/config/matrix.h"
 #include "harness/core/error.h"
+#include "harness/core/host.h"
 #include "harness/core/util.h"
 #include "harness/elf/inspector.h"
 #include "harness/plan/corpus.h"
@@ -27,8 +27,8 @@ namespace harness {
 namespace {
 
 std::filesystem::path EnvOr(const char* name, const std::filesystem::path& fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? std::filesystem::path(value) : fallback;
+  const auto value = RealHost().Env(name);
+  return value && !value->empty() ? std::filesystem::path(*value) : fallback;
 }
 
 struct CommonFlags {
@@ -64,7 +64,7 @@ RunOptions MakeRunOptions(const CommonFlags& flags) {
   options.out_dir = std::filesystem::absolute(
       flags.out_dir.empty() ? EnvOr("HARNESS_OUT", "harness-out") : std::filesystem::path(flags.out_dir));
   options.cache_dir = std::filesystem::absolute(
-      flags.cache_dir.empty() ? DefaultCacheDir() : std::filesystem::path(flags.cache_dir));
+      flags.cache_dir.empty() ? DefaultCacheDir(RealHost()) : std::filesystem::path(flags.cache_dir));
   options.data_dir = std::filesystem::absolute(
       flags.data_dir.empty() ? EnvOr("HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR) : std::filesystem::path(flags.data_dir));
   options.extra_cmdline = flags.cmdline;
