@@ -10,6 +10,18 @@
 namespace harness {
 namespace {
 
+// --stop-after names the last stage a cell runs. Only inspect is offered: a build is always
+// inspected before a cell may read "built", so stopping after make alone would vouch for a
+// vmlinux nobody looked at.
+std::string CheckStopAfter(std::string& stage) {
+  if (stage == "inspect") return {};
+  if (stage == "build") {
+    return "'build' is no longer accepted: use --stop-after inspect (it builds and inspects the vmlinux, "
+           "without booting; a cell is only 'built' once its vmlinux was inspected)";
+  }
+  return "'" + stage + "' is not a stage to stop after; use --stop-after inspect";
+}
+
 // --series replaces the matrix's series. A series is named after its file's stem or its
 // directory; the name keys its cells and output directory, so two with one name would silently
 // collapse into one.
@@ -41,7 +53,9 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   run->add_option("config", args.config_path, "matrix YAML (default: configs/default.yaml in the data dir)");
   AddCellFlags(run, args.cells);
   run->add_option("--fragment", args.fragments, "extra kconfig fragment applied last (repeatable)");
-  run->add_option("--stop-after", args.stop_after, "stop each cell after this stage")->check(CLI::IsMember({"build", "inspect"}));
+  run->add_option("--stop-after", args.stop_after,
+                  "stop each cell after this stage; only 'inspect': build and inspect the vmlinux, no boot")
+      ->check(CLI::Validator(CheckStopAfter, "{inspect}", "stage"));
   run->add_option("--series", args.series_paths,
                   "pre-merge mode: run the matrix with this series applied (a kernel-patches/ directory, an mbox or a .patch; repeatable)");
   run->add_flag("--skip-applied", args.skip_applied, "skip patches already in the tree instead of failing the cell");
@@ -56,7 +70,7 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   options.skip_applied = args.skip_applied;
   options.define_output_format = args.define_output_format;
   for (const auto& f : args.fragments) options.extra_fragments.push_back(std::filesystem::absolute(f));
-  if (args.stop_after == "build" || args.stop_after == "inspect") options.stop_after = Stage::kInspect;
+  if (args.stop_after == "inspect") options.stop_after = Stage::kInspect;
   const std::filesystem::path matrix =
       args.config_path.empty() ? options.data_dir / "configs" / "default.yaml" : std::filesystem::path(args.config_path);
   MatrixConfig config = LoadMatrix(matrix);
