@@ -13,7 +13,7 @@ stage() {  # stage() RESULTS STAGE -> seconds
 run() {  # run() OUT [env...] -> wall seconds
   local dir=$1; shift
   local t0=$(date +%s.%N)
-  env "$@" "$harness" run --arch "$arch" --stop-after build --out "$dir" >"$dir.log" 2>&1 || true
+  env "$@" "$harness" run --arch "$arch" --stop-after inspect --out "$dir" >"$dir.log" 2>&1 || true
   echo "$(date +%s.%N) - $t0" | bc
 }
 mkdir -p "$out"
@@ -27,4 +27,4 @@ echo "no-op re-run (same out dir):      build stage $(stage "$out/warm/results.j
 cmd=$(cat "$out/warm/debian-6.1/none/$arch-gcc/make-command.txt")
 t0=$(date +%s.%N); sh -c "$cmd" >/dev/null 2>&1; raw=$(echo "$(date +%s.%N) - $t0" | bc)
 echo "raw make, no-op (the printed command): $raw s"
-echo "harness overhead on a no-op: $(echo "$noop - $raw" | bc) s  (harness run --arch $arch --stop-after build vs: $cmd)"
+echo "harness overhead on a no-op: $(echo "$noop - $raw" | bc) s  (harness run --arch $arch --stop-after inspect vs: $cmd)"

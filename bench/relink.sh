@@ -12,9 +12,9 @@ stage() {
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(round(sum(s["seconds"] for c in r["cells"] for s in c["stages"] if s["stage"]==sys.argv[2]),1))' "$1" "$2"
 }
 echo "arch $arch, output in $out"
-CCACHE_DISABLE=1 "$harness" run --arch "$arch" --stop-after build --out "$out" >"$out.cold.log" 2>&1 || true
+CCACHE_DISABLE=1 "$harness" run --arch "$arch" --stop-after inspect --out "$out" >"$out.cold.log" 2>&1 || true
 cold=$(stage "$out/results.json" build)
-"$harness" run --arch "$arch" --stop-after build --series "$series" --out "$out" >"$out.series.log" 2>&1 || true
+"$harness" run --arch "$arch" --stop-after inspect --series "$series" --out "$out" >"$out.series.log" 2>&1 || true
 relink=$(stage "$out/results.json" build)
 echo "cold build:                          $cold s"
 echo "after a link-vmlinux.sh-only series: $relink s  ($series)"

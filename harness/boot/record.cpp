@@ -12,7 +12,6 @@
 namespace harness {
 namespace {
 
-constexpr std::string_view kMagic = "HBTFREC1";
 constexpr std::size_t kTlvHeader = 8;
 
 constexpr std::array<std::uint32_t, 256> MakeCrcTable() {
@@ -36,21 +35,6 @@ std::string Format(const char* fmt, auto... args) {
 std::uint64_t LoadU64Le(std::span<const std::uint8_t> b) {
   return std::uint64_t(LoadU32(b.subspan(0, 4), Endian::kLittle)) |
          std::uint64_t(LoadU32(b.subspan(4, 4), Endian::kLittle)) << 32;
-}
-
-void PutU32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
-void PutU64(std::vector<std::uint8_t>& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
-void PutTlv(std::vector<std::uint8_t>& out, std::uint32_t tag, const void* data, std::size_t size) {
-  PutU32(out, tag);
-  PutU32(out, static_cast<std::uint32_t>(size));
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  out.insert(out.end(), p, p + size);
 }
 
 const char* TagName(std::uint32_t tag) {
@@ -93,8 +77,8 @@ std::vector<std::pair<std::uint64_t, std::uint32_t>> ProbeRanges(std::uint64_t s
 DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max_blob) {
   DecodeResult result;
   const std::span<const std::uint8_t> bytes(disk);
-  if (bytes.size() < kMagic.size() ||
-      std::memcmp(bytes.data(), kMagic.data(), kMagic.size()) != 0) {
+  if (bytes.size() < kRecordMagic.size() ||
+      std::memcmp(bytes.data(), kRecordMagic.data(), kRecordMagic.size()) != 0) {
     result.error = "no probe record on the disk (the probe did not run or could not write /dev/vda)";
     return result;
   }
@@ -102,7 +86,7 @@ DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max
   // Pass 1: walk the TLVs to the end marker with every length bounds-checked, then check the CRC,
   // so that a corrupted byte is reported as corruption rather than as whatever it happens to look
   // like.
-  std::size_t pos = kMagic.size();
+  std::size_t pos = kRecordMagic.size();
   std::size_t end_pos = 0;
   for (;;) {
     const std::size_t remaining = bytes.size() - pos;
@@ -153,7 +137,7 @@ DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max
   // Pass 2: interpret. Lengths are known to be in bounds; fields must still be well-formed.
   ProbeRecord record;
   std::uint32_t seen = 0;  // bit per known tag
-  pos = kMagic.size();
+  pos = kRecordMagic.size();
   while (pos < end_pos) {
     const std::uint32_t tag = LoadU32(bytes.subspan(pos, 4), Endian::kLittle);
     const std::uint32_t len = LoadU32(bytes.subspan(pos + 4, 4), Endian::kLittle);
@@ -206,49 +190,6 @@ DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max
   }
   result.record = std::move(record);
   return result;
-}
-
-std::vector<std::uint8_t> EncodeRecord(const ProbeRecord& record) {
-  std::vector<std::uint8_t> out(kMagic.begin(), kMagic.end());
-  PutU32(out, kTagFlags);
-  PutU32(out, 4);
-  PutU32(out, record.flags);
-  if (record.mode) {
-    PutU32(out, kTagMode);
-    PutU32(out, 4);
-    PutU32(out, *record.mode);
-  }
-  if (record.size) {
-    PutU32(out, kTagSize);
-    PutU32(out, 8);
-    PutU64(out, *record.size);
-  }
-  PutTlv(out, kTagBlob, record.blob.data(), record.blob.size());
-  std::vector<std::uint8_t> ranges;
-  for (const auto& r : record.small_reads) {
-    PutU64(ranges, r.offset);
-    PutU32(ranges, static_cast<std::uint32_t>(r.bytes.size()));
-    ranges.insert(ranges.end(), r.bytes.begin(), r.bytes.end());
-  }
-  PutTlv(out, kTagRanges, ranges.data(), ranges.size());
-  if (record.read_cap) {
-    PutU32(out, kTagReadCap);
-    PutU32(out, 8);
-    PutU64(out, *record.read_cap);
-  }
-  if (record.eof_read) {
-    PutU32(out, kTagEofRead);
-    PutU32(out, 8);
-    PutU64(out, static_cast<std::uint64_t>(*record.eof_read));
-  }
-  PutTlv(out, kTagVersion, record.version.data(), record.version.size());
-  PutTlv(out, kTagNotes, record.notes.data(), record.notes.size());
-  PutTlv(out, kTagErrors, record.errors.data(), record.errors.size());
-  const std::uint32_t crc = Crc32(out.data(), out.size());
-  PutU32(out, kTagEnd);
-  PutU32(out, 4);
-  PutU32(out, crc);
-  return out;
 }
 
 }  // namespace harness

@@ -11,10 +11,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace harness {
+
+inline constexpr std::string_view kRecordMagic = "HBTFREC1";
 
 enum RecordTag : std::uint32_t {
   kTagFlags = 1,        // u32 bit set of RecordFlag
@@ -73,9 +76,6 @@ struct DecodeResult {
 
 // max_blob bounds every TLV length (a corrupt length must not make us allocate gigabytes).
 DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max_blob = 64u << 20);
-
-// Encodes a record the way the probe does; used by tests and by the fault-injection tools.
-std::vector<std::uint8_t> EncodeRecord(const ProbeRecord& record);
 
 std::uint32_t Crc32(const std::uint8_t* data, std::size_t size);
 

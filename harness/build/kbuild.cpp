@@ -1,7 +1,6 @@
 #include "harness/build/kbuild.h"
 
 #include <charconv>
-#include <cstdlib>
 #include <limits>
 
 #include "harness/core/error.h"
@@ -38,11 +37,10 @@ std::vector<std::string> KernelBuilder::MakeArgv(const BuildRequest& request,
   return argv;
 }
 
-std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& request) {
+std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& request, const Host& host) {
   std::map<std::string, std::string> env;
   if (!request.ccache_dir.empty()) {
-    const char* path = std::getenv("PATH");
-    env["PATH"] = request.ccache_dir.string() + ":" + (path ? path : "/usr/bin:/bin");
+    env["PATH"] = request.ccache_dir.string() + ":" + host.Env("PATH").value_or("/usr/bin:/bin");
     // Cache hits across build directories and work trees: with debug info ccache otherwise
     // hashes the cwd, and absolute source paths differ from one output directory to the next
     // (the layout <out>/<tree>/{src,build-*} makes the relative paths the same everywhere).
@@ -73,7 +71,7 @@ ProcessResult KernelBuilder::RunMake(const BuildRequest& request,
   std::filesystem::create_directories(request.build_dir);
   ProcessSpec spec{.argv = MakeArgv(request, targets),
                    .cwd = {},
-                   .env = MakeEnv(request),
+                   .env = MakeEnv(request, host_),
                    .log_path = log,
                    .timeout = request.timeout,
                    .on_line = [&](std::string_view line) {

@@ -64,8 +64,8 @@ class KernelBuilder {
   // and ccache see identical builds run after run).
   static std::vector<std::string> MakeArgv(const BuildRequest& request,
                                            const std::vector<std::string>& targets);
-  // The environment every make gets (PATH with the ccache masquerade dir first).
-  static std::map<std::string, std::string> MakeEnv(const BuildRequest& request);
+  // The environment every make gets (the host's PATH with the ccache masquerade dir first).
+  static std::map<std::string, std::string> MakeEnv(const BuildRequest& request, const Host& host);
   // "cd SRC && PATH=... make ..." for people.
   static std::string PasteableCommand(const BuildRequest& request,
                                       const std::vector<std::string>& targets);

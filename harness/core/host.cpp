@@ -12,6 +12,7 @@
 #include <linux/kvm.h>
 #endif
 
+#include <cstdlib>
 
 #include "harness/core/util.h"
 
@@ -70,6 +71,11 @@ class SystemHost : public Host {
   bool Exists(const std::filesystem::path& path) const override {
     std::error_code ec;
     return std::filesystem::exists(path, ec);
+  }
+
+  std::optional<std::string> Env(std::string_view name) const override {
+    const char* value = std::getenv(std::string(name).c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
   }
 
   std::string HostArch() const override {

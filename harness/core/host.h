@@ -1,7 +1,7 @@
 #pragma once
 // What the harness asks of the machine it runs on, behind one interface (as ninja's
-// DiskInterface): installed programs, files, the host's arch, whether KVM runs a vCPU, the boot
-// id, free disk. The real one reads the system; tests hand in a FakeHost
+// DiskInterface): installed programs, files, environment variables, the host's arch, whether KVM
+// runs a vCPU, the boot id, free disk. The real one reads the system; tests hand in a FakeHost
 // (tests/support/fake_host.h), so no unit test's outcome depends on what this machine has.
 #include <cstdint>
 #include <filesystem>
@@ -18,6 +18,8 @@ class Host {
   virtual std::filesystem::path FindProgram(std::string_view name) const = 0;
   // A file or directory (headers such as /usr/include/gelf.h).
   virtual bool Exists(const std::filesystem::path& path) const = 0;
+  // The harness's own environment variable `name`; nullopt when unset (an empty value is set).
+  virtual std::optional<std::string> Env(std::string_view name) const = 0;
   // The host's arch in the harness's names (x86_64, arm64, s390x, ...).
   virtual std::string HostArch() const = 0;
   // /dev/kvm can be opened read-write and runs a one-instruction vCPU. A real kernel may still

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "harness/core/error.h"
+#include "harness/core/host.h"
 
 namespace harness {
 
@@ -242,13 +243,14 @@ std::filesystem::path FindProgram(std::string_view name) {
   return {};
 }
 
-std::filesystem::path DefaultCacheDir() {
-  if (const char* env = std::getenv("HARNESS_CACHE"); env && *env) return env;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    return std::filesystem::path(xdg) / "harness";
-  }
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home && *home ? home : "/tmp") / ".cache" / "harness";
+std::filesystem::path DefaultCacheDir(const Host& host) {
+  auto non_empty = [&](std::string_view name) {
+    auto value = host.Env(name);
+    return value && !value->empty() ? value : std::nullopt;
+  };
+  if (auto cache = non_empty("HARNESS_CACHE")) return *cache;
+  if (auto xdg = non_empty("XDG_CACHE_HOME")) return std::filesystem::path(*xdg) / "harness";
+  return std::filesystem::path(non_empty("HOME").value_or("/tmp")) / ".cache" / "harness";
 }
 
 double NowSeconds() {

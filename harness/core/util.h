@@ -9,6 +9,8 @@
 
 namespace harness {
 
+class Host;
+
 // Whole-file I/O; all throw HarnessError naming the path and the OS error (a full disk says so).
 // Both writers create the parent directories.
 std::string ReadFile(const std::filesystem::path& path);
@@ -52,8 +54,9 @@ std::string Sha256Hex(std::string_view data);
 // Finds an executable on PATH; empty when missing.
 std::filesystem::path FindProgram(std::string_view name);
 
-// $XDG_CACHE_HOME/harness or ~/.cache/harness, unless HARNESS_CACHE is set.
-std::filesystem::path DefaultCacheDir();
+// $XDG_CACHE_HOME/harness or ~/.cache/harness, unless HARNESS_CACHE is set (empty values count
+// as unset; without HOME, /tmp/.cache/harness).
+std::filesystem::path DefaultCacheDir(const Host& host);
 
 // Seconds since an arbitrary epoch, for stage timings.
 double NowSeconds();

@@ -6,7 +6,7 @@
 
 #include "harness/boot/qemu.h"
 #include "harness/core/error.h"
-#include "harness/proc/fake_runner.h"
+#include "tests/support/fake_runner.h"
 #include "tests/support/fake_host.h"
 
 namespace harness {

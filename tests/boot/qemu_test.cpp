@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/core/util.h"
-#include "harness/proc/fake_runner.h"
+#include "tests/support/fake_runner.h"
 
 namespace harness {
 namespace {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string>
 
+#include "tests/support/record_writer.h"
+
 namespace harness {
 namespace {
 

@@ -5,7 +5,8 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
-#include "harness/proc/fake_runner.h"
+#include "tests/support/fake_runner.h"
+#include "tests/support/fake_host.h"
 
 namespace harness {
 namespace {
@@ -66,11 +67,22 @@ TEST_F(KernelBuilderTest, ExactMakeCommandLine) {
               ElementsAre("make", "-C", "/src/linux", "O=" + (dir_ / "build").string(), "ARCH=arm64",
                           "CROSS_COMPILE=aarch64-linux-gnu-", "-j2", "vmlinux", "Image"));
   request_.ccache_dir = "/c/ccache-bin";
-  EXPECT_EQ(KernelBuilder::MakeEnv(request_).at("CCACHE_NOHASHDIR"), "true");
-  EXPECT_THAT(KernelBuilder::MakeEnv(request_).at("PATH"), ::testing::StartsWith("/c/ccache-bin:"));
   EXPECT_THAT(KernelBuilder::PasteableCommand(request_, {"vmlinux"}),
               ::testing::StartsWith("PATH=/c/ccache-bin:$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ "
                                      "CCACHE_IGNOREOPTIONS='-Wa,-I*' make -C /src/linux O="));
+}
+
+// Given a ccache dir, make's PATH should be the host's PATH behind it; without one, make
+// inherits the harness's environment untouched.
+TEST_F(KernelBuilderTest, MakeEnvPutsCcacheBeforeTheHostsPath) {
+  FakeHost host;
+  host.env["PATH"] = "/opt/cross/bin:/usr/bin";
+  EXPECT_TRUE(KernelBuilder::MakeEnv(request_, host).empty());
+  request_.ccache_dir = "/c/ccache-bin";
+  const auto env = KernelBuilder::MakeEnv(request_, host);
+  EXPECT_EQ(env.at("PATH"), "/c/ccache-bin:/opt/cross/bin:/usr/bin");
+  EXPECT_EQ(env.at("CCACHE_NOHASHDIR"), "true");
+  EXPECT_EQ(KernelBuilder::MakeEnv(request_, FakeHost()).at("PATH"), "/c/ccache-bin:/usr/bin:/bin") << "PATH unset";
 }
 
 // Given an unchanged request, the second Configure should not run make at all, so kbuild sees
@@ -142,26 +154,19 @@ TEST_F(KernelBuilderTest, SuccessfulBuildFindsImageAndVmlinux) {
 namespace harness {
 namespace {
 
-// CheckBuildTools's error with PATH holding only `programs` (linked to /bin/true).
+// CheckBuildTools's error on a host where only `programs` are installed.
 std::string ErrorWithOnly(const std::vector<std::string>& programs) {
-  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
-  const auto dir = std::filesystem::temp_directory_path() / ("tools_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  for (const auto& p : programs) std::filesystem::create_symlink("/bin/true", dir / p);
-  ::setenv("PATH", dir.c_str(), 1);
-  std::string message;
+  FakeHost host;
+  host.programs.insert(programs.begin(), programs.end());
   try {
-    CheckBuildTools(*FindArch("s390x"));
+    CheckBuildTools(*FindArch("s390x"), host);
   } catch (const HarnessError& e) {
-    message = e.what();
+    return e.what();
   }
-  ::setenv("PATH", saved.c_str(), 1);
-  std::filesystem::remove_all(dir);
-  return message;
+  return "";
 }
 
-// Given a PATH without the tools, it should name the Debian package to install.
+// Given a host without the tools, it should name the Debian package to install.
 TEST(CheckBuildToolsTest, MissingToolNamesItsPackage) {
   EXPECT_EQ(ErrorWithOnly({}), "'make' is not installed: apt-get install make");
   EXPECT_EQ(ErrorWithOnly({"make"}), "'s390x-linux-gnu-gcc' is not installed: apt-get install gcc-s390x-linux-gnu");

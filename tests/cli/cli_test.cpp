@@ -89,6 +89,16 @@ TEST(CliTest, UnknownCorpusEntry) {
   EXPECT_THAT(r.output, HasSubstr("no corpus entry 'no-such-entry'"));
 }
 
+// Given --stop-after build (which always meant inspect), it should refuse it and point to inspect.
+TEST(CliTest, StopAfterBuildPointsToInspect) {
+  ProcessResult r = Harness({"run", "--stop-after", "build", "--out", Temp("out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("use --stop-after inspect"));
+  r = Harness({"run", "--stop-after", "boot", "--out", Temp("out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("'boot' is not a stage to stop after"));
+}
+
 TEST(CliTest, UnknownOptionIsAUsageError) {
   ProcessResult r = Harness({"run", "--frobnicate"});
   EXPECT_EQ(r.exit_code, 2);

@@ -54,7 +54,7 @@ class NoOrphansTest : public ::testing::Test {
   }
 
   std::vector<std::string> HarnessArgv() const {
-    return {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "build", "-j", "1", "-v",
+    return {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect", "-j", "1", "-v",
             "--out", (dir_ / "out").string(), "--cache", (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR};
   }
 

@@ -10,8 +10,8 @@
 #include <set>
 
 #include "harness/core/error.h"
-
 #include "harness/core/verdict.h"
+#include "tests/support/fake_host.h"
 
 namespace harness {
 namespace {
@@ -113,6 +113,23 @@ TEST(HexDumpTest, AlignsToSixteenBytes) {
   std::string dump = HexDump(data, 17, 20);
   EXPECT_EQ(dump.substr(0, 12), "00000010: 10");
   EXPECT_EQ(SplitLines(dump).size(), 1u);
+}
+
+// Given HARNESS_CACHE, XDG_CACHE_HOME and HOME in that order of precedence (an empty value as
+// unset), it should pick the cache from the first that is set.
+TEST(DefaultCacheDirTest, HonoursHarnessCacheThenXdgThenHome) {
+  FakeHost host;
+  EXPECT_EQ(DefaultCacheDir(host), "/tmp/.cache/harness") << "nothing set";
+  host.env["HOME"] = "/home/k";
+  EXPECT_EQ(DefaultCacheDir(host), "/home/k/.cache/harness");
+  host.env["XDG_CACHE_HOME"] = "";
+  EXPECT_EQ(DefaultCacheDir(host), "/home/k/.cache/harness");
+  host.env["XDG_CACHE_HOME"] = "/xdg";
+  EXPECT_EQ(DefaultCacheDir(host), "/xdg/harness");
+  host.env["HARNESS_CACHE"] = "";
+  EXPECT_EQ(DefaultCacheDir(host), "/xdg/harness");
+  host.env["HARNESS_CACHE"] = "/c";
+  EXPECT_EQ(DefaultCacheDir(host), "/c");
 }
 
 TEST(Sha256Test, KnownVector) {

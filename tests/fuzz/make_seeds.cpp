@@ -10,6 +10,7 @@
 #include "harness/boot/record.h"
 #include "harness/core/util.h"
 #include "tests/support/elf_writer.h"
+#include "tests/support/record_writer.h"
 
 namespace harness {
 namespace {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness/boot/record.h"
+#include "tests/support/record_writer.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
-#include "harness/proc/fake_runner.h"
+#include "tests/support/fake_runner.h"
 
 namespace harness {
 namespace {

@@ -12,9 +12,10 @@
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/plan/plan.h"
-#include "harness/proc/fake_runner.h"
+#include "tests/support/fake_runner.h"
 #include "tests/support/fake_host.h"
 #include "tests/support/elf_writer.h"
+#include "tests/support/record_writer.h"
 
 namespace harness {
 namespace {

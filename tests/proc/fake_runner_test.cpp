@@ -1,6 +1,9 @@
-#include "harness/proc/fake_runner.h"
+#include "tests/support/fake_runner.h"
 
 #include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
 
 namespace harness {
 namespace {
@@ -54,6 +57,28 @@ TEST(FakeRunnerTest, HandlerAnswersEveryCall) {
   });
   EXPECT_EQ(runner.Run(Spec({"a", "b", "c"})).exit_code, 3);
   EXPECT_EQ(runner.calls().size(), 1u);
+}
+
+// Given runs from several threads at once, it should record every call and hand out each queued
+// result exactly once (run under TSan in the sanitizer job).
+TEST(FakeRunnerTest, ConcurrentRunsShareTheQueue) {
+  constexpr int kThreads = 4;
+  constexpr int kRunsEach = 50;
+  FakeRunner runner;
+  for (int i = 1; i <= kThreads * kRunsEach; ++i) runner.Push({.exit_code = i});
+  std::vector<std::vector<int>> seen(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRunsEach; ++i) seen[t].push_back(runner.Run(Spec({"make", std::to_string(t)})).exit_code);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<int> codes;
+  for (const auto& codes_of_one : seen) codes.insert(codes_of_one.begin(), codes_of_one.end());
+  EXPECT_EQ(codes.size(), std::size_t(kThreads * kRunsEach));
+  EXPECT_EQ(runner.calls().size(), std::size_t(kThreads * kRunsEach));
+  EXPECT_TRUE(runner.Run(Spec({"true"})).ok()) << "the queue is used up";
 }
 
 TEST(ProcessResultTest, DescribesEachOutcome) {

@@ -1,5 +1,6 @@
 #pragma once
 // A Host for tests: every fact is set by the test, nothing is read from the machine.
+#include <map>
 #include <set>
 #include <string>
 
@@ -12,6 +13,8 @@ class FakeHost : public Host {
   // Programs "installed" at /fake/bin/<name>.
   std::set<std::string, std::less<>> programs;
   std::set<std::filesystem::path> files;
+  // The environment; unset unless the test sets it.
+  std::map<std::string, std::string, std::less<>> env;
   std::string arch = "x86_64";
   bool kvm = false;
   std::string boot_id = "fake-boot-1";
@@ -21,6 +24,10 @@ class FakeHost : public Host {
     return programs.count(name) ? std::filesystem::path("/fake/bin") / name : std::filesystem::path();
   }
   bool Exists(const std::filesystem::path& path) const override { return files.count(path) > 0; }
+  std::optional<std::string> Env(std::string_view name) const override {
+    auto it = env.find(name);
+    return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
   std::string HostArch() const override { return arch; }
   bool KvmRunsAVcpu() const override { return kvm; }
   std::string BootId() const override { return boot_id; }

@@ -1,0 +1,27 @@
+// `harness boot`: image -> boot -> verify for a kernel someone else built.
+#include <iostream>
+
+#include "harness/cli/commands.h"
+#include "harness/report/report.h"
+
+namespace harness {
+
+CLI::App* AddBoot(CLI::App& app, BootArgs& args) {
+  CLI::App* boot = app.add_subcommand("boot", "boot an existing build and verify /sys/kernel/btf/vmlinux");
+  boot->add_option("--arch", args.arch, "target arch")->required();
+  boot->add_option("--kernel", args.kernel, "boot image (bzImage, Image)")->required();
+  boot->add_option("--vmlinux", args.vmlinux, "the vmlinux of the same build")->required();
+  AddCommonFlags(boot, args.common);
+  return boot;
+}
+
+int BootCommand(const BootArgs& args, ProcessRunner& runner) {
+  const Arch& arch = ArchNamed(args.arch);
+  RunOptions options = MakeRunOptions(args.common);
+  TerminalReporter reporter(std::cerr, args.common.verbose);
+  Pipeline pipeline(runner, reporter, options);
+  auto result = pipeline.BootExisting(arch, std::filesystem::absolute(args.kernel), std::filesystem::absolute(args.vmlinux));
+  return Finish({result}, args.common, options);
+}
+
+}  // namespace harness

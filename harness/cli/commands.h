@@ -1,0 +1,94 @@
+#pragma once
+// The harness's subcommands: each owns its options, registers them with CLI11 and runs on its
+// own. main.cpp only parses and dispatches to the one that was given.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/plan/plan.h"
+#include "harness/proc/runner.h"
+
+namespace harness {
+
+// Flags run, corpus and boot share: where things go, the guest, and how errors exit.
+struct CommonFlags {
+  std::string out_dir;
+  std::string cache_dir;
+  std::string data_dir;
+  std::string json_path;
+  std::string junit_path;
+  std::string cmdline;
+  int boot_timeout = 0;
+  std::string accel;
+  bool verbose = false;
+  bool bisect = false;  // a harness error exits kExitBisectAbort instead of kExitHarnessError
+};
+
+void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
+// The flags resolved against the environment (HARNESS_OUT, HARNESS_CACHE, HARNESS_DATA_DIR).
+RunOptions MakeRunOptions(const CommonFlags& flags);
+// Writes results.json and junit.xml (and the --json/--junit copies), prints the summary and
+// returns the exit code.
+int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options);
+
+// Flags of the subcommands that expand a matrix into cells (run, corpus).
+struct CellFlags {
+  std::vector<std::string> arches;
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+};
+
+void AddCellFlags(CLI::App* cmd, CellFlags& flags);
+// MakeRunOptions plus the arch filter and make -j.
+RunOptions MakeRunOptions(const CommonFlags& flags, const CellFlags& cells);
+
+// The arch called `name`; throws HarnessError listing the known ones.
+const Arch& ArchNamed(const std::string& name);
+
+// `harness run`: every cell of a matrix.
+struct RunArgs {
+  std::string config_path;
+  std::vector<std::string> fragments;
+  std::string stop_after;
+  std::vector<std::string> series_paths;
+  bool skip_applied = false;
+  bool define_output_format = false;
+  CellFlags cells;
+  CommonFlags common;
+};
+CLI::App* AddRun(CLI::App& app, RunArgs& args);
+int RunCommand(const RunArgs& args, ProcessRunner& runner);
+
+// `harness corpus`: regression entries against their expected.yaml.
+struct CorpusArgs {
+  std::vector<std::string> names;
+  std::string dir;
+  std::string matrix;
+  CellFlags cells;
+  CommonFlags common;
+};
+CLI::App* AddCorpus(CLI::App& app, CorpusArgs& args);
+int CorpusCommand(const CorpusArgs& args, ProcessRunner& runner);
+
+// `harness inspect`: one vmlinux's .BTF, no processes run.
+struct InspectArgs {
+  std::string vmlinux;
+  std::string arch;
+  bool json = false;
+};
+CLI::App* AddInspect(CLI::App& app, InspectArgs& args);
+int InspectCommand(const InspectArgs& args);
+
+// `harness boot`: an existing build's image -> boot -> verify.
+struct BootArgs {
+  std::string arch;
+  std::string kernel;
+  std::string vmlinux;
+  CommonFlags common;
+};
+CLI::App* AddBoot(CLI::App& app, BootArgs& args);
+int BootCommand(const BootArgs& args, ProcessRunner& runner);
+
+}  // namespace harness

@@ -1,0 +1,88 @@
+// What run, corpus and boot share: the common flags, their defaults from the environment, and
+// how results are written and turned into an exit code.
+#include <iostream>
+
+#include "harness/cli/commands.h"
+#include "harness/core/error.h"
+#include "harness/core/host.h"
+#include "harness/core/util.h"
+#include "harness/report/report.h"
+
+#ifndef HARNESS_DEFAULT_DATA_DIR
+#define HARNESS_DEFAULT_DATA_DIR "."
+#endif
+
+namespace harness {
+namespace {
+
+// A flag's value, else the environment variable when set and not empty, else the fallback.
+std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback) {
+  if (!flag.empty()) return std::filesystem::absolute(flag);
+  const auto value = RealHost().Env(name);
+  return std::filesystem::absolute(value && !value->empty() ? std::filesystem::path(*value) : fallback);
+}
+
+}  // namespace
+
+void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
+  cmd->add_option("--out", flags.out_dir, "output directory: per-cell builds, logs, artifacts (env HARNESS_OUT, default ./harness-out)");
+  cmd->add_option("--cache", flags.cache_dir, "cache for unpacked trees and probes (env HARNESS_CACHE, default ~/.cache/harness)");
+  cmd->add_option("--data-dir", flags.data_dir, "directory holding configs/ and images/ (env HARNESS_DATA_DIR)");
+  cmd->add_option("--json", flags.json_path, "also write the results as JSON here");
+  cmd->add_option("--junit", flags.junit_path, "also write the results as JUnit XML here");
+  cmd->add_option("--cmdline", flags.cmdline, "extra guest kernel command line");
+  cmd->add_option("--boot-timeout", flags.boot_timeout, "boot timeout base in seconds (times the arch factor)")->check(CLI::PositiveNumber);
+  cmd->add_option("--accel", flags.accel,
+                  "QEMU accelerator: auto (KVM on trial, TCG when KVM fails; the default), kvm, tcg; overrides the matrix's accel:")
+      ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
+  cmd->add_flag("-v,--verbose", flags.verbose, "stream build output and the guest console");
+  cmd->add_flag("--bisect", flags.bisect, "for git bisect run: harness errors exit 255 (abort) instead of 2");
+}
+
+RunOptions MakeRunOptions(const CommonFlags& flags) {
+  RunOptions options;
+  options.out_dir = FlagOrEnv(flags.out_dir, "HARNESS_OUT", "harness-out");
+  options.cache_dir = std::filesystem::absolute(
+      flags.cache_dir.empty() ? DefaultCacheDir(RealHost()) : std::filesystem::path(flags.cache_dir));
+  options.data_dir = FlagOrEnv(flags.data_dir, "HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR);
+  options.extra_cmdline = flags.cmdline;
+  if (flags.boot_timeout > 0) options.boot_timeout = flags.boot_timeout;
+  if (!flags.accel.empty()) options.accel = ParseAccelChoice(flags.accel);
+  return options;
+}
+
+void AddCellFlags(CLI::App* cmd, CellFlags& flags) {
+  cmd->add_option("--arch", flags.arches, "only these arches (repeatable)");
+  cmd->add_option("-j,--jobs", flags.jobs, "make -j (default: number of CPUs)")->check(CLI::PositiveNumber);
+}
+
+RunOptions MakeRunOptions(const CommonFlags& flags, const CellFlags& cells) {
+  RunOptions options = MakeRunOptions(flags);
+  options.jobs = cells.jobs;
+  options.only_arches = cells.arches;
+  return options;
+}
+
+int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options) {
+  // Results always land next to the logs; --json/--junit add copies where CI wants them. Written
+  // before anything is printed, so a closed stdout (`| head`) cannot cost them, and atomically,
+  // so a full disk leaves the previous file, never half of one.
+  WriteFileAtomic(options.out_dir / "results.json", ResultsJson(results));
+  WriteFileAtomic(options.out_dir / "junit.xml", ResultsJUnit(results));
+  if (!flags.json_path.empty()) WriteFileAtomic(flags.json_path, ResultsJson(results));
+  if (!flags.junit_path.empty()) WriteFileAtomic(flags.junit_path, ResultsJUnit(results));
+  PrintSummary(std::cout, results);
+  std::cout << "results: " << (options.out_dir / "results.json").string() << ", "
+            << (options.out_dir / "junit.xml").string() << "\n";
+  int code = ExitCodeFor(results);
+  if (code == kExitHarnessError && flags.bisect) return kExitBisectAbort;
+  return code;
+}
+
+const Arch& ArchNamed(const std::string& name) {
+  const Arch* arch = FindArch(name);
+  if (!arch) throw HarnessError("unknown arch '" + name + "' (known: " + KnownArchNames() + ")");
+  return *arch;
+}
+
+}  // namespace harness

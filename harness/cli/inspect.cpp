@@ -1,0 +1,32 @@
+// `harness inspect`: reads one vmlinux's .BTF section and reports what is wrong with it.
+#include <iostream>
+
+#include "harness/cli/commands.h"
+#include "harness/core/error.h"
+#include "harness/elf/inspector.h"
+#include "harness/report/report.h"
+#include "harness/verify/verify.h"
+
+namespace harness {
+
+CLI::App* AddInspect(CLI::App& app, InspectArgs& args) {
+  CLI::App* inspect = app.add_subcommand("inspect", "read a vmlinux's .BTF section and check it");
+  inspect->add_option("vmlinux", args.vmlinux, "the vmlinux ELF")->required();
+  inspect->add_flag("--json", args.json, "print JSON");
+  inspect->add_option("--arch", args.arch, "flag a vmlinux that is not of this arch");
+  return inspect;
+}
+
+int InspectCommand(const InspectArgs& args) {
+  VmlinuxInfo info = InspectVmlinux(args.vmlinux);
+  if (!args.arch.empty()) {
+    if (auto wrong = CheckVmlinuxArch(ArchNamed(args.arch), info); !wrong.empty()) {
+      info.problems.insert(info.problems.begin(), wrong);
+    }
+  }
+  if (args.json) std::cout << InspectionJson(info);
+  else PrintInspection(std::cout, info);
+  return info.problems.empty() ? kExitPass : kExitCellFailed;
+}
+
+}  // namespace harness

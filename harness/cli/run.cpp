@@ -1,0 +1,88 @@
+// `harness run`: every cell of a matrix, optionally with a series applied (pre-merge mode).
+#include <iostream>
+#include <map>
+
+#include "harness/cli/commands.h"
+#include "harness/config/matrix.h"
+#include "harness/core/error.h"
+#include "harness/report/report.h"
+
+namespace harness {
+namespace {
+
+// --stop-after names the last stage a cell runs. Only inspect is offered: a build is always
+// inspected before a cell may read "built", so stopping after make alone would vouch for a
+// vmlinux nobody looked at.
+std::string CheckStopAfter(std::string& stage) {
+  if (stage == "inspect") return {};
+  if (stage == "build") {
+    return "'build' is no longer accepted: use --stop-after inspect (it builds and inspects the vmlinux, "
+           "without booting; a cell is only 'built' once its vmlinux was inspected)";
+  }
+  return "'" + stage + "' is not a stage to stop after; use --stop-after inspect";
+}
+
+// --series replaces the matrix's series. A series is named after its file's stem or its
+// directory; the name keys its cells and output directory, so two with one name would silently
+// collapse into one.
+std::vector<SeriesSpec> SeriesFromFlags(const std::vector<std::string>& series_paths) {
+  std::vector<SeriesSpec> series;
+  std::map<std::string, std::string> named;  // name -> the --series that gave it
+  for (const auto& path : series_paths) {
+    std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
+    if (!std::filesystem::exists(p)) throw HarnessError("--series '" + path + "' does not exist");
+    std::string name = (std::filesystem::is_directory(p) ? p.filename() : p.stem()).string();
+    if (name.empty()) name = "series";
+    if (name == "none") {
+      throw HarnessError("--series '" + path + "' would be named 'none', which means the tree without patches; "
+                         "rename it");
+    }
+    if (auto [it, inserted] = named.emplace(name, path); !inserted) {
+      throw HarnessError("--series '" + it->second + "' and --series '" + path + "' are both named '" + name +
+                         "' (a series is named after its file or directory); rename one");
+    }
+    series.push_back({name, p});
+  }
+  return series;
+}
+
+}  // namespace
+
+CLI::App* AddRun(CLI::App& app, RunArgs& args) {
+  CLI::App* run = app.add_subcommand("run", "run every cell of a matrix: config, build, inspect, boot, verify");
+  run->add_option("config", args.config_path, "matrix YAML (default: configs/default.yaml in the data dir)");
+  AddCellFlags(run, args.cells);
+  run->add_option("--fragment", args.fragments, "extra kconfig fragment applied last (repeatable)");
+  run->add_option("--stop-after", args.stop_after,
+                  "stop each cell after this stage; only 'inspect': build and inspect the vmlinux, no boot")
+      ->check(CLI::Validator(CheckStopAfter, "{inspect}", "stage"));
+  run->add_option("--series", args.series_paths,
+                  "pre-merge mode: run the matrix with this series applied (a kernel-patches/ directory, an mbox or a .patch; repeatable)");
+  run->add_flag("--skip-applied", args.skip_applied, "skip patches already in the tree instead of failing the cell");
+  run->add_flag("--define-output-format", args.define_output_format,
+                "append a generated patch defining CONFIG_OUTPUT_FORMAT for arches whose Kconfig lacks it (the 2019 local fix)");
+  AddCommonFlags(run, args.common);
+  return run;
+}
+
+int RunCommand(const RunArgs& args, ProcessRunner& runner) {
+  RunOptions options = MakeRunOptions(args.common, args.cells);
+  options.skip_applied = args.skip_applied;
+  options.define_output_format = args.define_output_format;
+  for (const auto& f : args.fragments) options.extra_fragments.push_back(std::filesystem::absolute(f));
+  if (args.stop_after == "inspect") options.stop_after = Stage::kInspect;
+  const std::filesystem::path matrix =
+      args.config_path.empty() ? options.data_dir / "configs" / "default.yaml" : std::filesystem::path(args.config_path);
+  MatrixConfig config = LoadMatrix(matrix);
+  // Series paths in a matrix are relative to the data dir (kernel-patches/...).
+  for (auto& series : config.series) {
+    if (!series.path.empty() && series.path.is_relative()) series.path = options.data_dir / series.path;
+  }
+  if (!args.series_paths.empty()) config.series = SeriesFromFlags(args.series_paths);
+  TerminalReporter reporter(std::cerr, args.common.verbose);
+  Pipeline pipeline(runner, reporter, options);
+  std::cerr << "harness: " << matrix.string() << ", output in " << options.out_dir.string() << "\n";
+  return Finish(pipeline.Run(config), args.common, options);
+}
+
+}  // namespace harness
