@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/arch/arch.h"
+#include "harness/cli/bisect_command.h"
 #include "harness/config/matrix.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
@@ -142,12 +143,19 @@ int Main(int argc, char** argv) {
   boot->add_option("--vmlinux", boot_vmlinux, "the vmlinux of the same build")->required();
   AddCommonFlags(boot, boot_flags);
 
+  BisectArgs bisect_args;
+  CLI::App* bisect = AddBisectCommand(app, bisect_args);
+  CLI::App* bisect_step = AddBisectStepCommand(app, bisect_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitHarnessError;
   }
+
+  if (bisect->parsed()) return BisectCommand(bisect_args);
+  if (bisect_step->parsed()) return BisectStepCommand(bisect_args);
 
   try {
     if (inspect->parsed()) {
