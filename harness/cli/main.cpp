@@ -5,6 +5,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "harness/cli/bisect_command.h"
 #include "harness/cli/commands.h"
 #include "harness/core/error.h"
 
@@ -22,6 +23,9 @@ int Main(int argc, char** argv) {
   CLI::App* corpus = AddCorpus(app, corpus_args);
   CLI::App* inspect = AddInspect(app, inspect_args);
   CLI::App* boot = AddBoot(app, boot_args);
+  BisectArgs bisect_args;
+  CLI::App* bisect_cmd = AddBisectCommand(app, bisect_args);
+  CLI::App* bisect_step = AddBisectStepCommand(app, bisect_args);
 
   try {
     app.parse(argc, argv);
@@ -29,6 +33,10 @@ int Main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitHarnessError;
   }
+
+  // Bisect has its own exit codes (bisect_command.h) and handles its own errors.
+  if (bisect_cmd->parsed()) return BisectCommand(bisect_args);
+  if (bisect_step->parsed()) return BisectStepCommand(bisect_args);
 
   // `git bisect run` must not mark a commit bad because the machine failed: the given
   // subcommand's --bisect turns a harness error into an abort.

@@ -17,6 +17,7 @@
 #include "harness/elf/inspector.h"
 #include "harness/proc/runner.h"
 #include "harness/verify/verify.h"
+#include "tests/support/fake_tools.h"
 
 namespace harness {
 
@@ -261,26 +262,7 @@ class FakeTreeHarnessRunTest : public ::testing::Test {
               "  fragments: [common.config]\n"
               "timeouts:\n"
               "  build: 60\n");
-    // Preflight wants each arch's cross gcc and ld: shims that fail if called prove the fake
-    // tree never calls them. Host tools preflight wants are shimmed only when missing.
-    const fs::path bin = dir_ / "bin";
-    fs::create_directories(bin);
-    auto shim = [&](const std::string& name, const std::string& body) {
-      WriteFile(bin / name, "#!/bin/sh\n" + body + "\n");
-      fs::permissions(bin / name, fs::perms::owner_all);
-    };
-    for (const Arch* arch : AllArches()) {
-      for (const char* tool : {"gcc", "ld"}) {
-        const std::string name = std::string(arch->cross_prefix) + tool;
-        shim(name, "echo \"shim: the fake tree must not run " + name + "\" >&2; exit 1");
-      }
-    }
-    for (const char* tool : {"gcc", "flex", "bison", "bc"}) {
-      if (FindProgram(tool).empty()) shim(tool, "exit 1");
-    }
-    if (FindProgram("pahole").empty()) shim("pahole", "echo v1.24");
-    const char* path = std::getenv("PATH");
-    path_ = bin.string() + ":" + (path ? path : "/usr/bin:/bin");
+    path_ = FakeTreePath(dir_ / "bin");
   }
   void TearDown() override {
     if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);

@@ -1,0 +1,73 @@
+#pragma once
+// A bisect's state on disk (<out>/bisect-state.txt): what is bisected, how "bad" is judged, and
+// one line per step, appended as the bisect runs, so an interrupted bisect resumes without
+// building anything twice and the log of every step stays with the run. Plain text, one
+// "key value" line each, steps as tab-separated fields:
+//
+//   harness-bisect 1
+//   tree /src/linux
+//   good 0123...            (full commit ids; in series mode the base the patches apply to)
+//   bad 4567...             (commit mode only)
+//   series /path/to/series  (series mode only)
+//   arch s390x
+//   bad-if same
+//   matrix /path/to/configs/default.yaml
+//   stop-after build        (optional)
+//   signature build-failed@build/BTF      (once the bad endpoint has been judged)
+//   step <role> <at> <exit> <signature> <seconds> <build> <attempts> <subject> <detail>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace harness {
+
+struct StepRecord {
+  std::string role;       // "good" or "bad" (the endpoints), or "step"
+  std::string at;         // a commit id, or "patches:K" (the base plus the series' first K patches)
+  int exit_code = 0;      // what git bisect was (or would be) told: 0, 1, 125 or 255
+  std::string signature;  // FailureSignature::Token(), "pass@verify", ...
+  double seconds = 0;     // wall clock of the step, retries included
+  std::string build;      // "clean", "incremental" or "none" (the cell stopped before building)
+  int attempts = 1;       // 2 when a flaky verdict was retried
+  std::string subject;    // the commit's or patch's subject
+  std::string detail;     // the cell's one-line detail, or the harness error
+};
+
+struct BisectState {
+  std::filesystem::path tree;
+  std::string good, bad;
+  std::filesystem::path series;  // empty: commit mode
+  std::string arch;
+  std::string bad_if = "same";
+  std::filesystem::path matrix;
+  std::string stop_after;
+  std::string signature;         // the bad endpoint's, once judged
+  std::vector<StepRecord> steps;
+  std::vector<std::string> notes;  // what parsing tolerated (a half-written last line)
+
+  bool series_mode() const { return !series.empty(); }
+  // The last record at `at`, or null.
+  const StepRecord* Find(std::string_view at) const;
+};
+
+std::filesystem::path StatePath(const std::filesystem::path& dir);
+
+// The header lines (everything but signature and steps).
+std::string FormatStateHeader(const BisectState& state);
+std::string FormatStep(const StepRecord& step);
+
+// Throws HarnessError("<origin>:<line>: ...") for an unknown key, a repeated key, a malformed
+// step, a missing required key or another version. A last line without its newline (the
+// harness died while appending it) is dropped with a note.
+BisectState ParseState(std::string_view text, const std::string& origin);
+BisectState LoadState(const std::filesystem::path& dir);
+
+// Writes a new state file; throws HarnessError if one is already there (a bisect in progress).
+void CreateState(const std::filesystem::path& dir, const BisectState& state);
+// Appends one line (a step, the signature) with a single write; a half-written line left by an
+// earlier crash is cut off first.
+void AppendStateLine(const std::filesystem::path& dir, const std::string& line);
+
+}  // namespace harness

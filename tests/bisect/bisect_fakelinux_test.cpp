@@ -1,0 +1,202 @@
+// Integration: `harness bisect` for real -- git, make and the harness through the real process
+// runner -- on a git repository made at test time whose kernel is the fake tree
+// (tests/data/fakelinux). A commit breaks the build "at BTF generation" by setting FAIL := btf in
+// the tree's local.mk; the bisect must name it within ceil(log2 N) + 2 builds, skip a commit
+// that breaks differently, say when there is nothing to bisect, and name the patch of a series.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <map>
+
+#include "harness/bisect/state.h"
+#include "harness/core/util.h"
+#include "harness/proc/runner.h"
+#include "tests/support/fake_tools.h"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::string MissingTool() {
+  for (const char* tool : {"git", "make"}) {
+    if (FindProgram(tool).empty()) return std::string(tool) + " is not installed";
+  }
+  return "";
+}
+
+// Skips (never passes) when git or make is missing. A macro: GTEST_SKIP() returns only from the
+// function it is written in.
+#define REQUIRE_TOOLS()                                                                       \
+  do {                                                                                        \
+    if (const std::string missing = MissingTool(); !missing.empty()) GTEST_SKIP() << missing; \
+  } while (0)
+
+class BisectFakeTreeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("bisect_fakelinux_" + std::to_string(::getpid()) + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = FakeTreePath(dir_ / "bin");
+    repo_ = dir_ / "linux";
+    runner_ = MakeRealRunner();
+  }
+  void TearDown() override {
+    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
+  }
+
+  ProcessResult Exec(std::vector<std::string> argv, std::map<std::string, std::string> env, int timeout_s,
+                     const fs::path& log = {}) {
+    ProcessSpec spec;
+    spec.argv = std::move(argv);
+    spec.env = std::move(env);
+    spec.log_path = log;
+    spec.timeout = std::chrono::seconds(timeout_s);
+    return runner_->Run(spec);
+  }
+
+  std::string Git(std::vector<std::string> args, const fs::path& cwd = {}) {
+    args.insert(args.begin(), {"git", "-C", (cwd.empty() ? repo_ : cwd).string()});
+    ProcessResult r = Exec(args,
+                           {{"GIT_AUTHOR_NAME", "T"}, {"GIT_AUTHOR_EMAIL", "t@example.org"},
+                            {"GIT_COMMITTER_NAME", "T"}, {"GIT_COMMITTER_EMAIL", "t@example.org"}},
+                           60);
+    EXPECT_TRUE(r.ok()) << ShellJoin(args) << ": " << r.output;
+    return std::string(Trim(r.output));
+  }
+
+  // The fake tree, then one commit per entry of `fail` (what local.mk's FAIL is from then on:
+  // "" builds, "btf" breaks at BTF generation, "build" breaks at CC). Returns the commit ids.
+  std::vector<std::string> MakeHistory(const std::vector<std::string>& fail) {
+    fs::copy(fs::path(HARNESS_TEST_DATA) / "fakelinux", repo_, fs::copy_options::recursive);
+    Git({"init", "-q"});
+    std::vector<std::string> commits;
+    for (std::size_t i = 0; i < fail.size(); ++i) {
+      WriteLocalMk(fail[i]);
+      WriteFile(repo_ / "notes" / ("change-" + std::to_string(i + 1)), "change " + std::to_string(i + 1) + "\n");
+      Git({"add", "-A"});
+      Git({"commit", "-q", "-m", "change " + std::to_string(i + 1) + (fail[i].empty() ? "" : " (FAIL=" + fail[i] + ")")});
+      commits.push_back(Git({"rev-parse", "HEAD"}));
+    }
+    return commits;
+  }
+  void WriteLocalMk(const std::string& fail) {
+    WriteFile(repo_ / "local.mk",
+              "FAKE_VMLINUX := " + std::string(FAKE_VMLINUX_BIN) + "\n" + (fail.empty() ? "" : "FAIL := " + fail + "\n"));
+  }
+
+  struct Run {
+    int exit_code = -1;
+    std::string output;
+    double seconds = 0;
+  };
+  Run Bisect(std::vector<std::string> args) {
+    std::vector<std::string> argv = {HARNESS_BIN, "bisect", "--tree", repo_.string(), "--arch", "x86_64",
+                                     "--stop-after", "inspect", "--out", out().string(), "--cache",
+                                     (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR, "-j", "2"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessResult r = Exec(argv, {{"PATH", path_}}, 240, dir_ / "bisect-output.log");
+    return {r.exit_code, r.output, r.seconds};
+  }
+  fs::path out() const { return dir_ / "out"; }
+  // The step log's lines for `at`.
+  std::vector<StepRecord> StepsAt(const std::string& at) {
+    std::vector<StepRecord> steps;
+    for (const auto& step : LoadState(out()).steps) {
+      if (step.at == at) steps.push_back(step);
+    }
+    return steps;
+  }
+
+  fs::path dir_, repo_;
+  std::string path_;
+  std::unique_ptr<ProcessRunner> runner_;
+};
+
+// Given 8 commits of which the 5th breaks BTF generation, it should name the 5th in at most
+// ceil(log2 8) + 2 builds, every one after the first incremental; a resume builds nothing more.
+TEST_F(BisectFakeTreeTest, FindsTheCommitThatBreaksBtf) {
+  REQUIRE_TOOLS();
+  const auto c = MakeHistory({"", "", "", "", "btf", "btf", "btf", "btf"});
+  const Run run = Bisect({"--good", c[0], "--bad", c[7]});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("the first bad commit is commit " + c[4].substr(0, 12) + " \"change 5 (FAIL=btf)\""));
+  EXPECT_THAT(run.output, HasSubstr("there:   build failed at build (BTF generation): BTF generation (surfaced at LD"));
+  EXPECT_THAT(run.output, HasSubstr("parent:  " + c[3].substr(0, 12) + ": built"));
+  EXPECT_THAT(run.output, HasSubstr("reproduce: "));
+  const BisectState state = LoadState(out());
+  EXPECT_EQ(state.signature, "build-failed@build/BTF");
+  EXPECT_LE(state.steps.size(), static_cast<std::size_t>(std::ceil(std::log2(8.0))) + 2) << run.output;
+  EXPECT_EQ(state.steps.front().build, "clean");
+  for (std::size_t i = 1; i < state.steps.size(); ++i) EXPECT_EQ(state.steps[i].build, "incremental") << i;
+  std::cerr << "bisect of 8 commits: " << state.steps.size() << " steps in " << run.seconds << " s\n";
+
+  // The user's checkout never moved, and its worktree list holds the bisect's own two.
+  EXPECT_EQ(Git({"rev-parse", "HEAD"}), c[7]);
+  EXPECT_EQ(Git({"status", "--porcelain"}), "");
+
+  // The reproduce command runs the same cell again.
+  const std::string reproduce = run.output.substr(run.output.find("reproduce: ") + 11);
+  ProcessResult again = Exec({"sh", "-c", reproduce.substr(0, reproduce.find('\n'))}, {{"PATH", path_}}, 120);
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("BTF generation"));
+
+  const Run resumed = Bisect({"--resume"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_THAT(resumed.output, HasSubstr("the first bad commit is commit " + c[4].substr(0, 12)));
+  EXPECT_EQ(LoadState(out()).steps.size(), state.steps.size());
+}
+
+// Given a commit that breaks at CC (an unrelated break, fixed by the next commit) where git
+// looks first, it should be skipped (125), never blamed, and the BTF break still found.
+TEST_F(BisectFakeTreeTest, SkipsACommitThatFailsDifferently) {
+  REQUIRE_TOOLS();
+  const auto c = MakeHistory({"", "", "", "build", "", "btf", "btf", "btf"});
+  const Run run = Bisect({"--good", c[0], "--bad", c[7]});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("the first bad commit is commit " + c[5].substr(0, 12)));
+  const auto at_break = StepsAt(c[3]);
+  ASSERT_EQ(at_break.size(), 1u) << "git did not test the unrelated break; the test needs another history:\n"
+                                 << run.output;
+  EXPECT_EQ(at_break[0].exit_code, 125);
+  EXPECT_EQ(at_break[0].signature, "build-failed@build/CC");
+}
+
+// Given a history where nothing breaks, it should say so and build no more than the endpoints.
+TEST_F(BisectFakeTreeTest, BothEndpointsPassingIsNothingToBisect) {
+  REQUIRE_TOOLS();
+  const auto c = MakeHistory({"", "", "", ""});
+  const Run run = Bisect({"--good", c[0], "--bad", c[3]});
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("harness: error: nothing to bisect: both pass on x86_64"));
+  EXPECT_EQ(LoadState(out()).steps.size(), 2u);
+}
+
+// Given a 4-patch series whose 3rd patch breaks BTF generation, --series names patch 3.
+TEST_F(BisectFakeTreeTest, SeriesNamesThePatchThatBreaks) {
+  REQUIRE_TOOLS();
+  const auto c = MakeHistory({""});
+  const std::vector<std::string> fails = {"", "", "btf", "btf"};
+  for (std::size_t i = 0; i < fails.size(); ++i) {
+    WriteLocalMk(fails[i]);
+    WriteFile(repo_ / "notes" / ("patch-" + std::to_string(i + 1)), "x\n");
+    Git({"add", "-A"});
+    Git({"commit", "-q", "-m", "patch " + std::to_string(i + 1) + (fails[i].empty() ? "" : " (FAIL=" + fails[i] + ")")});
+  }
+  Git({"format-patch", "-q", "-o", (dir_ / "series").string(), c[0] + "..HEAD"});
+  Git({"reset", "-q", "--hard", c[0]});
+  const Run run = Bisect({"--good", c[0], "--series", (dir_ / "series").string()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("the first bad patch is patch 3 of 4"));
+  EXPECT_THAT(run.output, HasSubstr("\"patch 3 (FAIL=btf)\""));
+  EXPECT_LE(LoadState(out()).steps.size(), 4u);  // both endpoints, then K=2 and K=3
+}
+
+}  // namespace
+}  // namespace harness

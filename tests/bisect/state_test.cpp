@@ -1,0 +1,136 @@
+// The bisect state file: what it keeps, and that it rejects corruption with the line at fault.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "harness/bisect/state.h"
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kSha1(40, 'a'), kSha2(40, 'b');
+
+BisectState CommitState() {
+  BisectState state;
+  state.tree = "/src/linux";
+  state.good = kSha1;
+  state.bad = kSha2;
+  state.arch = "s390x";
+  state.matrix = "/h/configs/default.yaml";
+  state.stop_after = "inspect";
+  return state;
+}
+
+StepRecord Step(const std::string& at, int exit_code) {
+  return {.role = "step", .at = at, .exit_code = exit_code, .signature = "build-failed@build/BTF", .seconds = 12.25,
+          .build = "incremental", .attempts = 1, .subject = "kbuild:\tgen_btf", .detail = "line one\nline two"};
+}
+
+std::string Header() { return FormatStateHeader(CommitState()); }
+
+// Given the std::string of a state, it should throw with `what` in the message.
+void ExpectRejected(const std::string& text, const std::string& what) {
+  try {
+    ParseState(text, "state.txt");
+    ADD_FAILURE() << "accepted:\n" << text;
+  } catch (const HarnessError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(what)) << text;
+  }
+}
+
+TEST(StateTest, HeaderAndStepsRoundTrip) {
+  const std::string text = Header() + "signature build-failed@build/BTF\n" + FormatStep(Step(kSha1, 0)) +
+                           FormatStep(Step(kSha2, 125));
+  const BisectState state = ParseState(text, "state.txt");
+  EXPECT_EQ(state.tree, "/src/linux");
+  EXPECT_EQ(state.good, kSha1);
+  EXPECT_EQ(state.bad, kSha2);
+  EXPECT_EQ(state.arch, "s390x");
+  EXPECT_EQ(state.bad_if, "same");
+  EXPECT_EQ(state.stop_after, "inspect");
+  EXPECT_EQ(state.signature, "build-failed@build/BTF");
+  EXPECT_FALSE(state.series_mode());
+  ASSERT_EQ(state.steps.size(), 2u);
+  EXPECT_EQ(state.steps[1].exit_code, 125);
+  EXPECT_DOUBLE_EQ(state.steps[0].seconds, 12.2);  // one decimal kept (12.25 rounds to even)
+  EXPECT_EQ(state.steps[0].build, "incremental");
+  EXPECT_EQ(state.steps[0].subject, "kbuild: gen_btf");  // tabs and newlines flattened
+  EXPECT_EQ(state.steps[0].detail, "line one line two");
+  EXPECT_EQ(state.Find(kSha2)->exit_code, 125);
+  EXPECT_EQ(state.Find("patches:1"), nullptr);
+  EXPECT_TRUE(state.notes.empty());
+}
+
+TEST(StateTest, SeriesModeNeedsSeriesInsteadOfBad) {
+  BisectState series = CommitState();
+  series.bad.clear();
+  series.series = "/p/series";
+  EXPECT_TRUE(ParseState(FormatStateHeader(series), "s").series_mode());
+  BisectState neither = series;
+  neither.series.clear();
+  ExpectRejected(FormatStateHeader(neither), "either 'bad' (a commit bisect) or 'series'");
+}
+
+// Given a step line cut short by a crash, it should drop it with a note, not fail.
+TEST(StateTest, AHalfWrittenLastLineIsDroppedWithANote) {
+  std::string step = FormatStep(Step(kSha2, 1));
+  const BisectState state = ParseState(Header() + FormatStep(Step(kSha1, 0)) + step.substr(0, 20), "state.txt");
+  EXPECT_EQ(state.steps.size(), 1u);
+  ASSERT_EQ(state.notes.size(), 1u);
+  EXPECT_THAT(state.notes[0], HasSubstr("half-written last line"));
+}
+
+TEST(StateTest, CorruptStateIsRejectedWithItsLine) {
+  ExpectRejected("", "empty bisect state");
+  ExpectRejected("{\"tree\": 1}\n", "state.txt:1: not a harness bisect state");
+  ExpectRejected("harness-bisect 2\n", "state.txt:1: bisect state version 2, this harness reads 1");
+  ExpectRejected(Header() + "colour blue\n", "state.txt:9: unknown key 'colour'");
+  ExpectRejected(Header() + "arch arm64\n", "state.txt:9: 'arch' again (first on line 5)");
+  ExpectRejected(Header() + "step\tstep\t" + kSha1 + "\t0\n", "state.txt:9: a step needs 10 tab-separated fields, found 4");
+  std::string bad_exit = FormatStep(Step(kSha1, 0));
+  bad_exit.replace(bad_exit.find("\t0\t"), 3, "\tzero\t");
+  ExpectRejected(Header() + bad_exit, "state.txt:9: a step's exit code, seconds and attempts must be numbers");
+  StepRecord who = Step(kSha1, 0);
+  who.role = "middle";
+  ExpectRejected(Header() + FormatStep(who), "unknown step role 'middle'");
+  ExpectRejected("harness-bisect 1\ntree /t\narch x86_64\nbad " + kSha2 + "\n", "no 'good' line");
+  ExpectRejected(Header() + "tree\n", "expected 'key value'");
+}
+
+class StateFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("bisect_state_test_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+// Given a crash mid-append, the next append cuts the torn line off first.
+TEST_F(StateFileTest, CreateAppendLoadAndRepairATornLine) {
+  CreateState(dir_, CommitState());
+  EXPECT_THROW(CreateState(dir_, CommitState()), HarnessError);  // a bisect is already there
+  AppendStateLine(dir_, FormatStep(Step(kSha1, 0)));
+  {
+    std::ofstream torn(StatePath(dir_), std::ios::app);
+    torn << "step\tstep\tcut";
+  }
+  EXPECT_EQ(LoadState(dir_).notes.size(), 1u);
+  AppendStateLine(dir_, "signature build-failed@build/BTF");
+  const BisectState state = LoadState(dir_);
+  EXPECT_TRUE(state.notes.empty());
+  EXPECT_EQ(state.steps.size(), 1u);
+  EXPECT_EQ(state.signature, "build-failed@build/BTF");
+  EXPECT_THROW(LoadState(dir_ / "nowhere"), HarnessError);
+}
+
+}  // namespace
+}  // namespace harness
