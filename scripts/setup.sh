@@ -13,10 +13,13 @@ packages=(
   nlohmann-json3-dev libcli11-dev libssl-dev          # reports, command line, SHA-256
   libgtest-dev libgmock-dev                           # tests
   gcc-aarch64-linux-gnu gcc-s390x-linux-gnu           # cross compilers (x86_64 uses gcc)
+  gcc-riscv64-linux-gnu gcc-powerpc64-linux-gnu gcc-i686-linux-gnu
   libc6-dev-arm64-cross libc6-dev-s390x-cross         # static libc for the guest probe
+  libc6-dev-riscv64-cross libc6-dev-ppc64-cross libc6-dev-i386-cross
   dwarves flex bison bc cpio ccache xz-utils          # kernel build: pahole, kconfig, ...
   linux-source-6.1                                    # the default kernel tree
-  qemu-system-x86 qemu-system-arm qemu-system-misc    # booting x86_64, arm64, s390x
+  qemu-system-x86 qemu-system-arm qemu-system-misc    # booting x86_64 and i386, arm64, s390x and riscv64
+  qemu-system-ppc                                     # booting ppc64 (pseries, SLOF)
   clang libfuzzer-14-dev libclang-rt-14-dev           # fuzz targets and sanitizer runtime (CI)
 )
 

@@ -6,7 +6,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "harness/boot/record.h"
 #include "harness/core/error.h"
@@ -73,7 +77,10 @@ class PipelineTest : public ::testing::Test {
     } else if (program == "aarch64-linux-gnu-gcc") {
       if (spec.argv.size() > 2) WriteFile(spec.argv[5], "probe binary");  // -o PATH
     } else if (program == "qemu-system-aarch64") {
-      qemu_argv_ = spec.argv;
+      {
+        std::lock_guard lock(fake_mutex_);  // cells boot side by side
+        qemu_argv_ = spec.argv;
+      }
       // Like the probe: the record is on the disk before the marker is printed.
       if (record_) {
         std::string disk = spec.argv[std::find(spec.argv.begin(), spec.argv.end(), "-drive") - spec.argv.begin() + 1];
@@ -131,6 +138,7 @@ class PipelineTest : public ::testing::Test {
   std::vector<std::string> console_ = {"Linux version 6.1.0", "HARNESS-PROBE-DONE flags=0x3f"};
   std::optional<ProbeRecord> record_;
   std::vector<std::string> qemu_argv_;
+  std::mutex fake_mutex_;
 };
 
 TEST_F(PipelineTest, MatchingGuestPasses) {
@@ -317,6 +325,47 @@ TEST_F(PipelineTest, SeriesOnAPlainTreeIsAHarnessError) {
   config_.series = {{"s", dir_ / "s.patch"}};
   CellResult r = RunOne();
   EXPECT_THAT(r.error, HasSubstr("series need a git tree"));
+}
+
+// Cells side by side: with two trees the boot of the first runs beside the build of the second,
+// yet the results come back in matrix order, each with its own verdict.
+TEST_F(PipelineTest, ResultsStayInMatrixOrder) {
+  WriteFile(dir_ / "linux2" / "Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
+  WriteFile(dir_ / "linux2" / "scripts" / "link-vmlinux.sh", "");
+  config_.trees.push_back({.name = "u", .path = dir_ / "linux2"});
+  record_ = GoodRecord();
+  auto results = Pipeline(runner_, sink_, options_, host_).Run(config_);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].cell, "t/none/arm64/gcc");
+  EXPECT_EQ(results[1].cell, "u/none/arm64/gcc");
+  for (const auto& r : results) EXPECT_EQ(r.verdict, Verdict::kPass) << r.cell << ": " << r.detail << r.error;
+}
+
+// Two cells of one build directory never run make in it at once, even on a warm re-run where
+// the scheduler would let two no-op builds run side by side: the build-directory lock holds the
+// second back.
+TEST_F(PipelineTest, CellsOfOneBuildDirectoryNeverBuildAtOnce) {
+  config_.arches = {"arm64", "arm64"};
+  options_.stop_after = Stage::kInspect;
+  Pipeline(runner_, sink_, options_, host_).Run(config_);  // cold: leaves .harness-built
+  std::atomic<int> in_make = 0, peak = 0;
+  runner_.SetHandler([&](const ProcessSpec& spec) {
+    const bool build = spec.argv[0] == "make" && spec.argv.back() == "Image";
+    if (build) {
+      const int now = ++in_make;
+      int seen = peak.load();
+      while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ProcessResult r = Fake(spec);
+    if (build) --in_make;
+    return r;
+  });
+  auto results = Pipeline(runner_, sink_, options_, host_).Run(config_);
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) EXPECT_EQ(r.verdict, Verdict::kBuilt) << r.detail << r.error;
+  EXPECT_EQ(peak, 1);
 }
 
 }  // namespace
