@@ -7,12 +7,14 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "harness/arch/arch.h"
 #include "harness/build/kbuild.h"
+#include "harness/core/lock.h"
 #include "harness/core/util.h"
 #include "harness/elf/inspector.h"
 #include "harness/proc/runner.h"
@@ -347,6 +349,10 @@ TEST_F(FakeTreeHarnessRunTest, TwoRunsOnOneOutDirTakeTurns) {
   Run runs[2];
   {
     std::thread first([&] { runs[0] = RunHarness({{"SLOW", "1"}}, "first.log"); });
+    // The second starts once the first holds --out (its lock file names it), so it must wait
+    // however slowly a loaded machine starts processes; the first then builds for 3 s or more.
+    const fs::path lock = dir_ / "out" / ".harness.lock";
+    for (int i = 0; i < 3000 && LockHolder(lock).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::thread second([&] { runs[1] = RunHarness({{"SLOW", "1"}}, "second.log"); });
     first.join();
     second.join();
@@ -357,6 +363,7 @@ TEST_F(FakeTreeHarnessRunTest, TwoRunsOnOneOutDirTakeTurns) {
     if (run.output.find("note: waiting for harness (pid ") != std::string::npos) ++waited;
   }
   EXPECT_EQ(waited, 1) << runs[0].output << "\n----\n" << runs[1].output;
+  EXPECT_EQ(runs[0].output.find("note: waiting for"), std::string::npos) << "the first run waited";
   const nlohmann::json results = nlohmann::json::parse(ReadFile(dir_ / "out" / "results.json"));
   ASSERT_EQ(results["cells"].size(), 3u);
   for (const auto& cell : results["cells"]) EXPECT_EQ(cell["verdict"], "built") << cell.dump(2);
