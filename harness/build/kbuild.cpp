@@ -155,6 +155,11 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   return outcome;
 }
 
+bool KernelBuilder::HasEarlierBuild(const BuildRequest& request) {
+  std::error_code ec;
+  return std::filesystem::exists(request.build_dir / "vmlinux", ec);
+}
+
 bool KernelBuilder::LooksUpToDate(const BuildRequest& request) {
   const auto stamp = request.build_dir / kBuiltKeyFile;
   std::error_code ec;

@@ -59,6 +59,9 @@ class KernelBuilder {
   // kconfig, and its vmlinux and image are there: make will most likely have nothing to do.
   // A guess for the scheduler (a cold build costs the whole CPU budget), never a reason to skip make.
   static bool LooksUpToDate(const BuildRequest& request);
+  // The build directory holds a vmlinux from an earlier build (of another series or commit):
+  // make will rebuild what changed, usually a relink.
+  static bool HasEarlierBuild(const BuildRequest& request);
 
   // make's argv for the given targets (the variables are the same for every call, so kbuild
   // and ccache see identical builds run after run).

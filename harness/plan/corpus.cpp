@@ -75,6 +75,11 @@ MatrixConfig CorpusMatrix(const MatrixConfig& base, const std::vector<CorpusEntr
   MatrixConfig config = base;
   config.series.clear();
   for (const auto& entry : entries) config.series.push_back({entry.name, entry.dir});
+  // Only the arches some entry has an expectation for: a cell nobody compares is a wasted build
+  // (the default matrix has arches the corpus was not recorded on).
+  std::erase_if(config.arches, [&](const std::string& arch) {
+    return std::none_of(entries.begin(), entries.end(), [&](const CorpusEntry& e) { return e.expect.count(arch) > 0; });
+  });
   return config;
 }
 

@@ -267,8 +267,11 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
       result.error = std::string("internal error: ") + e.what();
       continue;
     }
-    // A cold build takes the whole budget; one that make will most likely find up to date, one.
-    const int cost = KernelBuilder::LooksUpToDate(ctx.request) ? 1 : options_.jobs;
+    // A build from nothing takes the whole budget; an incremental one (usually a relink after a
+    // series switch, mostly serial steps) half of it; one make will most likely find up to date, one.
+    const int cost = KernelBuilder::LooksUpToDate(ctx.request)     ? 1
+                     : KernelBuilder::HasEarlierBuild(ctx.request) ? std::max(1, options_.jobs / 2)
+                                                                   : options_.jobs;
     const auto built = scheduler.Add(Lane::kBuild, cost, [this, &ctx, &result] { RunLane(Lane::kBuild, ctx, result); });
     const auto booted =
         scheduler.Add(Lane::kBoot, 1, [this, &ctx, &result] { RunLane(Lane::kBoot, ctx, result); }, {built});

@@ -2,9 +2,10 @@
 // Runs the cells of a matrix side by side within a CPU budget (-j is the total).
 //
 // Two lanes, each with the budget as its width:
-//   build  make jobs. A cold kernel build costs the whole budget (it runs make -jN), so cold
-//          builds run one at a time; a build predicted to be a no-op (a warm re-run) costs one,
-//          so up to N of those run together.
+//   build  make jobs. A kernel build from nothing costs the whole budget (it runs make -jN), so
+//          those run one at a time; an incremental one (a relink after a series switch, whose
+//          link, pahole and objcopy steps are serial) half; a build predicted to be a no-op (a
+//          warm re-run) one, so up to N of those run together. The caller decides the cost.
 //   boot   QEMU guests, one busy host thread each (TCG, one vCPU). Boots and verifies of
 //          finished cells run beside the build of the next one.
 // Within a lane tasks start in the order they were added, and one that does not fit holds back

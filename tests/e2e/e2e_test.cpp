@@ -10,6 +10,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "harness/arch/arch.h"
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
 
@@ -20,7 +21,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const fs::path kOut = E2E_OUT;
-const char* kArches[] = {"x86_64", "arm64", "s390x"};
+const char* kArches[] = {"x86_64", "arm64", "s390x", "riscv64", "ppc64", "i386"};
 
 struct HarnessRun {
   int exit_code = -1;
@@ -69,8 +70,7 @@ fs::path BuildDir(const std::string& arch, const fs::path& out = kOut / "default
 }
 fs::path Vmlinux(const std::string& arch) { return BuildDir(arch) / "vmlinux"; }
 fs::path Image(const std::string& arch, const fs::path& out = kOut / "default") {
-  return BuildDir(arch, out) /
-         (arch == "arm64" ? "arch/arm64/boot/Image" : arch == "x86_64" ? "arch/x86/boot/bzImage" : "arch/s390/boot/bzImage");
+  return BuildDir(arch, out) / std::string(FindArch(arch)->boot_image);
 }
 
 json Inspect(const fs::path& vmlinux) {
@@ -133,7 +133,7 @@ bool ProcessMentioning(const std::string& needle) {
   return found;
 }
 
-// The default matrix: Debian 6.1 built for x86_64, arm64 and s390x, each booted, each PASS; and
+// The default matrix: Debian 6.1 built for all six arches, each booted, each PASS; and
 // each vmlinux inspected: allocated .BTF inside a LOAD segment, symbols match, the magic in the
 // target's byte order, thousands of types.
 TEST(E2E, DefaultMatrixPassesOnAllArches) {
@@ -141,7 +141,7 @@ TEST(E2E, DefaultMatrixPassesOnAllArches) {
   HarnessRun run = RunHarness({"run", "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
                               kOut / "default");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  ASSERT_EQ(run.results["cells"].size(), 3u);
+  ASSERT_EQ(run.results["cells"].size(), std::size(kArches));
   for (const auto& cell : run.results["cells"]) {
     EXPECT_EQ(cell["verdict"], "pass") << cell.dump(2);
     EXPECT_EQ(cell["facts"]["section_size"], cell["facts"]["guest_size"]);
@@ -162,7 +162,7 @@ TEST(E2E, DefaultMatrixPassesOnAllArches) {
     // The guest's bytes, kept by the harness, start with the magic in the target's order.
     std::string guest = ReadFile(CellDir(arch) / "guest.btf");
     ASSERT_GE(guest.size(), 2u);
-    const std::string expected = arch == "s390x" ? "eb9f" : "9feb";
+    const std::string expected = FindArch(arch)->endian == Endian::kBig ? "eb9f" : "9feb";
     EXPECT_EQ(ToHex(std::span(reinterpret_cast<const std::uint8_t*>(guest.data()), 2)), expected);
   }
 }
@@ -280,13 +280,13 @@ TEST(E2E, CorpusAgreesWithExpectedVerdicts) {
 TEST(E2E, DefineOutputFormatFixesOutputFormat) {
   REQUIRE_TOOLS();
   HarnessRun run = RunHarness({"run", "--series", std::string(HARNESS_SOURCE_DIR) + "/kernel-patches/regressions/output-format",
-                               "--define-output-format"},
+                               "--define-output-format", "--arch", "x86_64", "--arch", "arm64", "--arch", "s390x"},
                               kOut / "corpus");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   ASSERT_EQ(run.results["cells"].size(), 3u) << run.output;
   for (const auto& cell : run.results["cells"]) EXPECT_EQ(cell["verdict"], "pass") << cell.dump(2);
   const std::string log = ReadFile(kOut / "corpus" / "debian-6.1" / "output-format" / "apply.log");
-  EXPECT_NE(log.find("harness: define CONFIG_OUTPUT_FORMAT for arm64, s390x"), std::string::npos);
+  EXPECT_NE(log.find("harness: define CONFIG_OUTPUT_FORMAT for arm64, s390x, riscv64, ppc64"), std::string::npos);
 }
 
 // A host whose KVM makes QEMU abort at once (seen on a fresh machine of this kind: "failed to set

@@ -70,5 +70,19 @@ TEST(CompareCorpusTest, BadOffsetFactIsNamed) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(rows[0].agree);
 }
+// The corpus builds only the arches its entries were recorded on, in the matrix's order.
+TEST(CorpusMatrixTest, KeepsOnlyArchesSomeEntryExpects) {
+  MatrixConfig base;
+  base.arches = {"x86_64", "arm64", "s390x", "riscv64", "ppc64", "i386"};
+  base.series = {{"none", {}}};
+  CorpusEntry other;
+  other.name = "other";
+  other.expect["i386"] = {"verify", "pass", "", "", {}, 0};
+  MatrixConfig config = CorpusMatrix(base, {Entry(), other});
+  EXPECT_EQ(config.arches, (std::vector<std::string>{"x86_64", "arm64", "s390x", "i386"}));
+  ASSERT_EQ(config.series.size(), 2u);
+  EXPECT_EQ(config.series[0].name, "output-format");
+}
+
 }  // namespace
 }  // namespace harness
