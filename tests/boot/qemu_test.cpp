@@ -35,6 +35,30 @@ TEST(QemuArgvTest, S390x) {
             "-drive file=/o/disk.raw,format=raw,if=none,id=probe -device virtio-blk-ccw,drive=probe");
 }
 
+TEST(QemuArgvTest, Riscv64) {
+  EXPECT_EQ(ShellJoin(QemuArgv(Request("riscv64"))),
+            "qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 256M -smp 1 -nographic -no-reboot -nic none "
+            "-kernel /o/Image -initrd /o/init.cpio -append 'console=ttyS0 panic=-1' "
+            "-drive file=/o/disk.raw,format=raw,if=none,id=probe -device virtio-blk-device,drive=probe");
+}
+
+// pseries under TCG: the Spectre-mitigation capabilities TCG cannot give are turned off on the
+// machine line; SLOF loads the vmlinux ELF; the console is the hypervisor's hvc0.
+TEST(QemuArgvTest, Ppc64) {
+  EXPECT_EQ(ShellJoin(QemuArgv(Request("ppc64"))),
+            "qemu-system-ppc64 -accel tcg -machine pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off "
+            "-cpu power9 -m 512M -smp 1 -nographic -no-reboot -nic none "
+            "-kernel /o/Image -initrd /o/init.cpio -append 'console=hvc0 panic=-1' "
+            "-drive file=/o/disk.raw,format=raw,if=none,id=probe -device virtio-blk-pci,drive=probe");
+}
+
+TEST(QemuArgvTest, I386) {
+  EXPECT_EQ(ShellJoin(QemuArgv(Request("i386"))),
+            "qemu-system-i386 -accel tcg -machine q35 -cpu qemu32 -m 256M -smp 1 -nographic -no-reboot -nic none "
+            "-kernel /o/Image -initrd /o/init.cpio -append 'console=ttyS0 panic=-1' "
+            "-drive file=/o/disk.raw,format=raw,if=none,id=probe -device virtio-blk-pci,drive=probe");
+}
+
 TEST(QemuArgvTest, KvmUsesTheHostCpuAndExtraCmdlineIsAppended) {
   BootRequest r = Request("x86_64");
   r.accel = Accel::kKvm;
