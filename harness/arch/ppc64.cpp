@@ -5,8 +5,11 @@
 // (from qemu-system-data), which loads the vmlinux ELF itself (there is no separate boot
 // image); the console is the hypervisor's hvc0, virtio-blk sits on the PCI host bridge, and
 // power-off is an RTAS call. TCG cannot provide the Spectre-mitigation capabilities pseries asks
-// for by default, so the machine line turns them off rather than print warnings. No
-// CONFIG_OUTPUT_FORMAT in its Kconfig.
+// for by default, so the machine line turns them off rather than print warnings. allnoconfig
+// also drops CONFIG_PPC_OF_BOOT_TRAMPOLINE (prom_init), and then the kernel's entry from
+// Open Firmware is a bare `trap`: SLOF prints "Program Exception" and waits at its prompt. The
+// slowest boot of the six (about 17 s under TCG, most of it SLOF), hence the largest timeout
+// factor. No CONFIG_OUTPUT_FORMAT in its Kconfig.
 #include <array>
 
 #include "harness/arch/arch.h"
