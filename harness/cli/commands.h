@@ -25,6 +25,7 @@ struct CommonFlags {
   std::string accel;
   bool verbose = false;
   bool bisect = false;  // a harness error exits kExitBisectAbort instead of kExitHarnessError
+  bool no_wait = false;  // another harness on --out is an error, not something to wait for
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);

@@ -37,6 +37,8 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
   cmd->add_flag("-v,--verbose", flags.verbose, "stream build output and the guest console");
   cmd->add_flag("--bisect", flags.bisect, "for git bisect run: harness errors exit 255 (abort) instead of 2");
+  cmd->add_flag("--no-wait", flags.no_wait,
+                "when another harness is using --out, stop with an error naming it instead of waiting for it");
 }
 
 RunOptions MakeRunOptions(const CommonFlags& flags) {
@@ -48,6 +50,7 @@ RunOptions MakeRunOptions(const CommonFlags& flags) {
   options.extra_cmdline = flags.cmdline;
   if (flags.boot_timeout > 0) options.boot_timeout = flags.boot_timeout;
   if (!flags.accel.empty()) options.accel = ParseAccelChoice(flags.accel);
+  options.wait_for_out = !flags.no_wait;
   return options;
 }
 

@@ -276,12 +276,16 @@ class FakeTreeHarnessRunTest : public ::testing::Test {
     nlohmann::json results;
   };
 
-  Run RunHarness(std::map<std::string, std::string> env = {}, const std::string& log = "harness-output.log") {
+  Run RunHarness(std::map<std::string, std::string> env = {}, const std::string& log = "harness-output.log",
+                 const std::vector<std::string>& extra = {}) {
     env["PATH"] = path_;
     const fs::path out = dir_ / "out";
+    std::vector<std::string> argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect",
+                                     "-j", "2", "--out", out.string(), "--cache", (dir_ / "cache").string(),
+                                     "--data-dir", HARNESS_SOURCE_DIR};
+    argv.insert(argv.end(), extra.begin(), extra.end());
     ProcessResult r = MakeRealRunner()->Run(
-        {.argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect", "-j", "2",
-                  "--out", out.string(), "--cache", (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR},
+        {.argv = argv,
          .env = env,
          .log_path = dir_ / log,
          .timeout = std::chrono::seconds(120)});
@@ -367,6 +371,21 @@ TEST_F(FakeTreeHarnessRunTest, TwoRunsOnOneOutDirTakeTurns) {
   const nlohmann::json results = nlohmann::json::parse(ReadFile(dir_ / "out" / "results.json"));
   ASSERT_EQ(results["cells"].size(), 3u);
   for (const auto& cell : results["cells"]) EXPECT_EQ(cell["verdict"], "built") << cell.dump(2);
+}
+
+// With --no-wait, a second harness on a busy --out stops at once (exit 2), naming the first, and
+// leaves the first's run alone.
+TEST_F(FakeTreeHarnessRunTest, NoWaitRefusesABusyOutDirNamingItsHolder) {
+  Run first_run;
+  std::thread first([&] { first_run = RunHarness({{"SLOW", "1"}}, "first.log"); });
+  const fs::path lock = dir_ / "out" / ".harness.lock";
+  for (int i = 0; i < 3000 && LockHolder(lock).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  Run second = RunHarness({}, "second.log", {"--no-wait"});
+  first.join();
+  EXPECT_EQ(second.exit_code, 2) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("is in use by harness (pid ")) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("or use another --out"));
+  EXPECT_EQ(first_run.exit_code, 0) << first_run.output;
 }
 
 }  // namespace
