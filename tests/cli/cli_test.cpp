@@ -43,6 +43,15 @@ TEST(CliTest, BisectModeAbortsOnHarnessErrors) {
   EXPECT_EQ(r.exit_code, 255);
 }
 
+// Given a command line it cannot parse under git bisect run, it should abort the bisect (255),
+// never exit 2, which git bisect run reads as "bad".
+TEST(CliTest, BisectModeAbortsOnACommandLineItCannotParse) {
+  EXPECT_EQ(Harness({"run", "--bisect", "--no-such-flag"}).exit_code, 255);
+  EXPECT_EQ(Harness({"bisect-step"}).exit_code, 255);  // --state missing
+  EXPECT_EQ(Harness({"bisect-step", "--state", Temp("state").string(), "--no-such-flag"}).exit_code, 255);
+  EXPECT_EQ(Harness({"run", "--no-such-flag"}).exit_code, 2);  // outside a bisect, a usage error
+}
+
 TEST(CliTest, MissingSeriesIsAHarnessError) {
   ProcessResult r = Harness({"run", "--series", "/nonexistent/series", "--out", Temp("out").string()});
   EXPECT_EQ(r.exit_code, 2);
