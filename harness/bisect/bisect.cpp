@@ -257,8 +257,13 @@ BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, CellProb
   GitBisectEnd end;
   for (const auto& step : state.steps) {
     if (step.role != "step" || step.exit_code == kStepAbort || end.kind != GitBisectEnd::Kind::kNotYet) continue;
-    end = ParseGitBisectOutput(
-        GitOut(git_dir, {"bisect", OutcomeName(step.exit_code), step.at}, "cannot replay the step at " + step.at));
+    // git exits 2 when the step leaves only skipped commits: that ends the bisect, it is no error.
+    const ProcessResult replayed = Git(git_dir, {"bisect", OutcomeName(step.exit_code), step.at});
+    end = ParseGitBisectOutput(replayed.output);
+    if (!replayed.ok() && end.kind == GitBisectEnd::Kind::kNotYet) {
+      throw HarnessError("cannot replay the step at " + step.at + " (git " + replayed.Describe() +
+                         "): " + std::string(Trim(replayed.output)));
+    }
   }
   if (end.kind == GitBisectEnd::Kind::kNotYet) {
     std::vector<std::string> argv = {"git", "-C", git_dir.string(), "bisect", "run"};

@@ -2,6 +2,8 @@
 
 #include "harness/core/host.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -10,6 +12,7 @@
 #include "harness/config/matrix.h"
 #include "harness/core/error.h"
 #include "harness/core/host.h"
+#include "harness/core/lock.h"
 #include "harness/core/util.h"
 #include "harness/plan/plan.h"
 #include "harness/report/report.h"
@@ -194,6 +197,10 @@ int BisectCommand(const BisectArgs& args) {
     InstallInterruptHandlers();
     BisectSink sink(args.verbose);
     Bisector bisector(*runner, sink);
+    // One bisect per directory: two (a second --resume, say) would drive one git bisect and
+    // append to one step log at once. The steps (bisect-step) run under this one's hold.
+    const FileLock lock(out_dir / ".bisect.lock",
+                        {.holder = "harness bisect (pid " + std::to_string(::getpid()) + ")", .wait = false});
     BisectState state;
     if (args.resume) {
       state = LoadState(out_dir);

@@ -4,6 +4,7 @@
 // printing of results happens in report/.
 #include <iostream>
 #include <stdexcept>
+#include <string_view>
 
 #include "harness/cli/bisect_command.h"
 #include "harness/cli/commands.h"
@@ -31,7 +32,15 @@ int Main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
-    return code == 0 ? 0 : kExitHarnessError;
+    if (code == 0) return 0;
+    // Under `git bisect run` (bisect-step, or --bisect) a command line this harness cannot read
+    // (a step command from another build of it) must abort the bisect: 2 would mark the commit bad.
+    for (int i = 1; i < argc; ++i) {
+      if (std::string_view(argv[i]) == "bisect-step" || std::string_view(argv[i]) == "--bisect") {
+        return kExitBisectAbort;
+      }
+    }
+    return kExitHarnessError;
   }
 
   // Bisect has its own exit codes (bisect_command.h) and handles its own errors.
@@ -55,7 +64,7 @@ int Main(int argc, char** argv) {
     return bisect ? kExitBisectAbort : kExitHarnessError;
   } catch (const std::exception& e) {
     std::cerr << "harness: internal error: " << e.what() << "\n";
-    return kExitHarnessError;
+    return bisect ? kExitBisectAbort : kExitHarnessError;  // never blames a commit either
   }
 }
 

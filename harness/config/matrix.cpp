@@ -93,7 +93,12 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
   config.toolchains = {"gcc"};
   if (root["toolchains"]) {
     config.toolchains = reader.StringList(root["toolchains"], "toolchains");
+    // A toolchain listed twice would make two cells with one id, one build directory and one
+    // artifacts directory, whose boots run side by side on the same disk image.
+    std::map<std::string, YAML::Mark> toolchain_names;
     for (std::size_t i = 0; i < config.toolchains.size(); ++i) {
+      reader.Unique(toolchain_names, root["toolchains"][i], "toolchain '" + config.toolchains[i] + "'",
+                    "list each toolchain once");
       if (config.toolchains[i] != "gcc") {
         reader.Fail(root["toolchains"][i],
                     "unsupported toolchain '" + config.toolchains[i] + "' (supported: gcc)");

@@ -248,10 +248,13 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
     result.arch = std::string(cell.arch->name);
     result.artifacts_dir = (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) /
                             (std::string(cell.arch->name) + "-" + cell.toolchain)).string();
+    // Keyed by the tree's output directory, not its name: two names can map to one directory
+    // ("a/b" and "a_b"), and then they share its work tree and build directories as well.
+    const std::string tree_dir = SafeName(cell.tree.name);
     if (const std::string key = cell.tree.name + "/" + cell.series.name; key != source_key) {
       source_key = key;
-      scheduler.Wait(tree_busy[cell.tree.name]);
-      tree_busy[cell.tree.name].clear();
+      scheduler.Wait(tree_busy[tree_dir]);
+      tree_busy[tree_dir].clear();
     }
     try {
       std::filesystem::create_directories(result.artifacts_dir);
@@ -275,7 +278,7 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
     const auto built = scheduler.Add(Lane::kBuild, cost, [this, &ctx, &result] { RunLane(Lane::kBuild, ctx, result); });
     const auto booted =
         scheduler.Add(Lane::kBoot, 1, [this, &ctx, &result] { RunLane(Lane::kBoot, ctx, result); }, {built});
-    tree_busy[cell.tree.name].push_back(booted);
+    tree_busy[tree_dir].push_back(booted);
   }
   scheduler.WaitAll();
   for (auto& result : results) Close(result, {Stage::kTree, Stage::kApply}, kCellPasses);

@@ -222,8 +222,33 @@ TEST_F(BisectTest, AnAbortedRunNamesTheStepAndResume) {
   } catch (const HarnessError& e) {
     EXPECT_THAT(e.what(), HasSubstr("git bisect run stopped at cccccccccccc: disk full; the bisect is kept"));
   }
-  // The aborted step is not replayed to git as a verdict.
-  for (const auto& line : Commands()) EXPECT_THAT(line, ::testing::Not(HasSubstr("bisect skip")));
+  // The aborted step is not replayed to git at all: no command names its commit (the replay
+  // would say `bisect abort <commit>` or `bisect skip <commit>`).
+  for (const auto& line : Commands()) EXPECT_THAT(line, ::testing::Not(HasSubstr(Sha('c'))));
+}
+
+// Given a resumed bisect whose logged skips leave only skipped commits, it should report them as
+// candidates: git exits 2 on that last `bisect skip`, which is the end of the bisect, not an error.
+TEST_F(BisectTest, ResumeWhereOnlySkippedCommitsAreLeftReportsThem) {
+  CreateState(dir_, state_);
+  AppendStateLine(dir_, Logged("good", Sha('a'), 0, "pass@verify"));
+  AppendStateLine(dir_, Logged("bad", Sha('f'), 1, "build-failed@build/BTF"));
+  AppendStateLine(dir_, Logged("step", Sha('c'), kStepSkip, "build-failed@build/CC"));
+  runner_.SetHandler([&](const ProcessSpec& spec) {
+    ProcessResult r;
+    r.exit_code = 0;
+    if (ShellJoin(spec.argv).find(" bisect skip " + Sha('c')) != std::string::npos) {
+      r.exit_code = 2;  // as git 2.39 does
+      r.output = "There are only 'skip'ped commits left to test.\nThe first bad commit could be any of:\n" + Sha('c') +
+                 "\n" + Sha('f') + "\nWe cannot bisect more!\n";
+    }
+    return r;
+  });
+  const BisectReport report = Bisector(runner_, sink_).Run(dir_, probe_, {"step"});
+  EXPECT_FALSE(report.found);
+  EXPECT_THAT(report.candidates, ElementsAre(Sha('c'), Sha('f')));
+  EXPECT_TRUE(probe_.asked.empty());
+  for (const auto& line : Commands()) EXPECT_THAT(line, ::testing::Not(HasSubstr("bisect run")));
 }
 
 // Given BISECT_HEAD at a commit that times out once and then passes, the step retries and says good.

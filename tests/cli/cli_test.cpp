@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "harness/core/lock.h"
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
 
@@ -41,6 +42,28 @@ TEST(CliTest, UnknownArchIsAHarnessError) {
 TEST(CliTest, BisectModeAbortsOnHarnessErrors) {
   ProcessResult r = Harness({"run", "--arch", "riscv", "--bisect", "--out", Temp("out").string()});
   EXPECT_EQ(r.exit_code, 255);
+}
+
+// Given a command line it cannot parse under git bisect run, it should abort the bisect (255),
+// never exit 2, which git bisect run reads as "bad".
+TEST(CliTest, BisectModeAbortsOnACommandLineItCannotParse) {
+  EXPECT_EQ(Harness({"run", "--bisect", "--no-such-flag"}).exit_code, 255);
+  EXPECT_EQ(Harness({"bisect-step"}).exit_code, 255);  // --state missing
+  EXPECT_EQ(Harness({"bisect-step", "--state", Temp("state").string(), "--no-such-flag"}).exit_code, 255);
+  EXPECT_EQ(Harness({"run", "--no-such-flag"}).exit_code, 2);  // outside a bisect, a usage error
+}
+
+// Given a bisect already running in --out, a second one (e.g. a --resume) should stop at once,
+// naming the first, instead of driving the same git bisect and step log.
+TEST(CliTest, SecondBisectOnOneOutDirIsRefused) {
+  const auto out = Temp("bisect-out");
+  {
+    const FileLock held(out / ".bisect.lock", {.holder = "harness bisect (pid 42)"});
+    ProcessResult r = Harness({"bisect", "--resume", "--out", out.string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_THAT(r.output, HasSubstr("is in use by harness bisect (pid 42)"));
+  }
+  std::filesystem::remove_all(out);
 }
 
 TEST(CliTest, MissingSeriesIsAHarnessError) {

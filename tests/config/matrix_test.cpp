@@ -86,6 +86,12 @@ TEST(MatrixTest, DuplicateArchIsPositioned) {
               HasSubstr("configs/x.yaml:2:24: duplicate arch 'arm64' (first at line 2); list each arch once"));
 }
 
+// Two cells with one id would share a build and an artifacts directory and boot side by side.
+TEST(MatrixTest, DuplicateToolchainIsPositioned) {
+  EXPECT_THAT(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\ntoolchains: [gcc, gcc]\n"),
+              HasSubstr("configs/x.yaml:3:19: duplicate toolchain 'gcc' (first at line 3); list each toolchain once"));
+}
+
 // A mapping or a list used as a key is the user's error, not an internal one.
 TEST(MatrixTest, NonScalarKeysArePositioned) {
   EXPECT_EQ(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\n? {a: 1}\n: x\n"),

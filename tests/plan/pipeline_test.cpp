@@ -341,6 +341,38 @@ TEST_F(PipelineTest, ResultsStayInMatrixOrder) {
   for (const auto& r : results) EXPECT_EQ(r.verdict, Verdict::kPass) << r.cell << ": " << r.detail << r.error;
 }
 
+// Two tree names that map to one output directory ("a/b" and "a_b" are both a_b/) share its
+// build directory: the second tree's build must not run while the first's guest boots the kernel
+// it would overwrite.
+TEST_F(PipelineTest, TreesSharingAnOutputDirectoryTakeTurns) {
+  WriteFile(dir_ / "linux2" / "Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
+  WriteFile(dir_ / "linux2" / "scripts" / "link-vmlinux.sh", "");
+  config_.trees = {{.name = "a/b", .path = dir_ / "linux"}, {.name = "a_b", .path = dir_ / "linux2"}};
+  record_ = GoodRecord();
+  std::atomic<int> in_make = 0;
+  std::atomic<bool> overlap = false;
+  runner_.SetHandler([&](const ProcessSpec& spec) {
+    const bool build = spec.argv[0] == "make" && spec.argv.back() == "Image";
+    if (build) {
+      ++in_make;
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
+    if (spec.argv[0] == "qemu-system-aarch64") {
+      for (int i = 0; i < 15; ++i) {
+        if (in_make > 0) overlap = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    ProcessResult r = Fake(spec);
+    if (build) --in_make;
+    return r;
+  });
+  auto results = Pipeline(runner_, sink_, options_, host_).Run(config_);
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) EXPECT_EQ(r.verdict, Verdict::kPass) << r.cell << ": " << r.detail << r.error;
+  EXPECT_FALSE(overlap) << "a build ran in the directory of a kernel being booted";
+}
+
 // Two cells of one build directory never run make in it at once, even on a warm re-run where
 // the scheduler would let two no-op builds run side by side: the build-directory lock holds the
 // second back.
