@@ -47,7 +47,7 @@ struct BisectOptions {
   std::string arch;
   std::vector<std::string> bad_if;  // empty: fails as the bad endpoint does
   std::filesystem::path matrix;    // kconfig and timeouts come from here
-  std::string stop_after;          // "" or "build": no boot, a clean build is good
+  std::string stop_after;          // "" or "inspect": no boot, a clean build is good
   std::filesystem::path out_dir;   // the state, git's work tree, the cells' output
 };
 

@@ -1,5 +1,7 @@
 #include "harness/build/kbuild.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <limits>
 
@@ -242,8 +244,12 @@ std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir, c
     const std::filesystem::path link = dir / (std::string(arch->cross_prefix) + "gcc");
     std::error_code ec;
     if (std::filesystem::read_symlink(link, ec) == ccache) continue;
-    std::filesystem::remove(link, ec);
-    std::filesystem::create_symlink(ccache, link, ec);
+    // Made under a name of its own and renamed over the old one: two harness processes sharing
+    // a cache never see a missing link or an "exists" error.
+    const std::filesystem::path partial = link.string() + ".partial." + std::to_string(::getpid());
+    std::filesystem::remove(partial, ec);
+    std::filesystem::create_symlink(ccache, partial, ec);
+    if (!ec) std::filesystem::rename(partial, link, ec);
     if (ec) throw HarnessError("cannot create ccache link '" + link.string() + "': " + ec.message());
   }
   return dir;

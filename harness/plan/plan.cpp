@@ -205,16 +205,17 @@ std::string LocalTimeNow() {
   return text;
 }
 
-// Held for a whole run: a second harness on the same --out waits (or stops, with --no-wait).
-FileLock LockOutDir(const std::filesystem::path& out_dir, bool wait, EventSink& sink) {
-  return FileLock(out_dir / ".harness.lock",
-                  {.holder = "harness (pid " + std::to_string(::getpid()) + ") since " + LocalTimeNow(),
-                   .on_wait = [&](const std::string& holder) {
-                     sink.OnEvent({.kind = Event::Kind::kNote,
-                                   .text = "waiting for " + holder + ", which is using " + out_dir.string()});
-                   },
-                   .give_up = Interrupted,
-                   .wait = wait});
+// Held until the Pipeline is gone: a second harness on the same --out waits (or stops, with --no-wait).
+std::unique_ptr<FileLock> LockOutDir(const std::filesystem::path& out_dir, bool wait, EventSink& sink) {
+  return std::make_unique<FileLock>(
+      out_dir / ".harness.lock",
+      FileLock::Options{.holder = "harness (pid " + std::to_string(::getpid()) + ") since " + LocalTimeNow(),
+                        .on_wait = [&](const std::string& holder) {
+                          sink.OnEvent({.kind = Event::Kind::kNote,
+                                        .text = "waiting for " + holder + ", which is using " + out_dir.string()});
+                        },
+                        .give_up = Interrupted,
+                        .wait = wait});
 }
 
 }  // namespace
@@ -229,7 +230,7 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
     if (series.name == "none" || series_.count(series.name)) continue;
     series_[series.name] = LoadSeries(series.path);
   }
-  const FileLock out_lock = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
+  if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
   ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
 
   // Sized once: the tasks hold references to their cell's result and context.
@@ -608,7 +609,7 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
       throw HarnessError("'" + std::string(arch.qemu.binary) + "' is not installed: apt-get install " +
                          std::string(arch.qemu.package));
     }
-    const FileLock out_lock = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
+    if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
     CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir, .kernel = kernel, .vmlinux = vmlinux};
     std::filesystem::create_directories(ctx.dir);
     RunPasses(kBootPasses, ctx, result);

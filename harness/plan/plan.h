@@ -25,6 +25,7 @@
 #include "harness/patches/series.h"
 #include "harness/plan/scheduler.h"
 #include "harness/core/events.h"
+#include "harness/core/lock.h"
 #include "harness/core/verdict.h"
 #include "harness/proc/runner.h"
 
@@ -120,6 +121,9 @@ class Pipeline {
   // rather than each trying KVM at once.
   std::mutex accel_mutex_;
   std::atomic<bool> accel_settled_ = false;
+  // --out is ours from the first Run until the Pipeline is destroyed: the caller writes the
+  // results after Run returns, and a second harness must not start before that.
+  std::unique_ptr<FileLock> out_lock_;
 };
 
 }  // namespace harness

@@ -206,8 +206,9 @@ pid_t Spawn(const ProcessSpec& spec, const std::filesystem::path& exe, int out_f
     ::setpgid(0, 0);
     // The child dies with the harness even if the harness is SIGKILLed. PDEATHSIG fires when the
     // *thread* that forked exits, not the process; that is safe because Run blocks its thread
-    // until the child is gone (the harness runs everything from its main thread anyway). It
-    // survives execve except of set-user-ID programs, which the group watch still covers.
+    // until the child is gone (a scheduler worker thread lives until its task, and so every Run
+    // it makes, has ended). It survives execve except of set-user-ID programs, which the group
+    // watch still covers.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     // The parent may have died between fork and prctl, and then no signal would ever come.
     if (::getppid() != parent) ::_exit(127);
