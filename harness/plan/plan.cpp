@@ -552,10 +552,13 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
                       .extra_cmdline = "harness.btf_size=" + std::to_string(ctx.info.btf.size()) +
                                        (options_.extra_cmdline.empty() ? "" : " " + options_.extra_cmdline)};
   {
+    // Only a boot that may try KVM (the host's arch, not forced to TCG) settles whether KVM
+    // works; until one has, the others that may try it wait, rather than each trial costing 20 s.
+    const bool may_try_kvm = ctx.accel != AccelChoice::kTcg && arch.name == host_.HostArch();
     std::unique_lock settling(accel_mutex_, std::defer_lock);
-    if (!accel_settled_) settling.lock();
+    if (may_try_kvm && !accel_settled_) settling.lock();
     ctx.booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk, host_);
-    accel_settled_ = true;
+    if (may_try_kvm) accel_settled_ = true;
   }
   const BootOutcome& booted = ctx.booted;
   result.facts["qemu_command"] = booted.command;

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 #include "harness/boot/record.h"
 #include "harness/core/error.h"
@@ -327,18 +329,42 @@ TEST_F(PipelineTest, SeriesOnAPlainTreeIsAHarnessError) {
   EXPECT_THAT(r.error, HasSubstr("series need a git tree"));
 }
 
-// Cells side by side: with two trees the boot of the first runs beside the build of the second,
-// yet the results come back in matrix order, each with its own verdict.
-TEST_F(PipelineTest, ResultsStayInMatrixOrder) {
+// Cells side by side: with two trees, the boot of the first runs beside the build of the
+// second, and the first cell (its guest made slow here) finishes last; yet the results come back
+// in matrix order, each with its own verdict.
+TEST_F(PipelineTest, BootRunsBesideTheNextBuildAndResultsStayInMatrixOrder) {
   WriteFile(dir_ / "linux2" / "Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
   WriteFile(dir_ / "linux2" / "scripts" / "link-vmlinux.sh", "");
   config_.trees.push_back({.name = "u", .path = dir_ / "linux2"});
   record_ = GoodRecord();
+  // When the first tree's guest and the second tree's make ran: both are made slow enough that,
+  // run side by side, they must overlap.
+  std::mutex mutex;
+  double t_boot_start = 0, t_boot_end = 0, u_make_start = 0, u_make_end = 0;
+  std::vector<std::string> finished;  // which tree's guest ended, in order
+  runner_.SetHandler([&](const ProcessSpec& spec) {
+    const std::string command = ShellJoin(spec.argv);
+    const bool qemu = spec.argv[0] == "qemu-system-aarch64";
+    const bool t_boot = qemu && command.find("/out/t/") != std::string::npos;
+    const bool u_make = spec.argv[0] == "make" && spec.argv.back() == "Image" &&
+                        command.find("/out/u/") != std::string::npos;
+    const double start = NowSeconds();
+    if (t_boot || u_make) std::this_thread::sleep_for(std::chrono::milliseconds(t_boot ? 600 : 300));
+    ProcessResult r = Fake(spec);
+    std::lock_guard lock(mutex);
+    if (t_boot) std::tie(t_boot_start, t_boot_end) = std::pair(start, NowSeconds());
+    if (u_make) std::tie(u_make_start, u_make_end) = std::pair(start, NowSeconds());
+    if (qemu) finished.push_back(t_boot ? "t" : "u");
+    return r;
+  });
   auto results = Pipeline(runner_, sink_, options_, host_).Run(config_);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].cell, "t/none/arm64/gcc");
   EXPECT_EQ(results[1].cell, "u/none/arm64/gcc");
   for (const auto& r : results) EXPECT_EQ(r.verdict, Verdict::kPass) << r.cell << ": " << r.detail << r.error;
+  EXPECT_TRUE(u_make_start < t_boot_end && t_boot_start < u_make_end)
+      << "the second tree's build did not run while the first tree's guest was booting";
+  EXPECT_EQ(finished, (std::vector<std::string>{"u", "t"}));
 }
 
 // Two tree names that map to one output directory ("a/b" and "a_b" are both a_b/) share its
