@@ -2,7 +2,10 @@
 # The real-kernel tests kept out of ./run-tests.sh and CI (CTest label e2e-extended) to hold a
 # cold CI run under an hour: today e2e.KernelWithoutBtfIsBtfFileMissing, a second whole x86_64
 # build without CONFIG_DEBUG_INFO_BTF (btf file missing, and a stale image against the BTF
-# build). Sets up like ./run-tests.sh, then prints each test's time.
+# build), e2e.CorpusAgreesWithExpectedVerdicts (the regression corpus: 12 entries on x86_64,
+# arm64 and s390x) and e2e.DefineOutputFormatFixesOutputFormat. Each needs the default matrix's
+# kernels (the e2e_built fixture), which ctest builds first if needed. Sets up like
+# ./run-tests.sh, then prints each test's time.
 #
 #   bench/e2e-extended.sh [ctest arguments]
 set -euo pipefail
