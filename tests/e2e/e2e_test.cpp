@@ -251,7 +251,7 @@ TEST(E2E, SeedSeriesDoesNotApplyTo61) {
   HarnessRun run = RunHarness({"run", "--series", std::string(HARNESS_SOURCE_DIR) + "/kernel-patches/sysfs-btf-v3"},
                               kOut / "seed");
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  ASSERT_EQ(run.results["cells"].size(), 3u) << run.output;
+  ASSERT_EQ(run.results["cells"].size(), std::size(kArches)) << run.output;
   for (const auto& cell : run.results["cells"]) {
     EXPECT_EQ(cell["stage"], "apply");
     EXPECT_EQ(cell["verdict"], "series-does-not-apply") << cell.dump(2);
