@@ -258,7 +258,8 @@ TEST_F(BisectTest, StepRetriesATimeoutOnceAndLogsIt) {
   git_answers_ = {{" rev-parse BISECT_HEAD", Sha('c') + "\n"}};
   probe_.answers = {{Sha('c'), {Verdicted(Verdict::kTimedOut, Stage::kBoot), kPass}}};
   EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, probe_), kStepGood);
-  const StepRecord& step = LoadState(dir_).steps.at(0);
+  const BisectState state = LoadState(dir_);
+  const StepRecord& step = state.steps.at(0);
   EXPECT_EQ(step.attempts, 2);
   EXPECT_EQ(step.signature, "pass@verify");
   EXPECT_EQ(step.subject, "subject cccc");
