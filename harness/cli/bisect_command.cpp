@@ -1,4 +1,5 @@
 #include "harness/cli/bisect_command.h"
+#include "harness/cli/commands.h"
 
 #include "harness/core/host.h"
 
@@ -29,16 +30,11 @@ namespace fs = std::filesystem;
 // The cells' tree name, so their directories are <out>/run/bisect/{src,build-<arch>-gcc,...}.
 constexpr const char* kTreeName = "bisect";
 
-fs::path EnvPath(const std::string& flag, const char* env, const fs::path& fallback) {
-  if (!flag.empty()) return fs::absolute(flag);
-  const auto value = RealHost().Env(env);
-  return fs::absolute(value && !value->empty() ? fs::path(*value) : fallback);
-}
-
-fs::path DataDir(const BisectArgs& args) { return EnvPath(args.data_dir, "HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR); }
-fs::path CacheDir(const BisectArgs& args) { return EnvPath(args.cache_dir, "HARNESS_CACHE", DefaultCacheDir(RealHost())); }
+// The same defaults as run's (commands.h); DefaultCacheDir already honours HARNESS_CACHE.
+fs::path DataDir(const BisectArgs& args) { return FlagOrEnv(args.data_dir, "HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR); }
+fs::path CacheDir(const BisectArgs& args) { return fs::absolute(args.cache_dir.empty() ? DefaultCacheDir(RealHost()) : fs::path(args.cache_dir)); }
 fs::path OutDir(const BisectArgs& args) {
-  return args.out_dir.empty() ? EnvPath("", "HARNESS_OUT", "harness-out") / "bisect" : fs::absolute(args.out_dir);
+  return args.out_dir.empty() ? FlagOrEnv("", "HARNESS_OUT", "harness-out") / "bisect" : fs::absolute(args.out_dir);
 }
 int Jobs(const BisectArgs& args) {
   return args.jobs > 0 ? args.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

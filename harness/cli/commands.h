@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,6 +31,8 @@ struct CommonFlags {
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
+// The flag when given, else the environment variable `name` when set, else `fallback`; absolute.
+std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback);
 // The flags resolved against the environment (HARNESS_OUT, HARNESS_CACHE, HARNESS_DATA_DIR).
 RunOptions MakeRunOptions(const CommonFlags& flags);
 // Writes results.json and junit.xml (and the --json/--junit copies), prints the summary and

@@ -16,13 +16,14 @@ namespace harness {
 namespace {
 
 // A flag's value, else the environment variable when set and not empty, else the fallback.
+
+}  // namespace
+
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback) {
   if (!flag.empty()) return std::filesystem::absolute(flag);
   const auto value = RealHost().Env(name);
   return std::filesystem::absolute(value && !value->empty() ? std::filesystem::path(*value) : fallback);
 }
-
-}  // namespace
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
   cmd->add_option("--out", flags.out_dir, "output directory: per-cell builds, logs, artifacts (env HARNESS_OUT, default ./harness-out)");

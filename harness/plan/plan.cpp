@@ -289,20 +289,21 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
 void Pipeline::RunLane(Lane lane, CellContext& ctx, CellResult& result) {
   if (ctx.ended) return;
   try {
+    // Two cells of one run, or two runs, never build in one directory at once.
+    std::optional<FileLock> build_dir_lock;
     if (lane == Lane::kBuild) {
-      // Two cells of one run, or two runs, never build in one directory at once.
       const auto& dir = ctx.request.build_dir;
-      FileLock lock(dir.parent_path() / ("." + dir.filename().string() + ".lock"),
-                    {.holder = ctx.cell + " (pid " + std::to_string(::getpid()) + ")",
-                     .on_wait = [&](const std::string& holder) {
-                       sink_.OnEvent({.kind = Event::Kind::kNote, .cell = ctx.cell, .stage = Stage::kConfig,
-                                      .text = "waiting for " + holder + " to finish with " + dir.string()});
-                     },
-                     .give_up = Interrupted});
-      RunPasses(kCellPasses, ctx, result, lane);
-    } else {
-      RunPasses(kCellPasses, ctx, result, lane);
+      build_dir_lock.emplace(dir.parent_path() / ("." + dir.filename().string() + ".lock"),
+                             FileLock::Options{.holder = ctx.cell + " (pid " + std::to_string(::getpid()) + ")",
+                                               .on_wait = [&](const std::string& holder) {
+                                                 sink_.OnEvent({.kind = Event::Kind::kNote, .cell = ctx.cell,
+                                                                .stage = Stage::kConfig,
+                                                                .text = "waiting for " + holder + " to finish with " +
+                                                                        dir.string()});
+                                               },
+                                               .give_up = Interrupted});
     }
+    RunPasses(kCellPasses, ctx, result, lane);
   } catch (const HarnessError& e) {
     result.error = e.what();
     ctx.ended = true;

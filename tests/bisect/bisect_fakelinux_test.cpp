@@ -137,7 +137,7 @@ TEST_F(BisectFakeTreeTest, FindsTheCommitThatBreaksBtf) {
   for (std::size_t i = 1; i < state.steps.size(); ++i) EXPECT_EQ(state.steps[i].build, "incremental") << i;
   std::cerr << "bisect of 8 commits: " << state.steps.size() << " steps in " << run.seconds << " s\n";
 
-  // The user's checkout never moved, and its worktree list holds the bisect's own two.
+  // The user's checkout never moved and has no changes.
   EXPECT_EQ(Git({"rev-parse", "HEAD"}), c[7]);
   EXPECT_EQ(Git({"status", "--porcelain"}), "");
 

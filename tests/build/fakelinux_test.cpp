@@ -348,7 +348,7 @@ TEST_F(FakeTreeHarnessRunTest, FailConfigIsABuildFailureAtConfigOnEveryArch) {
 }
 
 // Two harness processes on one --out, started together: the second waits for the first (saying
-// for whom) and then runs; both finish with every cell built, never interleaving their builds.
+// for whom) and then runs; both finish with every cell built (the lock is what keeps their builds apart).
 TEST_F(FakeTreeHarnessRunTest, TwoRunsOnOneOutDirTakeTurns) {
   Run runs[2];
   {
