@@ -208,9 +208,20 @@ std::filesystem::path TreeProvider::EnsureWorktree(const KernelTree& tree, const
   const std::filesystem::path log = path.parent_path() / "worktree.log";
   std::filesystem::create_directories(path.parent_path());
   if (std::filesystem::exists(path / ".git")) {
+    // Reused only when it is a work tree of this tree's repository: an earlier run may have
+    // made it from another one (a new import of the package, another --tree for a bisect).
+    auto common_dir = [&](const std::filesystem::path& dir) {
+      ProcessResult r = Git(dir, {"rev-parse", "--path-format=absolute", "--git-common-dir"}, log);
+      return r.ok() ? std::string(Trim(r.output)) : std::string();
+    };
     ProcessResult top = Git(path, {"rev-parse", "--show-toplevel"}, log);
-    if (top.ok() && std::filesystem::equivalent(std::string(Trim(top.output)), path)) return path;
-    Note("work tree " + path.string() + " is broken: recreating it");
+    std::error_code ec;
+    const bool whole = top.ok() && std::filesystem::equivalent(std::string(Trim(top.output)), path, ec);
+    const std::string mine = whole ? common_dir(path) : "";
+    const std::string repo = mine.empty() ? "" : common_dir(tree.repo);
+    if (!mine.empty() && !repo.empty() && std::filesystem::equivalent(mine, repo, ec)) return path;
+    Note("work tree " + path.string() + (mine.empty() ? " is broken" : " belongs to another repository (" + mine + ")") +
+         ": recreating it");
     std::filesystem::remove_all(path);
   }
   Git(tree.repo, {"worktree", "prune"}, log);
