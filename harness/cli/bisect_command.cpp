@@ -119,7 +119,7 @@ class PipelineProbe : public CellProbe {
     const fs::path file = out_dir_ / ("reproduce-" + request.commit.substr(0, 12) +
                                       (request.series.empty() ? "" : "-" + request.series.filename().string()) + ".yaml");
     WriteFileAtomic(file, yaml);
-    std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(), "run", file.string(), "--arch",
+    std::vector<std::string> argv = {SelfPath().string(), "run", file.string(), "--arch",
                                      state_.arch, "--out", (out_dir_ / "reproduce").string(), "--data-dir",
                                      options_.data_dir.string()};
     if (options_.stop_after) argv.insert(argv.end(), {"--stop-after", "inspect"});
@@ -216,7 +216,7 @@ int BisectCommand(const BisectArgs& args) {
     std::cerr << "harness: bisect of " << state.tree.string() << " on " << state.arch << ", state in "
               << StatePath(out_dir).string() << "\n";
     PipelineProbe probe(*runner, sink, state, args, out_dir);
-    std::vector<std::string> step = {fs::read_symlink("/proc/self/exe").string(), "bisect-step", "--state",
+    std::vector<std::string> step = {SelfPath().string(), "bisect-step", "--state",
                                      out_dir.string(), "--cache", CacheDir(args).string(), "--data-dir",
                                      DataDir(args).string(), "-j", std::to_string(Jobs(args))};
     if (args.verbose) step.push_back("-v");

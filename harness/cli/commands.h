@@ -33,6 +33,10 @@ struct CommonFlags {
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
 // The flag when given, else the environment variable `name` when set, else `fallback`; absolute.
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback);
+// This harness binary's path, for the commands it prints or runs again (a bisect's steps, its
+// reproduce command). When the binary was rebuilt while it runs, the kernel's link names the
+// old file "<path> (deleted)": the path is the rebuilt one's.
+std::filesystem::path SelfPath();
 // The flags resolved against the environment (HARNESS_OUT, HARNESS_CACHE, HARNESS_DATA_DIR).
 RunOptions MakeRunOptions(const CommonFlags& flags);
 // Writes results.json and junit.xml (and the --json/--junit copies), prints the summary and

@@ -340,5 +340,173 @@ TEST(E2E, KvmThatAbortsFallsBackToTcg) {
   EXPECT_TRUE(marked) << "KVM must be marked broken for this host boot";
 }
 
+// --- bisect on the real tree ----------------------------------------------------------------
+
+const fs::path kBisectOut = kOut / "bisect";
+
+// A git command for the bisect history, with a fixed identity and date so the commit ids come
+// out the same every time (and a re-run reuses the bisects' builds).
+std::string HistoryGit(const fs::path& repo, std::vector<std::string> args) {
+  auto runner = MakeRealRunner();
+  args.insert(args.begin(), {"git", "-C", repo.string()});
+  const std::string date = "2026-11-30T12:00:00+0000";
+  ProcessResult r = runner->Run({.argv = args,
+                                 .env = {{"GIT_AUTHOR_NAME", "e2e"}, {"GIT_AUTHOR_EMAIL", "e2e@harness.invalid"},
+                                         {"GIT_COMMITTER_NAME", "e2e"}, {"GIT_COMMITTER_EMAIL", "e2e@harness.invalid"},
+                                         {"GIT_AUTHOR_DATE", date}, {"GIT_COMMITTER_DATE", date}},
+                                 .timeout = std::chrono::minutes(5)});
+  EXPECT_TRUE(r.ok()) << ShellJoin(args) << ": " << r.output;
+  return std::string(Trim(r.output));
+}
+
+// Appends `line` to `path` in the index of a repository without a checkout.
+void AppendInIndex(const fs::path& repo, const std::string& path, const std::string& line) {
+  const fs::path scratch = repo / ".git" / "e2e-blob";
+  WriteFile(scratch, HistoryGit(repo, {"show", "HEAD:" + path}) + "\n" + line + "\n");
+  const std::string mode = HistoryGit(repo, {"ls-files", "-s", path}).substr(0, 6);
+  const std::string blob = HistoryGit(repo, {"hash-object", "-w", scratch.string()});
+  HistoryGit(repo, {"update-index", "--cacheinfo", mode + "," + blob + "," + path});
+}
+
+// Eight commits on top of the Debian 6.1 import (a --shared clone of the harness's own import,
+// made without a checkout: only the index is edited). Commits 1-4 and 6-8 are harmless: notes
+// appended to the BTF documentation, or comments to scripts/link-vmlinux.sh (a relink). The 5th
+// is the regression corpus's output-format patch: the 2019 gen_btf that wraps the raw BTF with
+// `objcopy -O ${CONFIG_OUTPUT_FORMAT}`, which only x86 defines. Returns the import commit then
+// the eight.
+// Made once and kept (its list in .git/e2e-commits): the bisects' work trees are work trees
+// of this repository, and a new one would make every build start again.
+std::vector<std::string> BisectHistory(const fs::path& repo) {
+  const fs::path work_tree = kOut / "default" / "debian-6.1" / "src";
+  const std::string import_git =
+      HistoryGit(work_tree, {"rev-parse", "--path-format=absolute", "--git-common-dir"});
+  if (import_git.empty()) return {};
+  const fs::path list = repo / ".git" / "e2e-commits";
+  if (fs::exists(list)) {
+    std::vector<std::string> kept = SplitLines(ReadFile(list));
+    if (kept.size() == 9 && kept[0] == HistoryGit(work_tree, {"rev-parse", "HEAD"})) return kept;
+  }
+  fs::remove_all(repo);
+  HistoryGit(fs::current_path(), {"clone", "-q", "--shared", "--no-checkout", import_git, repo.string()});
+  std::vector<std::string> commits = {HistoryGit(repo, {"rev-parse", "HEAD"})};
+  HistoryGit(repo, {"read-tree", "HEAD"});
+  const std::string patch = std::string(HARNESS_SOURCE_DIR) +
+      "/kernel-patches/regressions/output-format/0001-kbuild-wrap-raw-BTF-with-objcopy-O-CONFIG_OUTPUT_FOR.patch";
+  for (int i = 1; i <= 8; ++i) {
+    std::string subject;
+    if (i == 5) {
+      HistoryGit(repo, {"apply", "--cached", patch});
+      subject = "kbuild: wrap raw BTF with objcopy -O CONFIG_OUTPUT_FORMAT again";
+    } else if (i % 2 == 0) {
+      AppendInIndex(repo, "scripts/link-vmlinux.sh", "# bisect e2e: change " + std::to_string(i));
+      subject = "kbuild: link-vmlinux.sh comment " + std::to_string(i);
+    } else {
+      AppendInIndex(repo, "Documentation/bpf/btf.rst", ".. bisect e2e: change " + std::to_string(i));
+      subject = "docs: btf.rst note " + std::to_string(i);
+    }
+    const std::string tree = HistoryGit(repo, {"write-tree"});
+    const std::string commit = HistoryGit(repo, {"commit-tree", tree, "-p", "HEAD", "-m", subject});
+    HistoryGit(repo, {"update-ref", "HEAD", commit});
+    commits.push_back(commit);
+  }
+  std::string text;
+  for (const auto& commit : commits) text += commit + "\n";
+  WriteFile(list, text);
+  return commits;
+}
+
+// The bisect's steps: "role at exit build" per line of its state file.
+std::vector<std::vector<std::string>> BisectSteps(const fs::path& out) {
+  std::vector<std::vector<std::string>> steps;
+  for (const auto& line : SplitLines(ReadFile(out / "bisect-state.txt"))) {
+    if (!StartsWith(line, "step\t")) continue;
+    std::vector<std::string> fields;
+    std::size_t start = 0;
+    for (std::size_t tab = line.find('\t'); ; tab = line.find('\t', start)) {
+      fields.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+      if (tab == std::string::npos) break;
+      start = tab + 1;
+    }
+    steps.push_back(fields);
+  }
+  return steps;
+}
+
+// A bisect left unfinished by an earlier, failed run would refuse a new one: start afresh, but
+// keep the directory's builds (an ended bisect is kept by the harness itself).
+void ForgetUnfinishedBisect(const fs::path& out) {
+  const fs::path state = out / "bisect-state.txt";
+  if (fs::exists(state) && ReadFile(state).find("\nend ") == std::string::npos) fs::remove(state);
+}
+
+// The issue's own case: 8 commits, the 5th reintroduces the 2019 gen_btf. On s390x the bisect
+// names the 5th with at most ceil(log2 8) + 2 = 5 builds, every one after the first
+// incremental, and says what failed there and that its parent passed.
+TEST(E2E, BisectNamesTheCommitThatBreaksS390x) {
+  REQUIRE_TOOLS();
+  const auto c = BisectHistory(kBisectOut / "linux");
+  ASSERT_EQ(c.size(), 9u);
+  const fs::path out = kBisectOut / "s390x";
+  ForgetUnfinishedBisect(out);
+  const double start = NowSeconds();
+  HarnessRun run = RunHarness({"bisect", "--tree", (kBisectOut / "linux").string(), "--good", c[0], "--bad", c[8],
+                               "--arch", "s390x", "-j", "2"}, out);
+  std::cerr << "bisect of 8 commits on s390x: " << NowSeconds() - start << " s\n" << run.output;
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("the first bad commit is commit " + c[5].substr(0, 12) +
+                            " \"kbuild: wrap raw BTF with objcopy -O CONFIG_OUTPUT_FORMAT again\""),
+            std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("there:   build failed at build (BTF generation)"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("parent:  " + c[4].substr(0, 12) + ": PASS"), std::string::npos) << run.output;
+  const auto steps = BisectSteps(out);
+  EXPECT_LE(steps.size(), 5u) << run.output;
+  for (std::size_t i = 1; i < steps.size(); ++i) EXPECT_EQ(steps[i][6], "incremental") << run.output;
+  // The user's repository was never checked out.
+  EXPECT_FALSE(fs::exists(kBisectOut / "linux" / "Makefile"));
+}
+
+// On x86_64, where CONFIG_OUTPUT_FORMAT is defined, the same history passes at both ends:
+// nothing to bisect, said as a harness error (the --bad given is not bad), after two builds.
+TEST(E2E, BisectOnX86_64SaysNothingToBisect) {
+  REQUIRE_TOOLS();
+  const fs::path repo = kBisectOut / "linux";
+  const auto c = BisectHistory(repo);
+  ASSERT_EQ(c.size(), 9u);
+  const fs::path out = kBisectOut / "x86_64";
+  ForgetUnfinishedBisect(out);
+  HarnessRun run = RunHarness({"bisect", "--tree", repo.string(), "--good", c[0], "--bad", c[8],
+                               "--arch", "x86_64", "-j", "2"}, out);
+  std::cerr << run.output;
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("nothing to bisect: both pass on x86_64"), std::string::npos) << run.output;
+  const auto steps = BisectSteps(out);
+  ASSERT_EQ(steps.size(), 2u) << run.output;
+  EXPECT_EQ(steps[0][4], "pass@verify");
+  EXPECT_EQ(steps[1][4], "pass@verify");
+}
+
+// A 4-patch series (commits 3-6 of the history as patches on commit 2) whose 3rd patch is the
+// regression: --series names patch 3. It runs in the s390x bisect's directory after that one
+// has ended, so it keeps that log and reuses its build directory.
+TEST(E2E, BisectSeriesNamesPatch3OnS390x) {
+  REQUIRE_TOOLS();
+  const fs::path repo = kBisectOut / "linux";
+  const auto c = BisectHistory(repo);
+  ASSERT_EQ(c.size(), 9u);
+  const fs::path series = kBisectOut / "series";
+  fs::remove_all(series);
+  HistoryGit(repo, {"format-patch", "-q", "-o", series.string(), c[2] + ".." + c[6]});
+  const fs::path out = kBisectOut / "s390x";
+  ForgetUnfinishedBisect(out);
+  HarnessRun run = RunHarness({"bisect", "--tree", repo.string(), "--good", c[2], "--series", series.string(),
+                               "--arch", "s390x", "-j", "2"}, out);
+  std::cerr << run.output;
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("the first bad patch is patch 3 of 4"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("\"kbuild: wrap raw BTF with objcopy -O CONFIG_OUTPUT_FORMAT again\""), std::string::npos);
+  const auto steps = BisectSteps(out);
+  EXPECT_LE(steps.size(), 4u) << run.output;  // both endpoints, then K=2 and K=3 (log2 4 = 2)
+}
+
 }  // namespace
 }  // namespace harness
