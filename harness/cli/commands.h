@@ -28,11 +28,16 @@ struct CommonFlags {
   bool verbose = false;
   bool bisect = false;  // a harness error exits kExitBisectAbort instead of kExitHarnessError
   bool no_wait = false;  // another harness on --out is an error, not something to wait for
+  bool summary_to_env = false;  // append summary.md to the file $GITHUB_STEP_SUMMARY names
+  std::string history_dir;  // run only (--history or the matrix's history:): class cells against the last run
+  std::string fail_on = "any";  // run only: "new" exits 1 only for new failures (needs a history)
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
 // The flag when given, else the environment variable `name` when set, else `fallback`; absolute.
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback);
+// The file $GITHUB_STEP_SUMMARY names; a HarnessError when it is unset (--summary-to-env).
+std::filesystem::path StepSummaryPath();
 // This harness binary's path, for the commands it prints or runs again (a bisect's steps, its
 // reproduce command). When the binary was rebuilt while it runs, the kernel's link names the
 // old file "<path> (deleted)": the path is the rebuilt one's.
@@ -89,6 +94,14 @@ struct InspectArgs {
 };
 CLI::App* AddInspect(CLI::App& app, InspectArgs& args);
 int InspectCommand(const InspectArgs& args);
+
+// `harness report`: report.html and summary.md again from a results.json, no processes run.
+struct ReportArgs {
+  std::string results;
+  std::string to;
+};
+CLI::App* AddReport(CLI::App& app, ReportArgs& args);
+int ReportCommand(const ReportArgs& args);
 
 // `harness boot`: an existing build's image -> boot -> verify.
 struct BootArgs {

@@ -1,11 +1,15 @@
 // What run, corpus and boot share: the common flags, their defaults from the environment, and
 // how results are written and turned into an exit code.
+#include <fstream>
 #include <iostream>
 
 #include "harness/cli/commands.h"
 #include "harness/core/error.h"
 #include "harness/core/host.h"
 #include "harness/core/util.h"
+#include "harness/report/history.h"
+#include "harness/report/html_report.h"
+#include "harness/report/summary.h"
 #include "harness/report/report.h"
 
 #ifndef HARNESS_DEFAULT_DATA_DIR
@@ -18,6 +22,15 @@ namespace {
 // A flag's value, else the environment variable when set and not empty, else the fallback.
 
 }  // namespace
+
+std::filesystem::path StepSummaryPath() {
+  const auto value = RealHost().Env("GITHUB_STEP_SUMMARY");
+  if (!value || value->empty()) {
+    throw HarnessError("--summary-to-env: GITHUB_STEP_SUMMARY is not set (CI sets it to the file a step summary is "
+                       "appended to); set it, or drop --summary-to-env and use summary.md in the output directory");
+  }
+  return *value;
+}
 
 std::filesystem::path SelfPath() {
   std::string path = std::filesystem::read_symlink("/proc/self/exe").string();
@@ -59,6 +72,7 @@ RunOptions MakeRunOptions(const CommonFlags& flags) {
   if (flags.boot_timeout > 0) options.boot_timeout = flags.boot_timeout;
   if (!flags.accel.empty()) options.accel = ParseAccelChoice(flags.accel);
   options.wait_for_out = !flags.no_wait;
+  if (flags.summary_to_env) StepSummaryPath();  // unset is an error now, not after the run
   return options;
 }
 
@@ -74,18 +88,46 @@ RunOptions MakeRunOptions(const CommonFlags& flags, const CellFlags& cells) {
   return options;
 }
 
-int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options) {
+int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags, const RunOptions& options) {
+  // With a history, each cell is classed against the last run before anything is written, and
+  // this run is kept. A history that cannot be written costs the run its exit status (2), never
+  // its results.
+  std::vector<CellResult> results = run_results;
+  std::string history_error;
+  if (!flags.history_dir.empty()) {
+    try {
+      for (const auto& w : ApplyHistory(results, std::filesystem::absolute(flags.history_dir), UtcNow())) {
+        std::cerr << "harness: warning: " << w << "\n";
+      }
+    } catch (const HarnessError& e) {
+      history_error = e.what();
+    }
+  }
   // Results always land next to the logs; --json/--junit add copies where CI wants them. Written
   // before anything is printed, so a closed stdout (`| head`) cannot cost them, and atomically,
   // so a full disk leaves the previous file, never half of one.
   WriteFileAtomic(options.out_dir / "results.json", ResultsJson(results));
   WriteFileAtomic(options.out_dir / "junit.xml", ResultsJUnit(results));
+  WriteReportPages(results, options.out_dir);  // report.html, summary.md
   if (!flags.json_path.empty()) WriteFileAtomic(flags.json_path, ResultsJson(results));
   if (!flags.junit_path.empty()) WriteFileAtomic(flags.junit_path, ResultsJUnit(results));
   PrintSummary(std::cout, results);
   std::cout << "results: " << (options.out_dir / "results.json").string() << ", "
             << (options.out_dir / "junit.xml").string() << "\n";
-  int code = ExitCodeFor(results);
+  if (flags.summary_to_env) {
+    const std::filesystem::path summary = StepSummaryPath();
+    std::ofstream out(summary, std::ios::app);
+    out << SummaryMarkdown(results);
+    if (!out.flush()) {
+      std::cerr << "harness: error: cannot append the summary to '" << summary.string() << "' (GITHUB_STEP_SUMMARY)\n";
+      return flags.bisect ? kExitBisectAbort : kExitHarnessError;
+    }
+  }
+  int code = flags.fail_on == "new" ? ExitCodeForNewFailures(results) : ExitCodeFor(results);
+  if (!history_error.empty()) {
+    std::cerr << "harness: error: " << history_error << "\n";
+    code = kExitHarnessError;
+  }
   if (code == kExitHarnessError && flags.bisect) return kExitBisectAbort;
   return code;
 }

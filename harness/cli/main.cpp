@@ -20,10 +20,12 @@ int Main(int argc, char** argv) {
   CorpusArgs corpus_args;
   InspectArgs inspect_args;
   BootArgs boot_args;
+  ReportArgs report_args;
   CLI::App* run = AddRun(app, run_args);
   CLI::App* corpus = AddCorpus(app, corpus_args);
   CLI::App* inspect = AddInspect(app, inspect_args);
   CLI::App* boot = AddBoot(app, boot_args);
+  CLI::App* report = AddReport(app, report_args);
   BisectArgs bisect_args;
   CLI::App* bisect_cmd = AddBisectCommand(app, bisect_args);
   CLI::App* bisect_step = AddBisectStepCommand(app, bisect_args);
@@ -53,6 +55,7 @@ int Main(int argc, char** argv) {
                       (boot->parsed() && boot_args.common.bisect);
   try {
     if (inspect->parsed()) return InspectCommand(inspect_args);
+    if (report->parsed()) return ReportCommand(report_args);
     auto runner = MakeRealRunner();
     InstallInterruptHandlers();
     if (run->parsed()) return RunCommand(run_args, *runner);

@@ -46,6 +46,22 @@ std::vector<SeriesSpec> SeriesFromFlags(const std::vector<std::string>& series_p
   return series;
 }
 
+// --fail-on new needs a previous run to tell new failures from old; the history directory is
+// made (or found unusable) before anything is built, not after.
+void CheckHistoryFlags(const CommonFlags& flags) {
+  if (flags.fail_on == "new" && flags.history_dir.empty()) {
+    throw HarnessError("--fail-on new needs a history to tell new failures from old ones: add --history DIR "
+                       "(or history: in the matrix)");
+  }
+  if (flags.history_dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(flags.history_dir, ec);
+  if (ec || !std::filesystem::is_directory(flags.history_dir)) {
+    throw HarnessError("--history '" + flags.history_dir + "' is not a directory that can be made" +
+                       (ec ? ": " + ec.message() : std::string()));
+  }
+}
+
 }  // namespace
 
 CLI::App* AddRun(CLI::App& app, RunArgs& args) {
@@ -62,6 +78,12 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   run->add_flag("--define-output-format", args.define_output_format,
                 "append a generated patch defining CONFIG_OUTPUT_FORMAT for arches whose Kconfig lacks it (the 2019 local fix)");
   AddCommonFlags(run, args.common);
+  run->add_option("--history", args.common.history_dir,
+                  "keep each run's results here and class each cell against the previous run (new failure, "
+                  "still failing, fixed, passing, flaky); overrides the matrix's history:");
+  run->add_option("--fail-on", args.common.fail_on,
+                  "any (default): exit 1 when any cell fails; new: only when a cell is a new failure (needs a history)")
+      ->check(CLI::IsMember({"any", "new"}));
   return run;
 }
 
@@ -79,10 +101,13 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
     if (!series.path.empty() && series.path.is_relative()) series.path = options.data_dir / series.path;
   }
   if (!args.series_paths.empty()) config.series = SeriesFromFlags(args.series_paths);
+  CommonFlags common = args.common;
+  if (common.history_dir.empty()) common.history_dir = config.history;
+  CheckHistoryFlags(common);
   TerminalReporter reporter(std::cerr, args.common.verbose);
   Pipeline pipeline(runner, reporter, options);
   std::cerr << "harness: " << matrix.string() << ", output in " << options.out_dir.string() << "\n";
-  return Finish(pipeline.Run(config), args.common, options);
+  return Finish(pipeline.Run(config), common, options);
 }
 
 }  // namespace harness

@@ -26,7 +26,7 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     throw HarnessError(source.string() + ": empty matrix file");
   }
   reader.CheckKeys(root, "the matrix",
-                   {"trees", "series", "arches", "toolchains", "kconfig", "timeouts", "define_output_format", "accel"});
+                   {"trees", "series", "arches", "toolchains", "kconfig", "timeouts", "define_output_format", "accel", "history"});
 
   MatrixConfig config;
   config.source = source;
@@ -124,6 +124,7 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
       reader.Fail(define, "'define_output_format' must be true or false");
     }
   }
+  if (const auto history = root["history"]) config.history = reader.String(history, "history");
   if (const auto accel = root["accel"]) {
     config.accel = reader.String(accel, "accel");
     if (config.accel != "auto" && config.accel != "kvm" && config.accel != "tcg") {

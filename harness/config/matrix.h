@@ -35,6 +35,8 @@ struct MatrixConfig {
   bool define_output_format = false;
   // QEMU accelerator: auto (KVM on trial, TCG when it fails), kvm, or tcg. --accel overrides.
   std::string accel = "auto";
+  // history: a directory keeping each run's results (as --history, which overrides it).
+  std::string history;
 };
 
 // Throws HarnessError("FILE:LINE:COL: ...") on any problem.

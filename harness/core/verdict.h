@@ -54,6 +54,15 @@ struct StageTiming {
   bool shared = false;
 };
 
+// A cell's class against the previous run of the same cell (harness/report/history.h): "new
+// failure", "still failing", "fixed", "passing" or "flaky"; empty without --history.
+struct CellHistory {
+  std::string cls;
+  std::string detail;          // one line: what it was compared with
+  std::string since;           // still failing: the time of the first failing run of the streak
+  std::string since_revision;  // ... and the revision it built
+};
+
 struct CellResult {
   std::string cell;            // e.g. "debian-6.1/none/arm64/gcc"
   std::string arch;
@@ -67,6 +76,8 @@ struct CellResult {
   // Set when the harness or the machine failed (missing tool, bad input) while running this
   // cell: then `verdict` says nothing about the kernel and the run exits with kExitHarnessError.
   std::string error;
+  // With --history: how this cell compares with the previous run of the same cell.
+  CellHistory history;
 };
 
 }  // namespace harness

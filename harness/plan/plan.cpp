@@ -450,6 +450,10 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
 }
 
 PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
+  // The kconfig asked for, as one key: an input of the verdict that --history compares.
+  std::string kconfig = ctx.request.kconfig_base + "\n";
+  for (const auto& o : ctx.request.options) kconfig += o.name + "=" + o.value + "\n";
+  result.facts["kconfig"] = Sha256Hex(kconfig).substr(0, 16);
   ConfigOutcome configured = KernelBuilder(runner_, sink_, host_).Configure(ctx.request);
   if (!configured.error.empty()) {
     // make tinyconfig/olddefconfig itself failed: no option was dropped, the kernel did not configure.

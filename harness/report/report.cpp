@@ -82,17 +82,22 @@ void TerminalReporter::OnEvent(const Event& event) {
 
 void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
   std::size_t width = 4;
-  for (const auto& r : results) width = std::max(width, r.cell.size());
+  bool history = false;
+  for (const auto& r : results) {
+    width = std::max(width, r.cell.size());
+    history = history || !r.history.cls.empty();
+  }
   out << "\n" << std::left << std::setw(static_cast<int>(width)) << "cell" << "  " << std::setw(22) << "verdict"
-      << "  stages\n";
+      << "  " << (history ? "history        " : "") << "stages\n";
   for (const auto& r : results) {
     std::string stages;
     for (const auto& t : r.timings) {
       if (t.skipped) continue;
       stages += std::string(StageName(t.stage)) + " " + (t.shared && t.seconds == 0 ? "shared" : Seconds(t.seconds)) + "  ";
     }
-    out << std::setw(static_cast<int>(width)) << r.cell << "  " << std::setw(22) << VerdictText(r) << "  "
-        << stages << "\n";
+    out << std::setw(static_cast<int>(width)) << r.cell << "  " << std::setw(22) << VerdictText(r) << "  ";
+    if (history) out << std::setw(13) << (r.history.cls.empty() ? "-" : r.history.cls) << "  ";
+    out << stages << "\n";
   }
   for (const auto& r : results) {
     if (r.error.empty() && IsSuccess(r.verdict)) {
@@ -105,6 +110,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     } else {
       out << VerdictName(r.verdict) << " at the " << StageName(r.stage) << " stage: " << r.detail << "\n";
     }
+    if (!r.history.cls.empty()) out << "  history: " << r.history.cls << " (" << r.history.detail << ")\n";
     for (const auto& line : r.diagnosis) out << "  " << line << "\n";
     std::string skipped;
     for (const auto& t : r.timings) {
@@ -149,8 +155,59 @@ std::string ResultsJson(const std::vector<CellResult>& results) {
                      {"stages", stages},
                      {"facts", facts},
                      {"artifacts", r.artifacts_dir}});
+    if (!r.history.cls.empty()) {
+      cells.back()["history"] = {{"class", r.history.cls}, {"detail", Printable(r.history.detail)},
+                                 {"since", r.history.since}, {"since_revision", r.history.since_revision}};
+    }
   }
   return nlohmann::json({{"exit_code", ExitCodeFor(results)}, {"cells", cells}}).dump(2) + "\n";
+}
+
+std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string& where) {
+  std::vector<CellResult> results;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(json);
+    for (const auto& c : j.at("cells")) {
+      CellResult r;
+      r.cell = c.at("cell").get<std::string>();
+      r.arch = c.value("arch", "");
+      const std::string stage = c.value("stage", "tree");
+      for (Stage s : {Stage::kTree, Stage::kApply, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
+                      Stage::kBoot, Stage::kVerify}) {
+        if (StageName(s) == stage) r.stage = s;
+      }
+      const std::string verdict = c.at("verdict").get<std::string>();
+      for (int v = 0; v <= static_cast<int>(kLastVerdict); ++v) {
+        if (VerdictToken(static_cast<Verdict>(v)) == verdict) r.verdict = static_cast<Verdict>(v);
+      }
+      r.detail = c.value("detail", "");
+      r.error = c.value("error", "");
+      if (verdict == "harness-error" && r.error.empty()) r.error = "harness error";
+      for (const auto& d : c.value("diagnosis", nlohmann::json::array())) r.diagnosis.push_back(d.get<std::string>());
+      for (const auto& t : c.value("stages", nlohmann::json::array())) {
+        StageTiming timing{Stage::kTree};
+        for (Stage s : {Stage::kTree, Stage::kApply, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
+                        Stage::kBoot, Stage::kVerify}) {
+          if (StageName(s) == t.value("stage", "")) timing.stage = s;
+        }
+        timing.seconds = t.value("seconds", 0.0);
+        timing.skipped = t.value("skipped", false);
+        timing.shared = t.value("shared", false);
+        r.timings.push_back(timing);
+      }
+      const nlohmann::json facts = c.value("facts", nlohmann::json::object());  // items() needs it alive
+      for (const auto& [k, v] : facts.items()) r.facts[k] = v.get<std::string>();
+      r.artifacts_dir = c.value("artifacts", "");
+      if (c.contains("history")) {
+        const auto& h = c["history"];
+        r.history = {h.value("class", ""), h.value("detail", ""), h.value("since", ""), h.value("since_revision", "")};
+      }
+      results.push_back(std::move(r));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw HarnessError("'" + where + "' is not a harness results.json: " + e.what());
+  }
+  return results;
 }
 
 std::string ResultsJUnit(const std::vector<CellResult>& results) {
@@ -168,6 +225,10 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
     for (const auto& t : r.timings) total += t.seconds;
     xml << "  <testcase classname=\"harness." << XmlEscape(r.arch) << "\" name=\"" << XmlEscape(r.cell)
         << "\" time=\"" << total << "\">\n";
+    if (!r.history.cls.empty()) {
+      xml << "    <properties><property name=\"history\" value=\"" << XmlEscape(r.history.cls)
+          << "\"/><property name=\"history_detail\" value=\"" << XmlEscape(r.history.detail) << "\"/></properties>\n";
+    }
     std::string body;
     for (const auto& d : r.diagnosis) body += d + "\n";
     if (!r.error.empty()) {
@@ -177,7 +238,8 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
       xml << "    <skipped message=\"" << XmlEscape("built, no boot ran: " + r.detail) << "\"/>\n";
     } else if (r.verdict != Verdict::kPass) {
       xml << "    <failure type=\"" << VerdictToken(r.verdict) << "\" message=\""
-          << XmlEscape(std::string(VerdictName(r.verdict)) + " at " + std::string(StageName(r.stage)) + ": " + r.detail)
+          << XmlEscape((r.history.cls.empty() ? "" : "[" + r.history.cls + "] ") + std::string(VerdictName(r.verdict)) +
+                       " at " + std::string(StageName(r.stage)) + ": " + r.detail)
           << "\">" << XmlEscape(body) << "</failure>\n";
     }
     xml << "    <system-out>artifacts: " << XmlEscape(r.artifacts_dir) << "</system-out>\n";

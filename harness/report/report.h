@@ -33,6 +33,8 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results);
 
 std::string ResultsJson(const std::vector<CellResult>& results);
 std::string ResultsJUnit(const std::vector<CellResult>& results);
+// The cells of a results.json (as ResultsJson writes it); HarnessError naming `where` otherwise.
+std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string& where);
 
 // `harness inspect`.
 void PrintInspection(std::ostream& out, const VmlinuxInfo& info);

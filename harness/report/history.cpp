@@ -1,0 +1,186 @@
+#include "harness/report/history.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <fstream>
+
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+#include "harness/report/report.h"
+
+namespace harness {
+namespace {
+
+std::string Token(const CellResult& r) { return r.error.empty() ? VerdictToken(r.verdict) : "harness-error"; }
+
+bool TokenIsSuccess(const std::string& token) { return token == "pass" || token == "built"; }
+
+std::string Fact(const CellResult& r, const std::string& key) {
+  auto it = r.facts.find(key);
+  return it == r.facts.end() ? "" : it->second;
+}
+
+std::string Short(const std::string& revision) { return revision.substr(0, 12); }
+
+}  // namespace
+
+std::string CellInputs(const CellResult& result) {
+  const std::string revision = Fact(result, "revision");
+  if (revision.empty()) return {};
+  return "revision " + revision + ", kconfig " + Fact(result, "kconfig");
+}
+
+CellHistory Classify(const CellResult& current, const PastCell* previous, const std::string& previous_time) {
+  const std::string token = Token(current);
+  const bool failed = !TokenIsSuccess(token);
+  CellHistory h;
+  if (!previous) {
+    h.cls = failed ? kNewFailure : kPassing;
+    h.detail = "no earlier run of this cell";
+    return h;
+  }
+  const std::string was = "was " + previous->verdict + " at " + previous_time;
+  const std::string inputs = CellInputs(current);
+  const bool same_inputs = !inputs.empty() && inputs == previous->inputs;
+  if (previous->verdict == token) {
+    if (!failed) {
+      h.cls = kPassing;
+      h.detail = was;
+      return h;
+    }
+    h.cls = kStillFailing;
+    h.since = previous->since.empty() ? previous_time : previous->since;
+    h.since_revision = previous->since.empty() ? previous->revision : previous->since_revision;
+    h.detail = "since " + h.since + (h.since_revision.empty() ? "" : ", first at revision " + Short(h.since_revision));
+    return h;
+  }
+  if (same_inputs) {
+    h.cls = kFlaky;
+    h.detail = was + " with the same inputs (" + inputs + ")";
+    return h;
+  }
+  const std::string changed = previous->inputs.empty() || inputs.empty()
+                                  ? std::string("inputs not recorded")
+                                  : "inputs changed: " + previous->inputs + " -> " + inputs;
+  if (failed && previous->failed) {
+    h.cls = kStillFailing;
+    h.since = previous->since.empty() ? previous_time : previous->since;
+    h.since_revision = previous->since.empty() ? previous->revision : previous->since_revision;
+    h.detail = "since " + h.since + (h.since_revision.empty() ? "" : ", first at revision " + Short(h.since_revision)) +
+               "; " + was + ", " + changed;
+  } else if (failed) {
+    h.cls = kNewFailure;
+    h.detail = was + "; " + changed;
+  } else {
+    h.cls = kFixed;
+    h.detail = was + (previous->since.empty() ? "" : " (failing since " + previous->since + ")") + "; " + changed;
+  }
+  return h;
+}
+
+PastRun ParsePastRun(std::string_view text, const std::filesystem::path& where) {
+  PastRun run;
+  run.file = where;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    run.time = j.at("time").get<std::string>();
+    for (const auto& c : j.at("cells")) {
+      const std::string verdict = c.at("verdict").get<std::string>();
+      if (verdict == "harness-error") continue;
+      PastCell cell;
+      cell.verdict = verdict;
+      cell.failed = !TokenIsSuccess(verdict);
+      const auto& facts = c.value("facts", nlohmann::json::object());
+      cell.revision = facts.value("revision", "");
+      if (!cell.revision.empty()) cell.inputs = "revision " + cell.revision + ", kconfig " + facts.value("kconfig", "");
+      if (c.contains("history")) {
+        cell.since = c["history"].value("since", "");
+        cell.since_revision = c["history"].value("since_revision", "");
+      }
+      run.cells[c.at("cell").get<std::string>()] = cell;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw HarnessError("history file '" + where.string() + "' is not a harness run record: " + e.what());
+  }
+  return run;
+}
+
+std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const std::filesystem::path& dir,
+                                      const std::string& now) {
+  std::vector<std::string> warnings;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    throw HarnessError("--history '" + dir.string() + "' is not a directory that can be made" +
+                       (ec ? ": " + ec.message() : std::string()));
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  if (ec) throw HarnessError("cannot list --history '" + dir.string() + "': " + ec.message());
+  std::sort(files.rbegin(), files.rend());  // newest first: names are UTC times
+  std::optional<PastRun> previous;
+  for (const auto& f : files) {
+    try {
+      std::ifstream in(f, std::ios::binary);
+      if (!in) throw HarnessError("history file '" + f.string() + "' cannot be read");
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      previous = ParsePastRun(text, f);
+      break;
+    } catch (const HarnessError& e) {
+      warnings.push_back(std::string(e.what()) + "; skipped, the run before it is used");
+    }
+  }
+  for (auto& r : results) {
+    if (!r.error.empty()) continue;  // a harness error says nothing about the kernel
+    const PastCell* past = nullptr;
+    if (previous) {
+      auto it = previous->cells.find(r.cell);
+      if (it != previous->cells.end()) past = &it->second;
+    }
+    r.history = Classify(r, past, previous ? previous->time : "");
+  }
+  // Keep this run: results.json plus the time and the revisions built.
+  nlohmann::json record = nlohmann::json::parse(ResultsJson(results));
+  record["time"] = now;
+  nlohmann::json revisions = nlohmann::json::object();
+  for (const auto& r : results) {
+    if (auto it = r.facts.find("revision"); it != r.facts.end()) revisions[r.cell] = it->second;
+  }
+  record["revisions"] = revisions;
+  std::string stem;
+  for (char c : now) {
+    if (c != '-' && c != ':') stem += c;
+  }
+  std::filesystem::path file = dir / (stem + ".json");
+  for (int i = 1; std::filesystem::exists(file); ++i) file = dir / (stem + "-" + std::to_string(i) + ".json");
+  try {
+    WriteFileAtomic(file, record.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    throw HarnessError("cannot keep this run in --history '" + dir.string() + "': " + e.what());
+  }
+  return warnings;
+}
+
+std::string UtcNow() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int ExitCodeForNewFailures(const std::vector<CellResult>& results) {
+  int code = kExitPass;
+  for (const auto& r : results) {
+    if (!r.error.empty()) return kExitHarnessError;
+    if (r.history.cls == kNewFailure) code = kExitCellFailed;
+  }
+  return code;
+}
+
+}  // namespace harness

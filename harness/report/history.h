@@ -1,0 +1,69 @@
+#pragma once
+// --history DIR: every run's results are kept in DIR (one JSON file per run, named by its UTC
+// time, holding results.json plus the time and the revisions built), and each cell is classed
+// against the previous run of the same cell id:
+//   new failure    failing now; passing before (or no earlier run of the cell)
+//   still failing  failing before and now; `since` names the first failing run of the streak
+//                  and the revision it built
+//   fixed          passing now, failing before
+//   passing        passing before and now (or first seen passing)
+//   flaky          the verdict changed although no input did (same revision, i.e. tree plus
+//                  series, same kconfig, same toolchain)
+// A changed verdict with a changed input is never flaky.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/verdict.h"
+
+namespace harness {
+
+inline constexpr std::string_view kNewFailure = "new failure";
+inline constexpr std::string_view kStillFailing = "still failing";
+inline constexpr std::string_view kFixed = "fixed";
+inline constexpr std::string_view kPassing = "passing";
+inline constexpr std::string_view kFlaky = "flaky";
+
+// A cell as an earlier run recorded it.
+struct PastCell {
+  std::string verdict;   // token, e.g. "pass", "content-mismatch"
+  bool failed = false;
+  std::string inputs;    // CellInputs at the time; empty when unknown
+  std::string revision;
+  std::string since, since_revision;  // its streak, when it was still failing
+};
+
+struct PastRun {
+  std::string time;
+  std::filesystem::path file;
+  std::map<std::string, PastCell> cells;  // by cell id; harness errors left out (no verdict)
+};
+
+// What a verdict depends on: the commit built (the tree with the series applied, so the series'
+// content too), the kconfig asked for and the toolchain (part of the cell id). Empty when the
+// cell never got as far as knowing its revision.
+std::string CellInputs(const CellResult& result);
+
+// The class of `current` given the same cell's previous record (nullptr: none) from the run at
+// `previous_time`.
+CellHistory Classify(const CellResult& current, const PastCell* previous, const std::string& previous_time);
+
+// One kept run, from its JSON text; throws HarnessError naming `where` when it is not one.
+PastRun ParsePastRun(std::string_view json, const std::filesystem::path& where);
+
+// Classes every cell against the newest readable run in `dir` (a file that cannot be read or
+// parsed is skipped with a warning), then keeps this run there as <time>.json. Throws
+// HarnessError when `dir` cannot be made or written. Returns the warnings.
+std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const std::filesystem::path& dir,
+                                      const std::string& now);
+
+// "2026-12-02T00:45:10Z".
+std::string UtcNow();
+
+// --fail-on new: 2 on any harness error, else 1 only when some cell is a new failure.
+int ExitCodeForNewFailures(const std::vector<CellResult>& results);
+
+}  // namespace harness

@@ -1,0 +1,176 @@
+#include "harness/report/history.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "harness/core/error.h"
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+using ::testing::HasSubstr;
+
+CellResult Cell(Verdict v, std::string revision = "r1", std::string kconfig = "k1") {
+  CellResult r;
+  r.cell = "debian-6.1/none/arm64/gcc";
+  r.arch = "arm64";
+  r.verdict = v;
+  r.stage = Stage::kVerify;
+  r.facts["revision"] = std::move(revision);
+  r.facts["kconfig"] = std::move(kconfig);
+  return r;
+}
+
+PastCell Past(const std::string& verdict, const std::string& revision = "r1", const std::string& kconfig = "k1") {
+  PastCell p;
+  p.verdict = verdict;
+  p.failed = verdict != "pass" && verdict != "built";
+  p.revision = revision;
+  p.inputs = "revision " + revision + ", kconfig " + kconfig;
+  return p;
+}
+
+constexpr const char* kThen = "2026-12-01T02:00:00Z";
+
+TEST(HistoryClassifyTest, Passing) {
+  const PastCell was = Past("pass");
+  EXPECT_EQ(Classify(Cell(Verdict::kPass), &was, kThen).cls, kPassing);
+}
+
+TEST(HistoryClassifyTest, NewFailureWhenAnInputChanged) {
+  const PastCell was = Past("pass", "r1");
+  const CellHistory h = Classify(Cell(Verdict::kBuildFailed, "r2"), &was, kThen);
+  EXPECT_EQ(h.cls, kNewFailure);
+  EXPECT_THAT(h.detail, HasSubstr("was pass at 2026-12-01T02:00:00Z"));
+  EXPECT_THAT(h.detail, HasSubstr("revision r1, kconfig k1 -> revision r2, kconfig k1"));
+}
+
+// Given a verdict that changed while the kconfig changed (same revision), it should not be
+// flaky: an input did change.
+TEST(HistoryClassifyTest, ChangedKconfigIsNotFlaky) {
+  const PastCell was = Past("pass", "r1", "k1");
+  EXPECT_EQ(Classify(Cell(Verdict::kConfigDropped, "r1", "k2"), &was, kThen).cls, kNewFailure);
+  const PastCell failed = Past("config-option-dropped", "r1", "k2");
+  EXPECT_EQ(Classify(Cell(Verdict::kPass, "r1", "k1"), &failed, kThen).cls, kFixed);
+}
+
+TEST(HistoryClassifyTest, StillFailingNamesTheStartOfTheStreak) {
+  PastCell was = Past("content-mismatch", "r1");
+  CellHistory h = Classify(Cell(Verdict::kContentMismatch, "r2"), &was, kThen);
+  EXPECT_EQ(h.cls, kStillFailing);
+  EXPECT_EQ(h.since, kThen);
+  EXPECT_EQ(h.since_revision, "r1");
+  // A run later: the streak still starts at the first failing run.
+  was.since = kThen;
+  was.since_revision = "r1";
+  h = Classify(Cell(Verdict::kContentMismatch, "r3"), &was, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(h.cls, kStillFailing);
+  EXPECT_EQ(h.since, kThen);
+  EXPECT_EQ(h.since_revision, "r1");
+  EXPECT_THAT(h.detail, HasSubstr("since 2026-12-01T02:00:00Z, first at revision r1"));
+}
+
+TEST(HistoryClassifyTest, FixedWhenAnInputChanged) {
+  PastCell was = Past("build-failed", "r1");
+  was.since = "2026-11-30T02:00:00Z";
+  const CellHistory h = Classify(Cell(Verdict::kPass, "r2"), &was, kThen);
+  EXPECT_EQ(h.cls, kFixed);
+  EXPECT_THAT(h.detail, HasSubstr("failing since 2026-11-30T02:00:00Z"));
+}
+
+TEST(HistoryClassifyTest, FlakyWhenTheVerdictChangedWithNoInputChanged) {
+  const PastCell passed = Past("pass");
+  EXPECT_EQ(Classify(Cell(Verdict::kTimedOut), &passed, kThen).cls, kFlaky);
+  const PastCell timed_out = Past("timed-out");
+  EXPECT_EQ(Classify(Cell(Verdict::kPass), &timed_out, kThen).cls, kFlaky);
+  EXPECT_EQ(Classify(Cell(Verdict::kGuestPanicked), &timed_out, kThen).cls, kFlaky);
+}
+
+TEST(HistoryClassifyTest, NoEarlierRunOrUnknownInputs) {
+  EXPECT_EQ(Classify(Cell(Verdict::kPass), nullptr, "").cls, kPassing);
+  EXPECT_EQ(Classify(Cell(Verdict::kBuildFailed), nullptr, "").cls, kNewFailure);
+  // An apply failure records no revision: a changed verdict there is never called flaky.
+  PastCell was = Past("pass");
+  CellResult apply_failed = Cell(Verdict::kApplyFailed);
+  apply_failed.facts.clear();
+  EXPECT_EQ(Classify(apply_failed, &was, kThen).cls, kNewFailure);
+}
+
+class HistoryDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("history-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+// Given three runs kept in one directory, each should be classed against the one before.
+TEST_F(HistoryDirTest, RunsAreKeptAndEachIsClassedAgainstThePreviousOne) {
+  std::vector<CellResult> first = {Cell(Verdict::kPass, "r1")};
+  EXPECT_TRUE(ApplyHistory(first, dir_, "2026-12-01T02:00:00Z").empty());
+  EXPECT_EQ(first[0].history.cls, kPassing);
+  std::vector<CellResult> second = {Cell(Verdict::kBuildFailed, "r2")};
+  ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  std::vector<CellResult> third = {Cell(Verdict::kBuildFailed, "r3")};
+  ApplyHistory(third, dir_, "2026-12-03T02:00:00Z");
+  EXPECT_EQ(third[0].history.cls, kStillFailing);
+  EXPECT_EQ(third[0].history.since, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(third[0].history.since_revision, "r2");
+  std::vector<CellResult> fourth = {Cell(Verdict::kBuildFailed, "r4")};
+  ApplyHistory(fourth, dir_, "2026-12-04T02:00:00Z");
+  EXPECT_EQ(fourth[0].history.since, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(fourth[0].history.since_revision, "r2");
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "20261201T020000Z.json"));
+  const std::string kept = ReadFile(dir_ / "20261204T020000Z.json");
+  EXPECT_THAT(kept, HasSubstr("\"time\": \"2026-12-04T02:00:00Z\""));
+  EXPECT_THAT(kept, HasSubstr("\"debian-6.1/none/arm64/gcc\": \"r4\""));
+  EXPECT_THAT(kept, HasSubstr("\"class\": \"still failing\""));
+}
+
+TEST_F(HistoryDirTest, AnUnreadableRunIsSkippedWithAWarning) {
+  std::vector<CellResult> first = {Cell(Verdict::kPass, "r1")};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  WriteFile(dir_ / "20261202T020000Z.json", "{ not json");
+  std::vector<CellResult> now = {Cell(Verdict::kTimedOut, "r1")};
+  const auto warnings = ApplyHistory(now, dir_, "2026-12-03T02:00:00Z");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("20261202T020000Z.json' is not a harness run record"));
+  EXPECT_EQ(now[0].history.cls, kFlaky);  // against the run before the damaged one
+}
+
+TEST_F(HistoryDirTest, AHistoryThatIsAFileIsAHarnessError) {
+  WriteFile(dir_, "x");
+  std::vector<CellResult> now = {Cell(Verdict::kPass)};
+  EXPECT_THROW(ApplyHistory(now, dir_, "2026-12-03T02:00:00Z"), HarnessError);
+  std::filesystem::remove(dir_);
+}
+
+TEST(HistoryParseTest, RecordWithoutTimeIsAnError) {
+  EXPECT_THROW(ParsePastRun("{\"cells\": []}", "x.json"), HarnessError);
+  EXPECT_THROW(ParsePastRun("[1,2]", "x.json"), HarnessError);
+  EXPECT_NO_THROW(ParsePastRun("{\"time\": \"t\", \"cells\": []}", "x.json"));
+}
+
+TEST(HistoryExitCodeTest, FailOnNewCountsOnlyNewFailures) {
+  std::vector<CellResult> results = {Cell(Verdict::kBuildFailed), Cell(Verdict::kPass)};
+  results[0].history.cls = kStillFailing;
+  EXPECT_EQ(ExitCodeForNewFailures(results), 0);
+  results[1].verdict = Verdict::kTimedOut;
+  results[1].history.cls = kFlaky;
+  EXPECT_EQ(ExitCodeForNewFailures(results), 0);
+  results[1].history.cls = kNewFailure;
+  EXPECT_EQ(ExitCodeForNewFailures(results), 1);
+  results[0].error = "qemu missing";
+  EXPECT_EQ(ExitCodeForNewFailures(results), 2);
+}
+
+}  // namespace
+}  // namespace harness
