@@ -60,6 +60,8 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
   cmd->add_flag("--bisect", flags.bisect, "for git bisect run: harness errors exit 255 (abort) instead of 2");
   cmd->add_flag("--no-wait", flags.no_wait,
                 "when another harness is using --out, stop with an error naming it instead of waiting for it");
+  cmd->add_flag("--summary-to-env", flags.summary_to_env,
+                "also append summary.md to the file named by $GITHUB_STEP_SUMMARY (a CI step summary)");
 }
 
 RunOptions MakeRunOptions(const CommonFlags& flags) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 
@@ -155,8 +156,13 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
   for (char c : now) {
     if (c != '-' && c != ':') stem += c;
   }
-  std::filesystem::path file = dir / (stem + ".json");
-  for (int i = 1; std::filesystem::exists(file); ++i) file = dir / (stem + "-" + std::to_string(i) + ".json");
+  // Runs within one second get a sequence number, so names still sort in run order.
+  std::filesystem::path file;
+  for (int i = 0; file.empty() || std::filesystem::exists(file); ++i) {
+    char seq[16];
+    std::snprintf(seq, sizeof seq, "-%03d", i);
+    file = dir / (stem + seq + ".json");
+  }
   try {
     WriteFileAtomic(file, record.dump(2) + "\n");
   } catch (const std::exception& e) {

@@ -1,6 +1,6 @@
 #pragma once
 // --history DIR: every run's results are kept in DIR (one JSON file per run, named by its UTC
-// time, holding results.json plus the time and the revisions built), and each cell is classed
+// time and a sequence number within that second, holding results.json plus the time and the revisions built), and each cell is classed
 // against the previous run of the same cell id:
 //   new failure    failing now; passing before (or no earlier run of the cell)
 //   still failing  failing before and now; `since` names the first failing run of the streak
@@ -55,7 +55,7 @@ CellHistory Classify(const CellResult& current, const PastCell* previous, const 
 PastRun ParsePastRun(std::string_view json, const std::filesystem::path& where);
 
 // Classes every cell against the newest readable run in `dir` (a file that cannot be read or
-// parsed is skipped with a warning), then keeps this run there as <time>.json. Throws
+// parsed is skipped with a warning), then keeps this run there as <time>-NNN.json. Throws
 // HarnessError when `dir` cannot be made or written. Returns the warnings.
 std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const std::filesystem::path& dir,
                                       const std::string& now);

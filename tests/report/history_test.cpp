@@ -128,8 +128,8 @@ TEST_F(HistoryDirTest, RunsAreKeptAndEachIsClassedAgainstThePreviousOne) {
   ApplyHistory(fourth, dir_, "2026-12-04T02:00:00Z");
   EXPECT_EQ(fourth[0].history.since, "2026-12-02T02:00:00Z");
   EXPECT_EQ(fourth[0].history.since_revision, "r2");
-  EXPECT_TRUE(std::filesystem::exists(dir_ / "20261201T020000Z.json"));
-  const std::string kept = ReadFile(dir_ / "20261204T020000Z.json");
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "20261201T020000Z-000.json"));
+  const std::string kept = ReadFile(dir_ / "20261204T020000Z-000.json");
   EXPECT_THAT(kept, HasSubstr("\"time\": \"2026-12-04T02:00:00Z\""));
   EXPECT_THAT(kept, HasSubstr("\"debian-6.1/none/arm64/gcc\": \"r4\""));
   EXPECT_THAT(kept, HasSubstr("\"class\": \"still failing\""));
@@ -138,12 +138,25 @@ TEST_F(HistoryDirTest, RunsAreKeptAndEachIsClassedAgainstThePreviousOne) {
 TEST_F(HistoryDirTest, AnUnreadableRunIsSkippedWithAWarning) {
   std::vector<CellResult> first = {Cell(Verdict::kPass, "r1")};
   ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
-  WriteFile(dir_ / "20261202T020000Z.json", "{ not json");
+  WriteFile(dir_ / "20261202T020000Z-000.json", "{ not json");
   std::vector<CellResult> now = {Cell(Verdict::kTimedOut, "r1")};
   const auto warnings = ApplyHistory(now, dir_, "2026-12-03T02:00:00Z");
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_THAT(warnings[0], HasSubstr("20261202T020000Z.json' is not a harness run record"));
+  EXPECT_THAT(warnings[0], HasSubstr("20261202T020000Z-000.json' is not a harness run record"));
   EXPECT_EQ(now[0].history.cls, kFlaky);  // against the run before the damaged one
+}
+
+// Given two runs within one second, the second should still be the newer one.
+TEST_F(HistoryDirTest, RunsWithinOneSecondKeepTheirOrder) {
+  std::vector<CellResult> first = {Cell(Verdict::kPass, "r1")};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> second = {Cell(Verdict::kBuildFailed, "r2")};
+  ApplyHistory(second, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> third = {Cell(Verdict::kBuildFailed, "r2")};
+  ApplyHistory(third, dir_, "2026-12-01T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  EXPECT_EQ(third[0].history.cls, kStillFailing);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "20261201T020000Z-002.json"));
 }
 
 TEST_F(HistoryDirTest, AHistoryThatIsAFileIsAHarnessError) {

@@ -1,0 +1,140 @@
+// Integration: `harness run --history` on a git repository of the fake kernel tree made at test
+// time, through the real process runner (--stop-after inspect: no boot): three runs, the second
+// on a commit that breaks BTF generation; report.html, summary.md, results.json and the exit
+// code under --fail-on new. Also the flags' errors and `harness report`.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "harness/core/host.h"
+#include "harness/core/util.h"
+#include "harness/proc/runner.h"
+#include "tests/support/fake_tools.h"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class HistoryCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* tool : {"git", "make"}) {
+      if (RealHost().FindProgram(tool).empty()) GTEST_SKIP() << tool << " is not installed";
+    }
+    dir_ = fs::temp_directory_path() / ("history_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = FakeTreePath(dir_ / "bin");
+    repo_ = dir_ / "linux";
+  }
+  void TearDown() override {
+    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
+  }
+
+  ProcessResult Exec(std::vector<std::string> argv, std::map<std::string, std::string> env = {}) {
+    return MakeRealRunner()->Run({.argv = std::move(argv), .env = std::move(env), .timeout = std::chrono::seconds(120)});
+  }
+  std::string Git(std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", repo_.string()});
+    ProcessResult r = Exec(args, {{"GIT_AUTHOR_NAME", "T"}, {"GIT_AUTHOR_EMAIL", "t@example.org"},
+                                  {"GIT_COMMITTER_NAME", "T"}, {"GIT_COMMITTER_EMAIL", "t@example.org"}});
+    EXPECT_TRUE(r.ok()) << ShellJoin(args) << ": " << r.output;
+    return std::string(Trim(r.output));
+  }
+  // A commit of the fake tree whose local.mk sets FAIL (empty: builds clean).
+  std::string Commit(const std::string& fail, int n) {
+    if (!fs::exists(repo_)) {
+      fs::copy(fs::path(HARNESS_TEST_DATA) / "fakelinux", repo_, fs::copy_options::recursive);
+      Git({"init", "-q"});
+    }
+    WriteFile(repo_ / "local.mk",
+              "FAKE_VMLINUX := " + std::string(FAKE_VMLINUX_BIN) + "\n" + (fail.empty() ? "" : "FAIL := " + fail + "\n"));
+    WriteFile(repo_ / "notes", "change " + std::to_string(n) + "\n");
+    Git({"add", "-A"});
+    Git({"commit", "-q", "-m", "change " + std::to_string(n)});
+    return Git({"rev-parse", "HEAD"});
+  }
+  ProcessResult Run(const std::string& commit, std::vector<std::string> extra) {
+    WriteFile(dir_ / "matrix.yaml", "trees: [{name: fake, git: " + repo_.string() + ", ref: " + commit +
+                                        "}]\narches: [x86_64]\nkconfig: {base: tinyconfig, fragments: [common.config]}\nhistory: " + (dir_ / "history").string() + "\n");
+    std::vector<std::string> argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect",
+                                     "-j", "1", "--out", (dir_ / "out").string(), "--cache", (dir_ / "cache").string(),
+                                     "--data-dir", HARNESS_SOURCE_DIR};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return Exec(argv, {{"PATH", path_}});
+  }
+
+  fs::path dir_, repo_;
+  std::string path_;
+};
+
+// Given a clean commit, then one breaking BTF generation, twice: passing, new failure (exit 1
+// under --fail-on new), still failing since the second run (exit 0 under --fail-on new, 1 without).
+TEST_F(HistoryCliTest, NewFailureThenStillFailing) {
+  const std::string good = Commit("", 1), bad = Commit("btf", 2);
+  ProcessResult r = Run(good, {"--fail-on", "new"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("passing"));
+
+  r = Run(bad, {"--fail-on", "new"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("new failure"));
+  EXPECT_THAT(ReadFile(dir_ / "out" / "summary.md"), HasSubstr("| new failure |"));
+  EXPECT_THAT(ReadFile(dir_ / "out" / "report.html"), HasSubstr("new failure"));
+  EXPECT_THAT(ReadFile(dir_ / "out" / "junit.xml"), HasSubstr("<property name=\"history\" value=\"new failure\"/>"));
+
+  r = Run(bad, {"--fail-on", "new"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("still failing"));
+  const std::string json = ReadFile(dir_ / "out" / "results.json");
+  EXPECT_THAT(json, HasSubstr("\"class\": \"still failing\""));
+  EXPECT_THAT(json, HasSubstr("\"since_revision\": \"" + bad + "\""));
+  EXPECT_THAT(json, HasSubstr("\"kconfig\": "));
+
+  r = Run(bad, {});  // the plain default: any failure
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  std::size_t kept = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "history")) kept += e.path().extension() == ".json";
+  EXPECT_EQ(kept, 4u);
+
+  // The page again from results.json, elsewhere.
+  r = Exec({HARNESS_BIN, "report", (dir_ / "out" / "results.json").string(), "--to", (dir_ / "again").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(ReadFile(dir_ / "again" / "report.html"), HasSubstr("still failing"));
+}
+
+TEST_F(HistoryCliTest, FlagErrorsComeBeforeAnyBuild) {
+  ProcessResult r = Exec({HARNESS_BIN, "run", "--fail-on", "new", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--fail-on new needs a history"));
+  r = Exec({"env", "-u", "GITHUB_STEP_SUMMARY", HARNESS_BIN, "run", "--summary-to-env", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("GITHUB_STEP_SUMMARY is not set"));
+  WriteFile(dir_ / "bad.json", "{ not json");
+  r = Exec({HARNESS_BIN, "report", (dir_ / "bad.json").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("is not a harness results.json"));
+}
+
+// Given --summary-to-env, the summary should be appended to $GITHUB_STEP_SUMMARY's file.
+TEST_F(HistoryCliTest, SummaryToEnvAppends) {
+  const std::string good = Commit("", 1);
+  WriteFile(dir_ / "step-summary.md", "earlier step\n");
+  WriteFile(dir_ / "matrix.yaml", "trees: [{name: fake, git: " + repo_.string() + ", ref: " + good +
+                                      "}]\narches: [x86_64]\nkconfig: {base: tinyconfig, fragments: [common.config]}\n");
+  ProcessResult r = Exec({HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect", "-j", "1", "--out",
+            (dir_ / "out").string(), "--cache", (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR,
+            "--summary-to-env"},
+           {{"PATH", path_}, {"GITHUB_STEP_SUMMARY", (dir_ / "step-summary.md").string()}});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string md = ReadFile(dir_ / "step-summary.md");
+  EXPECT_THAT(md, HasSubstr("earlier step\n### harness: 0 passed, 1 built (no boot), 0 failed"));
+  EXPECT_THAT(md, HasSubstr("| fake/none/x86_64/gcc | built |"));
+}
+
+}  // namespace
+}  // namespace harness
