@@ -42,6 +42,15 @@ std::string XmlEscape(std::string_view text) {
   return out;
 }
 
+// The stage a results.json names (tree for an unknown name).
+Stage StageNamed(const std::string& name) {
+  for (Stage s : {Stage::kTree, Stage::kApply, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
+                  Stage::kBoot, Stage::kVerify}) {
+    if (StageName(s) == name) return s;
+  }
+  return Stage::kTree;
+}
+
 }  // namespace
 
 void TerminalReporter::OnEvent(const Event& event) {
@@ -171,11 +180,7 @@ std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string
       CellResult r;
       r.cell = c.at("cell").get<std::string>();
       r.arch = c.value("arch", "");
-      const std::string stage = c.value("stage", "tree");
-      for (Stage s : {Stage::kTree, Stage::kApply, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
-                      Stage::kBoot, Stage::kVerify}) {
-        if (StageName(s) == stage) r.stage = s;
-      }
+      r.stage = StageNamed(c.value("stage", "tree"));
       const std::string verdict = c.at("verdict").get<std::string>();
       for (int v = 0; v <= static_cast<int>(kLastVerdict); ++v) {
         if (VerdictToken(static_cast<Verdict>(v)) == verdict) r.verdict = static_cast<Verdict>(v);
@@ -185,11 +190,7 @@ std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string
       if (verdict == "harness-error" && r.error.empty()) r.error = "harness error";
       for (const auto& d : c.value("diagnosis", nlohmann::json::array())) r.diagnosis.push_back(d.get<std::string>());
       for (const auto& t : c.value("stages", nlohmann::json::array())) {
-        StageTiming timing{Stage::kTree};
-        for (Stage s : {Stage::kTree, Stage::kApply, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
-                        Stage::kBoot, Stage::kVerify}) {
-          if (StageName(s) == t.value("stage", "")) timing.stage = s;
-        }
+        StageTiming timing{StageNamed(t.value("stage", "tree"))};
         timing.seconds = t.value("seconds", 0.0);
         timing.skipped = t.value("skipped", false);
         timing.shared = t.value("shared", false);

@@ -14,11 +14,7 @@
 namespace harness {
 namespace {
 
-std::size_t Count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
-  return n;
-}
+using testing::Count;
 
 class ReportBrowserTest : public ::testing::Test {
  protected:
