@@ -60,6 +60,9 @@ struct RunArgs {
   std::vector<std::string> series_paths;
   bool skip_applied = false;
   bool define_output_format = false;
+  bool list = false;                    // print the cells and exclusions, run nothing
+  std::vector<std::string> trees;       // --tree: only these trees
+  std::vector<std::string> toolchains;  // --toolchain: only these toolchains
   CellFlags cells;
   CommonFlags common;
 };
