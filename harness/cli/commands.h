@@ -99,4 +99,12 @@ struct BootArgs {
 CLI::App* AddBoot(CLI::App& app, BootArgs& args);
 int BootCommand(const BootArgs& args, ProcessRunner& runner);
 
+// `harness cache prune`: old tree imports out of the cache.
+struct CacheArgs {
+  std::string cache_dir;
+  bool dry_run = false;
+};
+CLI::App* AddCache(CLI::App& app, CacheArgs& args);
+int CacheCommand(const CacheArgs& args);
+
 }  // namespace harness

@@ -476,6 +476,10 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
     for (const auto& line : SplitLines(a.detail)) result.diagnosis.push_back("git: " + line);
     result.diagnosis.push_back("log: " + p.apply_log.string());
   }
+  // Which tree was built: the package version (or "local"), its suite, the kernel's own version.
+  result.facts["tree_version"] = p.tree.version;
+  if (!p.tree.suite.empty()) result.facts["tree_suite"] = p.tree.suite;
+  if (!p.tree.kernel_version.empty()) result.facts["kernel_version"] = p.tree.kernel_version;
   if (p.applied) {
     for (const auto& s : p.applied->skipped) result.diagnosis.push_back("skipped, already applied: " + s);
     result.facts["revision"] = p.revision;
@@ -486,7 +490,8 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
 BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
   const MatrixConfig& config = *ctx.config;
   const Arch& arch = *ctx.arch;
-  // Fragments: the matrix's, the arch's own, then any given on the command line.
+  // Fragments: the matrix's, the tree's own (e.g. 5.10's DWARF lines), the arch's own, then any
+  // given on the command line; a later one overrides an earlier one's option.
   std::vector<std::vector<KconfigOption>> fragments;
   auto add_fragment = [&](const std::filesystem::path& path) {
     if (!std::filesystem::exists(path)) throw HarnessError("kconfig fragment '" + path.string() + "' does not exist");
@@ -494,6 +499,7 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
   };
   const auto kconfig_dir = options_.data_dir / "configs" / "kconfig";
   for (const auto& name : config.fragments) add_fragment(kconfig_dir / name);
+  for (const auto& name : ctx.spec->tree.kconfig_fragments) add_fragment(kconfig_dir / name);
   add_fragment(kconfig_dir / std::string(arch.kconfig_fragment));
   for (const auto& path : options_.extra_fragments) add_fragment(path);
 
