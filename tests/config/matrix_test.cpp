@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/config/kconfig.h"
 #include "harness/core/error.h"
+#include "harness/core/util.h"
 
 namespace harness {
 namespace {
@@ -26,6 +28,36 @@ TEST(MatrixTest, ShippedDefaultLoads) {
   EXPECT_EQ(config.trees[0].debian_package, "linux-source-6.1");
   EXPECT_EQ(config.series[0].name, "none");
   EXPECT_EQ(config.kconfig_base, "tinyconfig");
+}
+
+// The nightly matrix: three Debian trees (5.10 and 6.12 from their own suites, 5.10 with its own
+// DWARF fragment), six arches, gcc and clang.
+TEST(MatrixTest, ShippedNightlyLoads) {
+  MatrixConfig config = LoadMatrix(std::string(HARNESS_SOURCE_DIR) + "/configs/nightly.yaml");
+  ASSERT_EQ(config.trees.size(), 3u);
+  EXPECT_EQ(config.trees[0].debian_package, "linux-source-5.10");
+  EXPECT_EQ(config.trees[0].suite, "bullseye");
+  EXPECT_EQ(config.trees[0].kconfig_fragments, (std::vector<std::string>{"debian-5.10.config"}));
+  EXPECT_EQ(config.trees[2].debian_package, "linux-source-6.12");
+  EXPECT_TRUE(config.trees[2].kconfig_fragments.empty()) << "6.12 takes the 6.1 fragments unchanged";
+  EXPECT_EQ(config.toolchains, (std::vector<std::string>{"gcc", "clang"}));
+  EXPECT_EQ(config.arches.size(), 6u);
+}
+
+// common.config plus 5.10's fragment: what a 5.10 olddefconfig keeps (no DWARF choice, DEBUG_INFO
+// itself) meets every request; without the 5.10 fragment the DWARF choice would count as dropped.
+TEST(MatrixTest, Debian510FragmentFitsA510Config) {
+  const std::string dir = std::string(HARNESS_SOURCE_DIR) + "/configs/kconfig/";
+  const auto common = ParseFragment(ReadFile(dir + "common.config"), "common.config");
+  const auto v510 = ParseFragment(ReadFile(dir + "debian-5.10.config"), "debian-5.10.config");
+  DotConfig config = {{"CONFIG_DEBUG_INFO", "y"}, {"CONFIG_BPF_SYSCALL", "y"}, {"CONFIG_DEBUG_INFO_BTF", "y"}};
+  for (const auto& option : common) {
+    if (option.value != "n" && option.name != "CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT") config[option.name] = option.value;
+  }
+  EXPECT_TRUE(CheckConfig(MergeFragments({common, v510}), config, 124).empty());
+  const auto dropped = CheckConfig(MergeFragments({common}), config, 124);
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].requested.name, "CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT");
 }
 
 TEST(MatrixTest, UnknownKeyNamesPositionAndSuggestion) {
