@@ -198,8 +198,8 @@ void PrintCellList(std::ostream& out, const std::string& matrix, const std::vect
     width = std::max(width, c.id.size());
     runs += c.excluded.empty();
   }
-  out << matrix << ": " << cells.size() << " cells, " << runs << " to run, " << cells.size() - runs
-      << " excluded\n";
+  out << matrix << ": " << cells.size() << (cells.size() == 1 ? " cell, " : " cells, ") << runs << " to run, "
+      << cells.size() - runs << " excluded\n";
   for (const auto& c : cells) {
     if (c.excluded.empty()) out << "  run      " << c.id << "\n";
   }
