@@ -208,7 +208,12 @@ std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& opti
                     tree.name + "/" + series.name + "/" + arch_name + "/" + toolchain_name, {}};
           // What cannot work at all (the toolchain's data) wins; then the matrix's own rules,
           // which an include: overrides (it names the cell on purpose).
-          if (const auto why = ToolchainExcludes(*FindToolchain(toolchain_name), arch_name); !why.empty()) {
+          const Toolchain* toolchain = FindToolchain(toolchain_name);
+          if (!toolchain) {
+            throw HarnessError("unknown toolchain '" + toolchain_name + "' in " + config.source.string() +
+                               " (known: " + KnownToolchainNames() + ")");
+          }
+          if (const auto why = ToolchainExcludes(*toolchain, arch_name); !why.empty()) {
             cell.excluded = "toolchain " + toolchain_name + " on " + arch_name + ": " + std::string(why);
           } else if (!included) {
             for (const auto& rule : config.excludes) {

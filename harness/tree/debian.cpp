@@ -36,7 +36,7 @@ int CompareFragment(std::string_view a, std::string_view b) {
   std::size_t i = 0, j = 0;
   while (i < a.size() || j < b.size()) {
     while ((i < a.size() && !IsDigit(a[i])) || (j < b.size() && !IsDigit(b[j]))) {
-      const int ac = i < a.size() && !IsDigit(a[i]) ? Order(a[i]) : (i < a.size() ? 0 : 0);
+      const int ac = i < a.size() && !IsDigit(a[i]) ? Order(a[i]) : 0;  // a digit or the end: 0
       const int bc = j < b.size() && !IsDigit(b[j]) ? Order(b[j]) : 0;
       if (ac != bc) return ac - bc;
       if (i < a.size() && !IsDigit(a[i])) ++i;

@@ -124,6 +124,19 @@ bool Imported(const std::filesystem::path& target) {
   return std::filesystem::exists(target / ".git" / "harness-imported");
 }
 
+// The newest version of `package` imported under `cache_dir`; empty when none is.
+std::string NewestImport(const std::filesystem::path& cache_dir, const std::string& package) {
+  std::string newest;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(cache_dir / "trees", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!StartsWith(name, package + "_") || !Imported(entry.path())) continue;
+    const std::string version = name.substr(package.size() + 1);
+    if (newest.empty() || CompareDebianVersions(version, newest) > 0) newest = version;
+  }
+  return newest;
+}
+
 }  // namespace
 
 KernelTree TreeProvider::FromDebianPackage(const TreeSpec& spec) {
@@ -190,9 +203,22 @@ KernelTree TreeProvider::FromPrivateApt(const TreeSpec& spec, const std::string&
   // A pinned version imported before needs no network at all.
   if (spec.version.empty() || !Imported(ImportDir(cache_dir_, package, spec.version))) {
     PrivateApt apt(runner_, cache_dir_ / "apt" / suite, suite);
+    // One apt at a time per private configuration (apt locks its lists and fails at once).
+    FileLock apt_lock(cache_dir_ / "apt" / (suite + ".lock"));
     Note("fetching " + package + " from Debian " + suite + " through the private apt configuration in " +
          apt.dir().string() + " (the system's apt sources are not used)");
-    apt.Update();
+    try {
+      apt.Update();
+    } catch (const HarnessError& e) {
+      // Offline, an unpinned tree falls back to its newest import, saying so.
+      const std::string newest = spec.version.empty() ? NewestImport(cache_dir_, package) : std::string();
+      if (newest.empty()) throw HarnessError("tree '" + spec.name + "': " + e.what());
+      Note(std::string(e.what()) + "; using the newest import there is, " + package + " " + newest);
+      tree.version = newest;
+      tree.base = ImportTag(package, tree.version);
+      tree.source = tree.repo = ImportDir(cache_dir_, package, tree.version);
+      return tree;
+    }
     const std::vector<std::string> versions = apt.Versions(package);
     if (versions.empty()) {
       throw HarnessError("tree '" + spec.name + "': Debian " + suite + " has no package " + package + "; see " +

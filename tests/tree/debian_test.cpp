@@ -180,6 +180,23 @@ TEST_F(DebianTest, SuiteChoosesThePath) {
   EXPECT_TRUE(fs::exists(dir_ / "cache/apt/sid/sources.list"));
 }
 
+// Offline (apt-get update fails), an unpinned tree falls back to its newest import; a pinned one
+// that was never imported is an error naming the tree.
+TEST_F(DebianTest, OfflineFallsBackToTheNewestImport) {
+  for (const char* version : {"6.12.99-1", "6.12.100-1"}) {
+    const fs::path import = dir_ / "cache/trees" / (std::string("linux-source-6.12_") + version);
+    WriteFile(import / ".git/harness-imported", "x\n");
+    WriteFile(import / "Makefile", "VERSION = 6\nPATCHLEVEL = 12\n");
+    WriteFile(import / "scripts/link-vmlinux.sh", "#!/bin/sh\n");
+  }
+  runner_.SetHandler([](const ProcessSpec&) { return ProcessResult{.exit_code = 100, .output = "E: no network\n"}; });
+  KernelTree tree = TreeProvider(runner_, sink_, dir_ / "cache", dir_ / "usr-src", "bookworm").Obtain(Spec());
+  EXPECT_EQ(tree.version, "6.12.100-1");
+  EXPECT_EQ(tree.repo, dir_ / "cache/trees/linux-source-6.12_6.12.100-1");
+  EXPECT_THAT(Error(Spec("6.12.117-1")), ::testing::StartsWith("tree 'debian-6.12': 'apt-get update' of the private "
+                                                              "trixie configuration"));
+}
+
 TEST(DebianVersionTest, OrdersAsDpkgDoes) {
   EXPECT_LT(CompareDebianVersions("6.1.190-1", "6.1.192-3"), 0);
   EXPECT_LT(CompareDebianVersions("6.1.9-1", "6.1.10-1"), 0);
