@@ -86,6 +86,13 @@ std::filesystem::path PrefixSeries(const std::filesystem::path& out_dir, const S
   return dir;
 }
 
+// Records once that the bisect ended, so a new one may begin in the same directory.
+void MarkEnded(const std::filesystem::path& out_dir, BisectState& state, const std::string& how) {
+  if (!state.end.empty()) return;
+  AppendStateLine(out_dir, "end " + how);
+  state.end = how;
+}
+
 std::string ResumeHint(const std::filesystem::path& out_dir) {
   return "the bisect is kept: fix that, then run harness bisect --resume --out " + out_dir.string();
 }
@@ -131,6 +138,13 @@ std::string Bisector::GitOut(const std::filesystem::path& dir, std::vector<std::
   return std::string(Trim(result.output));
 }
 
+bool Bisector::SameRepository(const std::filesystem::path& worktree, const std::filesystem::path& repo) {
+  const ProcessResult a = Git(worktree, {"rev-parse", "--path-format=absolute", "--git-common-dir"});
+  const ProcessResult b = Git(repo, {"rev-parse", "--path-format=absolute", "--git-common-dir"});
+  std::error_code ec;
+  return a.ok() && b.ok() && std::filesystem::equivalent(std::string(Trim(a.output)), std::string(Trim(b.output)), ec);
+}
+
 void Bisector::Note(const std::string& text) {
   sink_.OnEvent({.kind = Event::Kind::kNote, .cell = "bisect", .text = text});
 }
@@ -171,7 +185,10 @@ BisectState Bisector::Begin(const BisectOptions& options) {
       throw HarnessError("--good " + options.good + " is not an ancestor of --bad " + options.bad);
     }
   }
-  CreateState(options.out_dir, state);
+  if (const auto kept = CreateState(options.out_dir, state); !kept.empty()) {
+    Note("the previous bisect in " + options.out_dir.string() + " had ended: its log is kept as " + kept.string() +
+         ", its work tree and build directories are reused");
+  }
   return state;
 }
 
@@ -221,7 +238,11 @@ StepRecord Bisector::Endpoint(const std::filesystem::path& out_dir, BisectState&
   const BadRule rule = RuleOf(state);
   const std::string problem = role == "good" ? CheckGoodEndpoint(*signature, record.detail, rev)
                                              : CheckBadEndpoint(*signature, rev, state.arch, rule);
-  if (!problem.empty()) throw HarnessError(problem);
+  if (!problem.empty()) {
+    // Final: a resume would judge the same logged endpoint again. A new bisect may begin here.
+    if (state.end.empty()) AppendStateLine(out_dir, "end " + Printable(problem));
+    throw HarnessError(problem);
+  }
   if (role == "bad" && state.signature.empty()) {
     state.signature = signature->Token();
     AppendStateLine(out_dir, "signature " + state.signature);
@@ -246,7 +267,7 @@ BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, CellProb
 
   // git's own work tree for the bisect: no files (--no-checkout), only its bisect refs.
   const auto git_dir = out_dir / kGitDir;
-  if (!std::filesystem::exists(git_dir / ".git") || !Git(git_dir, {"rev-parse", "--git-dir"}).ok()) {
+  if (!std::filesystem::exists(git_dir / ".git") || !SameRepository(git_dir, state.tree)) {
     std::filesystem::remove_all(git_dir);
     Git(state.tree, {"worktree", "prune"});
     GitOut(state.tree, {"worktree", "add", "--no-checkout", "--detach", git_dir.string(), state.bad},
@@ -295,6 +316,7 @@ BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, CellProb
   report.state_path = StatePath(out_dir);
   report.found = end.kind == GitBisectEnd::Kind::kFound;
   report.candidates = end.candidates;
+  MarkEnded(out_dir, report.state, report.found ? "found " + end.first_bad : "inconclusive");
   if (!report.found) return report;
   report.first_bad = end.first_bad;
   report.label = "commit " + Short(end.first_bad);
@@ -348,6 +370,7 @@ BisectReport Bisector::RunSeries(const std::filesystem::path& out_dir, CellProbe
   report.state = LoadState(out_dir);
   report.state_path = StatePath(out_dir);
   report.found = first_bad - good == 1;
+  MarkEnded(out_dir, report.state, report.found ? "found " + PatchesAt(first_bad) : "inconclusive");
   if (!report.found) {
     for (std::size_t k = good + 1; k <= first_bad; ++k) report.candidates.push_back(PatchesAt(k));
     return report;

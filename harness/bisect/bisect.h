@@ -112,6 +112,8 @@ class Bisector {
   ProcessResult Git(const std::filesystem::path& dir, std::vector<std::string> args,
                     const std::filesystem::path& log = {});
   std::string GitOut(const std::filesystem::path& dir, std::vector<std::string> args, const std::string& what);
+  // Whether `worktree` is a work tree of `repo` (an earlier bisect's may belong to another tree).
+  bool SameRepository(const std::filesystem::path& worktree, const std::filesystem::path& repo);
   void Note(const std::string& text);
 
   ProcessRunner& runner_;

@@ -153,6 +153,7 @@ BisectState ParseState(std::string_view text, const std::string& origin) {
     else if (key == "matrix") state.matrix = value;
     else if (key == "stop-after") state.stop_after = value;
     else if (key == "signature") state.signature = value;
+    else if (key == "end") state.end = value;
     else throw HarnessError(where + "unknown key '" + key + "'");
   }
   if (lines.empty()) throw HarnessError(origin + ": empty bisect state");
@@ -173,14 +174,23 @@ BisectState LoadState(const std::filesystem::path& dir) {
   return ParseState(ReadFile(path), path.string());
 }
 
-void CreateState(const std::filesystem::path& dir, const BisectState& state) {
+std::filesystem::path CreateState(const std::filesystem::path& dir, const BisectState& state) {
   const auto path = StatePath(dir);
+  std::filesystem::path kept;
   if (std::filesystem::exists(path)) {
-    throw HarnessError("a bisect is already in '" + dir.string() + "': continue it with --resume, or remove " +
-                       path.string());
+    if (LoadState(dir).end.empty()) {
+      throw HarnessError("a bisect is already in '" + dir.string() + "': continue it with --resume, or remove " +
+                         path.string());
+    }
+    for (int n = 1; kept.empty(); ++n) {
+      const auto candidate = dir / ("bisect-state-" + std::to_string(n) + ".txt");
+      if (!std::filesystem::exists(candidate)) kept = candidate;
+    }
+    std::filesystem::rename(path, kept);
   }
   std::filesystem::create_directories(dir);
   WriteFileAtomic(path, FormatStateHeader(state));
+  return kept;
 }
 
 void AppendStateLine(const std::filesystem::path& dir, const std::string& line) {

@@ -15,6 +15,7 @@
 //   stop-after build        (optional)
 //   signature build-failed@build/BTF      (once the bad endpoint has been judged)
 //   step <role> <at> <exit> <signature> <seconds> <build> <attempts> <subject> <detail>
+//   end <how it ended>      (once it has: a first bad point named, or an endpoint that rules it out)
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -44,6 +45,7 @@ struct BisectState {
   std::filesystem::path matrix;
   std::string stop_after;
   std::string signature;         // the bad endpoint's, once judged
+  std::string end;               // how the bisect ended; empty while it runs
   std::vector<StepRecord> steps;
   std::vector<std::string> notes;  // what parsing tolerated (a half-written last line)
 
@@ -64,8 +66,11 @@ std::string FormatStep(const StepRecord& step);
 BisectState ParseState(std::string_view text, const std::string& origin);
 BisectState LoadState(const std::filesystem::path& dir);
 
-// Writes a new state file; throws HarnessError if one is already there (a bisect in progress).
-void CreateState(const std::filesystem::path& dir, const BisectState& state);
+// Writes a new state file; throws HarnessError if one is already there and has not ended (a
+// bisect in progress). An ended one is kept beside it as bisect-state-<N>.txt, so a new bisect
+// in the same directory reuses its work tree and build directories; returns that file's path
+// (empty when there was none).
+std::filesystem::path CreateState(const std::filesystem::path& dir, const BisectState& state);
 // Appends one line (a step, the signature) with a single write; a half-written line left by an
 // earlier crash is cut off first.
 void AppendStateLine(const std::filesystem::path& dir, const std::string& line);

@@ -66,6 +66,18 @@ bool IsErrorLine(const std::string& line) {
   return false;
 }
 
+// What only the machine says: any of these in a build log means the build proves nothing about
+// the kernel. gcc reports a cc1 killed by the OOM killer as "Killed signal terminated program".
+bool IsMachineFailureLine(std::string_view line) {
+  static constexpr std::array<std::string_view, 5> kPhrases = {
+      "no space left on device", "disk quota exceeded", "killed signal terminated program",
+      "virtual memory exhausted", "cannot allocate memory"};
+  for (std::string_view phrase : kPhrases) {
+    if (ContainsIgnoringCase(line, phrase, false)) return true;
+  }
+  return false;
+}
+
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -103,6 +115,10 @@ BuildDiagnosis DiagnoseBuildLog(std::string_view log) {
     if (first_make_error.empty() && StartsWith(line, "make") && line.find("***") != std::string::npos) {
       first_make_error = line;
       first_make_error_line = static_cast<int>(i + 1);
+    }
+    if (d.machine_failure_line == 0 && IsMachineFailureLine(line)) {
+      d.machine_failure = Printable(Trim(line));
+      d.machine_failure_line = static_cast<int>(i + 1);
     }
     if (!IsErrorLine(line)) continue;
     if (step == "BTF") btf_step_errors = true;

@@ -14,6 +14,10 @@ struct BuildDiagnosis {
   // link-vmlinux.sh in 6.1 runs gen_btf inside `if !`, so pahole/objcopy failures surface at a
   // later LD/BTFIDS step; this is set when the evidence points back at BTF generation.
   bool btf_generation = false;
+  // Set when the log says the machine, not the kernel, failed the build: the disk filled up, a
+  // compiler was killed (the OOM killer) or memory ran out. The line, printable, and its number.
+  std::string machine_failure;
+  int machine_failure_line = 0;
 
   std::string Summary() const;  // "BTF generation (at LD .tmp_vmlinux.kallsyms1): ld: ..."
 };

@@ -553,6 +553,12 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   result.facts["toolchain_version"] = ToolchainVersion(runner_, *ctx.arch, toolchain, host_);
   BuildOutcome built = KernelBuilder(runner_, sink_, host_).Build(ctx.request);
   result.facts["make_command"] = built.command;
+  if (!built.ok && !built.diagnosis.machine_failure.empty()) {
+    // Not a verdict: a full disk or a killed compiler says nothing about the kernel.
+    throw HarnessError("the machine failed the build, not the kernel: " + built.diagnosis.machine_failure + " (" +
+                       built.log.string() + ":" + std::to_string(built.diagnosis.machine_failure_line) +
+                       "); free the disk or memory and run again");
+  }
   if (!built.ok) {
     Decide(result, Verdict::kBuildFailed, built.diagnosis.Summary());
     result.facts["build_step"] = built.diagnosis.btf_generation ? "BTF" : built.diagnosis.step;

@@ -323,20 +323,19 @@ std::filesystem::path TreeProvider::EnsureWorktree(const KernelTree& tree, const
   const std::filesystem::path log = path.parent_path() / "worktree.log";
   std::filesystem::create_directories(path.parent_path());
   if (std::filesystem::exists(path / ".git")) {
-    // Ours only when it is a work tree of this very repository: an import of another version (a
-    // Debian point release) is another repository, whose tags this one lacks.
-    auto common_dir = [&](const std::filesystem::path& dir) -> std::filesystem::path {
-      ProcessResult common = Git(dir, {"rev-parse", "--path-format=absolute", "--git-common-dir"}, log);
-      return common.ok() ? std::filesystem::path(std::string(Trim(common.output))) : std::filesystem::path();
+    // Reused only when it is a work tree of this tree's repository: an earlier run may have
+    // made it from another one (a new import of the package, another --tree for a bisect).
+    auto common_dir = [&](const std::filesystem::path& dir) {
+      ProcessResult r = Git(dir, {"rev-parse", "--path-format=absolute", "--git-common-dir"}, log);
+      return r.ok() ? std::string(Trim(r.output)) : std::string();
     };
     ProcessResult top = Git(path, {"rev-parse", "--show-toplevel"}, log);
     std::error_code ec;
-    const bool is_top = top.ok() && std::filesystem::equivalent(std::string(Trim(top.output)), path, ec);
-    const std::filesystem::path mine = is_top ? common_dir(path) : std::filesystem::path();
-    const std::filesystem::path wanted = common_dir(tree.repo);
-    if (is_top && !mine.empty() && std::filesystem::equivalent(mine, wanted, ec)) return path;
-    Note("work tree " + path.string() +
-         (is_top && !mine.empty() ? " belongs to " + mine.string() + ", not " + tree.repo.string() : " is broken") +
+    const bool whole = top.ok() && std::filesystem::equivalent(std::string(Trim(top.output)), path, ec);
+    const std::string mine = whole ? common_dir(path) : "";
+    const std::string repo = mine.empty() ? "" : common_dir(tree.repo);
+    if (!mine.empty() && !repo.empty() && std::filesystem::equivalent(mine, repo, ec)) return path;
+    Note("work tree " + path.string() + (mine.empty() ? " is broken" : " belongs to another repository (" + mine + ")") +
          ": recreating it");
     std::filesystem::remove_all(path);
   }

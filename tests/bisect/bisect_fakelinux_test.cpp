@@ -176,6 +176,31 @@ TEST_F(BisectFakeTreeTest, BothEndpointsPassingIsNothingToBisect) {
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_THAT(run.output, HasSubstr("harness: error: nothing to bisect: both pass on x86_64"));
   EXPECT_EQ(LoadState(out()).steps.size(), 2u);
+  EXPECT_THAT(LoadState(out()).end, HasSubstr("nothing to bisect")) << "final: a new bisect may begin here";
+}
+
+// Given an ended bisect in --out, a second bisect there -- of another repository holding the
+// same history -- should keep the first one's log, reuse its build directory (its first build
+// is incremental) and judge commits from the new repository.
+TEST_F(BisectFakeTreeTest, ASecondBisectInTheSameDirectoryReusesItsBuild) {
+  REQUIRE_TOOLS();
+  const auto c = MakeHistory({"", "", "btf", "btf"});
+  const Run first = Bisect({"--good", c[0], "--bad", c[3]});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const fs::path clone = dir_ / "clone";
+  Git({"clone", "-q", repo_.string(), clone.string()}, dir_);
+  repo_ = clone;
+  const Run second = Bisect({"--good", c[1], "--bad", c[3]});
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("its log is kept as " + (out() / "bisect-state-1.txt").string()));
+  EXPECT_THAT(second.output, HasSubstr("the first bad commit is commit " + c[2].substr(0, 12)));
+  EXPECT_THAT(second.output, HasSubstr("belongs to another repository"));
+  const BisectState state = LoadState(out());
+  EXPECT_EQ(state.tree, clone);
+  ASSERT_FALSE(state.steps.empty());
+  EXPECT_EQ(state.steps.front().build, "incremental");
+  EXPECT_EQ(LoadState(out()).end, "found " + c[2]);
+  EXPECT_TRUE(fs::exists(out() / "bisect-state-1.txt"));
 }
 
 // Given a 4-patch series whose 3rd patch breaks BTF generation, --series names patch 3.

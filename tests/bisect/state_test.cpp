@@ -132,5 +132,23 @@ TEST_F(StateFileTest, CreateAppendLoadAndRepairATornLine) {
   EXPECT_THROW(LoadState(dir_ / "nowhere"), HarnessError);
 }
 
+// Given a bisect that has ended, a new one may begin in its directory; the old log is kept.
+TEST_F(StateFileTest, ANewBisectKeepsTheLogOfAnEndedOne) {
+  EXPECT_EQ(CreateState(dir_, CommitState()), std::filesystem::path());
+  AppendStateLine(dir_, FormatStep(Step(kSha1, 0)));
+  AppendStateLine(dir_, "end found " + kSha1);
+  EXPECT_EQ(LoadState(dir_).end, "found " + kSha1);
+  const std::string ended = ReadFile(StatePath(dir_));
+
+  EXPECT_EQ(CreateState(dir_, CommitState()), dir_ / "bisect-state-1.txt");
+  EXPECT_EQ(ReadFile(dir_ / "bisect-state-1.txt"), ended);
+  const BisectState fresh = LoadState(dir_);
+  EXPECT_TRUE(fresh.steps.empty());
+  EXPECT_TRUE(fresh.end.empty());
+  EXPECT_THROW(CreateState(dir_, CommitState()), HarnessError) << "the new one has not ended";
+  AppendStateLine(dir_, "end inconclusive");
+  EXPECT_EQ(CreateState(dir_, CommitState()), dir_ / "bisect-state-2.txt");
+}
+
 }  // namespace
 }  // namespace harness

@@ -51,6 +51,22 @@ TEST(DiagnoseBuildLogTest, FallsBackToMakesOwnError) {
   EXPECT_EQ(d.error_line, 2);
 }
 
+// Given a full disk or a compiler killed by the OOM killer, it should name the machine's failure
+// (the pipeline makes that a harness error, never a verdict on the kernel).
+TEST(DiagnoseBuildLogTest, MachineFailuresAreNamed) {
+  BuildDiagnosis d = DiagnoseBuildLog(
+      "  CC      kernel/fork.o\n"
+      "kernel/fork.c:1: fatal error: error writing to /tmp/ccX.s: No space left on device\n"
+      "make: *** [Makefile:1] Error 1\n");
+  EXPECT_EQ(d.machine_failure, "kernel/fork.c:1: fatal error: error writing to /tmp/ccX.s: No space left on device");
+  EXPECT_EQ(d.machine_failure_line, 2);
+  d = DiagnoseBuildLog("  CC      mm/slub.o\ns390x-linux-gnu-gcc: fatal error: Killed signal terminated program cc1\n");
+  EXPECT_EQ(d.machine_failure_line, 2);
+  d = DiagnoseBuildLog("  CC      kernel/fork.o\nkernel/fork.c:1:1: error: expected ';'\n");
+  EXPECT_TRUE(d.machine_failure.empty()) << "a compiler error is the kernel's";
+  EXPECT_EQ(d.machine_failure_line, 0);
+}
+
 TEST(DiagnoseBuildLogTest, EmptyAndBinaryLogsDoNotCrash) {
   EXPECT_EQ(DiagnoseBuildLog("").error_line, 0);
   std::string garbage(4096, '\xff');

@@ -219,6 +219,19 @@ TEST_F(PipelineTest, BuildFailureSkipsTheRestAndQuotesTheError) {
   EXPECT_TRUE(qemu_argv_.empty()) << "QEMU must not run after a failed build";
 }
 
+// Given a build that failed because the disk filled up, the cell should be a harness error
+// (exit 2, a bisect abort), never a build-failed verdict that could mark a commit bad.
+TEST_F(PipelineTest, FullDiskDuringTheBuildIsAHarnessErrorNotAVerdict) {
+  build_log_ = "  CC      kernel/fork.o\n"
+               "kernel/fork.c:1: fatal error: error writing to /tmp/cc.s: No space left on device\n"
+               "make: *** [Makefile:1] Error 1\n";
+  CellResult r = RunOne();
+  EXPECT_THAT(r.error, HasSubstr("the machine failed the build, not the kernel: "));
+  EXPECT_THAT(r.error, HasSubstr("No space left on device"));
+  EXPECT_THAT(r.error, HasSubstr("build.log:2"));
+  EXPECT_TRUE(qemu_argv_.empty());
+}
+
 TEST_F(PipelineTest, DroppedBtfStopsAtConfig) {
   drop_btf_ = true;
   CellResult r = RunOne();

@@ -80,7 +80,35 @@ TEST_F(TreeProviderTest, ImportsOnceIntoGit) {
   const fs::path worktree = dir_ / "out" / "t" / "src";
   EXPECT_EQ(again.EnsureWorktree(tree, worktree), worktree);
   EXPECT_TRUE(fs::exists(worktree / "scripts" / "link-vmlinux.sh"));
-  EXPECT_EQ(again.EnsureWorktree(tree, worktree), worktree) << "a second call reuses the work tree";
+  WriteFile(worktree / "marker", "left by the first run\n");
+  EXPECT_EQ(again.EnsureWorktree(tree, worktree), worktree);
+  EXPECT_TRUE(fs::exists(worktree / "marker")) << "a second call reuses the work tree";
+}
+
+// Given a work tree made from another repository (an earlier import, another bisect --tree), it
+// should recreate it from the tree's own repository instead of building the other's files.
+TEST_F(TreeProviderTest, WorktreeOfAnotherRepositoryIsRecreated) {
+  PackageRunner runner;
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src");
+  const KernelTree first =
+      provider.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}});
+  const fs::path worktree = dir_ / "out" / "t" / "src";
+  provider.EnsureWorktree(first, worktree);
+  WriteFile(worktree / "marker", "from the first repository\n");
+
+  // A second repository: a clone of the first, so the same commit exists in both.
+  auto real = MakeRealRunner();
+  const fs::path other = dir_ / "other";
+  ASSERT_TRUE(real->Run({.argv = {"git", "clone", "-q", first.repo.string(), other.string()}}).ok());
+  KernelTree second = first;
+  second.repo = other;
+  second.source = other;
+  EXPECT_EQ(provider.EnsureWorktree(second, worktree), worktree);
+  EXPECT_FALSE(fs::exists(worktree / "marker"));
+  ProcessResult common =
+      real->Run({.argv = {"git", "-C", worktree.string(), "rev-parse", "--path-format=absolute", "--git-common-dir"}});
+  ASSERT_TRUE(common.ok());
+  EXPECT_TRUE(fs::equivalent(std::string(Trim(common.output)), other / ".git"));
 }
 
 // Two harnesses obtaining the same tree at once must not corrupt the cache.
