@@ -24,6 +24,8 @@ int Main(int argc, char** argv) {
   CLI::App* corpus = AddCorpus(app, corpus_args);
   CLI::App* inspect = AddInspect(app, inspect_args);
   CLI::App* boot = AddBoot(app, boot_args);
+  CacheArgs cache_args;
+  CLI::App* cache = AddCache(app, cache_args);
   BisectArgs bisect_args;
   CLI::App* bisect_cmd = AddBisectCommand(app, bisect_args);
   CLI::App* bisect_step = AddBisectStepCommand(app, bisect_args);
@@ -53,6 +55,7 @@ int Main(int argc, char** argv) {
                       (boot->parsed() && boot_args.common.bisect);
   try {
     if (inspect->parsed()) return InspectCommand(inspect_args);
+    if (cache->parsed()) return CacheCommand(cache_args);
     auto runner = MakeRealRunner();
     InstallInterruptHandlers();
     if (run->parsed()) return RunCommand(run_args, *runner);
