@@ -216,12 +216,12 @@ void CheckBuildTools(const Arch& arch, const Host& host, const Toolchain* toolch
   if (toolchain) {
     for (const auto& tool : toolchain->tools) {
       const std::string program = ToolchainProgram(tool.program, arch);
-      const bool found = toolchain->bin_dir.empty()
-                             ? !host.FindProgram(program).empty()
-                             : host.Exists(std::filesystem::path(toolchain->bin_dir) / program);
+      // The arch's cross tools ("%as") are the host's, on PATH; the toolchain's own are in its bin_dir.
+      const bool in_bin_dir = !toolchain->bin_dir.empty() && !tool.program.starts_with('%');
+      const bool found = in_bin_dir ? host.Exists(std::filesystem::path(toolchain->bin_dir) / program)
+                                    : !host.FindProgram(program).empty();
       if (!found) {
-        throw HarnessError("'" + program + "'" +
-                           (toolchain->bin_dir.empty() ? "" : " (in " + std::string(toolchain->bin_dir) + ")") +
+        throw HarnessError("'" + program + "'" + (in_bin_dir ? " (in " + std::string(toolchain->bin_dir) + ")" : "") +
                            " is not installed, toolchain " + std::string(toolchain->name) +
                            " needs it: apt-get install " + ToolchainPackage(tool.package, arch));
       }

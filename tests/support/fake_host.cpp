@@ -16,7 +16,8 @@ void FakeHost::InstallEverything() {
     for (const auto& tool : t->tools) {
       for (const Arch* a : AllArches()) {
         const std::string program = ToolchainProgram(tool.program, *a);
-        if (t->bin_dir.empty()) programs.insert(program);
+        // As CheckBuildTools looks: the arch's cross tools ("%as") on PATH, the rest in bin_dir.
+        if (t->bin_dir.empty() || tool.program.starts_with('%')) programs.insert(program);
         else files.insert(std::filesystem::path(t->bin_dir) / program);
       }
     }

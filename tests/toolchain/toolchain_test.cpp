@@ -101,6 +101,16 @@ TEST(ClangToolchainTest, MissingToolNamesItsPackage) {
   }
   host.InstallEverything();
   EXPECT_NO_THROW(CheckBuildTools(*FindArch("arm64"), host, FindToolchain("clang")));
+  // The cross binutils' as (5.10 assembles with it) is the host's, on PATH, not LLVM's.
+  EXPECT_FALSE(host.Exists("/usr/lib/llvm-16/bin/aarch64-linux-gnu-as"));
+  host.programs.erase("aarch64-linux-gnu-as");
+  try {
+    CheckBuildTools(*FindArch("arm64"), host, FindToolchain("clang"));
+    FAIL() << "no error";
+  } catch (const HarnessError& e) {
+    EXPECT_STREQ(e.what(), "'aarch64-linux-gnu-as' is not installed, toolchain clang needs it: apt-get install "
+                           "gcc-aarch64-linux-gnu");
+  }
 }
 
 // The version recorded per cell is the first line of the compiler make would run.
