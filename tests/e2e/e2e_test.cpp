@@ -508,5 +508,66 @@ TEST(E2E, BisectSeriesNamesPatch3OnS390x) {
   EXPECT_LE(steps.size(), 4u) << run.output;  // both endpoints, then K=2 and K=3 (log2 4 = 2)
 }
 
+// --- the nightly matrix's other trees and toolchains -------------------------------------------
+
+// One cell of configs/nightly.yaml, run into build/e2e-out/nightly (its build directories kept
+// for the next run). Debian 5.10 and 6.12 come from bullseye and trixie through the harness's
+// private apt configuration: the first run downloads them from Debian's archive.
+HarnessRun NightlyCell(const std::string& tree, const std::string& arch, const std::string& toolchain) {
+  return RunHarness({"run", std::string(HARNESS_SOURCE_DIR) + "/configs/nightly.yaml", "--tree", tree, "--arch", arch,
+                     "--toolchain", toolchain, "-j", std::to_string(std::max(1u, std::thread::hardware_concurrency()))},
+                    kOut / "nightly");
+}
+
+// What the clang cells need beyond the default matrix's tools.
+std::string MissingClang() {
+  for (const char* tool : {"/usr/lib/llvm-16/bin/clang", "/usr/lib/llvm-16/bin/ld.lld", "/usr/lib/llvm-16/bin/llvm-objcopy"}) {
+    if (!fs::exists(tool)) return std::string(tool) + " is not installed (run ./scripts/setup.sh)";
+  }
+  return "";
+}
+
+// PASS, with the facts that say what was really built: the tree's Debian version and suite,
+// the kernel version, and the toolchain's own version line.
+void ExpectNightlyPass(const HarnessRun& run, const std::string& kernel_prefix, const std::string& compiler) {
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const json& cell = OnlyCell(run);
+  EXPECT_EQ(cell["verdict"], "pass") << cell.dump(2);
+  EXPECT_EQ(cell["facts"]["section_size"], cell["facts"]["guest_size"]);
+  EXPECT_TRUE(StartsWith(cell["facts"].value("kernel_version", ""), kernel_prefix)) << cell.dump(2);
+  EXPECT_NE(cell["facts"].value("toolchain_version", "").find(compiler), std::string::npos) << cell.dump(2);
+  EXPECT_FALSE(cell["facts"].value("tree_version", "").empty()) << cell.dump(2);
+}
+
+// Debian 12's newest tree with LLVM: LLVM=1 builds with clang 16, links with ld.lld and makes
+// .BTF with pahole and llvm-objcopy in gen_btf; the guest serves those bytes.
+TEST(E2E, NightlyDebian612X86_64ClangPasses) {
+  REQUIRE_TOOLS();
+  if (const std::string missing = MissingClang(); !missing.empty()) GTEST_SKIP() << missing;
+  const HarnessRun run = NightlyCell("debian-6.12", "x86_64", "clang");
+  ExpectNightlyPass(run, "6.12.", "clang version 16");
+  const json& cell = OnlyCell(run);
+  EXPECT_EQ(cell["facts"].value("tree_suite", ""), "trixie");
+  EXPECT_NE(cell["facts"].value("make_command", "").find("LLVM=1"), std::string::npos) << cell.dump(2);
+}
+
+// 6.1 on arm64 with clang: LLVM's arm64 objcopy and linker on the host's own tree.
+TEST(E2E, NightlyDebian61Arm64ClangPasses) {
+  REQUIRE_TOOLS();
+  if (const std::string missing = MissingClang(); !missing.empty()) GTEST_SKIP() << missing;
+  const HarnessRun run = NightlyCell("debian-6.1", "arm64", "clang");
+  ExpectNightlyPass(run, "6.1.", "clang version 16");
+  EXPECT_NE(OnlyCell(run)["facts"].value("make_command", "").find("LLVM=1"), std::string::npos);
+}
+
+// The oldest tree, on the arch the 2019 bug broke, with gcc: 5.10's own kconfig fragment
+// (CONFIG_DEBUG_INFO=y, DWARF4 off) keeps BTF through olddefconfig, and big-endian .BTF matches.
+TEST(E2E, NightlyDebian510S390xGccPasses) {
+  REQUIRE_TOOLS();
+  const HarnessRun run = NightlyCell("debian-5.10", "s390x", "gcc");
+  ExpectNightlyPass(run, "5.10.", "gcc");
+  EXPECT_EQ(OnlyCell(run)["facts"].value("tree_suite", ""), "bullseye");
+}
+
 }  // namespace
 }  // namespace harness
