@@ -3,9 +3,10 @@
 # cold CI run under an hour: today e2e.KernelWithoutBtfIsBtfFileMissing, a second whole x86_64
 # build without CONFIG_DEBUG_INFO_BTF (btf file missing, and a stale image against the BTF
 # build), e2e.CorpusAgreesWithExpectedVerdicts (the regression corpus: 12 entries on x86_64,
-# arm64 and s390x) and e2e.DefineOutputFormatFixesOutputFormat. Each needs the default matrix's
-# kernels (the e2e_built fixture), which ctest builds first if needed. Sets up like
-# ./run-tests.sh, then prints each test's time.
+# arm64 and s390x), e2e.DefineOutputFormatFixesOutputFormat, e2e.BisectOnX86_64SaysNothingToBisect
+# (the real bisect's x86_64 endpoints) and e2e.NightlyDebian61Arm64ClangPasses (the nightly
+# matrix's second clang cell). Most need the default matrix's kernels (the e2e_built fixture),
+# which ctest builds first if needed. Sets up like ./run-tests.sh, then prints each test's time.
 #
 #   bench/e2e-extended.sh [ctest arguments]
 set -euo pipefail

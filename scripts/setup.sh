@@ -21,6 +21,7 @@ packages=(
   qemu-system-x86 qemu-system-arm qemu-system-misc    # booting x86_64 and i386, arm64, s390x and riscv64
   qemu-system-ppc                                     # booting ppc64 (pseries, SLOF)
   clang libfuzzer-14-dev libclang-rt-14-dev           # fuzz targets and sanitizer runtime (CI)
+  clang-16 lld-16 llvm-16                             # the clang toolchain (LLVM=1 with /usr/lib/llvm-16/bin)
   chromium                                            # report.html loaded headless (integration test)
 )
 

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <limits>
+#include <set>
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
@@ -15,10 +16,21 @@ constexpr const char* kConfigKeyFile = ".harness-config-key";
 // Written after a successful build: the SourceKey it was built from.
 constexpr const char* kBuiltKeyFile = ".harness-built";
 
-// What the build depends on that the harness chooses: tree, commit, arch, kconfig.
+// What the build depends on that the harness chooses: tree, commit, arch, kconfig, and the
+// toolchain's make variables (none for gcc, so gcc's keys are those of before toolchains).
 std::string SourceKey(const BuildRequest& request) {
+  std::string make_vars;
+  for (auto var : ToolchainOf(request).make_vars) make_vars += std::string(var) + "\n";
   return Sha256Hex(request.source.string() + "\n" + request.revision + "\n" + std::string(request.arch->name) + "\n" +
-                   request.kconfig_base + "\n" + RenderFragment(request.options) + "\n");
+                   request.kconfig_base + "\n" + RenderFragment(request.options) + "\n" + make_vars);
+}
+
+// What goes before the host's PATH: the ccache links, then the toolchain's own directory.
+std::string PathPrefix(const BuildRequest& request) {
+  std::string prefix;
+  if (!request.ccache_dir.empty()) prefix += request.ccache_dir.string() + ":";
+  if (!ToolchainOf(request).bin_dir.empty()) prefix += std::string(ToolchainOf(request).bin_dir) + ":";
+  return prefix;
 }
 
 std::string ConfigKey(const BuildRequest& request, int pahole_version) {
@@ -27,22 +39,29 @@ std::string ConfigKey(const BuildRequest& request, int pahole_version) {
 
 }  // namespace
 
+const Toolchain& ToolchainOf(const BuildRequest& request) {
+  return request.toolchain ? *request.toolchain : *FindToolchain("gcc");
+}
+
 std::vector<std::string> KernelBuilder::MakeArgv(const BuildRequest& request,
                                                  const std::vector<std::string>& targets) {
   std::vector<std::string> argv = {"make",
                                    "-C", request.source.string(),
                                    "O=" + request.build_dir.string(),
                                    "ARCH=" + std::string(request.arch->linux_arch),
-                                   "CROSS_COMPILE=" + std::string(request.arch->cross_prefix),
-                                   "-j" + std::to_string(request.jobs)};
+                                   "CROSS_COMPILE=" + std::string(request.arch->cross_prefix)};
+  for (auto var : ToolchainOf(request).make_vars) argv.emplace_back(var);
+  argv.push_back("-j" + std::to_string(request.jobs));
   argv.insert(argv.end(), targets.begin(), targets.end());
   return argv;
 }
 
 std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& request, const Host& host) {
   std::map<std::string, std::string> env;
+  if (const std::string prefix = PathPrefix(request); !prefix.empty()) {
+    env["PATH"] = prefix + host.Env("PATH").value_or("/usr/bin:/bin");
+  }
   if (!request.ccache_dir.empty()) {
-    env["PATH"] = request.ccache_dir.string() + ":" + host.Env("PATH").value_or("/usr/bin:/bin");
     // Cache hits across build directories and work trees: with debug info ccache otherwise
     // hashes the cwd, and absolute source paths differ from one output directory to the next
     // (the layout <out>/<tree>/{src,build-*} makes the relative paths the same everywhere).
@@ -58,10 +77,8 @@ std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& re
 std::string KernelBuilder::PasteableCommand(const BuildRequest& request,
                                             const std::vector<std::string>& targets) {
   std::string prefix;
-  if (!request.ccache_dir.empty()) {
-    prefix = "PATH=" + ShellQuote(request.ccache_dir.string()) +
-             ":$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ CCACHE_IGNOREOPTIONS='-Wa,-I*' ";
-  }
+  if (const std::string path = PathPrefix(request); !path.empty()) prefix = "PATH=" + ShellQuote(path) + "$PATH ";
+  if (!request.ccache_dir.empty()) prefix += "CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ CCACHE_IGNOREOPTIONS='-Wa,-I*' ";
   return prefix + ShellJoin(MakeArgv(request, targets));
 }
 
@@ -176,7 +193,7 @@ bool KernelBuilder::LooksUpToDate(const BuildRequest& request) {
   }
 }
 
-void CheckBuildTools(const Arch& arch, const Host& host) {
+void CheckBuildTools(const Arch& arch, const Host& host, const Toolchain* toolchain) {
   struct Tool {
     std::string program;
     std::string package;
@@ -196,9 +213,35 @@ void CheckBuildTools(const Arch& arch, const Host& host) {
       throw HarnessError("'" + tool.program + "' is not installed: apt-get install " + tool.package);
     }
   }
+  if (toolchain) {
+    for (const auto& tool : toolchain->tools) {
+      const std::string program = ToolchainProgram(tool.program, arch);
+      // The arch's cross tools ("%as") are the host's, on PATH; the toolchain's own are in its bin_dir.
+      const bool in_bin_dir = !toolchain->bin_dir.empty() && !tool.program.starts_with('%');
+      const bool found = in_bin_dir ? host.Exists(std::filesystem::path(toolchain->bin_dir) / program)
+                                    : !host.FindProgram(program).empty();
+      if (!found) {
+        throw HarnessError("'" + program + "'" + (in_bin_dir ? " (in " + std::string(toolchain->bin_dir) + ")" : "") +
+                           " is not installed, toolchain " + std::string(toolchain->name) +
+                           " needs it: apt-get install " + ToolchainPackage(tool.package, arch));
+      }
+    }
+  }
   if (!host.Exists("/usr/include/gelf.h")) {
     throw HarnessError("libelf headers are missing (resolve_btfids needs them): apt-get install libelf-dev");
   }
+}
+
+std::string ToolchainVersion(ProcessRunner& runner, const Arch& arch, const Toolchain& toolchain, const Host& host) {
+  std::map<std::string, std::string> env;
+  if (!toolchain.bin_dir.empty()) {
+    env["PATH"] = std::string(toolchain.bin_dir) + ":" + host.Env("PATH").value_or("/usr/bin:/bin");
+  }
+  ProcessResult result = runner.Run(
+      {.argv = {ToolchainProgram(toolchain.version_program, arch), "--version"}, .env = env, .capture_limit = 1 << 16});
+  if (!result.ok()) return {};
+  const auto lines = SplitLines(result.output);
+  return lines.empty() ? std::string() : Printable(Trim(lines.front()));
 }
 
 int PaholeVersion(ProcessRunner& runner, const Host& host) {
@@ -240,8 +283,14 @@ std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir, c
   if (ccache.empty()) return {};
   const std::filesystem::path dir = cache_dir / "ccache-bin";
   std::filesystem::create_directories(dir);
-  for (const Arch* arch : AllArches()) {
-    const std::filesystem::path link = dir / (std::string(arch->cross_prefix) + "gcc");
+  std::set<std::string> names;
+  for (const Toolchain* toolchain : AllToolchains()) {
+    for (const Arch* arch : AllArches()) {
+      for (auto compiler : toolchain->cached_compilers) names.insert(ToolchainProgram(compiler, *arch));
+    }
+  }
+  for (const std::string& name : names) {
+    const std::filesystem::path link = dir / name;
     std::error_code ec;
     if (std::filesystem::read_symlink(link, ec) == ccache) continue;
     // Made under a name of its own and renamed over the old one: two harness processes sharing

@@ -13,12 +13,14 @@
 #include "harness/core/host.h"
 #include "harness/core/events.h"
 #include "harness/proc/runner.h"
+#include "harness/toolchain/toolchain.h"
 
 namespace harness {
 
 struct BuildRequest {
   std::string cell;
   const Arch* arch = nullptr;
+  const Toolchain* toolchain = nullptr;  // null: gcc
   std::filesystem::path source;       // kernel tree
   std::string revision;               // the source's commit, when it is a git work tree
   std::filesystem::path build_dir;    // O=
@@ -82,14 +84,23 @@ class KernelBuilder {
   const Host& host_;
 };
 
-// Checks the host tools a build of `arch` needs; throws HarnessError naming the Debian package
-// of the first missing one.
-void CheckBuildTools(const Arch& arch, const Host& host = RealHost());
+// The request's toolchain (gcc when none is set).
+const Toolchain& ToolchainOf(const BuildRequest& request);
+
+// Checks the host tools a build of `arch` with `toolchain` needs (gcc when null); throws
+// HarnessError naming the Debian package of the first missing one.
+void CheckBuildTools(const Arch& arch, const Host& host = RealHost(), const Toolchain* toolchain = nullptr);
+
+// The first line of `<compiler> --version` as make would find it (e.g. "Debian clang version
+// 16.0.6 (15~deb12u1)"); empty when it cannot be run.
+std::string ToolchainVersion(ProcessRunner& runner, const Arch& arch, const Toolchain& toolchain,
+                             const Host& host = RealHost());
 
 // pahole's version as kconfig encodes it (v1.24 -> 124); 0 when pahole is missing.
 int PaholeVersion(ProcessRunner& runner, const Host& host = RealHost());
 
-// Creates (once) a ccache masquerade dir holding <prefix>gcc -> ccache for every arch. Returns
+// Creates (once) a ccache masquerade dir holding, for every arch and toolchain, a link to ccache
+// named as each compiler the toolchain runs (<prefix>gcc, clang). Returns
 // an empty path when ccache is not installed.
 std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir, const Host& host = RealHost());
 

@@ -69,6 +69,9 @@ struct RunArgs {
   std::vector<std::string> series_paths;
   bool skip_applied = false;
   bool define_output_format = false;
+  bool list = false;                    // print the cells and exclusions, run nothing
+  std::vector<std::string> trees;       // --tree: only these trees
+  std::vector<std::string> toolchains;  // --toolchain: only these toolchains
   CellFlags cells;
   CommonFlags common;
 };
@@ -112,5 +115,13 @@ struct BootArgs {
 };
 CLI::App* AddBoot(CLI::App& app, BootArgs& args);
 int BootCommand(const BootArgs& args, ProcessRunner& runner);
+
+// `harness cache prune`: old tree imports out of the cache.
+struct CacheArgs {
+  std::string cache_dir;
+  bool dry_run = false;
+};
+CLI::App* AddCache(CLI::App& app, CacheArgs& args);
+int CacheCommand(const CacheArgs& args);
 
 }  // namespace harness

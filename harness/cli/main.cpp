@@ -25,6 +25,8 @@ int Main(int argc, char** argv) {
   CLI::App* corpus = AddCorpus(app, corpus_args);
   CLI::App* inspect = AddInspect(app, inspect_args);
   CLI::App* boot = AddBoot(app, boot_args);
+  CacheArgs cache_args;
+  CLI::App* cache = AddCache(app, cache_args);
   CLI::App* report = AddReport(app, report_args);
   BisectArgs bisect_args;
   CLI::App* bisect_cmd = AddBisectCommand(app, bisect_args);
@@ -55,6 +57,7 @@ int Main(int argc, char** argv) {
                       (boot->parsed() && boot_args.common.bisect);
   try {
     if (inspect->parsed()) return InspectCommand(inspect_args);
+    if (cache->parsed()) return CacheCommand(cache_args);
     if (report->parsed()) return ReportCommand(report_args);
     auto runner = MakeRealRunner();
     InstallInterruptHandlers();

@@ -68,6 +68,10 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   CLI::App* run = app.add_subcommand("run", "run every cell of a matrix: config, build, inspect, boot, verify");
   run->add_option("config", args.config_path, "matrix YAML (default: configs/default.yaml in the data dir)");
   AddCellFlags(run, args.cells);
+  run->add_option("--tree", args.trees, "only these trees of the matrix (repeatable)");
+  run->add_option("--toolchain", args.toolchains, "only these toolchains of the matrix (repeatable)");
+  run->add_flag("--list", args.list,
+                "print every cell and every excluded cell with its reason; builds nothing, obtains no tree");
   run->add_option("--fragment", args.fragments, "extra kconfig fragment applied last (repeatable)");
   run->add_option("--stop-after", args.stop_after,
                   "stop each cell after this stage; only 'inspect': build and inspect the vmlinux, no boot")
@@ -91,6 +95,8 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   RunOptions options = MakeRunOptions(args.common, args.cells);
   options.skip_applied = args.skip_applied;
   options.define_output_format = args.define_output_format;
+  options.only_trees = args.trees;
+  options.only_toolchains = args.toolchains;
   for (const auto& f : args.fragments) options.extra_fragments.push_back(std::filesystem::absolute(f));
   if (args.stop_after == "inspect") options.stop_after = Stage::kInspect;
   const std::filesystem::path matrix =
@@ -101,6 +107,12 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
     if (!series.path.empty() && series.path.is_relative()) series.path = options.data_dir / series.path;
   }
   if (!args.series_paths.empty()) config.series = SeriesFromFlags(args.series_paths);
+  if (args.list) {
+    std::vector<ListedCell> listed;
+    for (const Cell& cell : ExpandCells(config, options)) listed.push_back({cell.id, cell.excluded});
+    PrintCellList(std::cout, matrix.string(), listed);
+    return kExitPass;
+  }
   CommonFlags common = args.common;
   if (common.history_dir.empty()) common.history_dir = config.history;
   CheckHistoryFlags(common);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "harness/arch/arch.h"
+#include "harness/toolchain/toolchain.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/config/yaml_reader.h"
@@ -25,8 +26,8 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
   if (!root.IsDefined() || root.IsNull()) {
     throw HarnessError(source.string() + ": empty matrix file");
   }
-  reader.CheckKeys(root, "the matrix",
-                   {"trees", "series", "arches", "toolchains", "kconfig", "timeouts", "define_output_format", "accel", "history"});
+  reader.CheckKeys(root, "the matrix", {"trees", "series", "arches", "toolchains", "kconfig", "timeouts",
+                                        "define_output_format", "accel", "exclude", "include", "history"});
 
   MatrixConfig config;
   config.source = source;
@@ -39,7 +40,8 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
   // silently share (and overwrite) each other's builds and results.
   std::map<std::string, YAML::Mark> tree_names, series_names;
   for (const auto& node : root["trees"]) {
-    reader.CheckKeys(node, "a tree", {"name", "debian_package", "path", "git", "ref"});
+    reader.CheckKeys(node, "a tree",
+                     {"name", "debian_package", "path", "git", "ref", "version", "suite", "kconfig_fragments"});
     TreeSpec tree;
     if (!node["name"]) reader.Fail(node, "a tree needs a 'name'");
     tree.name = reader.String(node["name"], "name");
@@ -48,6 +50,19 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     if (node["path"]) tree.path = reader.String(node["path"], "path");
     if (node["git"]) tree.git = reader.String(node["git"], "git");
     if (node["ref"]) tree.ref = reader.String(node["ref"], "ref");
+    for (const char* key : {"version", "suite"}) {
+      if (node[key] && !node["debian_package"]) reader.Fail(node[key], "'" + std::string(key) + "' needs 'debian_package'");
+    }
+    if (node["version"]) tree.version = reader.String(node["version"], "version");
+    if (node["suite"]) {
+      tree.suite = reader.String(node["suite"], "suite");
+      if (tree.suite.empty() || tree.suite.find_first_of(" /\t") != std::string::npos) {
+        reader.Fail(node["suite"], "'suite' must be a Debian suite name such as bullseye or trixie");
+      }
+    }
+    if (node["kconfig_fragments"]) {
+      tree.kconfig_fragments = reader.StringList(node["kconfig_fragments"], "kconfig_fragments");
+    }
     const int sources = !tree.debian_package.empty() + !tree.path.empty() + !tree.git.empty();
     if (sources != 1) {
       reader.Fail(node, "tree '" + tree.name + "' needs exactly one of 'debian_package', 'path' or 'git'");
@@ -99,12 +114,85 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     for (std::size_t i = 0; i < config.toolchains.size(); ++i) {
       reader.Unique(toolchain_names, root["toolchains"][i], "toolchain '" + config.toolchains[i] + "'",
                     "list each toolchain once");
-      if (config.toolchains[i] != "gcc") {
+      if (!FindToolchain(config.toolchains[i])) {
         reader.Fail(root["toolchains"][i],
-                    "unsupported toolchain '" + config.toolchains[i] + "' (supported: gcc)");
+                    "unknown toolchain '" + config.toolchains[i] + "' (known: " + KnownToolchainNames() + ")");
       }
     }
   }
+
+  // exclude: and include: name trees and series of this matrix, and known arches and toolchains.
+  auto rule_values = [&](const YAML::Node& entry, const char* key, auto known, const std::string& what,
+                         std::vector<std::string>& out) {
+    const YAML::Node node = entry[key];
+    if (!node) return;
+    if (node.IsSequence()) {
+      out = reader.StringList(node, key);
+    } else {
+      out = {reader.String(node, key)};
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (auto message = known(out[i]); !message.empty()) {
+        reader.Fail(node.IsSequence() ? node[i] : node, "unknown " + what + " '" + out[i] + "' " + message);
+      }
+    }
+  };
+  auto in_list = [](const auto& items, auto name_of, const std::string& what) {
+    return [&items, name_of, what](const std::string& value) -> std::string {
+      std::string names;
+      for (const auto& item : items) {
+        if (name_of(item) == value) return "";
+        names += (names.empty() ? "" : ", ") + name_of(item);
+      }
+      return "(the matrix's " + what + ": " + names + ")";
+    };
+  };
+  auto tree_known = in_list(config.trees, [](const TreeSpec& t) { return t.name; }, "trees");
+  auto series_known = in_list(config.series, [](const SeriesSpec& s) { return s.name; }, "series");
+  auto arch_known = [](const std::string& v) -> std::string {
+    return FindArch(v) ? "" : "(known arches: " + KnownArchNames() + ")";
+  };
+  auto toolchain_known = [](const std::string& v) -> std::string {
+    return FindToolchain(v) ? "" : "(known toolchains: " + KnownToolchainNames() + ")";
+  };
+  auto read_rules = [&](const char* key, bool exclude) {
+    const YAML::Node list = root[key];
+    if (!list) return std::vector<CellRule>{};
+    if (!list.IsSequence()) reader.Fail(list, "'" + std::string(key) + "' must be a list");
+    std::vector<CellRule> rules;
+    for (const auto& entry : list) {
+      const std::string context = exclude ? "an exclude entry" : "an include entry";
+      reader.CheckKeys(entry, context, {"tree", "series", "arch", "toolchain", "reason"});
+      CellRule rule;
+      const YAML::Mark mark = entry.Mark();
+      rule.where = source.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+      rule_values(entry, "tree", tree_known, "tree", rule.trees);
+      rule_values(entry, "series", series_known, "series", rule.series);
+      rule_values(entry, "arch", arch_known, "arch", rule.arches);
+      rule_values(entry, "toolchain", toolchain_known, "toolchain", rule.toolchains);
+      if (entry["reason"]) rule.reason = std::string(Trim(reader.String(entry["reason"], "reason")));
+      if (exclude) {
+        if (rule.trees.empty() && rule.series.empty() && rule.arches.empty() && rule.toolchains.empty()) {
+          reader.Fail(entry, "an exclude entry needs at least one of 'tree', 'series', 'arch' or 'toolchain'");
+        }
+        if (rule.reason.empty()) {
+          reader.Fail(entry, "an exclude entry needs a 'reason': say why these cells cannot work (it is printed "
+                             "with every cell it excludes)");
+        }
+      } else {
+        for (const char* needed : {"tree", "arch", "toolchain"}) {
+          if (!entry[needed]) {
+            reader.Fail(entry, "an include entry needs 'tree', 'arch' and 'toolchain' (missing '" +
+                                   std::string(needed) + "'; 'series' defaults to every series)");
+          }
+        }
+      }
+      rules.push_back(std::move(rule));
+    }
+    return rules;
+  };
+  config.excludes = read_rules("exclude", true);
+  config.includes = read_rules("include", false);
 
   if (const auto kconfig = root["kconfig"]) {
     reader.CheckKeys(kconfig, "kconfig", {"base", "fragments"});
@@ -137,6 +225,15 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     if (timeouts["boot"]) config.boot_timeout = reader.PositiveInt(timeouts["boot"], "boot");
   }
   return config;
+}
+
+bool RuleMatches(const CellRule& rule, std::string_view tree, std::string_view series, std::string_view arch,
+                 std::string_view toolchain) {
+  auto match = [](const std::vector<std::string>& values, std::string_view value) {
+    return values.empty() || std::find(values.begin(), values.end(), value) != values.end();
+  };
+  return match(rule.trees, tree) && match(rule.series, series) && match(rule.arches, arch) &&
+         match(rule.toolchains, toolchain);
 }
 
 MatrixConfig LoadMatrix(const std::filesystem::path& path) {

@@ -14,11 +14,29 @@ struct TreeSpec {
   std::filesystem::path path;     // or a local kernel tree, built in place (series: none only)
   std::filesystem::path git;      // or a local git repository, used at `ref`
   std::string ref;                // with `git`: a commit, tag or branch (default HEAD)
+  // With `debian_package`: the version the tree must be (empty: whatever apt has), and the
+  // Debian suite to take it from (empty: the package's known suite, else the host's apt).
+  std::string version;
+  std::string suite;
+  // Fragments under configs/kconfig/ added after the matrix's for this tree only (e.g. 5.10's
+  // DWARF lines, which its Kconfig spells differently).
+  std::vector<std::string> kconfig_fragments;
 };
 
 struct SeriesSpec {
   std::string name;               // "none": the tree as it is
   std::filesystem::path path;     // kernel-patches/<name>, an mbox or a .patch
+};
+
+// One entry of `exclude:` or `include:`. Each list holds the names the rule matches; an empty
+// list matches any (exclude) or every value of the matrix (include's series).
+struct CellRule {
+  std::vector<std::string> trees;
+  std::vector<std::string> series;
+  std::vector<std::string> arches;
+  std::vector<std::string> toolchains;
+  std::string reason;             // exclude: why (required); include: optional
+  std::string where;              // FILE:LINE:COL of the entry
 };
 
 struct MatrixConfig {
@@ -35,9 +53,16 @@ struct MatrixConfig {
   bool define_output_format = false;
   // QEMU accelerator: auto (KVM on trial, TCG when it fails), kvm, or tcg. --accel overrides.
   std::string accel = "auto";
+  // Cells of the cross product taken out (each with its reason), and cells added outside it.
+  std::vector<CellRule> excludes;
+  std::vector<CellRule> includes;
   // history: a directory keeping each run's results (as --history, which overrides it).
   std::string history;
 };
+
+// Whether `rule` matches the cell; an empty list in the rule matches any value.
+bool RuleMatches(const CellRule& rule, std::string_view tree, std::string_view series, std::string_view arch,
+                 std::string_view toolchain);
 
 // Throws HarnessError("FILE:LINE:COL: ...") on any problem.
 MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path& source);

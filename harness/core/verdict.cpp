@@ -38,6 +38,7 @@ std::string_view VerdictName(Verdict verdict) {
     case Verdict::kKernelComplained: return "kernel complained";
     case Verdict::kIncompleteEvidence: return "incomplete evidence";
     case Verdict::kBuilt: return "built";
+    case Verdict::kExcluded: return "excluded";
   }
   return "?";
 }

@@ -33,8 +33,10 @@ enum class Verdict {
   kKernelComplained,  // WARN, BUG, Oops, KASAN, UBSAN, lockdep or a BPF: error on the console
   kIncompleteEvidence,  // a check a PASS needs could not run (the record lacks its data)
   kBuilt,             // --stop-after: built and inspected clean; no boot ran (not a PASS)
+  kExcluded,          // the matrix or the toolchain/arch data excludes the cell, with a reason: never
+                      // run, never a failure (not a PASS either)
 };
-inline constexpr Verdict kLastVerdict = Verdict::kBuilt;
+inline constexpr Verdict kLastVerdict = Verdict::kExcluded;
 
 // Verdicts that end a run with exit status 0: every check ran and agreed, or (kBuilt) the
 // user asked for no boot and the inspector found nothing wrong.

@@ -17,6 +17,7 @@
 #include "harness/image/probe_build.h"
 #include "harness/patches/apply.h"
 #include "harness/patches/output_format.h"
+#include "harness/toolchain/toolchain.h"
 #include "harness/tree/tree.h"
 #include "harness/verify/verify.h"
 
@@ -147,25 +148,82 @@ const Pipeline::Pass Pipeline::kBootPasses[] = {
     {Stage::kVerify, &Pipeline::VerifyPass, Lane::kBoot},
 };
 
+namespace {
+std::string Join(const std::vector<std::string>& words, std::string_view separator) {
+  std::string out;
+  for (const auto& word : words) out += (out.empty() ? "" : std::string(separator)) + word;
+  return out;
+}
+}  // namespace
+
 std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& options) {
-  for (const auto& only : options.only_arches) {
-    if (std::find(config.arches.begin(), config.arches.end(), only) == config.arches.end()) {
-      throw HarnessError("--arch '" + only + "' is not in " + config.source.string() +
-                         (FindArch(only) ? "" : " (known arches: " + KnownArchNames() + ")"));
+  // The axes: the matrix's values, then any that only an include: names, in order of appearance.
+  auto axis = [&](std::vector<std::string> values, std::vector<std::string> CellRule::*field) {
+    for (const auto& rule : config.includes) {
+      for (const auto& value : rule.*field) {
+        if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+      }
     }
+    return values;
+  };
+  const std::vector<std::string> arches = axis(config.arches, &CellRule::arches);
+  const std::vector<std::string> toolchains = axis(config.toolchains, &CellRule::toolchains);
+  std::vector<std::string> tree_names;
+  for (const auto& tree : config.trees) tree_names.push_back(tree.name);
+
+  auto check_filter = [&](const std::vector<std::string>& only, const std::vector<std::string>& values,
+                          const std::string& flag, const std::string& known) {
+    for (const auto& name : only) {
+      if (std::find(values.begin(), values.end(), name) == values.end()) {
+        throw HarnessError(flag + " '" + name + "' is not in " + config.source.string() + known);
+      }
+    }
+  };
+  for (const auto& only : options.only_arches) {
+    check_filter({only}, arches, "--arch", FindArch(only) ? "" : " (known arches: " + KnownArchNames() + ")");
   }
+  check_filter(options.only_trees, tree_names, "--tree", " (its trees: " + Join(tree_names, ", ") + ")");
+  check_filter(options.only_toolchains, toolchains, "--toolchain",
+               " (its toolchains: " + Join(toolchains, ", ") + ")");
+  auto wanted = [](const std::vector<std::string>& only, const std::string& name) {
+    return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+  };
+
   std::vector<Cell> cells;
   for (const auto& tree : config.trees) {
+    if (!wanted(options.only_trees, tree.name)) continue;
     for (const auto& series : config.series) {
-      for (const auto& arch_name : config.arches) {
-        if (!options.only_arches.empty() &&
-            std::find(options.only_arches.begin(), options.only_arches.end(), arch_name) ==
-                options.only_arches.end()) {
-          continue;
-        }
-        for (const auto& toolchain : config.toolchains) {
-          cells.push_back({tree, series, FindArch(arch_name), toolchain,
-                           tree.name + "/" + series.name + "/" + arch_name + "/" + toolchain});
+      for (const auto& arch_name : arches) {
+        if (!wanted(options.only_arches, arch_name)) continue;
+        for (const auto& toolchain_name : toolchains) {
+          if (!wanted(options.only_toolchains, toolchain_name)) continue;
+          const bool in_product =
+              std::find(config.arches.begin(), config.arches.end(), arch_name) != config.arches.end() &&
+              std::find(config.toolchains.begin(), config.toolchains.end(), toolchain_name) != config.toolchains.end();
+          const bool included = std::any_of(config.includes.begin(), config.includes.end(), [&](const CellRule& rule) {
+            return RuleMatches(rule, tree.name, series.name, arch_name, toolchain_name);
+          });
+          if (!in_product && !included) continue;
+          Cell cell{tree, series, FindArch(arch_name), toolchain_name,
+                    tree.name + "/" + series.name + "/" + arch_name + "/" + toolchain_name, {}};
+          // What cannot work at all (the toolchain's data) wins; then the matrix's own rules,
+          // which an include: overrides (it names the cell on purpose).
+          const Toolchain* toolchain = FindToolchain(toolchain_name);
+          if (!toolchain) {
+            throw HarnessError("unknown toolchain '" + toolchain_name + "' in " + config.source.string() +
+                               " (known: " + KnownToolchainNames() + ")");
+          }
+          if (const auto why = ToolchainExcludes(*toolchain, arch_name); !why.empty()) {
+            cell.excluded = "toolchain " + toolchain_name + " on " + arch_name + ": " + std::string(why);
+          } else if (!included) {
+            for (const auto& rule : config.excludes) {
+              if (RuleMatches(rule, tree.name, series.name, arch_name, toolchain_name)) {
+                cell.excluded = rule.reason + " (exclude at " + rule.where + ")";
+                break;
+              }
+            }
+          }
+          cells.push_back(std::move(cell));
         }
       }
     }
@@ -186,7 +244,8 @@ void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
                        "or pass --out on a larger disk");
   }
   for (const auto& cell : cells) {
-    CheckBuildTools(*cell.arch, host_);
+    if (!cell.excluded.empty()) continue;
+    CheckBuildTools(*cell.arch, host_, FindToolchain(cell.toolchain));
     if (boot && host_.FindProgram(cell.arch->qemu.binary).empty()) {
       throw HarnessError("'" + std::string(cell.arch->qemu.binary) +
                          "' is not installed: apt-get install " + std::string(cell.arch->qemu.package));
@@ -249,6 +308,14 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
     result.arch = std::string(cell.arch->name);
     result.artifacts_dir = (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) /
                             (std::string(cell.arch->name) + "-" + cell.toolchain)).string();
+    if (!cell.excluded.empty()) {
+      // Reported with its reason; nothing of it runs, and it obtains no tree.
+      result.verdict = Verdict::kExcluded;
+      result.detail = cell.excluded;
+      result.facts["toolchain"] = cell.toolchain;
+      result.artifacts_dir.clear();
+      continue;
+    }
     // Keyed by the tree's output directory, not its name: two names can map to one directory
     // ("a/b" and "a_b"), and then they share its work tree and build directories as well.
     const std::string tree_dir = SafeName(cell.tree.name);
@@ -414,6 +481,10 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
     for (const auto& line : SplitLines(a.detail)) result.diagnosis.push_back("git: " + line);
     result.diagnosis.push_back("log: " + p.apply_log.string());
   }
+  // Which tree was built: the package version (or "local"), its suite, the kernel's own version.
+  result.facts["tree_version"] = p.tree.version;
+  if (!p.tree.suite.empty()) result.facts["tree_suite"] = p.tree.suite;
+  if (!p.tree.kernel_version.empty()) result.facts["kernel_version"] = p.tree.kernel_version;
   if (p.applied) {
     for (const auto& s : p.applied->skipped) result.diagnosis.push_back("skipped, already applied: " + s);
     result.facts["revision"] = p.revision;
@@ -424,7 +495,8 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
 BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
   const MatrixConfig& config = *ctx.config;
   const Arch& arch = *ctx.arch;
-  // Fragments: the matrix's, the arch's own, then any given on the command line.
+  // Fragments: the matrix's, the tree's own (e.g. 5.10's DWARF lines), the arch's own, then any
+  // given on the command line; a later one overrides an earlier one's option.
   std::vector<std::vector<KconfigOption>> fragments;
   auto add_fragment = [&](const std::filesystem::path& path) {
     if (!std::filesystem::exists(path)) throw HarnessError("kconfig fragment '" + path.string() + "' does not exist");
@@ -432,11 +504,13 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
   };
   const auto kconfig_dir = options_.data_dir / "configs" / "kconfig";
   for (const auto& name : config.fragments) add_fragment(kconfig_dir / name);
+  for (const auto& name : ctx.spec->tree.kconfig_fragments) add_fragment(kconfig_dir / name);
   add_fragment(kconfig_dir / std::string(arch.kconfig_fragment));
   for (const auto& path : options_.extra_fragments) add_fragment(path);
 
   return BuildRequest{.cell = ctx.cell,
                              .arch = &arch,
+                             .toolchain = FindToolchain(ctx.spec->toolchain),
                              .source = ctx.prepared->source,
                              .revision = ctx.prepared->revision,
                              .build_dir = options_.out_dir / SafeName(ctx.spec->tree.name) /
@@ -478,6 +552,9 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
 }
 
 PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
+  const Toolchain& toolchain = ToolchainOf(ctx.request);
+  result.facts["toolchain"] = std::string(toolchain.name);
+  result.facts["toolchain_version"] = ToolchainVersion(runner_, *ctx.arch, toolchain, host_);
   BuildOutcome built = KernelBuilder(runner_, sink_, host_).Build(ctx.request);
   result.facts["make_command"] = built.command;
   if (!built.ok && !built.diagnosis.machine_failure.empty()) {

@@ -37,6 +37,8 @@ struct RunOptions {
   std::filesystem::path cache_dir;       // unpacked trees, probe binaries, ccache links
   int jobs = 1;
   std::vector<std::string> only_arches;  // empty: all of the matrix's
+  std::vector<std::string> only_trees;   // empty: all of the matrix's
+  std::vector<std::string> only_toolchains;  // empty: all of the matrix's
   std::vector<std::filesystem::path> extra_fragments;  // applied after the matrix's, per cell
   std::optional<Stage> stop_after;       // e.g. kInspect: build and inspect only
   std::string extra_cmdline;             // appended to every guest's kernel command line
@@ -54,9 +56,14 @@ struct Cell {
   const Arch* arch = nullptr;
   std::string toolchain;
   std::string id;                        // tree/series/arch/toolchain
+  // Why the cell is not run (an `exclude:` rule's reason, or the toolchain's data); empty when
+  // it runs. An excluded cell is reported, never built, never a failure.
+  std::string excluded;
 };
 
-// Throws HarnessError when a filter names an arch that is not in the matrix.
+// The matrix's cells in order (tree, series, arch, toolchain): the cross product, with the
+// `include:` cells in their place, the excluded ones kept with their reason. Throws
+// HarnessError when a filter (--arch, --tree, --toolchain) names nothing in the matrix.
 std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& options);
 
 class Pipeline {

@@ -89,7 +89,7 @@ PastRun ParsePastRun(std::string_view text, const std::filesystem::path& where) 
     run.time = j.at("time").get<std::string>();
     for (const auto& c : j.at("cells")) {
       const std::string verdict = c.at("verdict").get<std::string>();
-      if (verdict == "harness-error") continue;
+      if (verdict == "harness-error" || verdict == "excluded") continue;
       PastCell cell;
       cell.verdict = verdict;
       cell.failed = !TokenIsSuccess(verdict);
@@ -136,7 +136,8 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     }
   }
   for (auto& r : results) {
-    if (!r.error.empty()) continue;  // a harness error says nothing about the kernel
+    // A harness error says nothing about the kernel; an excluded cell never ran.
+    if (!r.error.empty() || r.verdict == Verdict::kExcluded) continue;
     const PastCell* past = nullptr;
     if (previous) {
       auto it = previous->cells.find(r.cell);

@@ -39,7 +39,7 @@ struct PastCell {
 struct PastRun {
   std::string time;
   std::filesystem::path file;
-  std::map<std::string, PastCell> cells;  // by cell id; harness errors left out (no verdict)
+  std::map<std::string, PastCell> cells;  // by cell id; harness errors and excluded cells left out
 };
 
 // What a verdict depends on: the commit built (the tree with the series applied, so the series'

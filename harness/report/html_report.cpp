@@ -50,7 +50,8 @@ std::string VerdictClass(const CellResult& r) {
     case Verdict::kBuilt: return "built";
     case Verdict::kTimedOut:
     case Verdict::kGuestPanicked: return "boot";
-    case Verdict::kUndecided: return "none";
+    case Verdict::kUndecided:
+    case Verdict::kExcluded: return "none";
     default: return "fail";
   }
 }

@@ -109,7 +109,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     out << stages << "\n";
   }
   for (const auto& r : results) {
-    if (r.error.empty() && IsSuccess(r.verdict)) {
+    if (r.error.empty() && (IsSuccess(r.verdict) || r.verdict == Verdict::kExcluded)) {
       out << "\n" << r.cell << ": " << VerdictName(r.verdict) << ": " << r.detail << "\n";
       continue;
     }
@@ -130,16 +130,19 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     }
     out << "  artifacts: " << r.artifacts_dir << "\n";
   }
-  std::size_t passed = 0, built = 0, failed = 0, errors = 0;
+  std::size_t passed = 0, built = 0, failed = 0, errors = 0, excluded = 0;
   for (const auto& r : results) {
     if (!r.error.empty()) ++errors;
     else if (r.verdict == Verdict::kPass) ++passed;
     else if (r.verdict == Verdict::kBuilt) ++built;
+    else if (r.verdict == Verdict::kExcluded) ++excluded;
     else ++failed;
   }
   out << "\n" << passed << " passed, ";
   if (built) out << built << " built and inspected clean (no boot ran, nothing verified), ";
-  out << failed << " failed, " << errors << " harness errors\n";
+  out << failed << " failed, " << errors << " harness errors";
+  if (excluded) out << ", " << excluded << " excluded (not run, each with its reason above)";
+  out << "\n";
 }
 
 std::string ResultsJson(const std::vector<CellResult>& results) {
@@ -215,7 +218,7 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
   std::size_t failures = 0, errors = 0;
   for (const auto& r : results) {
     if (!r.error.empty()) ++errors;
-    else if (!IsSuccess(r.verdict)) ++failures;
+    else if (!IsSuccess(r.verdict) && r.verdict != Verdict::kExcluded) ++failures;
   }
   std::ostringstream xml;
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -237,6 +240,8 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
     } else if (r.verdict == Verdict::kBuilt) {
       // Built and inspected, never booted: not verified, so not a pass either.
       xml << "    <skipped message=\"" << XmlEscape("built, no boot ran: " + r.detail) << "\"/>\n";
+    } else if (r.verdict == Verdict::kExcluded) {
+      xml << "    <skipped message=\"" << XmlEscape("excluded: " + r.detail) << "\"/>\n";
     } else if (r.verdict != Verdict::kPass) {
       xml << "    <failure type=\"" << VerdictToken(r.verdict) << "\" message=\""
           << XmlEscape((r.history.cls.empty() ? "" : "[" + r.history.cls + "] ") + std::string(VerdictName(r.verdict)) +
@@ -248,6 +253,24 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
   }
   xml << "</testsuite>\n";
   return xml.str();
+}
+
+void PrintCellList(std::ostream& out, const std::string& matrix, const std::vector<ListedCell>& cells) {
+  std::size_t width = 4, runs = 0;
+  for (const auto& c : cells) {
+    width = std::max(width, c.id.size());
+    runs += c.excluded.empty();
+  }
+  out << matrix << ": " << cells.size() << (cells.size() == 1 ? " cell, " : " cells, ") << runs << " to run, "
+      << cells.size() - runs << " excluded\n";
+  for (const auto& c : cells) {
+    if (c.excluded.empty()) out << "  run      " << c.id << "\n";
+  }
+  for (const auto& c : cells) {
+    if (!c.excluded.empty()) {
+      out << "  exclude  " << std::left << std::setw(static_cast<int>(width)) << c.id << "  " << c.excluded << "\n";
+    }
+  }
 }
 
 void PrintInspection(std::ostream& out, const VmlinuxInfo& info) {
@@ -349,7 +372,7 @@ int ExitCodeFor(const std::vector<CellResult>& results) {
   int code = kExitPass;
   for (const auto& r : results) {
     if (!r.error.empty()) return kExitHarnessError;
-    if (!IsSuccess(r.verdict)) code = kExitCellFailed;
+    if (!IsSuccess(r.verdict) && r.verdict != Verdict::kExcluded) code = kExitCellFailed;
   }
   return code;
 }

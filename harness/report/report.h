@@ -31,6 +31,14 @@ class TerminalReporter : public EventSink {
 // The closing table: cell, verdict, stage times, then each failing cell's detail and diagnosis.
 void PrintSummary(std::ostream& out, const std::vector<CellResult>& results);
 
+// One cell of `harness run --list`: its id and, when it does not run, why.
+struct ListedCell {
+  std::string id;
+  std::string excluded;
+};
+// `harness run --list`: the cells that would run, then every excluded one with its reason.
+void PrintCellList(std::ostream& out, const std::string& matrix, const std::vector<ListedCell>& cells);
+
 std::string ResultsJson(const std::vector<CellResult>& results);
 std::string ResultsJUnit(const std::vector<CellResult>& results);
 // The cells of a results.json (as ResultsJson writes it); HarnessError naming `where` otherwise.

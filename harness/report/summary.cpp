@@ -24,18 +24,21 @@ std::string MarkdownCell(std::string_view untrusted) {
 }
 
 std::string SummaryMarkdown(const std::vector<CellResult>& results) {
-  std::size_t passed = 0, built = 0, failed = 0, errors = 0;
+  std::size_t passed = 0, built = 0, excluded = 0, failed = 0, errors = 0;
   bool history = false;
   for (const auto& r : results) {
     if (!r.error.empty()) ++errors;
     else if (r.verdict == Verdict::kPass) ++passed;
     else if (r.verdict == Verdict::kBuilt) ++built;
+    else if (r.verdict == Verdict::kExcluded) ++excluded;
     else ++failed;
     history = history || !r.history.cls.empty();
   }
   std::string md = "### harness: " + std::to_string(passed) + " passed, ";
   if (built) md += std::to_string(built) + " built (no boot), ";
-  md += std::to_string(failed) + " failed, " + std::to_string(errors) + " harness errors\n\n";
+  md += std::to_string(failed) + " failed, " + std::to_string(errors) + " harness errors";
+  if (excluded) md += ", " + std::to_string(excluded) + " excluded";
+  md += "\n\n";
   md += history ? "| cell | verdict | stage | time | history | detail |\n|---|---|---|---:|---|---|\n"
                 : "| cell | verdict | stage | time | detail |\n|---|---|---|---:|---|\n";
   for (const auto& r : results) {
@@ -43,7 +46,7 @@ std::string SummaryMarkdown(const std::vector<CellResult>& results) {
     for (const auto& t : r.timings) total += t.seconds;
     char time[32];
     std::snprintf(time, sizeof time, "%.1f s", total);
-    const bool ok = r.error.empty() && IsSuccess(r.verdict);
+    const bool ok = r.error.empty() && (IsSuccess(r.verdict) || r.verdict == Verdict::kExcluded);
     std::string verdict = r.error.empty() ? std::string(VerdictName(r.verdict)) : "harness error";
     verdict = ok ? MarkdownCell(verdict) : "**" + MarkdownCell(verdict) + "**";
     std::string detail = r.error.empty() ? r.detail : r.error;

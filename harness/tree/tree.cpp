@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -103,21 +104,68 @@ KernelTree TreeProvider::Obtain(const TreeSpec& spec) {
   return tree;
 }
 
+namespace {
+
+// Tags cannot hold every character a Debian version can.
+std::string ImportTag(const std::string& package, const std::string& version) {
+  std::string tag = package + "-" + version;
+  for (char& c : tag) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) c = '_';
+  }
+  return tag;
+}
+
+std::filesystem::path ImportDir(const std::filesystem::path& cache_dir, const std::string& package,
+                                const std::string& version) {
+  return cache_dir / "trees" / (package + "_" + version);
+}
+
+bool Imported(const std::filesystem::path& target) {
+  return std::filesystem::exists(target / ".git" / "harness-imported");
+}
+
+// The newest version of `package` imported under `cache_dir`; empty when none is.
+std::string NewestImport(const std::filesystem::path& cache_dir, const std::string& package) {
+  std::string newest;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(cache_dir / "trees", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!StartsWith(name, package + "_") || !Imported(entry.path())) continue;
+    const std::string version = name.substr(package.size() + 1);
+    if (newest.empty() || CompareDebianVersions(version, newest) > 0) newest = version;
+  }
+  return newest;
+}
+
+}  // namespace
+
 KernelTree TreeProvider::FromDebianPackage(const TreeSpec& spec) {
+  const std::string suite = spec.suite.empty() ? std::string(DefaultSuite(spec.debian_package)) : spec.suite;
+  // The host's own suite (or a package the harness knows no suite for) comes from the host's apt.
+  if (suite.empty() || suite == host_suite_) {
+    KernelTree tree = FromHostApt(spec);
+    tree.suite = suite.empty() ? host_suite_ : suite;
+    return tree;
+  }
+  return FromPrivateApt(spec, suite);
+}
+
+KernelTree TreeProvider::FromHostApt(const TreeSpec& spec) {
   const std::string& package = spec.debian_package;
   auto query = [&] {
     return runner_.Run({.argv = {"dpkg-query", "-W", "-f=${Status}|${Version}", package}});
   };
   ProcessResult status = query();
   if (!status.ok() || status.output.find("install ok installed") == std::string::npos) {
-    Note("installing Debian package " + package + " with apt-get");
-    ProcessSpec install{.argv = {"apt-get", "install", "-y", "--no-install-recommends", package},
+    const std::string wanted = spec.version.empty() ? package : package + "=" + spec.version;
+    Note("installing Debian package " + wanted + " with apt-get");
+    ProcessSpec install{.argv = {"apt-get", "install", "-y", "--no-install-recommends", wanted},
                         .env = {{"DEBIAN_FRONTEND", "noninteractive"}},
                         .log_path = cache_dir_ / "apt-get.log",
                         .timeout = std::chrono::minutes(20)};
     ProcessResult result = runner_.Run(install);
     if (!result.ok()) {
-      throw HarnessError("tree '" + spec.name + "': 'apt-get install " + package + "' failed (" +
+      throw HarnessError("tree '" + spec.name + "': 'apt-get install " + wanted + "' failed (" +
                          result.Describe() + "); see " + install.log_path.string() +
                          " (as root, run 'apt-get update' first on a new machine)");
     }
@@ -126,6 +174,11 @@ KernelTree TreeProvider::FromDebianPackage(const TreeSpec& spec) {
   auto bar = status.output.find('|');
   std::string version = bar == std::string::npos ? "" : std::string(Trim(status.output.substr(bar + 1)));
   if (version.empty()) throw HarnessError("tree '" + spec.name + "': cannot read the version of " + package);
+  if (!spec.version.empty() && version != spec.version) {
+    throw HarnessError("tree '" + spec.name + "': " + package + " " + version + " is installed, but the matrix pins "
+                       "version " + spec.version + ": install it ('apt-get install " + package + "=" + spec.version +
+                       "') or change the tree's 'version:'");
+  }
 
   // linux-source-6.1 ships /usr/src/linux-source-6.1.tar.xz.
   std::filesystem::path tarball;
@@ -137,22 +190,84 @@ KernelTree TreeProvider::FromDebianPackage(const TreeSpec& spec) {
     throw HarnessError("tree '" + spec.name + "': package " + package +
                        " is installed but " + (tarball_dir_ / package).string() + ".tar.* is missing");
   }
+  KernelTree tree{.name = spec.name, .source = {}, .version = version, .suite = {}, .kernel_version = {}, .repo = {},
+                  .base = ImportTag(package, version)};
+  Import(spec, tree, tarball);
+  return tree;
+}
 
-  // Tags cannot hold every character a Debian version can.
-  std::string tag = package + "-" + version;
-  for (char& c : tag) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) c = '_';
+KernelTree TreeProvider::FromPrivateApt(const TreeSpec& spec, const std::string& suite) {
+  const std::string& package = spec.debian_package;
+  KernelTree tree{.name = spec.name, .source = {}, .version = spec.version, .suite = suite, .kernel_version = {},
+                  .repo = {}, .base = {}};
+  // A pinned version imported before needs no network at all.
+  if (spec.version.empty() || !Imported(ImportDir(cache_dir_, package, spec.version))) {
+    PrivateApt apt(runner_, cache_dir_ / "apt" / suite, suite);
+    // One apt at a time per private configuration (apt locks its lists and fails at once).
+    FileLock apt_lock(cache_dir_ / "apt" / (suite + ".lock"));
+    Note("fetching " + package + " from Debian " + suite + " through the private apt configuration in " +
+         apt.dir().string() + " (the system's apt sources are not used)");
+    try {
+      apt.Update();
+    } catch (const HarnessError& e) {
+      // Offline, an unpinned tree falls back to its newest import, saying so.
+      const std::string newest = spec.version.empty() ? NewestImport(cache_dir_, package) : std::string();
+      if (newest.empty()) throw HarnessError("tree '" + spec.name + "': " + e.what());
+      Note(std::string(e.what()) + "; using the newest import there is, " + package + " " + newest);
+      tree.version = newest;
+      tree.base = ImportTag(package, tree.version);
+      tree.source = tree.repo = ImportDir(cache_dir_, package, tree.version);
+      return tree;
+    }
+    const std::vector<std::string> versions = apt.Versions(package);
+    if (versions.empty()) {
+      throw HarnessError("tree '" + spec.name + "': Debian " + suite + " has no package " + package + "; see " +
+                         apt.log().string());
+    }
+    if (spec.version.empty()) {
+      tree.version = versions.front();
+    } else if (std::find(versions.begin(), versions.end(), spec.version) == versions.end()) {
+      std::string offered;
+      for (const auto& v : versions) offered += (offered.empty() ? "" : ", ") + v;
+      throw HarnessError("tree '" + spec.name + "': the matrix pins " + package + " version " + spec.version +
+                         ", but Debian " + suite + " has " + offered + ": change the tree's 'version:'");
+    }
+    if (!Imported(ImportDir(cache_dir_, package, tree.version))) {
+      const std::filesystem::path deb = apt.Download(package, tree.version);
+      const std::filesystem::path unpacked = cache_dir_ / "trees" / (package + "_" + tree.version + ".deb-files");
+      ExtractDeb(runner_, deb, unpacked);
+      tree.base = ImportTag(package, tree.version);
+      try {
+        Import(spec, tree, unpacked / "usr" / "src" / (package + ".tar.xz"));
+      } catch (...) {
+        std::filesystem::remove_all(unpacked);
+        throw;
+      }
+      std::filesystem::remove_all(unpacked);  // the .deb stays in the private archive for re-imports
+      return tree;
+    }
   }
-  KernelTree tree{.name = spec.name, .source = {}, .version = version, .kernel_version = {}, .repo = {}, .base = tag};
+  tree.base = ImportTag(package, tree.version);
+  tree.source = tree.repo = ImportDir(cache_dir_, package, tree.version);
+  return tree;
+}
+
+void TreeProvider::Import(const TreeSpec& spec, KernelTree& tree, const std::filesystem::path& tarball) {
+  const std::string& package = spec.debian_package;
+  const std::string& version = tree.version;
+  const std::string& tag = tree.base;
   const std::filesystem::path trees = cache_dir_ / "trees";
-  const std::filesystem::path target = trees / (package + "_" + version);
-  const std::filesystem::path done = target / ".git" / "harness-imported";
+  const std::filesystem::path target = ImportDir(cache_dir_, package, version);
   tree.source = target;
   tree.repo = target;
-  if (std::filesystem::exists(done)) return tree;
+  if (Imported(target)) return;
+  if (!std::filesystem::exists(tarball)) {
+    throw HarnessError("tree '" + spec.name + "': " + tarball.string() + " is missing (the package " + package +
+                       " " + version + " did not ship it)");
+  }
 
   FileLock lock(trees / (package + ".lock"));
-  if (std::filesystem::exists(done)) return tree;  // another harness finished while we waited
+  if (Imported(target)) return;  // another harness finished while we waited
   const double start = NowSeconds();
   const std::filesystem::path staging = trees / (package + "_" + version + ".partial");
   const std::filesystem::path log = trees / (package + "_" + version + ".import.log");
@@ -191,8 +306,8 @@ KernelTree TreeProvider::FromDebianPackage(const TreeSpec& spec) {
   std::filesystem::rename(staging, target);
   last_import_seconds_ = NowSeconds() - start;
   Note("imported " + package + " " + version + " into git in " + std::to_string(static_cast<int>(last_import_seconds_)) + " s");
-  return tree;
 }
+
 
 ProcessResult TreeProvider::Git(const std::filesystem::path& dir, std::vector<std::string> args,
                                 const std::filesystem::path& log, std::map<std::string, std::string> env) {
@@ -231,6 +346,64 @@ std::filesystem::path TreeProvider::EnsureWorktree(const KernelTree& tree, const
     throw HarnessError("tree '" + tree.name + "': 'git worktree add' failed (" + add.Describe() + "); see " + log.string());
   }
   return path;
+}
+
+}  // namespace harness
+
+namespace harness {
+
+std::vector<PrunedImport> PruneImports(const std::filesystem::path& cache_dir, bool dry_run) {
+  const std::filesystem::path trees = cache_dir / "trees";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(trees, ec)) return {};
+  // package -> its imports; only finished imports (harness-imported) count.
+  std::map<std::string, std::vector<PrunedImport>> by_package;
+  for (const auto& entry : std::filesystem::directory_iterator(trees)) {
+    const std::string name = entry.path().filename().string();
+    const auto underscore = name.rfind('_');
+    if (!entry.is_directory() || underscore == std::string::npos ||
+        !std::filesystem::exists(entry.path() / ".git" / "harness-imported")) {
+      continue;
+    }
+    // The package name has no '_' (Debian names cannot), so the first '_' splits it.
+    const auto split = name.find('_');
+    by_package[name.substr(0, split)].push_back({entry.path(), name.substr(0, split), name.substr(split + 1), 0});
+  }
+  std::vector<PrunedImport> pruned;
+  for (auto& [package, imports] : by_package) {
+    std::sort(imports.begin(), imports.end(), [](const PrunedImport& a, const PrunedImport& b) {
+      return CompareDebianVersions(a.version, b.version) > 0;
+    });
+    for (std::size_t i = 1; i < imports.size(); ++i) {
+      PrunedImport& old = imports[i];
+      std::vector<std::filesystem::path> paths = {old.path};
+      for (const char* suffix : {".import.log", ".unpack.log"}) {
+        paths.push_back(trees / (package + "_" + old.version + suffix));
+      }
+      // A .deb of that version in a private apt configuration goes too.
+      if (std::filesystem::is_directory(cache_dir / "apt", ec)) {
+        for (const auto& suite : std::filesystem::directory_iterator(cache_dir / "apt")) {
+          paths.push_back(suite.path() / "debs" / DebFileName(package, old.version));
+        }
+      }
+      for (const auto& path : paths) {
+        if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec))) continue;
+        if (std::filesystem::is_directory(std::filesystem::symlink_status(path, ec))) {
+          for (const auto& file : std::filesystem::recursive_directory_iterator(path, ec)) {
+            if (file.is_regular_file(ec) && !file.is_symlink(ec)) old.bytes += file.file_size(ec);
+          }
+        } else if (std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) {
+          old.bytes += std::filesystem::file_size(path, ec);
+        }
+        if (!dry_run) {
+          std::filesystem::remove_all(path, ec);
+          if (ec) throw HarnessError("cannot remove '" + path.string() + "': " + ec.message());
+        }
+      }
+      pruned.push_back(old);
+    }
+  }
+  return pruned;
 }
 
 }  // namespace harness

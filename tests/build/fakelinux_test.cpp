@@ -325,6 +325,36 @@ TEST_F(FakeTreeHarnessRunTest, StopAfterInspectIsBuiltOnEveryArch) {
   }
 }
 
+// Given exclusions (the matrix's own rule and the toolchain data's), the excluded cells are in
+// results.json and JUnit with their reasons, nothing of them runs, and they fail nothing.
+TEST_F(FakeTreeHarnessRunTest, ExcludedCellsAreReportedNeverRun) {
+  WriteFile(dir_ / "matrix.yaml",
+            "trees: [{name: fake, path: " + (dir_ / "linux").string() + "}]\n"
+            "arches: [x86_64, s390x]\n"
+            "toolchains: [gcc, clang]\n"
+            "exclude:\n"
+            "  - {arch: x86_64, toolchain: clang, reason: not today}\n"
+            "kconfig: {base: tinyconfig, fragments: [common.config]}\n");
+  Run run = RunHarness();
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.results["cells"].size(), 4u) << run.output;
+  std::vector<std::string> verdicts;
+  for (const auto& cell : run.results["cells"]) {
+    verdicts.push_back(cell["cell"].get<std::string>() + " " + cell["verdict"].get<std::string>());
+  }
+  EXPECT_EQ(verdicts, (std::vector<std::string>{"fake/none/x86_64/gcc built", "fake/none/x86_64/clang excluded",
+                                                "fake/none/s390x/gcc built", "fake/none/s390x/clang excluded"}));
+  EXPECT_THAT(run.results["cells"][1]["detail"].get<std::string>(), ::testing::StartsWith("not today (exclude at "));
+  EXPECT_THAT(run.results["cells"][3]["detail"].get<std::string>(),
+              ::testing::StartsWith("toolchain clang on s390x: ld.lld (LLVM 16) cannot link s390x"));
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "fake" / "build-s390x-clang"));
+  EXPECT_THAT(run.output, ::testing::HasSubstr("fake/none/s390x/clang: excluded: toolchain clang on s390x"));
+  EXPECT_THAT(run.output, ::testing::HasSubstr("2 excluded (not run, each with its reason above)"));
+  EXPECT_THAT(ReadFile(dir_ / "out" / "junit.xml"), ::testing::HasSubstr("<skipped message=\"excluded: not today"));
+  EXPECT_EQ(run.results["cells"][0]["facts"]["toolchain"], "gcc");
+  EXPECT_EQ(run.results["cells"][0]["facts"]["tree_version"], "local");
+}
+
 // Given FAIL=btf in the environment, every cell fails at build and is traced to BTF generation.
 TEST_F(FakeTreeHarnessRunTest, FailBtfIsABuildFailureAtBtfOnEveryArch) {
   for (const auto& cell : RunExpecting({{"FAIL", "btf"}}, 1, "build-failed", "build")) {

@@ -39,6 +39,38 @@ TEST(CliTest, UnknownArchIsAHarnessError) {
   EXPECT_THAT(r.output, HasSubstr("known arches: x86_64, arm64, s390x"));
 }
 
+// `run --list` prints every cell and every exclusion with its reason, and touches nothing: no
+// tree is obtained (the cache stays empty), no output directory is made.
+TEST(CliTest, ListPrintsCellsAndExclusionsAndBuildsNothing) {
+  const auto cache = Temp("list-cache");
+  const auto out = Temp("list-out");
+  ProcessResult r = Harness({"run", std::string(HARNESS_SOURCE_DIR) + "/configs/nightly.yaml", "--list", "--cache",
+                             cache.string(), "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("nightly.yaml: 36 cells, 30 to run, 6 excluded"));
+  EXPECT_THAT(r.output, HasSubstr("  run      debian-5.10/none/riscv64/clang\n"));
+  EXPECT_THAT(r.output, HasSubstr("  exclude  debian-6.12/none/s390x/clang    toolchain clang on s390x: ld.lld"));
+  EXPECT_FALSE(std::filesystem::exists(cache));
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  r = Harness({"run", std::string(HARNESS_SOURCE_DIR) + "/configs/nightly.yaml", "--list", "--tree", "debian-6.12",
+               "--arch", "x86_64", "--toolchain", "clang", "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 cell, 1 to run, 0 excluded\n  run      debian-6.12/none/x86_64/clang\n"));
+  r = Harness({"run", std::string(HARNESS_SOURCE_DIR) + "/configs/nightly.yaml", "--list", "--toolchain", "icc",
+               "--out", out.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--toolchain 'icc' is not in"));
+}
+
+// `cache prune` on a cache without imports says so and removes nothing.
+TEST(CliTest, CachePruneOfAnEmptyCache) {
+  const auto cache = Temp("prune-cache");
+  ProcessResult r = Harness({"cache", "prune", "--dry-run", "--cache", cache.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("nothing to prune"));
+}
+
 TEST(CliTest, BisectModeAbortsOnHarnessErrors) {
   ProcessResult r = Harness({"run", "--arch", "riscv", "--bisect", "--out", Temp("out").string()});
   EXPECT_EQ(r.exit_code, 255);

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/config/kconfig.h"
 #include "harness/core/error.h"
+#include "harness/core/util.h"
 
 namespace harness {
 namespace {
@@ -26,6 +28,36 @@ TEST(MatrixTest, ShippedDefaultLoads) {
   EXPECT_EQ(config.trees[0].debian_package, "linux-source-6.1");
   EXPECT_EQ(config.series[0].name, "none");
   EXPECT_EQ(config.kconfig_base, "tinyconfig");
+}
+
+// The nightly matrix: three Debian trees (5.10 and 6.12 from their own suites, 5.10 with its own
+// DWARF fragment), six arches, gcc and clang.
+TEST(MatrixTest, ShippedNightlyLoads) {
+  MatrixConfig config = LoadMatrix(std::string(HARNESS_SOURCE_DIR) + "/configs/nightly.yaml");
+  ASSERT_EQ(config.trees.size(), 3u);
+  EXPECT_EQ(config.trees[0].debian_package, "linux-source-5.10");
+  EXPECT_EQ(config.trees[0].suite, "bullseye");
+  EXPECT_EQ(config.trees[0].kconfig_fragments, (std::vector<std::string>{"debian-5.10.config"}));
+  EXPECT_EQ(config.trees[2].debian_package, "linux-source-6.12");
+  EXPECT_TRUE(config.trees[2].kconfig_fragments.empty()) << "6.12 takes the 6.1 fragments unchanged";
+  EXPECT_EQ(config.toolchains, (std::vector<std::string>{"gcc", "clang"}));
+  EXPECT_EQ(config.arches.size(), 6u);
+}
+
+// common.config plus 5.10's fragment: what a 5.10 olddefconfig keeps (no DWARF choice, DEBUG_INFO
+// itself) meets every request; without the 5.10 fragment the DWARF choice would count as dropped.
+TEST(MatrixTest, Debian510FragmentFitsA510Config) {
+  const std::string dir = std::string(HARNESS_SOURCE_DIR) + "/configs/kconfig/";
+  const auto common = ParseFragment(ReadFile(dir + "common.config"), "common.config");
+  const auto v510 = ParseFragment(ReadFile(dir + "debian-5.10.config"), "debian-5.10.config");
+  DotConfig config = {{"CONFIG_DEBUG_INFO", "y"}, {"CONFIG_BPF_SYSCALL", "y"}, {"CONFIG_DEBUG_INFO_BTF", "y"}};
+  for (const auto& option : common) {
+    if (option.value != "n" && option.name != "CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT") config[option.name] = option.value;
+  }
+  EXPECT_TRUE(CheckConfig(MergeFragments({common, v510}), config, 124).empty());
+  const auto dropped = CheckConfig(MergeFragments({common}), config, 124);
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].requested.name, "CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT");
 }
 
 TEST(MatrixTest, UnknownKeyNamesPositionAndSuggestion) {
@@ -110,6 +142,78 @@ TEST(MatrixTest, DuplicateKeyIsPositioned) {
 TEST(MatrixTest, EmptyAndMissingFiles) {
   EXPECT_THAT(ErrorOf(""), HasSubstr("empty matrix file"));
   EXPECT_THROW(LoadMatrix("/nonexistent/m.yaml"), HarnessError);
+}
+
+}  // namespace
+}  // namespace harness
+
+namespace harness {
+namespace {
+
+constexpr const char* kTwoTrees =
+    "trees:\n"
+    "  - {name: a, debian_package: linux-source-5.10, version: 5.10.223-1, suite: bullseye,\n"
+    "     kconfig_fragments: [debian-5.10.config]}\n"
+    "  - {name: b, path: /src}\n"
+    "arches: [x86_64, s390x]\n"
+    "toolchains: [gcc, clang]\n";
+
+// Given include/exclude rules, each key takes a name or a list, and each rule keeps its position.
+TEST(MatrixRulesTest, ReadsIncludeExcludeAndTreeFields) {
+  MatrixConfig config = ParseMatrix(std::string(kTwoTrees) +
+                                        "exclude:\n"
+                                        "  - {tree: a, arch: [s390x, x86_64], reason: 'no good'}\n"
+                                        "  - toolchain: clang\n"
+                                        "    series: none\n"
+                                        "    reason: because\n"
+                                        "include:\n"
+                                        "  - {tree: b, arch: arm64, toolchain: clang}\n",
+                                    "configs/x.yaml");
+  ASSERT_EQ(config.trees.size(), 2u);
+  EXPECT_EQ(config.trees[0].version, "5.10.223-1");
+  EXPECT_EQ(config.trees[0].suite, "bullseye");
+  EXPECT_EQ(config.trees[0].kconfig_fragments, (std::vector<std::string>{"debian-5.10.config"}));
+  ASSERT_EQ(config.excludes.size(), 2u);
+  EXPECT_EQ(config.excludes[0].trees, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(config.excludes[0].arches, (std::vector<std::string>{"s390x", "x86_64"}));
+  EXPECT_EQ(config.excludes[0].reason, "no good");
+  EXPECT_EQ(config.excludes[0].where, "configs/x.yaml:8:5");
+  EXPECT_TRUE(config.excludes[1].trees.empty());
+  EXPECT_EQ(config.excludes[1].series, (std::vector<std::string>{"none"}));
+  ASSERT_EQ(config.includes.size(), 1u);
+  EXPECT_EQ(config.includes[0].arches, (std::vector<std::string>{"arm64"}));
+  EXPECT_TRUE(RuleMatches(config.excludes[0], "a", "none", "s390x", "gcc"));
+  EXPECT_FALSE(RuleMatches(config.excludes[0], "b", "none", "s390x", "gcc"));
+}
+
+// Bad rules are positioned errors naming what to do.
+TEST(MatrixRulesTest, BadRulesArePositionedErrors) {
+  const std::string base = kTwoTrees;
+  EXPECT_EQ(ErrorOf(base + "exclude:\n  - {tree: a, arch: s390x}\n"),
+            "configs/x.yaml:8:5: an exclude entry needs a 'reason': say why these cells cannot work (it is printed "
+            "with every cell it excludes)");
+  EXPECT_EQ(ErrorOf(base + "exclude:\n  - {reason: x}\n"),
+            "configs/x.yaml:8:5: an exclude entry needs at least one of 'tree', 'series', 'arch' or 'toolchain'");
+  EXPECT_EQ(ErrorOf(base + "exclude:\n  - {tree: c, reason: x}\n"),
+            "configs/x.yaml:8:12: unknown tree 'c' (the matrix's trees: a, b)");
+  EXPECT_EQ(ErrorOf(base + "exclude:\n  - {arch: [x86_64, sparc], reason: x}\n"),
+            "configs/x.yaml:8:21: unknown arch 'sparc' (known arches: x86_64, arm64, s390x, riscv64, ppc64, i386)");
+  EXPECT_EQ(ErrorOf(base + "exclude:\n  - {toolchain: icc, reason: x}\n"),
+            "configs/x.yaml:8:17: unknown toolchain 'icc' (known toolchains: gcc, clang)");
+  EXPECT_EQ(ErrorOf(base + "exclude:\n  - {arches: s390x, reason: x}\n"),
+            "configs/x.yaml:8:6: unknown key 'arches' in an exclude entry, did you mean 'arch'?");
+  EXPECT_EQ(ErrorOf(base + "exclude: {tree: a}\n"), "configs/x.yaml:7:10: 'exclude' must be a list");
+  EXPECT_EQ(ErrorOf(base + "include:\n  - {tree: a, arch: arm64}\n"),
+            "configs/x.yaml:8:5: an include entry needs 'tree', 'arch' and 'toolchain' (missing 'toolchain'; "
+            "'series' defaults to every series)");
+  EXPECT_EQ(ErrorOf("trees: [{name: a, path: /src, suite: trixie}]\narches: [x86_64]\n"),
+            "configs/x.yaml:1:38: 'suite' needs 'debian_package'");
+}
+
+// An unknown toolchain is a positioned error listing the known ones.
+TEST(MatrixRulesTest, UnknownToolchainIsPositioned) {
+  EXPECT_EQ(ErrorOf("trees: [{name: t, path: /a}]\narches: [arm64]\ntoolchains: [gcc, icc]\n"),
+            "configs/x.yaml:3:19: unknown toolchain 'icc' (known: gcc, clang)");
 }
 
 }  // namespace

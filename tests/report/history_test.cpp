@@ -159,6 +159,21 @@ TEST_F(HistoryDirTest, RunsWithinOneSecondKeepTheirOrder) {
   EXPECT_TRUE(std::filesystem::exists(dir_ / "20261201T020000Z-002.json"));
 }
 
+// Given an excluded cell and a harness error, neither should be classed nor count as a failure
+// next time.
+TEST_F(HistoryDirTest, ExcludedCellsAndHarnessErrorsAreNotClassed) {
+  std::vector<CellResult> first = {Cell(Verdict::kExcluded), Cell(Verdict::kBuildFailed)};
+  first[1].cell = "debian-6.1/none/x86_64/gcc";
+  first[1].error = "qemu missing";
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  EXPECT_EQ(first[0].history.cls, "");
+  EXPECT_EQ(first[1].history.cls, "");
+  std::vector<CellResult> second = {Cell(Verdict::kPass)};
+  ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kPassing);
+  EXPECT_EQ(second[0].history.detail, "no earlier run of this cell");
+}
+
 TEST_F(HistoryDirTest, AHistoryThatIsAFileIsAHarnessError) {
   WriteFile(dir_, "x");
   std::vector<CellResult> now = {Cell(Verdict::kPass)};

@@ -1,6 +1,7 @@
 #include "tests/support/fake_host.h"
 
 #include "harness/arch/arch.h"
+#include "harness/toolchain/toolchain.h"
 
 namespace harness {
 
@@ -10,6 +11,16 @@ void FakeHost::InstallEverything() {
     programs.insert(std::string(a->cross_prefix) + "gcc");
     programs.insert(std::string(a->cross_prefix) + "ld");
     programs.insert(std::string(a->qemu.binary));
+  }
+  for (const Toolchain* t : AllToolchains()) {
+    for (const auto& tool : t->tools) {
+      for (const Arch* a : AllArches()) {
+        const std::string program = ToolchainProgram(tool.program, *a);
+        // As CheckBuildTools looks: the arch's cross tools ("%as") on PATH, the rest in bin_dir.
+        if (t->bin_dir.empty() || tool.program.starts_with('%')) programs.insert(program);
+        else files.insert(std::filesystem::path(t->bin_dir) / program);
+      }
+    }
   }
   files.insert("/usr/include/gelf.h");
 }

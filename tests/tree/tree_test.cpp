@@ -20,11 +20,12 @@ namespace fs = std::filesystem;
 class PackageRunner : public ProcessRunner {
  public:
   PackageRunner() : real_(MakeRealRunner()) {}
+  std::string version = "9.9.1-1";
   ProcessResult Run(const ProcessSpec& spec) override {
     if (spec.argv[0] == "dpkg-query") {
       ProcessResult r;
       r.exit_code = 0;
-      r.output = "install ok installed|9.9.1-1";
+      r.output = "install ok installed|" + version;
       return r;
     }
     return real_->Run(spec);
@@ -135,6 +136,36 @@ TEST_F(TreeProviderTest, ConcurrentObtainsShareOneImport) {
   }
   EXPECT_TRUE(fs::exists(sources[0] / ".git" / "harness-imported"));
   EXPECT_FALSE(fs::exists(dir_ / "cache" / "trees" / "linux-source-9.9_9.9.1-1.partial"));
+}
+
+// Given an output directory whose work tree came from an import of 9.9.1-1, obtaining 9.9.2-1 (a
+// point release: another repository) should recreate the work tree from the new import, not
+// leave it on the old one whose tag the new repository lacks; pruning the old import then
+// leaves the output directory working.
+TEST_F(TreeProviderTest, WorkTreeFollowsAnImportOfAnotherVersion) {
+  PackageRunner runner;
+  const TreeSpec spec{.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}};
+  KernelTree old_tree = TreeProvider(runner, sink_, dir_ / "cache", dir_ / "usr-src").Obtain(spec);
+  const fs::path worktree = dir_ / "out" / "t" / "src";
+  TreeProvider(runner, sink_, dir_ / "cache", dir_ / "usr-src").EnsureWorktree(old_tree, worktree);
+
+  runner.version = "9.9.2-1";
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src");
+  KernelTree new_tree = provider.Obtain(spec);
+  ASSERT_NE(new_tree.repo, old_tree.repo);
+  EXPECT_EQ(provider.EnsureWorktree(new_tree, worktree), worktree);
+  auto real = MakeRealRunner();
+  ProcessResult common =
+      real->Run({.argv = {"git", "-C", worktree.string(), "rev-parse", "--path-format=absolute", "--git-common-dir"}});
+  EXPECT_EQ(fs::path(std::string(Trim(common.output))), new_tree.repo / ".git");
+  EXPECT_TRUE(real->Run({.argv = {"git", "-C", worktree.string(), "rev-parse", "--verify", new_tree.base}}).ok());
+
+  const auto pruned = PruneImports(dir_ / "cache", false);
+  ASSERT_EQ(pruned.size(), 1u);
+  EXPECT_EQ(pruned[0].path, old_tree.repo);
+  EXPECT_GT(pruned[0].bytes, 0u);
+  EXPECT_EQ(provider.EnsureWorktree(new_tree, worktree), worktree) << "the new import's work tree survives a prune";
+  EXPECT_TRUE(fs::exists(worktree / "Makefile"));
 }
 
 TEST_F(TreeProviderTest, MissingTarballIsAHarnessError) {
