@@ -26,7 +26,7 @@ a.cell small{display:block;color:#333}
 .detail{display:none;border:2px solid #888;border-radius:6px;padding:1em;margin-top:1em}
 .detail:target{display:block}
 pre{background:#f6f6f6;padding:6px;overflow-x:auto;white-space:pre-wrap;margin:.3em 0}
-pre.hex{white-space:pre;margin:.2em 0}
+pre.hex{white-space:pre;margin:.2em 0;font-size:12px}
 .side{display:inline-block;vertical-align:top;margin-right:1.5em}
 mark{background:#ffe14d;font-weight:bold}
 td.differs{background:#ffe14d}

@@ -89,6 +89,18 @@ void TerminalReporter::OnEvent(const Event& event) {
   out_.flush();
 }
 
+VerdictCounts CountVerdicts(const std::vector<CellResult>& results) {
+  VerdictCounts n;
+  for (const auto& r : results) {
+    if (!r.error.empty()) ++n.errors;
+    else if (r.verdict == Verdict::kPass) ++n.passed;
+    else if (r.verdict == Verdict::kBuilt) ++n.built;
+    else if (r.verdict == Verdict::kExcluded) ++n.excluded;
+    else ++n.failed;
+  }
+  return n;
+}
+
 void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
   std::size_t width = 4;
   bool history = false;
@@ -130,14 +142,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     }
     out << "  artifacts: " << r.artifacts_dir << "\n";
   }
-  std::size_t passed = 0, built = 0, failed = 0, errors = 0, excluded = 0;
-  for (const auto& r : results) {
-    if (!r.error.empty()) ++errors;
-    else if (r.verdict == Verdict::kPass) ++passed;
-    else if (r.verdict == Verdict::kBuilt) ++built;
-    else if (r.verdict == Verdict::kExcluded) ++excluded;
-    else ++failed;
-  }
+  const auto [passed, built, excluded, failed, errors] = CountVerdicts(results);
   out << "\n" << passed << " passed, ";
   if (built) out << built << " built and inspected clean (no boot ran, nothing verified), ";
   out << failed << " failed, " << errors << " harness errors";

@@ -28,6 +28,12 @@ class TerminalReporter : public EventSink {
   bool started_ = false;
 };
 
+// How many cells ended which way (a harness error counts as that alone).
+struct VerdictCounts {
+  std::size_t passed = 0, built = 0, excluded = 0, failed = 0, errors = 0;
+};
+VerdictCounts CountVerdicts(const std::vector<CellResult>& results);
+
 // The closing table: cell, verdict, stage times, then each failing cell's detail and diagnosis.
 void PrintSummary(std::ostream& out, const std::vector<CellResult>& results);
 

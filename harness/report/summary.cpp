@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "harness/core/util.h"
+#include "harness/report/report.h"
 
 namespace harness {
 
@@ -24,16 +25,9 @@ std::string MarkdownCell(std::string_view untrusted) {
 }
 
 std::string SummaryMarkdown(const std::vector<CellResult>& results) {
-  std::size_t passed = 0, built = 0, excluded = 0, failed = 0, errors = 0;
+  const auto [passed, built, excluded, failed, errors] = CountVerdicts(results);
   bool history = false;
-  for (const auto& r : results) {
-    if (!r.error.empty()) ++errors;
-    else if (r.verdict == Verdict::kPass) ++passed;
-    else if (r.verdict == Verdict::kBuilt) ++built;
-    else if (r.verdict == Verdict::kExcluded) ++excluded;
-    else ++failed;
-    history = history || !r.history.cls.empty();
-  }
+  for (const auto& r : results) history = history || !r.history.cls.empty();
   std::string md = "### harness: " + std::to_string(passed) + " passed, ";
   if (built) md += std::to_string(built) + " built (no boot), ";
   md += std::to_string(failed) + " failed, " + std::to_string(errors) + " harness errors";

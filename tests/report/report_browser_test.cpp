@@ -21,7 +21,9 @@ class ReportBrowserTest : public ::testing::Test {
   void SetUp() override {
     chromium_ = RealHost().FindProgram("chromium");
     if (chromium_.empty()) GTEST_SKIP() << "chromium is not installed (apt-get install chromium)";
-    dir_ = std::filesystem::path(HARNESS_BINARY_DIR) / "report-test";
+    // One directory per test (ctest runs them side by side); the screenshot is kept above them.
+    dir_ = std::filesystem::path(HARNESS_BINARY_DIR) / "report-test" /
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     results_ = testing::OneCellOfEveryVerdict(dir_);
@@ -68,7 +70,7 @@ TEST_F(ReportBrowserTest, ScreenshotOfTheContentMismatchDetail) {
   for (std::size_t i = 0; i < results_.size(); ++i) {
     if (results_[i].verdict == Verdict::kContentMismatch && results_[i].error.empty()) mismatch = i;
   }
-  const auto png = dir_ / "report.png";
+  const auto png = dir_.parent_path() / "report.png";
   ProcessResult shot = Chromium({"--hide-scrollbars", "--window-size=1400,2600", "--screenshot=" + png.string(),
                                  "file://" + page_.string() + "#cell-" + std::to_string(mismatch)});
   ASSERT_TRUE(shot.ok()) << shot.Describe() << "\n" << shot.output.substr(0, 4000);
