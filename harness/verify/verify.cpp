@@ -148,7 +148,8 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     out.facts["offset"] = std::to_string(offset);
     out.facts["differing_bytes"] = std::to_string(differing);
     fail(Verdict::kContentMismatch, "first difference at offset " + std::to_string(offset) + " (" +
-                                        HexNumber(offset) + "), " + std::to_string(differing) + " bytes differ");
+                                        HexNumber(offset) + "), " + std::to_string(differing) +
+                                        (differing == 1 ? " byte differs" : " bytes differ"));
     const std::size_t begin = offset >= 32 ? offset - 32 : 0;
     std::string dump = "vmlinux .BTF:\n" + HexDump(want, begin, offset + 48) + "guest /sys/kernel/btf/vmlinux:\n" +
                        HexDump(got, begin, offset + 48);

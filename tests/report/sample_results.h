@@ -61,7 +61,7 @@ inline std::vector<CellResult> OneCellOfEveryVerdict(const std::filesystem::path
       blob.at(kFlippedOffset) ^= 0x40;
       WriteBytes(std::filesystem::path(r.artifacts_dir) / "guest.btf", blob);
       r.facts["offset"] = std::to_string(kFlippedOffset);
-      r.detail = "first difference at offset 100 (0x64), 1 bytes differ";
+      r.detail = "first difference at offset 100 (0x64), 1 byte differs";
     }
     results.push_back(std::move(r));
   }

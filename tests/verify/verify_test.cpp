@@ -63,7 +63,7 @@ TEST_P(VerifyBtfTest, OneFlippedByteIsContentMismatchAtItsOffset) {
   EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
   EXPECT_EQ(out.facts["offset"], "4096");
   EXPECT_EQ(out.facts["differing_bytes"], "1");
-  EXPECT_EQ(out.detail, "first difference at offset 4096 (0x1000), 1 bytes differ");
+  EXPECT_EQ(out.detail, "first difference at offset 4096 (0x1000), 1 byte differs");
 }
 
 TEST_P(VerifyBtfTest, ShortGuestFileIsSizeMismatch) {
