@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -256,6 +257,16 @@ std::filesystem::path DefaultCacheDir(const Host& host) {
 double NowSeconds() {
   using namespace std::chrono;
   return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string FormatNow(TimeZone zone, const char* strftime_format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  if (zone == TimeZone::kUtc) gmtime_r(&now, &tm);
+  else localtime_r(&now, &tm);
+  char text[64];
+  const std::size_t n = std::strftime(text, sizeof text, strftime_format, &tm);
+  return std::string(text, n);
 }
 
 }  // namespace harness

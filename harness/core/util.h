@@ -61,4 +61,9 @@ std::filesystem::path DefaultCacheDir(const Host& host);
 // Seconds since an arbitrary epoch, for stage timings.
 double NowSeconds();
 
+// The wall-clock time now, formatted by strftime: in UTC ("2026-12-02T00:45:10Z" with
+// "%Y-%m-%dT%H:%M:%SZ") or in the local time zone (for people: a lock's holder).
+enum class TimeZone { kUtc, kLocal };
+std::string FormatNow(TimeZone zone, const char* strftime_format);
+
 }  // namespace harness

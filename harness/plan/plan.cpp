@@ -255,20 +255,11 @@ void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
 
 namespace {
 
-std::string LocalTimeNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &local);
-  return text;
-}
-
 // Held until the Pipeline is gone: a second harness on the same --out waits (or stops, with --no-wait).
 std::unique_ptr<FileLock> LockOutDir(const std::filesystem::path& out_dir, bool wait, EventSink& sink) {
   return std::make_unique<FileLock>(
       out_dir / ".harness.lock",
-      FileLock::Options{.holder = "harness (pid " + std::to_string(::getpid()) + ") since " + LocalTimeNow(),
+      FileLock::Options{.holder = "harness (pid " + std::to_string(::getpid()) + ") since " + FormatNow(TimeZone::kLocal, "%Y-%m-%d %H:%M:%S"),
                         .on_wait = [&](const std::string& holder) {
                           sink.OnEvent({.kind = Event::Kind::kNote,
                                         .text = "waiting for " + holder + ", which is using " + out_dir.string()});

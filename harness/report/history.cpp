@@ -172,14 +172,7 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
   return warnings;
 }
 
-std::string UtcNow() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string UtcNow() { return FormatNow(TimeZone::kUtc, "%Y-%m-%dT%H:%M:%SZ"); }
 
 int ExitCodeForNewFailures(const std::vector<CellResult>& results) {
   int code = kExitPass;

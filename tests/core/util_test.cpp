@@ -144,5 +144,17 @@ TEST(VerdictTest, TokensAreDistinct) {
   }
 }
 
+// Given a strftime format, it should give the time in that shape, in UTC or local time, and
+// an empty string (never stale buffer bytes) when the result would not fit.
+TEST(FormatNowTest, FormatsInEitherZoneAndNeverOverruns) {
+  const std::string utc = FormatNow(TimeZone::kUtc, "%Y-%m-%dT%H:%M:%SZ");
+  ASSERT_EQ(utc.size(), 20u) << utc;
+  EXPECT_EQ(utc[4], '-');
+  EXPECT_EQ(utc[10], 'T');
+  EXPECT_EQ(utc.back(), 'Z');
+  EXPECT_EQ(FormatNow(TimeZone::kLocal, "%Y").size(), 4u);
+  EXPECT_EQ(FormatNow(TimeZone::kUtc, std::string(100, 'x').c_str()), "");
+}
+
 }  // namespace
 }  // namespace harness
