@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <set>
@@ -16,13 +17,28 @@ constexpr const char* kConfigKeyFile = ".harness-config-key";
 // Written after a successful build: the SourceKey it was built from.
 constexpr const char* kBuiltKeyFile = ".harness-built";
 
-// What the build depends on that the harness chooses: tree, commit, arch, kconfig, and the
-// toolchain's make variables (none for gcc, so gcc's keys are those of before toolchains).
-std::string SourceKey(const BuildRequest& request) {
+// What the .config depends on besides the commit: tree, arch, kconfig asked for, the
+// toolchain's make variables and version (Kconfig asks the compiler what it supports).
+std::string ConfigInputs(const BuildRequest& request) {
   std::string make_vars;
   for (auto var : ToolchainOf(request).make_vars) make_vars += std::string(var) + "\n";
-  return Sha256Hex(request.source.string() + "\n" + request.revision + "\n" + std::string(request.arch->name) + "\n" +
-                   request.kconfig_base + "\n" + RenderFragment(request.options) + "\n" + make_vars);
+  return request.source.string() + "\n" + std::string(request.arch->name) + "\n" + request.kconfig_base + "\n" +
+         RenderFragment(request.options) + "\n" + make_vars + request.toolchain_version + "\n";
+}
+
+// What the build depends on that the harness chooses: the .config's inputs and the commit.
+std::string SourceKey(const BuildRequest& request) {
+  return Sha256Hex(request.source.string() + "\n" + request.revision + "\n" + ConfigInputs(request));
+}
+
+// Whether a change of the tree between two commits can change what kconfig makes of the same
+// request: a Kconfig file, kconfig itself, a defconfig or fragment, or a Makefile that sets
+// what Kconfig sees (the top one, an arch's). Anything else (link-vmlinux.sh, C files) cannot.
+bool ConfigRelevant(std::string_view path) {
+  const std::string_view base = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
+  return base.starts_with("Kconfig") || base.ends_with(".config") || path.starts_with("scripts/kconfig/") ||
+         path.find("configs/") != std::string_view::npos || path == "Makefile" ||
+         (path.starts_with("arch/") && base == "Makefile" && std::count(path.begin(), path.end(), '/') == 2);
 }
 
 // What goes before the host's PATH: the ccache links, then the toolchain's own directory.
@@ -33,8 +49,21 @@ std::string PathPrefix(const BuildRequest& request) {
   return prefix;
 }
 
+// The config key file holds the key of the .config's inputs, then the commit it was made at.
 std::string ConfigKey(const BuildRequest& request, int pahole_version) {
-  return Sha256Hex(SourceKey(request) + "\npahole " + std::to_string(pahole_version) + "\n");
+  return Sha256Hex(ConfigInputs(request) + "pahole " + std::to_string(pahole_version) + "\n");
+}
+
+// The built stamp: the SourceKey with pahole's version, then each output's SHA-256.
+std::string BuiltKey(const BuildRequest& request) {
+  return Sha256Hex(SourceKey(request) + "pahole " + std::to_string(request.pahole_version) + "\n");
+}
+
+std::optional<std::string> OutputsHash(const BuildRequest& request) {
+  const auto vmlinux = Sha256OfFile(request.build_dir / "vmlinux");
+  const auto image = Sha256OfFile(request.build_dir / request.arch->boot_image);
+  if (!vmlinux || !image) return std::nullopt;
+  return *vmlinux + " " + *image;
 }
 
 }  // namespace
@@ -104,18 +133,27 @@ ProcessResult KernelBuilder::RunMake(const BuildRequest& request,
 
 ConfigOutcome KernelBuilder::Configure(const BuildRequest& request) {
   ConfigOutcome outcome;
-  const int pahole = PaholeVersion(runner_, host_);
+  const int pahole = request.pahole_version >= 0 ? request.pahole_version : PaholeVersion(runner_, host_);
   const std::string key = ConfigKey(request, pahole);
   const auto dot_config = request.build_dir / ".config";
   const auto key_file = request.build_dir / kConfigKeyFile;
   const auto log = request.log_dir / "config.log";
   std::filesystem::create_directories(request.log_dir);
 
-  if (std::filesystem::exists(dot_config) && std::filesystem::exists(key_file) &&
-      ReadFile(key_file) == key) {
+  // "<key>\n<commit>\n" from the last configure of this build directory.
+  std::vector<std::string> last;
+  if (std::filesystem::exists(dot_config) && std::filesystem::exists(key_file)) last = SplitLines(ReadFile(key_file));
+  const bool same_inputs = last.size() == 2 && last[0] == key;
+  if (same_inputs && last[1] == request.revision) {
     outcome.reused = true;
     sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kConfig,
                    .text = ".config unchanged since the last run: not regenerated"});
+  } else if (same_inputs && KconfigUnchangedBetween(request, last[1])) {
+    outcome.reused = true;
+    outcome.reused_from = last[1];
+    sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kConfig,
+                   .text = ".config kept: nothing kconfig reads changed since " + last[1].substr(0, 12) +
+                           " (no Kconfig, defconfig or Makefile in the diff)"});
   } else {
     std::filesystem::remove(key_file);
     ProcessResult base = RunMake(request, {request.kconfig_base}, log, Stage::kConfig);
@@ -135,8 +173,39 @@ ConfigOutcome KernelBuilder::Configure(const BuildRequest& request) {
     }
   }
   outcome.dropped = CheckConfig(request.options, ParseDotConfig(ReadFile(dot_config)), pahole);
-  if (outcome.dropped.empty() && !outcome.reused) WriteFile(key_file, key);
+  if (outcome.dropped.empty() && (!outcome.reused || !outcome.reused_from.empty())) {
+    WriteFile(key_file, key + "\n" + request.revision + "\n");
+  }
   return outcome;
+}
+
+bool KernelBuilder::KconfigUnchangedBetween(const BuildRequest& request, const std::string& from) {
+  if (from.empty() || request.revision.empty()) return false;
+  ProcessResult diff = runner_.Run({.argv = {"git", "-C", request.source.string(), "diff", "--name-only", from,
+                                             request.revision, "--"},
+                                    .capture_limit = 1 << 22});
+  if (!diff.ok() || diff.output.size() >= (std::size_t{1} << 22)) return false;  // a tail: unknown
+  for (const auto& path : SplitLines(diff.output)) {
+    if (ConfigRelevant(Trim(path))) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> KernelBuilder::UpToDate(const BuildRequest& request) {
+  if (request.revision.empty() || request.pahole_version < 0) return std::nullopt;
+  std::vector<std::string> stamp;
+  try {
+    stamp = SplitLines(ReadFile(request.build_dir / kBuiltKeyFile));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (stamp.size() != 2 || stamp[0] != BuiltKey(request)) return std::nullopt;
+  // Clean: no tracked file edited and no untracked file added since the commit was made.
+  ProcessResult status = runner_.Run({.argv = {"git", "-C", request.source.string(), "status", "--porcelain"},
+                                      .capture_limit = 1 << 16});
+  if (!status.ok() || !Trim(status.output).empty()) return std::nullopt;
+  if (OutputsHash(request) != stamp[1]) return std::nullopt;
+  return request.revision;
 }
 
 BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
@@ -145,12 +214,20 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   outcome.command = PasteableCommand(request, targets);
   outcome.log = request.log_dir / "build.log";
   WriteFile(request.log_dir / "make-command.txt", outcome.command + "\n");
+  outcome.vmlinux = request.build_dir / "vmlinux";
+  outcome.image = request.build_dir / request.arch->boot_image;
+  if (const auto commit = UpToDate(request)) {
+    outcome.ok = outcome.skipped = true;
+    sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kBuild,
+                   .text = "make skipped: same commit " + commit->substr(0, 12) + " (work tree clean), .config, " +
+                           "toolchain and pahole as the last build, whose vmlinux and " +
+                           std::string(request.arch->boot_image) + " are unchanged (SHA-256)"});
+    return outcome;
+  }
   // A build that fails or is killed must not look finished to the next run's scheduler.
   std::filesystem::remove(request.build_dir / kBuiltKeyFile);
   ProcessResult result = RunMake(request, targets, outcome.log, Stage::kBuild);
   outcome.seconds = result.seconds;
-  outcome.vmlinux = request.build_dir / "vmlinux";
-  outcome.image = request.build_dir / request.arch->boot_image;
   if (result.timed_out) {
     outcome.failure = result.Describe();
     outcome.diagnosis.first_error = "make " + result.Describe();
@@ -170,7 +247,9 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
     return outcome;
   }
   outcome.ok = true;
-  WriteFile(request.build_dir / kBuiltKeyFile, SourceKey(request) + "\n");
+  if (const auto hashes = OutputsHash(request); hashes && request.pahole_version >= 0) {
+    WriteFile(request.build_dir / kBuiltKeyFile, BuiltKey(request) + "\n" + *hashes + "\n");
+  }
   return outcome;
 }
 
@@ -187,7 +266,8 @@ bool KernelBuilder::LooksUpToDate(const BuildRequest& request) {
     return false;
   }
   try {
-    return Trim(ReadFile(stamp)) == SourceKey(request);
+    const auto lines = SplitLines(ReadFile(stamp));
+    return !lines.empty() && lines[0] == BuiltKey(request);
   } catch (const std::exception&) {
     return false;
   }

@@ -4,6 +4,7 @@
 // every command is announced (Event::kCommand) exactly as a person could paste it.
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,15 @@ struct BuildRequest {
   int jobs = 1;
   std::chrono::seconds timeout{3600};
   std::filesystem::path ccache_dir;   // masquerade dir for ccache, empty when not used
+  // The compiler's first --version line and pahole's version (e.g. 124): inputs of the
+  // .config (Kconfig asks the compiler) and of the build. Unset (-1): Configure asks pahole.
+  std::string toolchain_version;
+  int pahole_version = -1;
 };
 
 struct ConfigOutcome {
   bool reused = false;                // .config already matched the request: no make run
+  std::string reused_from;            // reused although the commit changed: the commit it was made at
   std::vector<DroppedOption> dropped; // empty when every option stuck
   std::string error;                  // the config make itself failed (a kernel failure)
 };
@@ -47,6 +53,8 @@ struct BuildOutcome {
   std::string failure;                // ProcessResult::Describe() when !ok
   BuildDiagnosis diagnosis;           // when !ok
   double seconds = 0;
+  // make did not run: every input is as the last successful build left it (UpToDate).
+  bool skipped = false;
 };
 
 class KernelBuilder {
@@ -61,6 +69,12 @@ class KernelBuilder {
   // kconfig, and its vmlinux and image are there: make will most likely have nothing to do.
   // A guess for the scheduler (a cold build costs the whole CPU budget), never a reason to skip make.
   static bool LooksUpToDate(const BuildRequest& request);
+  // Whether make can be skipped: the last successful build of this directory was of the same
+  // tree, commit, arch, kconfig, toolchain (make variables and version) and pahole version; the
+  // git work tree is clean (nothing edited by hand since); and the vmlinux and image are the
+  // files that build left (same SHA-256). A tree that is not git is never skipped. Returns the
+  // commit when it can be skipped, else nullopt.
+  std::optional<std::string> UpToDate(const BuildRequest& request);
   // The build directory holds a vmlinux from an earlier build (of another series or commit):
   // make will rebuild what changed, usually a relink.
   static bool HasEarlierBuild(const BuildRequest& request);
@@ -76,6 +90,8 @@ class KernelBuilder {
                                       const std::vector<std::string>& targets);
 
  private:
+  // Whether `git diff from..request.revision` touches nothing kconfig reads (ConfigRelevant).
+  bool KconfigUnchangedBetween(const BuildRequest& request, const std::string& from);
   ProcessResult RunMake(const BuildRequest& request, const std::vector<std::string>& targets,
                         const std::filesystem::path& log, Stage stage);
 

@@ -2,6 +2,7 @@
 // Small file and string helpers shared by every module.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,6 +51,8 @@ std::string ToHex(std::span<const std::uint8_t> bytes);
 
 // SHA-256 of data as lower-case hex (OpenSSL's libcrypto).
 std::string Sha256Hex(std::string_view data);
+// The file's SHA-256 in hex, read in 1 MiB pieces; nullopt when it cannot be read.
+std::optional<std::string> Sha256OfFile(const std::filesystem::path& path);
 
 // Finds an executable on PATH; empty when missing.
 std::filesystem::path FindProgram(std::string_view name);

@@ -283,6 +283,7 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   }
   if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
   ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
+  pahole_version_ = PaholeVersion(runner_, host_);
   std::vector<CellResult> results = RunCells(config, cells);
   if (!options_.baseline) return results;
   // Pre-merge mode: each cell the series made fail is built again without it, in the same build
@@ -527,7 +528,9 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
                              .options = MergeFragments(fragments),
                              .jobs = options_.jobs,
                              .timeout = std::chrono::seconds(config.build_timeout),
-                             .ccache_dir = ccache_dir_};
+                             .ccache_dir = ccache_dir_,
+                             .toolchain_version = ToolchainVersion(runner_, arch, *FindToolchain(ctx.spec->toolchain), host_),
+                             .pahole_version = pahole_version_};
 }
 
 PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
@@ -561,7 +564,7 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
 PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   const Toolchain& toolchain = ToolchainOf(ctx.request);
   result.facts["toolchain"] = std::string(toolchain.name);
-  result.facts["toolchain_version"] = ToolchainVersion(runner_, *ctx.arch, toolchain, host_);
+  result.facts["toolchain_version"] = ctx.request.toolchain_version;
   BuildOutcome built = KernelBuilder(runner_, sink_, host_).Build(ctx.request);
   result.facts["make_command"] = built.command;
   if (!built.ok && !built.diagnosis.machine_failure.empty()) {
@@ -582,7 +585,8 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   }
   ctx.kernel = built.image;
   ctx.vmlinux = built.vmlinux;
-  return Next("built");
+  result.facts["make"] = built.skipped ? "skipped (inputs unchanged)" : "ran";
+  return Next(built.skipped ? "up to date, make skipped" : "built");
 }
 
 PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {

@@ -130,6 +130,7 @@ class Pipeline {
   std::map<std::string, Series> series_;  // loaded and checked before any cell runs
   bool define_output_format_ = false;
   std::filesystem::path ccache_dir_;  // prepared once per run
+  int pahole_version_ = -1;           // asked once per run
   // The first boot that may try KVM decides whether it works (a trial of up to 20 s); the other
   // such boots wait for it rather than each trying KVM at once. TCG-only boots never wait.
   std::mutex accel_mutex_;

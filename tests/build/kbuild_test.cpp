@@ -41,6 +41,10 @@ class KernelBuilderTest : public ::testing::Test {
         r.output = "v1.24\n";
         return r;
       }
+      if (spec.argv[0] == "git") {
+        r.output = spec.argv[3] == "status" ? git_status_ : git_diff_;
+        return r;
+      }
       const std::string target = spec.argv.back();
       if (target == "tinyconfig") WriteFile(request_.build_dir / ".config", "CONFIG_X=y\n");
       if (target == "olddefconfig") WriteFile(request_.build_dir / ".config", dot_config);
@@ -56,8 +60,15 @@ class KernelBuilderTest : public ::testing::Test {
     });
   }
 
+  std::size_t Makes() const {
+    std::size_t n = 0;
+    for (const auto& call : runner_.calls()) n += call.argv[0] == "make";
+    return n;
+  }
+
   std::filesystem::path dir_;
   BuildRequest request_;
+  std::string git_status_, git_diff_;  // what the fake `git status --porcelain` / `git diff --name-only` print
   FakeRunner runner_;
   NullSink sink_;
 };
@@ -138,6 +149,83 @@ TEST_F(KernelBuilderTest, FailedBuildIsDiagnosedFromTheLog) {
   EXPECT_TRUE(outcome.diagnosis.btf_generation);
   EXPECT_EQ(outcome.failure, "exit status 2");
   EXPECT_EQ(ReadFile(dir_ / "make-command.txt"), outcome.command + "\n");
+}
+
+// Given a series that touches only link-vmlinux.sh, the .config made at the tree's commit is kept
+// (no make); given one touching a Kconfig file, a defconfig or the top Makefile, it is made again.
+TEST_F(KernelBuilderTest, ConfigIsKeptAcrossCommitsThatTouchNoKconfigInput) {
+  FakeMake("CONFIG_DEBUG_INFO_BTF=y\n");
+  KernelBuilder builder(runner_, sink_);
+  request_.revision = "aaaa";
+  ASSERT_FALSE(builder.Configure(request_).reused);
+  request_.revision = "bbbb";
+  git_diff_ = "scripts/link-vmlinux.sh\nkernel/bpf/sysfs_btf.c\narch/arm64/kernel/vmlinux.lds.S\n";
+  std::size_t makes = Makes();
+  ConfigOutcome kept = builder.Configure(request_);
+  EXPECT_TRUE(kept.reused);
+  EXPECT_EQ(kept.reused_from, "aaaa");
+  EXPECT_EQ(Makes(), makes);
+  EXPECT_EQ(runner_.calls().back().argv,
+            (std::vector<std::string>{"git", "-C", "/src/linux", "diff", "--name-only", "aaaa", "bbbb", "--"}));
+  for (const char* path : {"lib/Kconfig.debug", "arch/arm64/configs/defconfig", "kernel/configs/tiny.config",
+                           "scripts/kconfig/confdata.c", "Makefile", "arch/s390/Makefile"}) {
+    SCOPED_TRACE(path);
+    request_.revision = std::string("c-") + path;  // kept from bbbb: the last configure's commit
+    git_diff_ = std::string("scripts/link-vmlinux.sh\n") + path + "\n";
+    makes = Makes();
+    EXPECT_FALSE(builder.Configure(request_).reused);
+    EXPECT_EQ(Makes(), makes + 2);  // tinyconfig, olddefconfig
+  }
+}
+
+// Given a second build with every input unchanged, make should not run; given a dirty work tree,
+// an output changed by hand, another pahole or another compiler, it should.
+TEST_F(KernelBuilderTest, UnchangedBuildSkipsMake) {
+  FakeMake("");
+  request_.revision = "aaaa";
+  request_.pahole_version = 124;
+  request_.toolchain_version = "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0";
+  KernelBuilder builder(runner_, sink_);
+  ASSERT_TRUE(builder.Build(request_).ok);
+  EXPECT_EQ(Makes(), 1u);
+  BuildOutcome again = builder.Build(request_);
+  EXPECT_TRUE(again.ok);
+  EXPECT_TRUE(again.skipped);
+  EXPECT_EQ(again.vmlinux, dir_ / "build" / "vmlinux");
+  EXPECT_EQ(Makes(), 1u);
+
+  git_status_ = " M scripts/link-vmlinux.sh\n";
+  EXPECT_FALSE(builder.Build(request_).skipped);  // edited by hand: make decides
+  EXPECT_EQ(Makes(), 2u);
+  git_status_.clear();
+  ASSERT_TRUE(builder.Build(request_).skipped);
+
+  WriteFile(dir_ / "build" / "vmlinux", "elf, relinked by hand");
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  ASSERT_TRUE(builder.Build(request_).skipped);
+
+  request_.pahole_version = 125;
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  request_.toolchain_version = "aarch64-linux-gnu-gcc (Debian 13.1.0-1) 13.1.0";
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  EXPECT_EQ(Makes(), 5u);
+}
+
+// Given a tree that is not git (no commit to pin), or a failed build, make always runs.
+TEST_F(KernelBuilderTest, NoSkipWithoutACommitOrAfterAFailure) {
+  FakeMake("");
+  request_.pahole_version = 124;
+  KernelBuilder builder(runner_, sink_);
+  ASSERT_TRUE(builder.Build(request_).ok);
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  request_.revision = "aaaa";
+  ASSERT_FALSE(builder.Build(request_).skipped);
+  ASSERT_TRUE(builder.Build(request_).skipped);
+  FakeMake("", 2, "make: *** [Makefile:1] Error 2\n");
+  request_.revision = "bbbb";
+  EXPECT_FALSE(builder.Build(request_).ok);
+  request_.revision = "aaaa";  // the stamp went with the failed build
+  EXPECT_FALSE(builder.Build(request_).skipped);
 }
 
 TEST_F(KernelBuilderTest, SuccessfulBuildFindsImageAndVmlinux) {

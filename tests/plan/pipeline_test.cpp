@@ -270,9 +270,9 @@ TEST_F(PipelineTest, PassingCellRunsEveryCommandInOrder) {
   CellResult r = RunOne();
   ASSERT_EQ(r.verdict, Verdict::kPass) << r.detail;
   EXPECT_EQ(Steps(runner_), (std::vector<std::string>{
-                                "pahole --version",                              // config: pahole frozen into .config
+                                "pahole --version",                              // once per run: pahole frozen into .config
+                                "aarch64-linux-gnu-gcc --version",               // the toolchain's version, an input
                                 "make tinyconfig", "make olddefconfig",          // config
-                                "aarch64-linux-gnu-gcc --version",               // build: the toolchain's version
                                 "make Image",                                    // build: vmlinux Image
                                 "aarch64-linux-gnu-gcc --version",               // image: the probe, keyed by compiler
                                 "aarch64-linux-gnu-gcc " + std::string(HARNESS_SOURCE_DIR) + "/images/probe.c",
@@ -288,8 +288,8 @@ TEST_F(PipelineTest, FailingPassEndsTheCellAndSkipsTheRestInOrder) {
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
   EXPECT_EQ(Steps(runner_),
-            (std::vector<std::string>{"pahole --version", "make tinyconfig", "make olddefconfig",
-                                      "aarch64-linux-gnu-gcc --version", "make Image"}));
+            (std::vector<std::string>{"pahole --version", "aarch64-linux-gnu-gcc --version", "make tinyconfig",
+                                      "make olddefconfig", "make Image"}));
   std::vector<std::string> stages;
   for (const auto& t : r.timings) stages.push_back(std::string(StageName(t.stage)) + (t.skipped ? " skipped" : ""));
   EXPECT_EQ(stages, (std::vector<std::string>{"tree", "apply", "config", "build", "inspect skipped", "image skipped",
