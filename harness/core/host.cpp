@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "harness/core/fd.h"
 #include "harness/core/util.h"
 
 namespace harness {
@@ -69,21 +70,6 @@ bool RunHltGuest() {
 bool RunHltGuest() { return false; }
 #endif
 
-// A socket closed when it goes out of scope.
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 using Clock = std::chrono::steady_clock;
 
 // Waits for `events` on `fd` until `deadline`; false when the time ran out first.
@@ -104,26 +90,26 @@ std::string TimedOut(std::chrono::milliseconds timeout) {
 }
 
 // A non-blocking connect to one address; an error message, empty when connected.
-std::string Connect(const Socket& socket, const addrinfo& address, Clock::time_point deadline,
+std::string Connect(const Fd& socket, const addrinfo& address, Clock::time_point deadline,
                     std::chrono::milliseconds timeout) {
-  if (::connect(socket.fd(), address.ai_addr, address.ai_addrlen) == 0) return {};
+  if (::connect(socket.get(), address.ai_addr, address.ai_addrlen) == 0) return {};
   if (errno != EINPROGRESS) return std::strerror(errno);
-  if (!WaitFor(socket.fd(), POLLOUT, deadline)) return TimedOut(timeout) + " connecting";
+  if (!WaitFor(socket.get(), POLLOUT, deadline)) return TimedOut(timeout) + " connecting";
   int error = 0;
   socklen_t length = sizeof error;
-  ::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
+  ::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &error, &length);
   return error ? std::strerror(error) : "";
 }
 
 // Sends `request` and reads up to the first line end; fills `reply`.
-void Exchange(const Socket& socket, std::string_view request, Clock::time_point deadline,
+void Exchange(const Fd& socket, std::string_view request, Clock::time_point deadline,
               std::chrono::milliseconds timeout, ServerReply& reply) {
   while (!request.empty()) {
-    if (!WaitFor(socket.fd(), POLLOUT, deadline)) {
+    if (!WaitFor(socket.get(), POLLOUT, deadline)) {
       reply.error = TimedOut(timeout) + " sending";
       return;
     }
-    const ssize_t sent = ::send(socket.fd(), request.data(), request.size(), MSG_NOSIGNAL);
+    const ssize_t sent = ::send(socket.get(), request.data(), request.size(), MSG_NOSIGNAL);
     if (sent < 0 && errno != EAGAIN && errno != EINTR) {
       reply.error = std::strerror(errno);
       return;
@@ -132,12 +118,12 @@ void Exchange(const Socket& socket, std::string_view request, Clock::time_point 
   }
   std::string answer;
   while (answer.find('\n') == std::string::npos && answer.size() < 4096) {
-    if (!WaitFor(socket.fd(), POLLIN, deadline)) {
+    if (!WaitFor(socket.get(), POLLIN, deadline)) {
       reply.error = TimedOut(timeout) + " waiting for an answer";
       return;
     }
     char buffer[512];
-    const ssize_t got = ::recv(socket.fd(), buffer, sizeof buffer, 0);
+    const ssize_t got = ::recv(socket.get(), buffer, sizeof buffer, 0);
     if (got == 0) break;
     if (got < 0 && errno != EAGAIN && errno != EINTR) {
       reply.error = std::strerror(errno);
@@ -211,8 +197,8 @@ class SystemHost : public Host {
     ServerReply reply{.error = "no address"};
     // Each address in turn (a name may have an IPv6 and an IPv4 one), until one answers.
     for (const addrinfo* a = found; a; a = a->ai_next) {
-      Socket socket(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
-      if (socket.fd() < 0) {
+      Fd socket(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
+      if (socket.get() < 0) {
         reply.error = std::strerror(errno);
         continue;
       }
