@@ -30,7 +30,7 @@ struct CcacheStats {
 // nullopt when the log does not exist (ccache not used, or nothing compiled through it).
 std::optional<CcacheStats> ReadCcacheStatsLog(const std::filesystem::path& log);
 
-// "412/420 hits, 400 from the remote" for a stage line.
+// "ccache 412/420 hits, 400 from the remote" for the build's stage line.
 std::string DescribeCcacheStats(const CcacheStats& stats, bool remote);
 
 }  // namespace harness
