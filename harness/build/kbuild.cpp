@@ -90,24 +90,44 @@ std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& re
   if (const std::string prefix = PathPrefix(request); !prefix.empty()) {
     env["PATH"] = prefix + host.Env("PATH").value_or("/usr/bin:/bin");
   }
-  if (!request.ccache_dir.empty()) {
-    // Cache hits across build directories and work trees: with debug info ccache otherwise
-    // hashes the cwd, and absolute source paths differ from one output directory to the next
-    // (the layout <out>/<tree>/{src,build-*} makes the relative paths the same everywhere).
-    env["CCACHE_NOHASHDIR"] = "true";
-    env["CCACHE_BASEDIR"] = "/";
-    // base_dir does not reach inside -Wa,: s390 passes -Wa,-I<srctree>/arch/s390/include, which
-    // would otherwise make every output directory a cold cache for s390x.
-    env["CCACHE_IGNOREOPTIONS"] = "-Wa,-I*";
+  for (auto& [name, value] : CcacheEnv(request)) env[name] = value;
+  // Not in the pasteable command: bookkeeping of the harness's, not part of the build.
+  if (!request.ccache_dir.empty()) env["CCACHE_STATSLOG"] = CcacheStatsLog(request).string();
+  return env;
+}
+
+std::vector<std::pair<std::string, std::string>> KernelBuilder::CcacheEnv(const BuildRequest& request) {
+  if (request.ccache_dir.empty()) return {};
+  // Cache hits across build directories and work trees: with debug info ccache otherwise
+  // hashes the cwd, and absolute source paths differ from one output directory to the next
+  // (the layout <out>/<tree>/{src,build-*} makes the relative paths the same everywhere).
+  // Entries stored with hash_dir on never serve a build with it off, so a shared remote only
+  // helps builds made this way.
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"CCACHE_NOHASHDIR", "true"},
+      {"CCACHE_BASEDIR", "/"},
+      // base_dir does not reach inside -Wa,: s390 passes -Wa,-I<srctree>/arch/s390/include, which
+      // would otherwise make every output directory a cold cache for s390x.
+      {"CCACHE_IGNOREOPTIONS", "-Wa,-I*"},
+  };
+  if (!request.ccache_remote.empty()) {
+    // The remote is the second level: a local miss asks it, a result is stored in both. A
+    // ccache.conf's remote_only would skip the local cache, so it is turned off here.
+    env.emplace_back("CCACHE_REMOTE_STORAGE", request.ccache_remote);
+    env.emplace_back("CCACHE_NOREMOTE_ONLY", "true");
   }
   return env;
+}
+
+std::filesystem::path KernelBuilder::CcacheStatsLog(const BuildRequest& request) {
+  return request.log_dir / "ccache-stats.log";
 }
 
 std::string KernelBuilder::PasteableCommand(const BuildRequest& request,
                                             const std::vector<std::string>& targets) {
   std::string prefix;
   if (const std::string path = PathPrefix(request); !path.empty()) prefix = "PATH=" + ShellQuote(path) + "$PATH ";
-  if (!request.ccache_dir.empty()) prefix += "CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ CCACHE_IGNOREOPTIONS='-Wa,-I*' ";
+  for (const auto& [name, value] : CcacheEnv(request)) prefix += name + "=" + ShellQuote(value) + " ";
   return prefix + ShellJoin(MakeArgv(request, targets));
 }
 
@@ -226,8 +246,10 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   }
   // A build that fails or is killed must not look finished to the next run's scheduler.
   std::filesystem::remove(request.build_dir / kBuiltKeyFile);
+  std::filesystem::remove(CcacheStatsLog(request));  // this build's counters only
   ProcessResult result = RunMake(request, targets, outcome.log, Stage::kBuild);
   outcome.seconds = result.seconds;
+  if (!request.ccache_dir.empty()) outcome.ccache = ReadCcacheStatsLog(CcacheStatsLog(request));
   if (result.timed_out) {
     outcome.failure = result.Describe();
     outcome.diagnosis.first_error = "make " + result.Describe();

@@ -4,11 +4,14 @@
 // every command is announced (Event::kCommand) exactly as a person could paste it.
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/arch/arch.h"
+#include "harness/build/ccache.h"
 #include "harness/build/diagnose.h"
 #include "harness/config/kconfig.h"
 #include "harness/core/host.h"
@@ -31,6 +34,9 @@ struct BuildRequest {
   int jobs = 1;
   std::chrono::seconds timeout{3600};
   std::filesystem::path ccache_dir;   // masquerade dir for ccache, empty when not used
+  // ccache's remote storage (a redis:// URL checked to answer), behind the local cache; empty:
+  // the local cache only. Used only with ccache_dir.
+  std::string ccache_remote;
   // The compiler's first --version line and pahole's version (e.g. 124): inputs of the
   // .config (Kconfig asks the compiler) and of the build. Unset (-1): Configure asks pahole.
   std::string toolchain_version;
@@ -55,6 +61,7 @@ struct BuildOutcome {
   double seconds = 0;
   // make did not run: every input is as the last successful build left it (UpToDate).
   bool skipped = false;
+  std::optional<CcacheStats> ccache;  // what this build got from the caches, when ccache ran
 };
 
 class KernelBuilder {
@@ -83,8 +90,14 @@ class KernelBuilder {
   // and ccache see identical builds run after run).
   static std::vector<std::string> MakeArgv(const BuildRequest& request,
                                            const std::vector<std::string>& targets);
-  // The environment every make gets (the host's PATH with the ccache masquerade dir first).
+  // The ccache settings of every make, in the order the pasteable command shows them: hits
+  // across build directories, and the remote storage when the request has one.
+  static std::vector<std::pair<std::string, std::string>> CcacheEnv(const BuildRequest& request);
+  // The environment every make gets (the host's PATH with the ccache masquerade dir first, the
+  // CcacheEnv, and the stats log the build's counters are read from).
   static std::map<std::string, std::string> MakeEnv(const BuildRequest& request, const Host& host);
+  // Where ccache logs the counters of this request's makes (CCACHE_STATSLOG).
+  static std::filesystem::path CcacheStatsLog(const BuildRequest& request);
   // "cd SRC && PATH=... make ..." for people.
   static std::string PasteableCommand(const BuildRequest& request,
                                       const std::vector<std::string>& targets);

@@ -75,6 +75,7 @@ struct RunArgs {
   bool list = false;                    // print the cells and exclusions, run nothing
   std::vector<std::string> trees;       // --tree: only these trees
   std::vector<std::string> toolchains;  // --toolchain: only these toolchains
+  std::string ccache_remote;            // --ccache-remote: a Redis server shared as ccache's remote storage
   CellFlags cells;
   CommonFlags common;
 };

@@ -3,7 +3,9 @@
 #include <map>
 
 #include "harness/cli/commands.h"
+#include "harness/config/ccache_remote.h"
 #include "harness/config/matrix.h"
+#include "harness/core/host.h"
 #include "harness/core/error.h"
 #include "harness/report/report.h"
 
@@ -75,6 +77,17 @@ void CheckBaselineFlags(const RunArgs& args) {
   }
 }
 
+// The shared compiler cache: --ccache-remote, else HARNESS_CCACHE_REMOTE when set and not
+// empty, else the matrix's ccache_remote: (checked when the matrix was read). A bad URL is the
+// user's error before anything is built, named after where it came from.
+std::string ResolveCcacheRemote(const std::string& flag, const MatrixConfig& config) {
+  if (!flag.empty()) return ParseRedisUrl(flag, "--ccache-remote").url;
+  if (const auto env = RealHost().Env("HARNESS_CCACHE_REMOTE"); env && !env->empty()) {
+    return ParseRedisUrl(*env, "HARNESS_CCACHE_REMOTE").url;
+  }
+  return config.ccache_remote;
+}
+
 }  // namespace
 
 CLI::App* AddRun(CLI::App& app, RunArgs& args) {
@@ -94,6 +107,10 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   run->add_flag("--no-baseline", args.no_baseline,
                 "with --series: do not re-check failing cells on the tree without the series");
   run->add_flag("--skip-applied", args.skip_applied, "skip patches already in the tree instead of failing the cell");
+  run->add_option("--ccache-remote", args.ccache_remote,
+                  "share compiled objects through a Redis server as ccache's remote storage, behind the local "
+                  "cache: redis://HOST[:PORT][/DB]; when it does not answer, the builds use the local cache only "
+                  "(env HARNESS_CCACHE_REMOTE; overrides the matrix's ccache_remote:)");
   run->add_flag("--define-output-format", args.define_output_format,
                 "append a generated patch defining CONFIG_OUTPUT_FORMAT for arches whose Kconfig lacks it (the 2019 local fix)");
   AddCommonFlags(run, args.common);
@@ -126,6 +143,7 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   if (!args.series_paths.empty()) config.series = SeriesFromFlags(args.series_paths);
   CheckBaselineFlags(args);
   options.baseline = !args.series_paths.empty() && !args.no_baseline;
+  options.ccache_remote = ResolveCcacheRemote(args.ccache_remote, config);
   if (args.list) {
     std::vector<ListedCell> listed;
     for (const Cell& cell : ExpandCells(config, options)) listed.push_back({cell.id, cell.excluded});

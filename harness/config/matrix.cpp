@@ -8,6 +8,7 @@
 
 #include "harness/arch/arch.h"
 #include "harness/toolchain/toolchain.h"
+#include "harness/config/ccache_remote.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/config/yaml_reader.h"
@@ -27,7 +28,8 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     throw HarnessError(source.string() + ": empty matrix file");
   }
   reader.CheckKeys(root, "the matrix", {"trees", "series", "arches", "toolchains", "kconfig", "timeouts",
-                                        "define_output_format", "accel", "exclude", "include", "history"});
+                                        "define_output_format", "accel", "exclude", "include", "history",
+                                        "ccache_remote"});
 
   MatrixConfig config;
   config.source = source;
@@ -213,6 +215,14 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     }
   }
   if (const auto history = root["history"]) config.history = reader.String(history, "history");
+  if (const auto remote = root["ccache_remote"]) {
+    config.ccache_remote = reader.String(remote, "ccache_remote");
+    try {
+      ParseRedisUrl(config.ccache_remote, "ccache_remote");
+    } catch (const HarnessError& e) {
+      reader.Fail(remote, e.what());
+    }
+  }
   if (const auto accel = root["accel"]) {
     config.accel = reader.String(accel, "accel");
     if (config.accel != "auto" && config.accel != "kvm" && config.accel != "tcg") {

@@ -58,6 +58,9 @@ struct MatrixConfig {
   std::vector<CellRule> includes;
   // history: a directory keeping each run's results (as --history, which overrides it).
   std::string history;
+  // ccache_remote: a Redis server shared as ccache's remote storage (redis://HOST[:PORT]);
+  // --ccache-remote and HARNESS_CCACHE_REMOTE override it. Empty: the local cache only.
+  std::string ccache_remote;
 };
 
 // Whether `rule` matches the cell; an empty list in the rule matches any value.

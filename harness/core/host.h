@@ -3,6 +3,7 @@
 // DiskInterface): installed programs, files, environment variables, the host's arch, whether KVM
 // runs a vCPU, the boot id, free disk. The real one reads the system; tests hand in a FakeHost
 // (tests/support/fake_host.h), so no unit test's outcome depends on what this machine has.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -10,6 +11,12 @@
 #include <string_view>
 
 namespace harness {
+
+// What a server answered (its first line, without the line end), or why it could not be asked.
+struct ServerReply {
+  std::string line;
+  std::string error;  // empty when a line came back: "connection refused", "timed out after 2 s", ...
+};
 
 class Host {
  public:
@@ -30,6 +37,11 @@ class Host {
   // Bytes available to an unprivileged writer in the filesystem holding `path` (or its
   // nearest existing parent); nullopt when it cannot be told.
   virtual std::optional<std::uint64_t> FreeBytes(const std::filesystem::path& path) const = 0;
+  // Connects to host:port over TCP, sends `request` and reads the first line of the answer, all
+  // within `timeout` (name lookup aside). Whether the shared compiler cache is up before a
+  // build relies on it.
+  virtual ServerReply AskServer(std::string_view host, int port, std::string_view request,
+                                std::chrono::milliseconds timeout) const = 0;
 };
 
 // The machine the harness runs on.

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "harness/core/error.h"
+#include "harness/core/fd.h"
 #include "harness/core/util.h"
 
 namespace harness {
@@ -66,20 +67,6 @@ std::string MachineName(unsigned machine) {
     default: return "e_machine " + std::to_string(machine);
   }
 }
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 class ElfHandle {
  public:
@@ -430,7 +417,7 @@ VmlinuxInfo InspectVmlinux(const std::filesystem::path& path) {
   VmlinuxInfo info;
   info.path = path.string();
 
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     throw HarnessError("cannot open '" + info.path + "': " + std::strerror(errno));
   }

@@ -7,7 +7,9 @@
 #include <fstream>
 
 #include "harness/boot/record.h"
+#include "harness/build/ccache.h"
 #include "harness/build/kbuild.h"
+#include "harness/config/ccache_remote.h"
 #include "harness/config/kconfig.h"
 #include "harness/core/error.h"
 #include "harness/core/lock.h"
@@ -104,6 +106,22 @@ class StageClock {
 void Decide(CellResult& result, Verdict verdict, std::string detail) {
   result.verdict = verdict;
   result.detail = std::move(detail);
+}
+
+// The build's cache facts (whether the remote was used, the hit counts); returns the counts as
+// the build's stage line says them, empty when ccache did not run.
+std::string RecordCcache(const BuildOutcome& built, const std::string& remote_fact, bool remote_used,
+                         CellResult& result) {
+  if (!remote_fact.empty()) result.facts["ccache_remote"] = remote_fact;
+  if (!built.ccache) return {};
+  const CcacheStats& stats = *built.ccache;
+  result.facts["ccache_hits"] = std::to_string(stats.hits);
+  result.facts["ccache_misses"] = std::to_string(stats.misses);
+  if (remote_used) {
+    result.facts["ccache_remote_hits"] = std::to_string(stats.remote_hits);
+    result.facts["ccache_remote_misses"] = std::to_string(stats.remote_misses);
+  }
+  return DescribeCcacheStats(stats, remote_used);
 }
 
 std::vector<std::uint8_t> ReadBytes(const std::filesystem::path& path) {
@@ -284,6 +302,7 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
   ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
   pahole_version_ = PaholeVersion(runner_, host_);
+  ChooseCcacheRemote();
   std::vector<CellResult> results = RunCells(config, cells);
   if (!options_.baseline) return results;
   // Pre-merge mode: each cell the series made fail is built again without it, in the same build
@@ -500,6 +519,31 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
   return p;
 }
 
+void Pipeline::ChooseCcacheRemote() {
+  ccache_remote_.clear();
+  ccache_remote_fact_.clear();
+  if (options_.ccache_remote.empty()) return;
+  const RedisUrl url = ParseRedisUrl(options_.ccache_remote, "ccache remote");
+  if (ccache_dir_.empty()) {
+    ccache_remote_fact_ = url.url + ": unused (ccache is not installed)";
+    sink_.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
+                   .text = "ccache is not installed: building without a compiler cache, the remote " + url.url +
+                           " unused (apt-get install ccache)"});
+    return;
+  }
+  const std::string why_not = ProbeCcacheRemote(url, host_);
+  if (why_not.empty()) {
+    ccache_remote_ = url.url;
+    ccache_remote_fact_ = url.url + ": used";
+    return;
+  }
+  // A dead cache server costs time, never a cell: the builds go on with the local cache.
+  ccache_remote_fact_ = url.url + ": unreachable (" + why_not + ")";
+  sink_.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
+                 .text = "ccache remote " + url.url + " unreachable (" + why_not +
+                         "): building with the local cache only"});
+}
+
 BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
   const MatrixConfig& config = *ctx.config;
   const Arch& arch = *ctx.arch;
@@ -529,6 +573,7 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
                              .jobs = options_.jobs,
                              .timeout = std::chrono::seconds(config.build_timeout),
                              .ccache_dir = ccache_dir_,
+                             .ccache_remote = ccache_remote_,
                              .toolchain_version = ToolchainVersion(runner_, arch, *FindToolchain(ctx.spec->toolchain), host_),
                              .pahole_version = pahole_version_};
 }
@@ -567,6 +612,7 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   result.facts["toolchain_version"] = ctx.request.toolchain_version;
   BuildOutcome built = KernelBuilder(runner_, sink_, host_).Build(ctx.request);
   result.facts["make_command"] = built.command;
+  const std::string cache_line = RecordCcache(built, ccache_remote_fact_, !ccache_remote_.empty(), result);
   if (!built.ok && !built.diagnosis.machine_failure.empty()) {
     // Not a verdict: a full disk or a killed compiler says nothing about the kernel.
     throw HarnessError("the machine failed the build, not the kernel: " + built.diagnosis.machine_failure + " (" +
@@ -586,7 +632,8 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   ctx.kernel = built.image;
   ctx.vmlinux = built.vmlinux;
   result.facts["make"] = built.skipped ? "skipped (inputs unchanged)" : "ran";
-  return Next(built.skipped ? "up to date, make skipped" : "built");
+  if (built.skipped) return Next("up to date, make skipped");
+  return Next(cache_line.empty() ? "built" : "built; " + cache_line);
 }
 
 PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {

@@ -50,6 +50,9 @@ struct RunOptions {
   bool wait_for_out = true;
   // Pre-merge mode: re-check each cell that fails with a series on the tree without it.
   bool baseline = false;
+  // A Redis server as ccache's remote storage (--ccache-remote, HARNESS_CCACHE_REMOTE, the
+  // matrix's ccache_remote:, already chosen and checked for syntax); empty: local cache only.
+  std::string ccache_remote;
 };
 
 struct Cell {
@@ -112,6 +115,9 @@ class Pipeline {
   void RunLane(Lane lane, CellContext& ctx, CellResult& result);
   // What the build of a cell will be asked (fragments read and merged), before it is scheduled.
   BuildRequest PlanBuild(const CellContext& ctx) const;
+  // Once per run: whether the shared ccache remote answers. Sets ccache_remote_ and
+  // ccache_remote_fact_, and says so when the builds go without it.
+  void ChooseCcacheRemote();
   // Marks the stages that did not run as skipped; a cell left undecided is an internal error.
   static void Close(CellResult& result, std::initializer_list<Stage> shared, std::span<const Pass> passes);
 
@@ -131,6 +137,8 @@ class Pipeline {
   bool define_output_format_ = false;
   std::filesystem::path ccache_dir_;  // prepared once per run
   int pahole_version_ = -1;           // asked once per run
+  std::string ccache_remote_;         // what the builds use: the URL when it answered, else empty
+  std::string ccache_remote_fact_;    // facts["ccache_remote"]: "URL: used" / "URL: unreachable (...)"
   // The first boot that may try KVM decides whether it works (a trial of up to 20 s); the other
   // such boots wait for it rather than each trying KVM at once. TCG-only boots never wait.
   std::mutex accel_mutex_;

@@ -59,6 +59,7 @@
 #include <thread>
 
 #include "harness/core/error.h"
+#include "harness/core/fd.h"
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
 
@@ -84,23 +85,6 @@ constexpr milliseconds kTick{20};
 constexpr std::size_t kMaxLine = 1 << 20;
 
 std::string SysError(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-// Closes a file descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 // Moves fd to a number >= 3 (keeping O_CLOEXEC), in case our own stdio was closed and the
 // kernel handed out 0, 1 or 2: the child's dup2 calls onto 0..2 would otherwise clobber it.

@@ -20,6 +20,7 @@
 #include "harness/proc/runner.h"
 #include "harness/verify/verify.h"
 #include "tests/support/fake_tools.h"
+#include "tests/support/loopback.h"
 
 namespace harness {
 
@@ -323,6 +324,28 @@ TEST_F(FakeTreeHarnessRunTest, StopAfterInspectIsBuiltOnEveryArch) {
     EXPECT_EQ(ReadFile(artifacts / "make-command.txt"), cell["facts"]["make_command"].get<std::string>() + "\n");
     EXPECT_TRUE(fs::exists(artifacts / "build.log"));
   }
+}
+
+// Given --ccache-remote at a port where nothing listens, the run should say so once, build every
+// cell with the local cache only and record it per cell; a malformed URL (here from
+// HARNESS_CCACHE_REMOTE) is a harness error before anything is built.
+TEST_F(FakeTreeHarnessRunTest, DeadCcacheRemoteIsANoteAndLocalOnlyBuilds) {
+  if (FindProgram("ccache").empty()) GTEST_SKIP() << "ccache is not installed";
+  const std::string url = "redis://127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  Run run = RunHarness({}, "harness-output.log", {"--ccache-remote", url});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("note: ccache remote " + url + " unreachable (Connection refused): building "
+                                    "with the local cache only"));
+  ASSERT_EQ(run.results["cells"].size(), 3u) << run.output;
+  for (const auto& cell : run.results["cells"]) {
+    EXPECT_EQ(cell["verdict"], "built") << cell.dump(2);
+    EXPECT_EQ(cell["facts"]["ccache_remote"], url + ": unreachable (Connection refused)");
+    EXPECT_THAT(cell["facts"]["make_command"].get<std::string>(), ::testing::Not(HasSubstr("REMOTE")));
+  }
+
+  Run bad = RunHarness({{"HARNESS_CCACHE_REMOTE", "rediss://cache:6379"}}, "bad-url.log");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("harness: error: HARNESS_CCACHE_REMOTE 'rediss://cache:6379' has scheme 'rediss'"));
 }
 
 // Given exclusions (the matrix's own rule and the toolchain data's), the excluded cells are in

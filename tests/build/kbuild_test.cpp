@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "tests/support/fake_runner.h"
@@ -234,6 +236,72 @@ TEST_F(KernelBuilderTest, SuccessfulBuildFindsImageAndVmlinux) {
   BuildOutcome outcome = builder.Build(request_);
   EXPECT_TRUE(outcome.ok) << outcome.failure;
   EXPECT_EQ(outcome.image, dir_ / "build" / "arch/arm64/boot/Image");
+}
+
+// Given a remote, make's environment and the pasteable command should both name it, with
+// remote_only off so the local cache stays the first level; without one, neither mentions it.
+TEST_F(KernelBuilderTest, RemoteStorageIsInTheEnvAndThePasteableCommand) {
+  FakeHost host;
+  request_.ccache_dir = "/c/ccache-bin";
+  auto env = KernelBuilder::MakeEnv(request_, host);
+  EXPECT_EQ(env.count("CCACHE_REMOTE_STORAGE"), 0u);
+  EXPECT_EQ(env.at("CCACHE_STATSLOG"), (dir_ / "ccache-stats.log").string());
+  EXPECT_THAT(KernelBuilder::PasteableCommand(request_, {"vmlinux"}), ::testing::Not(HasSubstr("REMOTE")));
+
+  request_.ccache_remote = "redis://cache.lan:6379";
+  env = KernelBuilder::MakeEnv(request_, host);
+  EXPECT_EQ(env.at("CCACHE_REMOTE_STORAGE"), "redis://cache.lan:6379");
+  EXPECT_EQ(env.at("CCACHE_NOREMOTE_ONLY"), "true");
+  EXPECT_EQ(env.at("CCACHE_NOHASHDIR"), "true");
+  EXPECT_THAT(KernelBuilder::PasteableCommand(request_, {"vmlinux"}),
+              ::testing::StartsWith("PATH=/c/ccache-bin:$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ "
+                                    "CCACHE_IGNOREOPTIONS='-Wa,-I*' CCACHE_REMOTE_STORAGE=redis://cache.lan:6379 "
+                                    "CCACHE_NOREMOTE_ONLY=true make -C /src/linux O="));
+
+  // ccache is off (not installed): a remote alone changes nothing.
+  request_.ccache_dir.clear();
+  EXPECT_TRUE(KernelBuilder::MakeEnv(request_, host).empty());
+}
+
+// Given a build through ccache, the outcome should hold this build's counters from the stats
+// log, not those a previous build left in it.
+TEST_F(KernelBuilderTest, BuildReadsItsOwnCcacheCounters) {
+  request_.ccache_dir = "/c/ccache-bin";
+  WriteFile(dir_ / "ccache-stats.log", "# old.c\ncache_miss\n");
+  runner_.SetHandler([&](const ProcessSpec& spec) {
+    ProcessResult r;
+    r.exit_code = 0;
+    if (spec.argv.back() == "Image") {
+      std::ofstream(spec.env.at("CCACHE_STATSLOG"), std::ios::app)
+          << "# a.c\ndirect_cache_hit\nremote_storage_hit\n# b.c\ncache_miss\nremote_storage_miss\n"
+             "# c.c\npreprocessed_cache_hit\n";
+      WriteFile(request_.build_dir / "vmlinux", "elf");
+      WriteFile(request_.build_dir / "arch/arm64/boot/Image", "img");
+    }
+    return r;
+  });
+  BuildOutcome outcome = KernelBuilder(runner_, sink_, FakeHost()).Build(request_);
+  ASSERT_TRUE(outcome.ccache.has_value());
+  EXPECT_EQ(outcome.ccache->hits, 2);
+  EXPECT_EQ(outcome.ccache->misses, 1);
+  EXPECT_EQ(outcome.ccache->remote_hits, 1);
+  EXPECT_EQ(outcome.ccache->remote_misses, 1);
+  EXPECT_EQ(DescribeCcacheStats(*outcome.ccache, true), "ccache 2/3 hits, 1 from the remote");
+  EXPECT_EQ(DescribeCcacheStats(*outcome.ccache, false), "ccache 2/3 hits");
+}
+
+// Given a Redis that answers PONG it is usable; refused, silent or another answer says why not.
+TEST(ProbeCcacheRemoteTest, PongOrWhyNot) {
+  FakeHost host;
+  const RedisUrl url = ParseRedisUrl("redis://cache:7000", "x");
+  EXPECT_EQ(ProbeCcacheRemote(url, host), "Connection refused");
+  EXPECT_THAT(host.asked, ElementsAre("cache:7000 PING\r\n"));
+  host.servers["cache:7000"] = {.line = "+PONG"};
+  EXPECT_EQ(ProbeCcacheRemote(url, host), "");
+  host.servers["cache:7000"] = {.line = "-NOAUTH Authentication required."};
+  EXPECT_EQ(ProbeCcacheRemote(url, host), "answered '-NOAUTH Authentication required.' instead of +PONG");
+  host.servers["cache:7000"] = {.error = "timed out after 2000 ms waiting for an answer"};
+  EXPECT_EQ(ProbeCcacheRemote(url, host), "timed out after 2000 ms waiting for an answer");
 }
 
 }  // namespace

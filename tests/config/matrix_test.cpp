@@ -71,6 +71,18 @@ TEST(MatrixTest, UnknownKeyNamesPositionAndSuggestion) {
   EXPECT_EQ(ErrorOf(yaml), "configs/x.yaml:6:3: unknown key 'boots' in timeouts, did you mean 'boot'?");
 }
 
+TEST(MatrixTest, CcacheRemoteIsARedisUrl) {
+  const std::string base = "trees: [{name: t, path: /src}]\narches: [x86_64]\n";
+  EXPECT_EQ(ParseMatrix(base, "m.yaml").ccache_remote, "");
+  EXPECT_EQ(ParseMatrix(base + "ccache_remote: redis://cache.lan:6379\n", "m.yaml").ccache_remote,
+            "redis://cache.lan:6379");
+  EXPECT_THAT(ErrorOf(base + "ccache_remote: http://cache.lan/ccache\n"),
+              HasSubstr("configs/x.yaml:3:16: ccache_remote 'http://cache.lan/ccache' has scheme 'http': expected "
+                        "redis://HOST[:PORT][/DB]"));
+  EXPECT_EQ(ErrorOf(base + "ccache_remot: redis://x\n"),
+            "configs/x.yaml:3:1: unknown key 'ccache_remot' in the matrix, did you mean 'ccache_remote'?");
+}
+
 TEST(MatrixTest, UnknownArchPointsAtTheListItem) {
   std::string yaml = "trees: [{name: t, path: /src}]\narches: [x86_64, riscv]\n";
   EXPECT_THAT(ErrorOf(yaml), HasSubstr("configs/x.yaml:2:18: unknown arch 'riscv'"));

@@ -441,5 +441,72 @@ TEST_F(PipelineTest, CellsOfOneBuildDirectoryNeverBuildAtOnce) {
   EXPECT_EQ(peak, 1);
 }
 
+class Notes : public EventSink {
+ public:
+  void OnEvent(const Event& event) override {
+    if (event.kind == Event::Kind::kNote) notes.push_back(event.text);
+  }
+  std::vector<std::string> notes;
+};
+
+// make Image's environment, as the fake runner saw it.
+std::map<std::string, std::string> BuildEnv(const FakeRunner& runner) {
+  for (const auto& spec : runner.calls()) {
+    if (spec.argv[0] == "make" && spec.argv.back() == "Image") return spec.env;
+  }
+  ADD_FAILURE() << "make Image never ran";
+  return {};
+}
+
+// Given a cache server that does not answer, the run should say so once, build with the local
+// cache only and record it, and the cell should pass as it would without a remote.
+TEST_F(PipelineTest, UnreachableCcacheRemoteIsANoteAndALocalOnlyBuild) {
+  record_ = GoodRecord();
+  options_.ccache_remote = "redis://cache.lan:6379";
+  Notes notes;
+  auto results = Pipeline(runner_, notes, options_, host_).Run(config_);
+  ASSERT_EQ(results.size(), 1u);
+  const CellResult& r = results[0];
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.verdict, Verdict::kPass) << r.detail;
+  EXPECT_THAT(host_.asked, ::testing::ElementsAre("cache.lan:6379 PING\r\n")) << "asked once per run";
+  EXPECT_THAT(notes.notes, ::testing::Contains("ccache remote redis://cache.lan:6379 unreachable (Connection refused): "
+                                               "building with the local cache only"));
+  EXPECT_EQ(r.facts.at("ccache_remote"), "redis://cache.lan:6379: unreachable (Connection refused)");
+  const auto env = BuildEnv(runner_);
+  EXPECT_EQ(env.count("CCACHE_REMOTE_STORAGE"), 0u);
+  EXPECT_EQ(env.at("CCACHE_NOHASHDIR"), "true") << "the local cache is still used";
+  EXPECT_THAT(r.facts.at("make_command"), ::testing::Not(HasSubstr("REMOTE")));
+}
+
+// Given a server that answers PONG, make gets it as ccache's remote storage, and the command a
+// person reruns names it.
+TEST_F(PipelineTest, AnsweringCcacheRemoteIsUsedByTheBuild) {
+  record_ = GoodRecord();
+  options_.ccache_remote = "redis://cache.lan:6379";
+  host_.servers["cache.lan:6379"] = {.line = "+PONG"};
+  Notes notes;
+  auto results = Pipeline(runner_, notes, options_, host_).Run(config_);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].verdict, Verdict::kPass) << results[0].detail;
+  EXPECT_EQ(results[0].facts.at("ccache_remote"), "redis://cache.lan:6379: used");
+  EXPECT_EQ(BuildEnv(runner_).at("CCACHE_REMOTE_STORAGE"), "redis://cache.lan:6379");
+  EXPECT_THAT(results[0].facts.at("make_command"), HasSubstr(" CCACHE_REMOTE_STORAGE=redis://cache.lan:6379 "));
+  EXPECT_THAT(notes.notes, ::testing::Not(::testing::Contains(HasSubstr("unreachable"))));
+}
+
+// Without ccache on the host there is nothing to share: no server is asked, and the cell says why.
+TEST_F(PipelineTest, CcacheRemoteWithoutCcacheIsNotAsked) {
+  record_ = GoodRecord();
+  options_.ccache_remote = "redis://cache.lan:6379";
+  host_.programs.erase("ccache");
+  Notes notes;
+  auto results = Pipeline(runner_, notes, options_, host_).Run(config_);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(host_.asked.empty());
+  EXPECT_EQ(results[0].facts.at("ccache_remote"), "redis://cache.lan:6379: unused (ccache is not installed)");
+  EXPECT_THAT(notes.notes, ::testing::Contains(HasSubstr("ccache is not installed")));
+}
+
 }  // namespace
 }  // namespace harness

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "harness/core/host.h"
 
@@ -19,6 +20,9 @@ class FakeHost : public Host {
   bool kvm = false;
   std::string boot_id = "fake-boot-1";
   std::optional<std::uint64_t> free_bytes = std::uint64_t(100) << 30;
+  // Servers by "host:port" and their answer; any other is refused. Every request is recorded.
+  std::map<std::string, ServerReply, std::less<>> servers;
+  mutable std::vector<std::string> asked;  // "host:port request"
 
   std::filesystem::path FindProgram(std::string_view name) const override {
     return programs.count(name) ? std::filesystem::path("/fake/bin") / name : std::filesystem::path();
@@ -32,6 +36,13 @@ class FakeHost : public Host {
   bool KvmRunsAVcpu() const override { return kvm; }
   std::string BootId() const override { return boot_id; }
   std::optional<std::uint64_t> FreeBytes(const std::filesystem::path&) const override { return free_bytes; }
+  ServerReply AskServer(std::string_view host, int port, std::string_view request,
+                        std::chrono::milliseconds) const override {
+    const std::string address = std::string(host) + ":" + std::to_string(port);
+    asked.push_back(address + " " + std::string(request));
+    auto it = servers.find(address);
+    return it == servers.end() ? ServerReply{.error = "Connection refused"} : it->second;
+  }
 
   // Every program and header a build and boot of any known arch asks for.
   void InstallEverything();

@@ -1,0 +1,36 @@
+#include "harness/build/ccache.h"
+
+#include <map>
+
+#include "harness/core/util.h"
+
+namespace harness {
+
+std::string ProbeCcacheRemote(const RedisUrl& url, const Host& host) {
+  // An inline command: Redis takes "PING\r\n" as well as the array form.
+  const ServerReply reply = host.AskServer(url.host, url.port, "PING\r\n", kCcacheRemoteTimeout);
+  if (!reply.error.empty()) return reply.error;
+  if (reply.line == "+PONG") return {};
+  return "answered '" + Printable(reply.line.substr(0, 80)) + "' instead of +PONG";
+}
+
+std::optional<CcacheStats> ReadCcacheStatsLog(const std::filesystem::path& log) {
+  std::error_code ec;
+  if (!std::filesystem::exists(log, ec)) return std::nullopt;
+  std::map<std::string, int, std::less<>> count;
+  for (const std::string& line : SplitLines(ReadFile(log))) {
+    if (!line.empty() && line[0] != '#') ++count[std::string(Trim(line))];
+  }
+  return CcacheStats{.hits = count["direct_cache_hit"] + count["preprocessed_cache_hit"],
+                     .misses = count["cache_miss"],
+                     .remote_hits = count["remote_storage_hit"],
+                     .remote_misses = count["remote_storage_miss"]};
+}
+
+std::string DescribeCcacheStats(const CcacheStats& stats, bool remote) {
+  std::string text = "ccache " + std::to_string(stats.hits) + "/" + std::to_string(stats.hits + stats.misses) + " hits";
+  if (remote) text += ", " + std::to_string(stats.remote_hits) + " from the remote";
+  return text;
+}
+
+}  // namespace harness
