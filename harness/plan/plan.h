@@ -75,6 +75,8 @@ class Pipeline {
   void Preflight(const std::vector<Cell>& cells, bool boot) const;
 
   std::vector<CellResult> Run(const MatrixConfig& config);
+  // Only `cells` of the matrix (e.g. one shard's, plan/shard.h), in their order.
+  std::vector<CellResult> Run(const MatrixConfig& config, const std::vector<Cell>& cells);
 
   // `harness boot`: image -> boot -> verify for an existing build.
   CellResult BootExisting(const Arch& arch, const std::filesystem::path& kernel,
