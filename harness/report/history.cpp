@@ -25,6 +25,25 @@ std::string Fact(const CellResult& r, const std::string& key) {
 
 std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
+// The kept runs in `dir`, newest first (names are UTC times); HarnessError when it cannot be listed.
+std::vector<std::filesystem::path> HistoryFiles(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  if (ec) throw HarnessError("cannot list --history '" + dir.string() + "': " + ec.message());
+  std::sort(files.rbegin(), files.rend());
+  return files;
+}
+
+PastRun ReadPastRun(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw HarnessError("history file '" + file.string() + "' cannot be read");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return ParsePastRun(text, file);
+}
+
 }  // namespace
 
 std::string CellInputs(const CellResult& result) {
@@ -96,6 +115,9 @@ PastRun ParsePastRun(std::string_view text, const std::filesystem::path& where) 
       const auto& facts = c.value("facts", nlohmann::json::object());
       cell.revision = facts.value("revision", "");
       if (!cell.revision.empty()) cell.inputs = "revision " + cell.revision + ", kconfig " + facts.value("kconfig", "");
+      for (const auto& t : c.value("stages", nlohmann::json::array())) {
+        if (!t.value("skipped", false)) cell.seconds += t.value("seconds", 0.0);
+      }
       if (c.contains("history")) {
         cell.since = c["history"].value("since", "");
         cell.since_revision = c["history"].value("since_revision", "");
@@ -117,19 +139,10 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     throw HarnessError("--history '" + dir.string() + "' is not a directory that can be made" +
                        (ec ? ": " + ec.message() : std::string()));
   }
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  }
-  if (ec) throw HarnessError("cannot list --history '" + dir.string() + "': " + ec.message());
-  std::sort(files.rbegin(), files.rend());  // newest first: names are UTC times
   std::optional<PastRun> previous;
-  for (const auto& f : files) {
+  for (const auto& f : HistoryFiles(dir)) {
     try {
-      std::ifstream in(f, std::ios::binary);
-      if (!in) throw HarnessError("history file '" + f.string() + "' cannot be read");
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      previous = ParsePastRun(text, f);
+      previous = ReadPastRun(f);
       break;
     } catch (const HarnessError& e) {
       warnings.push_back(std::string(e.what()) + "; skipped, the run before it is used");
@@ -170,6 +183,19 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     throw HarnessError("cannot keep this run in --history '" + dir.string() + "': " + e.what());
   }
   return warnings;
+}
+
+CellCosts CostsFromHistory(const std::filesystem::path& dir) {
+  CellCosts costs;
+  if (dir.empty() || !std::filesystem::is_directory(dir)) return costs;
+  for (const auto& f : HistoryFiles(dir)) {
+    try {
+      for (const auto& [id, cell] : ReadPastRun(f).cells) costs.emplace(id, cell.seconds);  // newest wins
+    } catch (const HarnessError&) {
+      // ApplyHistory warns about it; an estimate can do without it.
+    }
+  }
+  return costs;
 }
 
 std::string UtcNow() { return FormatNow(TimeZone::kUtc, "%Y-%m-%dT%H:%M:%SZ"); }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness/core/verdict.h"
+#include "harness/plan/shard.h"
 
 namespace harness {
 
@@ -34,6 +35,7 @@ struct PastCell {
   std::string inputs;    // CellInputs at the time; empty when unknown
   std::string revision;
   std::string since, since_revision;  // its streak, when it was still failing
+  double seconds = 0;    // the stages it ran, added up
 };
 
 struct PastRun {
@@ -59,6 +61,11 @@ PastRun ParsePastRun(std::string_view json, const std::filesystem::path& where);
 // HarnessError when `dir` cannot be made or written. Returns the warnings.
 std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const std::filesystem::path& dir,
                                       const std::string& now);
+
+// What each cell cost in seconds when it last ran, from the kept runs in `dir`, newest first (a
+// sharded run keeps only its shard's cells, so older runs fill in the others): the estimates
+// `harness run --shard` balances by. Unreadable files are skipped; no directory, no estimates.
+CellCosts CostsFromHistory(const std::filesystem::path& dir);
 
 // "2026-12-02T00:45:10Z".
 std::string UtcNow();
