@@ -44,6 +44,30 @@ PastRun ReadPastRun(const std::filesystem::path& file) {
   return ParsePastRun(text, file);
 }
 
+// A cell's newest record and the time of the run that kept it.
+struct PastRecord {
+  PastCell cell;
+  std::string time;
+};
+
+// The newest record of each cell in `dir`. A sharded run keeps only its shard's cells (and a
+// filtered run only its own), so the runs before it fill in the others. Files that cannot be
+// read are skipped; those newer than every readable one are reported in `warnings`.
+std::map<std::string, PastRecord> NewestRecords(const std::filesystem::path& dir, std::vector<std::string>& warnings) {
+  std::map<std::string, PastRecord> records;
+  bool read_one = false;
+  for (const auto& f : HistoryFiles(dir)) {
+    try {
+      PastRun run = ReadPastRun(f);
+      read_one = true;
+      for (auto& [id, cell] : run.cells) records.emplace(id, PastRecord{std::move(cell), run.time});
+    } catch (const HarnessError& e) {
+      if (!read_one) warnings.push_back(std::string(e.what()) + "; skipped, the run before it is used");
+    }
+  }
+  return records;
+}
+
 }  // namespace
 
 std::string CellInputs(const CellResult& result) {
@@ -139,24 +163,12 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     throw HarnessError("--history '" + dir.string() + "' is not a directory that can be made" +
                        (ec ? ": " + ec.message() : std::string()));
   }
-  std::optional<PastRun> previous;
-  for (const auto& f : HistoryFiles(dir)) {
-    try {
-      previous = ReadPastRun(f);
-      break;
-    } catch (const HarnessError& e) {
-      warnings.push_back(std::string(e.what()) + "; skipped, the run before it is used");
-    }
-  }
+  const std::map<std::string, PastRecord> previous = NewestRecords(dir, warnings);
   for (auto& r : results) {
     // A harness error says nothing about the kernel; an excluded cell never ran.
     if (!r.error.empty() || r.verdict == Verdict::kExcluded) continue;
-    const PastCell* past = nullptr;
-    if (previous) {
-      auto it = previous->cells.find(r.cell);
-      if (it != previous->cells.end()) past = &it->second;
-    }
-    r.history = Classify(r, past, previous ? previous->time : "");
+    const auto it = previous.find(r.cell);
+    r.history = it == previous.end() ? Classify(r, nullptr, "") : Classify(r, &it->second.cell, it->second.time);
   }
   // Keep this run: results.json plus the time and the revisions built.
   nlohmann::json record = nlohmann::json::parse(ResultsJson(results));
@@ -188,13 +200,8 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
 CellCosts CostsFromHistory(const std::filesystem::path& dir) {
   CellCosts costs;
   if (dir.empty() || !std::filesystem::is_directory(dir)) return costs;
-  for (const auto& f : HistoryFiles(dir)) {
-    try {
-      for (const auto& [id, cell] : ReadPastRun(f).cells) costs.emplace(id, cell.seconds);  // newest wins
-    } catch (const HarnessError&) {
-      // ApplyHistory warns about it; an estimate can do without it.
-    }
-  }
+  std::vector<std::string> warnings;  // ApplyHistory says them; an estimate can do without those runs
+  for (const auto& [id, record] : NewestRecords(dir, warnings)) costs[id] = record.cell.seconds;
   return costs;
 }
 

@@ -146,6 +146,21 @@ TEST_F(HistoryDirTest, AnUnreadableRunIsSkippedWithAWarning) {
   EXPECT_EQ(now[0].history.cls, kFlaky);  // against the run before the damaged one
 }
 
+// Given shards kept in one history (each run holding only its own cells), a cell should be
+// classed against the newest run that holds it, not found missing from the other shard's run.
+TEST_F(HistoryDirTest, ShardsAreClassedAgainstTheirOwnCellsLastRun) {
+  std::vector<CellResult> whole = {Cell(Verdict::kBuildFailed, "r1"), Cell(Verdict::kPass, "r1")};
+  whole[1].cell = "debian-6.1/none/x86_64/gcc";
+  ApplyHistory(whole, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> shard2 = {whole[1]};
+  ApplyHistory(shard2, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(shard2[0].history.cls, kPassing);
+  std::vector<CellResult> shard1 = {Cell(Verdict::kBuildFailed, "r2")};
+  ApplyHistory(shard1, dir_, "2026-12-02T02:00:01Z");
+  EXPECT_EQ(shard1[0].history.cls, kStillFailing);
+  EXPECT_EQ(shard1[0].history.since, "2026-12-01T02:00:00Z");
+}
+
 // Given sharded runs kept in one directory (each holding only its shard's cells), each cell's
 // cost should come from the newest run that timed it; skipped stages cost nothing.
 TEST_F(HistoryDirTest, CostsComeFromTheNewestRunOfEachCell) {
