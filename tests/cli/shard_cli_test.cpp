@@ -6,14 +6,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
 #include <set>
 
-#include "harness/core/host.h"
-#include "harness/core/util.h"
-#include "harness/proc/runner.h"
-#include "tests/support/fake_tools.h"
+#include "tests/support/fake_tree_cli.h"
 
 namespace harness {
 namespace {
@@ -21,25 +16,11 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-class ShardCliTest : public ::testing::Test {
+class ShardCliTest : public FakeTreeCliTest {
  protected:
   void SetUp() override {
-    for (const char* tool : {"git", "make"}) {
-      if (RealHost().FindProgram(tool).empty()) GTEST_SKIP() << tool << " is not installed";
-    }
-    dir_ = fs::temp_directory_path() / ("shard_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = FakeTreePath(dir_ / "bin");
-    MakeRepo();
-  }
-  void TearDown() override {
-    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
-  }
-
-  ProcessResult Exec(std::vector<std::string> argv, std::map<std::string, std::string> env = {}) {
-    return MakeRealRunner()->Run({.argv = std::move(argv), .env = std::move(env), .timeout = std::chrono::seconds(120)});
+    FakeTreeCliTest::SetUp();
+    if (!IsSkipped()) MakeRepo();
   }
   // The fake tree as a git repository, one commit whose s390 build fails BTF generation.
   void MakeRepo() {
@@ -47,12 +28,9 @@ class ShardCliTest : public ::testing::Test {
     fs::copy(fs::path(HARNESS_TEST_DATA) / "fakelinux", repo, fs::copy_options::recursive);
     WriteFile(repo / "local.mk", "FAKE_VMLINUX := " + std::string(FAKE_VMLINUX_BIN) +
                                      "\nifeq ($(ARCH),s390)\nFAIL := btf\nendif\n");
-    const std::map<std::string, std::string> env = {{"GIT_AUTHOR_NAME", "T"}, {"GIT_AUTHOR_EMAIL", "t@example.org"},
-                                                    {"GIT_COMMITTER_NAME", "T"}, {"GIT_COMMITTER_EMAIL", "t@example.org"}};
-    for (std::vector<std::string> args : {std::vector<std::string>{"init", "-q"}, {"add", "-A"}, {"commit", "-q", "-m", "fake"}}) {
-      args.insert(args.begin(), {"git", "-C", repo.string()});
-      ASSERT_TRUE(Exec(args, env).ok()) << ShellJoin(args);
-    }
+    Git(repo, {"init", "-q"});
+    Git(repo, {"add", "-A"});
+    Git(repo, {"commit", "-q", "-m", "fake"});
     WriteFile(dir_ / "matrix.yaml", "trees: [{name: fake, git: " + repo.string() +
                                         ", ref: HEAD}]\narches: [x86_64, arm64, s390x]\n"
                                         "kconfig: {base: tinyconfig, fragments: [common.config]}\n");
@@ -77,9 +55,6 @@ class ShardCliTest : public ::testing::Test {
     for (const auto& c : j.at("cells")) verdicts[c.at("cell").get<std::string>()] = c.at("verdict").get<std::string>();
     return verdicts;
   }
-
-  fs::path dir_;
-  std::string path_;
 };
 
 // Given the matrix as three shards and merged, the verdicts and the exit code should be those of

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "harness/arch/arch.h"
-#include "harness/core/error.h"
+#include "tests/support/error_of.h"
 
 namespace harness {
 namespace {
@@ -29,12 +29,7 @@ MatrixConfig Matrix() {
 std::vector<Cell> Cells() { return ExpandCells(Matrix(), {}); }
 
 std::string ParseError(std::string_view text) {
-  try {
-    ParseShard(text);
-  } catch (const HarnessError& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::HarnessErrorOf([&] { ParseShard(text); });
 }
 
 TEST(ShardTest, ParsesKOfN) {

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "harness/core/error.h"
+#include "tests/support/error_of.h"
 
 namespace harness {
 namespace {
@@ -22,13 +22,16 @@ CellResult Cell(const std::string& id, Verdict verdict, const std::string& out_d
   return r;
 }
 
+// What shard k of n of configs/m.yaml records.
+RunProvenance Provenance(int k, int n) {
+  return {.harness_version = "0.1.0+gabc", .matrix = "configs/m.yaml", .matrix_sha256 = "feed", .shard = k,
+          .shards = n, .matrix_cells = kCells};
+}
+
 // Shard k of n, as it was written on a CI runner under /runner/out/shard-k and is found now under
 // /merge/shard-k, holding `cells`.
 ShardResults Shard(int k, int n, std::vector<CellResult> cells, RunProvenance run = {}) {
-  if (run.harness_version.empty()) {
-    run = {.harness_version = "0.1.0+gabc", .matrix = "configs/m.yaml", .matrix_sha256 = "feed", .shard = k,
-           .shards = n, .matrix_cells = kCells};
-  }
+  if (run.harness_version.empty()) run = Provenance(k, n);
   run.out_dir = "/runner/out/shard-" + std::to_string(k);
   for (auto& c : cells) c.artifacts_dir = run.out_dir + c.artifacts_dir;
   return {"/merge/shard-" + std::to_string(k), ResultsJson(cells, run)};
@@ -41,12 +44,7 @@ std::vector<ShardResults> ThreeShards() {
 }
 
 std::string MergeError(const std::vector<ShardResults>& shards) {
-  try {
-    MergeShards(shards);
-  } catch (const HarnessError& e) {
-    return e.what();
-  }
-  return "no error";
+  return testing::HarnessErrorOf([&] { MergeShards(shards); });
 }
 
 // Given every shard once (in any order), the merge should hold every cell in matrix order, their
@@ -91,8 +89,8 @@ TEST(MergeShardsTest, DuplicateShard) {
 
 TEST(MergeShardsTest, DifferentMatrix) {
   auto shards = ThreeShards();
-  RunProvenance other = {.harness_version = "0.1.0+gabc", .matrix = "configs/m.yaml", .matrix_sha256 = "beef",
-                         .shard = 3, .shards = 3, .matrix_cells = kCells};
+  RunProvenance other = Provenance(3, 3);
+  other.matrix_sha256 = "beef";
   shards[2] = Shard(3, 3, {Cell(kCells[2], Verdict::kPass, "")}, other);
   EXPECT_THAT(MergeError(shards), HasSubstr("'/merge/shard-2' and '/merge/shard-3' ran different matrix files"));
   other.matrix_sha256 = "feed";
@@ -107,8 +105,8 @@ TEST(MergeShardsTest, DifferentMatrix) {
 
 TEST(MergeShardsTest, DifferentHarnessVersion) {
   auto shards = ThreeShards();
-  RunProvenance other = {.harness_version = "0.1.0+gdef", .matrix = "configs/m.yaml", .matrix_sha256 = "feed",
-                         .shard = 1, .shards = 3, .matrix_cells = kCells};
+  RunProvenance other = Provenance(1, 3);
+  other.harness_version = "0.1.0+gdef";
   shards[1] = Shard(1, 3, {Cell(kCells[0], Verdict::kPass, "")}, other);
   EXPECT_THAT(MergeError(shards), HasSubstr("were run by different harness versions ('0.1.0+gabc' and '0.1.0+gdef')"));
 }
