@@ -133,7 +133,8 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   CommonFlags common = args.common;
   if (common.history_dir.empty()) common.history_dir = config.history;
   const std::vector<Cell> all_cells = ExpandCells(config, options);
-  const std::vector<Cell> cells = CellsOfShard(all_cells, shard, CostsFromHistory(common.history_dir));
+  const std::vector<Cell> cells =
+      CellsOfShard(all_cells, shard, shard.count ? CostsFromHistory(common.history_dir) : CellCosts{});
   const std::string what = matrix.string() + (shard.count ? ", shard " + args.shard : "");
   if (args.list) {
     std::vector<ListedCell> listed;
