@@ -86,6 +86,7 @@ TEST(GitlabPipelineTest, ParallelShardsThenMergeStage) {
                                       "$CI_NODE_INDEX/4 --out harness-out/shard-$CI_NODE_INDEX"}));
   EXPECT_EQ(shard["artifacts"]["when"].as<std::string>(), "always");
   EXPECT_EQ(shard["artifacts"]["paths"][0].as<std::string>(), "harness-out/shard-$CI_NODE_INDEX");
+  EXPECT_FALSE(shard["artifacts"]["reports"]);  // the merge reports every cell, once
   EXPECT_EQ(shard["cache"]["key"].as<std::string>(), "harness-shard-$CI_NODE_INDEX-of-4");
   EXPECT_EQ(shard["cache"]["paths"][0].as<std::string>(), ".cache/harness");
   EXPECT_EQ(p["variables"]["HARNESS_CACHE"].as<std::string>(), "$CI_PROJECT_DIR/.cache/harness");
