@@ -69,7 +69,7 @@ jobs:
       - uses: actions/checkout@v4
       # Tree imports and the compiler cache, from the last night's run of this shard.
       - name: Restore ~/.cache/harness and ~/.cache/ccache
-        uses: actions/cache@v4
+        uses: actions/cache/restore@v4
         with:
           path: |
             ~/.cache/harness
@@ -81,6 +81,15 @@ jobs:
         run: git config --global --add safe.directory "$GITHUB_WORKSPACE" && scripts/setup.sh
       - name: Run shard ${{ matrix.shard }} of {{n}}
         run: {{harness}} run "$HARNESS_MATRIX" --shard ${{ matrix.shard }}/{{n}} --out harness-out/shard-${{ matrix.shard }}
+      # Saved even when a cell failed (actions/cache alone saves only after a green job).
+      - name: Save ~/.cache/harness and ~/.cache/ccache for the next night
+        if: always()
+        uses: actions/cache/save@v4
+        with:
+          path: |
+            ~/.cache/harness
+            ~/.cache/ccache
+          key: harness-shard-${{ matrix.shard }}-of-{{n}}-${{ github.run_id }}
       - name: Upload the shard's output directory
         if: always()
         uses: actions/upload-artifact@v4

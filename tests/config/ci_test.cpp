@@ -56,11 +56,17 @@ TEST(GithubWorkflowTest, OneJobPerShardThenMerge) {
   EXPECT_EQ(upload["if"].as<std::string>(), "always()");
   EXPECT_EQ(upload["with"]["name"].as<std::string>(), "shard-${{ matrix.shard }}");
   EXPECT_THAT(upload["with"]["path"].as<std::string>(), HasSubstr("harness-out/shard-${{ matrix.shard }}\n"));
-  const YAML::Node cache = Uses(shard, "actions/cache@v4");
-  ASSERT_TRUE(cache.IsMap());
-  EXPECT_THAT(cache["with"]["path"].as<std::string>(), HasSubstr("~/.cache/harness"));
-  EXPECT_EQ(cache["with"]["key"].as<std::string>(), "harness-shard-${{ matrix.shard }}-of-3-${{ github.run_id }}");
-  EXPECT_EQ(cache["with"]["restore-keys"].as<std::string>(), "harness-shard-${{ matrix.shard }}-of-3-\n");
+  // The cache: restored from the newest night of this shard, saved even when a cell failed.
+  const YAML::Node restore = Uses(shard, "actions/cache/restore@v4"), save = Uses(shard, "actions/cache/save@v4");
+  ASSERT_TRUE(restore.IsMap());
+  ASSERT_TRUE(save.IsMap());
+  const std::string key = "harness-shard-${{ matrix.shard }}-of-3-${{ github.run_id }}";
+  EXPECT_THAT(restore["with"]["path"].as<std::string>(), HasSubstr("~/.cache/harness\n"));
+  EXPECT_EQ(restore["with"]["key"].as<std::string>(), key);
+  EXPECT_EQ(restore["with"]["restore-keys"].as<std::string>(), "harness-shard-${{ matrix.shard }}-of-3-\n");
+  EXPECT_EQ(save["with"]["key"].as<std::string>(), key);
+  EXPECT_EQ(save["with"]["path"].as<std::string>(), restore["with"]["path"].as<std::string>());
+  EXPECT_EQ(save["if"].as<std::string>(), "always()");
 
   // The merge waits for every shard, runs even when one failed, and publishes the page.
   EXPECT_EQ(merge["needs"].as<std::string>(), "shard");
