@@ -44,6 +44,9 @@ struct Arch {
   // harmless on this arch's guest: a line containing one of these is not a complaint. Each
   // entry carries a comment in the arch file saying why it is harmless.
   std::span<const std::string_view> console_allowlist = {};
+  // A typical cold build (tinyconfig + BTF, gcc, make -j2, empty ccache), in seconds: what
+  // `harness run --shard` weighs a cell by when no --history has timed it.
+  double cold_build_seconds = 0;
 };
 
 // All known arches, in a stable order.

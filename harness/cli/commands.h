@@ -12,6 +12,7 @@
 
 #include "harness/plan/plan.h"
 #include "harness/proc/runner.h"
+#include "harness/report/report.h"
 
 namespace harness {
 
@@ -46,9 +47,10 @@ std::filesystem::path StepSummaryPath();
 std::filesystem::path SelfPath();
 // The flags resolved against the environment (HARNESS_OUT, HARNESS_CACHE, HARNESS_DATA_DIR).
 RunOptions MakeRunOptions(const CommonFlags& flags);
-// Writes results.json and junit.xml (and the --json/--junit copies), prints the summary and
-// returns the exit code.
-int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options);
+// Writes results.json (with `run` recorded in it) and junit.xml (and the --json/--junit copies),
+// prints the summary and returns the exit code.
+int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options,
+           const RunProvenance& run = {});
 
 // Flags of the subcommands that expand a matrix into cells (run, corpus).
 struct CellFlags {
@@ -76,11 +78,32 @@ struct RunArgs {
   std::vector<std::string> trees;       // --tree: only these trees
   std::vector<std::string> toolchains;  // --toolchain: only these toolchains
   std::string ccache_remote;            // --ccache-remote: a Redis server shared as ccache's remote storage
+  std::string shard;                    // --shard K/N: only shard K of N (plan/shard.h)
   CellFlags cells;
   CommonFlags common;
 };
 CLI::App* AddRun(CLI::App& app, RunArgs& args);
 int RunCommand(const RunArgs& args, ProcessRunner& runner);
+
+// `harness merge`: the output directories of every shard of a run, as one run's results.
+struct MergeArgs {
+  std::vector<std::string> dirs;
+  std::string out_dir;
+  std::string fail_on = "any";
+  bool summary_to_env = false;
+};
+CLI::App* AddMerge(CLI::App& app, MergeArgs& args);
+int MergeCommand(const MergeArgs& args);
+
+// `harness ci github|gitlab`: a CI configuration running the matrix as shards, then a merge.
+struct CiArgs {
+  std::string system;
+  int shards = 0;
+  std::string matrix = "configs/default.yaml";
+  std::string output;
+};
+CLI::App* AddCi(CLI::App& app, CiArgs& args);
+int CiCommand(const CiArgs& args);
 
 // `harness corpus`: regression entries against their expected.yaml.
 struct CorpusArgs {

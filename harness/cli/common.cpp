@@ -91,7 +91,8 @@ RunOptions MakeRunOptions(const CommonFlags& flags, const CellFlags& cells) {
   return options;
 }
 
-int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags, const RunOptions& options) {
+int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags, const RunOptions& options,
+           const RunProvenance& run) {
   // With a history, each cell is classed against the last run before anything is written, and
   // this run is kept. A history that cannot be written costs the run its exit status (2), never
   // its results.
@@ -109,10 +110,10 @@ int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags,
   // Results always land next to the logs; --json/--junit add copies where CI wants them. Written
   // before anything is printed, so a closed stdout (`| head`) cannot cost them, and atomically,
   // so a full disk leaves the previous file, never half of one.
-  WriteFileAtomic(options.out_dir / "results.json", ResultsJson(results));
+  WriteFileAtomic(options.out_dir / "results.json", ResultsJson(results, run));
   WriteFileAtomic(options.out_dir / "junit.xml", ResultsJUnit(results));
   WriteReportPages(results, options.out_dir);  // report.html, summary.md
-  if (!flags.json_path.empty()) WriteFileAtomic(flags.json_path, ResultsJson(results));
+  if (!flags.json_path.empty()) WriteFileAtomic(flags.json_path, ResultsJson(results, run));
   if (!flags.junit_path.empty()) WriteFileAtomic(flags.junit_path, ResultsJUnit(results));
   PrintSummary(std::cout, results);
   std::cout << "results: " << (options.out_dir / "results.json").string() << ", "

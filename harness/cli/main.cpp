@@ -28,6 +28,10 @@ int Main(int argc, char** argv) {
   CacheArgs cache_args;
   CLI::App* cache = AddCache(app, cache_args);
   CLI::App* report = AddReport(app, report_args);
+  MergeArgs merge_args;
+  CLI::App* merge = AddMerge(app, merge_args);
+  CiArgs ci_args;
+  CLI::App* ci = AddCi(app, ci_args);
   BisectArgs bisect_args;
   CLI::App* bisect_cmd = AddBisectCommand(app, bisect_args);
   CLI::App* bisect_step = AddBisectStepCommand(app, bisect_args);
@@ -59,6 +63,8 @@ int Main(int argc, char** argv) {
     if (inspect->parsed()) return InspectCommand(inspect_args);
     if (cache->parsed()) return CacheCommand(cache_args);
     if (report->parsed()) return ReportCommand(report_args);
+    if (merge->parsed()) return MergeCommand(merge_args);
+    if (ci->parsed()) return CiCommand(ci_args);
     auto runner = MakeRealRunner();
     InstallInterruptHandlers();
     if (run->parsed()) return RunCommand(run_args, *runner);

@@ -7,6 +7,10 @@
 #include "harness/config/matrix.h"
 #include "harness/core/host.h"
 #include "harness/core/error.h"
+#include "harness/core/util.h"
+#include "harness/core/version.h"
+#include "harness/plan/shard.h"
+#include "harness/report/history.h"
 #include "harness/report/report.h"
 
 namespace harness {
@@ -88,6 +92,21 @@ std::string ResolveCcacheRemote(const std::string& flag, const MatrixConfig& con
   return config.ccache_remote;
 }
 
+// What results.json records of this run, so `harness merge` can check its shards belong together.
+RunProvenance Provenance(const std::filesystem::path& matrix, const RunOptions& options, ShardSpec shard,
+                         const std::vector<Cell>& all_cells) {
+  RunProvenance run{.harness_version = std::string(HarnessVersion()),
+                    .matrix = matrix.string(),
+                    .matrix_sha256 = Sha256Hex(ReadFile(matrix)),
+                    .out_dir = options.out_dir.string(),
+                    .shard = shard.index,
+                    .shards = shard.count};
+  if (shard.count > 0) {
+    for (const Cell& cell : all_cells) run.matrix_cells.push_back(cell.id);
+  }
+  return run;
+}
+
 }  // namespace
 
 CLI::App* AddRun(CLI::App& app, RunArgs& args) {
@@ -98,6 +117,9 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   run->add_option("--toolchain", args.toolchains, "only these toolchains of the matrix (repeatable)");
   run->add_flag("--list", args.list,
                 "print every cell and every excluded cell with its reason; builds nothing, obtains no tree");
+  run->add_option("--shard", args.shard,
+                  "K/N: only shard K of N (1-based); cells sharing a build directory stay together, shards are "
+                  "balanced by the history's timings or each arch's typical cold build; see `harness merge`");
   run->add_option("--fragment", args.fragments, "extra kconfig fragment applied last (repeatable)");
   run->add_option("--stop-after", args.stop_after,
                   "stop each cell after this stage; only 'inspect': build and inspect the vmlinux, no boot")
@@ -126,6 +148,7 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
 }
 
 int RunCommand(const RunArgs& args, ProcessRunner& runner) {
+  const ShardSpec shard = args.shard.empty() ? ShardSpec{} : ParseShard(args.shard);
   RunOptions options = MakeRunOptions(args.common, args.cells);
   options.skip_applied = args.skip_applied;
   options.define_output_format = args.define_output_format;
@@ -144,19 +167,32 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   CheckBaselineFlags(args);
   options.baseline = !args.series_paths.empty() && !args.no_baseline;
   options.ccache_remote = ResolveCcacheRemote(args.ccache_remote, config);
-  if (args.list) {
-    std::vector<ListedCell> listed;
-    for (const Cell& cell : ExpandCells(config, options)) listed.push_back({cell.id, cell.excluded});
-    PrintCellList(std::cout, matrix.string(), listed);
-    return kExitPass;
-  }
   CommonFlags common = args.common;
   if (common.history_dir.empty()) common.history_dir = config.history;
+  const std::vector<Cell> all_cells = ExpandCells(config, options);
+  const std::vector<Cell> cells =
+      CellsOfShard(all_cells, shard, shard.count ? CostsFromHistory(common.history_dir) : CellCosts{});
+  const std::string what = matrix.string() + (shard.count ? ", shard " + args.shard : "");
+  if (args.list) {
+    std::vector<ListedCell> listed;
+    for (const Cell& cell : cells) listed.push_back({cell.id, cell.excluded});
+    PrintCellList(std::cout, what, listed);
+    return kExitPass;
+  }
   CheckHistoryFlags(common);
+  const RunProvenance run = Provenance(matrix, options, shard, all_cells);
+  if (cells.empty()) {
+    // More shards than build groups: this job has nothing to build, but still writes an empty
+    // results.json so that `harness merge` sees every shard. It keeps no (empty) run in the history.
+    std::cerr << "harness: note: " << what << " has no cells (" << shard.count
+              << " shards for fewer build groups); nothing to run\n";
+    common.history_dir.clear();
+    return Finish({}, common, options, run);
+  }
   TerminalReporter reporter(std::cerr, args.common.verbose);
   Pipeline pipeline(runner, reporter, options);
-  std::cerr << "harness: " << matrix.string() << ", output in " << options.out_dir.string() << "\n";
-  return Finish(pipeline.Run(config), common, options);
+  std::cerr << "harness: " << what << ", output in " << options.out_dir.string() << "\n";
+  return Finish(pipeline.Run(config, cells), common, options, run);
 }
 
 }  // namespace harness

@@ -289,8 +289,9 @@ std::unique_ptr<FileLock> LockOutDir(const std::filesystem::path& out_dir, bool 
 
 }  // namespace
 
-std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
-  const std::vector<Cell> cells = ExpandCells(config, options_);
+std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) { return Run(config, ExpandCells(config, options_)); }
+
+std::vector<CellResult> Pipeline::Run(const MatrixConfig& config, const std::vector<Cell>& cells) {
   define_output_format_ = config.define_output_format || options_.define_output_format;
   const bool boot = !options_.stop_after || *options_.stop_after >= Stage::kBoot;
   Preflight(cells, boot);

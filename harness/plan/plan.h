@@ -82,6 +82,8 @@ class Pipeline {
   // Every cell of the matrix; with options.baseline, each cell a series made fail is then
   // re-checked without the series (CellResult::baseline).
   std::vector<CellResult> Run(const MatrixConfig& config);
+  // Only `cells` of the matrix (e.g. one shard's, plan/shard.h), in their order.
+  std::vector<CellResult> Run(const MatrixConfig& config, const std::vector<Cell>& cells);
 
   // `harness boot`: image -> boot -> verify for an existing build.
   CellResult BootExisting(const Arch& arch, const std::filesystem::path& kernel,

@@ -25,6 +25,49 @@ std::string Fact(const CellResult& r, const std::string& key) {
 
 std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
+// The kept runs in `dir`, newest first (names are UTC times); HarnessError when it cannot be listed.
+std::vector<std::filesystem::path> HistoryFiles(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  if (ec) throw HarnessError("cannot list --history '" + dir.string() + "': " + ec.message());
+  std::sort(files.rbegin(), files.rend());
+  return files;
+}
+
+PastRun ReadPastRun(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw HarnessError("history file '" + file.string() + "' cannot be read");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return ParsePastRun(text, file);
+}
+
+// A cell's newest record and the time of the run that kept it.
+struct PastRecord {
+  PastCell cell;
+  std::string time;
+};
+
+// The newest record of each cell in `dir`. A sharded run keeps only its shard's cells (and a
+// filtered run only its own), so the runs before it fill in the others. Files that cannot be
+// read are skipped; those newer than every readable one are reported in `warnings`.
+std::map<std::string, PastRecord> NewestRecords(const std::filesystem::path& dir, std::vector<std::string>& warnings) {
+  std::map<std::string, PastRecord> records;
+  bool read_one = false;
+  for (const auto& f : HistoryFiles(dir)) {
+    try {
+      PastRun run = ReadPastRun(f);
+      read_one = true;
+      for (auto& [id, cell] : run.cells) records.emplace(id, PastRecord{std::move(cell), run.time});
+    } catch (const HarnessError& e) {
+      if (!read_one) warnings.push_back(std::string(e.what()) + "; skipped, the run before it is used");
+    }
+  }
+  return records;
+}
+
 }  // namespace
 
 std::string CellInputs(const CellResult& result) {
@@ -96,6 +139,9 @@ PastRun ParsePastRun(std::string_view text, const std::filesystem::path& where) 
       const auto& facts = c.value("facts", nlohmann::json::object());
       cell.revision = facts.value("revision", "");
       if (!cell.revision.empty()) cell.inputs = "revision " + cell.revision + ", kconfig " + facts.value("kconfig", "");
+      for (const auto& t : c.value("stages", nlohmann::json::array())) {
+        if (!t.value("skipped", false)) cell.seconds += t.value("seconds", 0.0);
+      }
       if (c.contains("history")) {
         cell.since = c["history"].value("since", "");
         cell.since_revision = c["history"].value("since_revision", "");
@@ -117,33 +163,12 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     throw HarnessError("--history '" + dir.string() + "' is not a directory that can be made" +
                        (ec ? ": " + ec.message() : std::string()));
   }
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".json") files.push_back(e.path());
-  }
-  if (ec) throw HarnessError("cannot list --history '" + dir.string() + "': " + ec.message());
-  std::sort(files.rbegin(), files.rend());  // newest first: names are UTC times
-  std::optional<PastRun> previous;
-  for (const auto& f : files) {
-    try {
-      std::ifstream in(f, std::ios::binary);
-      if (!in) throw HarnessError("history file '" + f.string() + "' cannot be read");
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      previous = ParsePastRun(text, f);
-      break;
-    } catch (const HarnessError& e) {
-      warnings.push_back(std::string(e.what()) + "; skipped, the run before it is used");
-    }
-  }
+  const std::map<std::string, PastRecord> previous = NewestRecords(dir, warnings);
   for (auto& r : results) {
     // A harness error says nothing about the kernel; an excluded cell never ran.
     if (!r.error.empty() || r.verdict == Verdict::kExcluded) continue;
-    const PastCell* past = nullptr;
-    if (previous) {
-      auto it = previous->cells.find(r.cell);
-      if (it != previous->cells.end()) past = &it->second;
-    }
-    r.history = Classify(r, past, previous ? previous->time : "");
+    const auto it = previous.find(r.cell);
+    r.history = it == previous.end() ? Classify(r, nullptr, "") : Classify(r, &it->second.cell, it->second.time);
   }
   // Keep this run: results.json plus the time and the revisions built.
   nlohmann::json record = nlohmann::json::parse(ResultsJson(results));
@@ -170,6 +195,14 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     throw HarnessError("cannot keep this run in --history '" + dir.string() + "': " + e.what());
   }
   return warnings;
+}
+
+CellCosts CostsFromHistory(const std::filesystem::path& dir) {
+  CellCosts costs;
+  if (dir.empty() || !std::filesystem::is_directory(dir)) return costs;
+  std::vector<std::string> warnings;  // ApplyHistory says them; an estimate can do without those runs
+  for (const auto& [id, record] : NewestRecords(dir, warnings)) costs[id] = record.cell.seconds;
+  return costs;
 }
 
 std::string UtcNow() { return FormatNow(TimeZone::kUtc, "%Y-%m-%dT%H:%M:%SZ"); }

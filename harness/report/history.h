@@ -1,7 +1,8 @@
 #pragma once
 // --history DIR: every run's results are kept in DIR (one JSON file per run, named by its UTC
 // time and a sequence number within that second, holding results.json plus the time and the revisions built), and each cell is classed
-// against the previous run of the same cell id:
+// against the newest earlier run that holds the same cell id (a sharded or filtered run keeps only
+// its own cells, so an older run may hold the others):
 //   new failure    failing now; passing before (or no earlier run of the cell)
 //   still failing  failing before and now; `since` names the first failing run of the streak
 //                  and the revision it built
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "harness/core/verdict.h"
+#include "harness/plan/shard.h"
 
 namespace harness {
 
@@ -34,6 +36,7 @@ struct PastCell {
   std::string inputs;    // CellInputs at the time; empty when unknown
   std::string revision;
   std::string since, since_revision;  // its streak, when it was still failing
+  double seconds = 0;    // the stages it ran, added up
 };
 
 struct PastRun {
@@ -54,11 +57,16 @@ CellHistory Classify(const CellResult& current, const PastCell* previous, const 
 // One kept run, from its JSON text; throws HarnessError naming `where` when it is not one.
 PastRun ParsePastRun(std::string_view json, const std::filesystem::path& where);
 
-// Classes every cell against the newest readable run in `dir` (a file that cannot be read or
-// parsed is skipped with a warning), then keeps this run there as <time>-NNN.json. Throws
+// Classes every cell against the newest readable run in `dir` that holds it (a file that cannot
+// be read or parsed is skipped, with a warning when it is the newest), then keeps this run there as <time>-NNN.json. Throws
 // HarnessError when `dir` cannot be made or written. Returns the warnings.
 std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const std::filesystem::path& dir,
                                       const std::string& now);
+
+// What each cell cost in seconds when it last ran (the newest run in `dir` that holds it): the
+// estimates `harness run --shard` balances by. Unreadable files are skipped; no directory, no
+// estimates.
+CellCosts CostsFromHistory(const std::filesystem::path& dir);
 
 // "2026-12-02T00:45:10Z".
 std::string UtcNow();

@@ -51,6 +51,19 @@ Stage StageNamed(const std::string& name) {
   return Stage::kTree;
 }
 
+nlohmann::json ProvenanceJson(const RunProvenance& run) {
+  nlohmann::json j = {{"harness_version", run.harness_version},
+                      {"matrix", run.matrix},
+                      {"matrix_sha256", run.matrix_sha256},
+                      {"out_dir", run.out_dir}};
+  if (run.shards > 0) {
+    j["shard"] = {{"index", run.shard}, {"count", run.shards}};
+    j["matrix_cells"] = run.matrix_cells;
+  }
+  if (run.merged_shards > 0) j["merged_shards"] = run.merged_shards;
+  return j;
+}
+
 }  // namespace
 
 void TerminalReporter::OnEvent(const Event& event) {
@@ -154,7 +167,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
   out << "\n";
 }
 
-std::string ResultsJson(const std::vector<CellResult>& results) {
+std::string ResultsJson(const std::vector<CellResult>& results, const RunProvenance& run) {
   nlohmann::json cells = nlohmann::json::array();
   for (const auto& r : results) {
     nlohmann::json stages = nlohmann::json::array();
@@ -185,7 +198,31 @@ std::string ResultsJson(const std::vector<CellResult>& results) {
                                   {"cell", r.baseline.cell}, {"artifacts", r.baseline.artifacts_dir}};
     }
   }
-  return nlohmann::json({{"exit_code", ExitCodeFor(results)}, {"cells", cells}}).dump(2) + "\n";
+  nlohmann::json j = {{"exit_code", ExitCodeFor(results)}, {"cells", cells}};
+  if (!run.harness_version.empty()) j["run"] = ProvenanceJson(run);
+  return j.dump(2) + "\n";
+}
+
+RunProvenance ProvenanceFromJson(std::string_view json, const std::string& where) {
+  RunProvenance run;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(json);
+    if (!j.contains("run")) return run;
+    const nlohmann::json& r = j.at("run");
+    run.harness_version = r.value("harness_version", "");
+    run.matrix = r.value("matrix", "");
+    run.matrix_sha256 = r.value("matrix_sha256", "");
+    run.out_dir = r.value("out_dir", "");
+    if (r.contains("shard")) {
+      run.shard = r["shard"].at("index").get<int>();
+      run.shards = r["shard"].at("count").get<int>();
+    }
+    run.matrix_cells = r.value("matrix_cells", std::vector<std::string>{});
+    run.merged_shards = r.value("merged_shards", 0);
+  } catch (const nlohmann::json::exception& e) {
+    throw HarnessError("'" + where + "' is not a harness results.json: " + e.what());
+  }
+  return run;
 }
 
 std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string& where) {

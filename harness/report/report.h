@@ -45,10 +45,24 @@ struct ListedCell {
 // `harness run --list`: the cells that would run, then every excluded one with its reason.
 void PrintCellList(std::ostream& out, const std::string& matrix, const std::vector<ListedCell>& cells);
 
-std::string ResultsJson(const std::vector<CellResult>& results);
+// Where a run's cells came from, kept in results.json under "run", so that `harness merge` can
+// tell the shards of one matrix from a mix.
+struct RunProvenance {
+  std::string harness_version;
+  std::string matrix;          // the matrix file as given
+  std::string matrix_sha256;   // of its content
+  std::string out_dir;         // where the run wrote: the cells' artifact paths start with it
+  int shard = 0, shards = 0;   // shard K of N; 0 of 0: not sharded
+  std::vector<std::string> matrix_cells;  // a shard: every cell id of the whole matrix, in order
+  int merged_shards = 0;       // a merged results.json: how many shards it holds
+};
+
+std::string ResultsJson(const std::vector<CellResult>& results, const RunProvenance& run = {});
 std::string ResultsJUnit(const std::vector<CellResult>& results);
 // The cells of a results.json (as ResultsJson writes it); HarnessError naming `where` otherwise.
 std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string& where);
+// The "run" of a results.json; all empty when it has none (a run before shards existed).
+RunProvenance ProvenanceFromJson(std::string_view json, const std::string& where);
 
 // `harness inspect`.
 void PrintInspection(std::ostream& out, const VmlinuxInfo& info);

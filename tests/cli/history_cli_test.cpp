@@ -5,12 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-#include "harness/core/host.h"
-#include "harness/core/util.h"
-#include "harness/proc/runner.h"
-#include "tests/support/fake_tools.h"
+#include "tests/support/fake_tree_cli.h"
 
 namespace harness {
 namespace {
@@ -18,33 +13,13 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-class HistoryCliTest : public ::testing::Test {
+class HistoryCliTest : public FakeTreeCliTest {
  protected:
   void SetUp() override {
-    for (const char* tool : {"git", "make"}) {
-      if (RealHost().FindProgram(tool).empty()) GTEST_SKIP() << tool << " is not installed";
-    }
-    dir_ = fs::temp_directory_path() / ("history_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = FakeTreePath(dir_ / "bin");
+    FakeTreeCliTest::SetUp();
     repo_ = dir_ / "linux";
   }
-  void TearDown() override {
-    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
-  }
-
-  ProcessResult Exec(std::vector<std::string> argv, std::map<std::string, std::string> env = {}) {
-    return MakeRealRunner()->Run({.argv = std::move(argv), .env = std::move(env), .timeout = std::chrono::seconds(120)});
-  }
-  std::string Git(std::vector<std::string> args) {
-    args.insert(args.begin(), {"git", "-C", repo_.string()});
-    ProcessResult r = Exec(args, {{"GIT_AUTHOR_NAME", "T"}, {"GIT_AUTHOR_EMAIL", "t@example.org"},
-                                  {"GIT_COMMITTER_NAME", "T"}, {"GIT_COMMITTER_EMAIL", "t@example.org"}});
-    EXPECT_TRUE(r.ok()) << ShellJoin(args) << ": " << r.output;
-    return std::string(Trim(r.output));
-  }
+  std::string Git(std::vector<std::string> args) { return FakeTreeCliTest::Git(repo_, std::move(args)); }
   // A commit of the fake tree whose local.mk sets FAIL (empty: builds clean).
   std::string Commit(const std::string& fail, int n) {
     if (!fs::exists(repo_)) {
@@ -68,8 +43,7 @@ class HistoryCliTest : public ::testing::Test {
     return Exec(argv, {{"PATH", path_}});
   }
 
-  fs::path dir_, repo_;
-  std::string path_;
+  fs::path repo_;
 };
 
 // Given a clean commit, then one breaking BTF generation, twice: passing, new failure (exit 1

@@ -146,6 +146,38 @@ TEST_F(HistoryDirTest, AnUnreadableRunIsSkippedWithAWarning) {
   EXPECT_EQ(now[0].history.cls, kFlaky);  // against the run before the damaged one
 }
 
+// Given shards kept in one history (each run holding only its own cells), a cell should be
+// classed against the newest run that holds it, not found missing from the other shard's run.
+TEST_F(HistoryDirTest, ShardsAreClassedAgainstTheirOwnCellsLastRun) {
+  std::vector<CellResult> whole = {Cell(Verdict::kBuildFailed, "r1"), Cell(Verdict::kPass, "r1")};
+  whole[1].cell = "debian-6.1/none/x86_64/gcc";
+  ApplyHistory(whole, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> shard2 = {whole[1]};
+  ApplyHistory(shard2, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(shard2[0].history.cls, kPassing);
+  std::vector<CellResult> shard1 = {Cell(Verdict::kBuildFailed, "r2")};
+  ApplyHistory(shard1, dir_, "2026-12-02T02:00:01Z");
+  EXPECT_EQ(shard1[0].history.cls, kStillFailing);
+  EXPECT_EQ(shard1[0].history.since, "2026-12-01T02:00:00Z");
+}
+
+// Given sharded runs kept in one directory (each holding only its shard's cells), each cell's
+// cost should come from the newest run that timed it; skipped stages cost nothing.
+TEST_F(HistoryDirTest, CostsComeFromTheNewestRunOfEachCell) {
+  EXPECT_TRUE(CostsFromHistory(dir_).empty());  // no directory yet
+  std::vector<CellResult> first = {Cell(Verdict::kPass), Cell(Verdict::kPass)};
+  first[1].cell = "debian-6.1/none/x86_64/gcc";
+  first[0].timings = {{Stage::kBuild, 300}, {Stage::kBoot, 2}};
+  first[1].timings = {{Stage::kBuild, 500}, {Stage::kBoot, 0, true}};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> shard = {Cell(Verdict::kPass)};
+  shard[0].timings = {{Stage::kBuild, 40}};
+  ApplyHistory(shard, dir_, "2026-12-02T02:00:00Z");
+  WriteFile(dir_ / "20261203T020000Z-000.json", "{ not json");
+  const CellCosts costs = CostsFromHistory(dir_);
+  EXPECT_EQ(costs, (CellCosts{{"debian-6.1/none/arm64/gcc", 40}, {"debian-6.1/none/x86_64/gcc", 500}}));
+}
+
 // Given two runs within one second, the second should still be the newer one.
 TEST_F(HistoryDirTest, RunsWithinOneSecondKeepTheirOrder) {
   std::vector<CellResult> first = {Cell(Verdict::kPass, "r1")};

@@ -44,5 +44,23 @@ TEST(ResultsFromJsonTest, RoundTrip) {
   EXPECT_THROW(ResultsFromJson("not json", "x.json"), HarnessError);
 }
 
+// Given a shard's provenance, results.json should carry it back (what `harness merge` checks);
+// without one it has no "run" at all.
+TEST(ResultsFromJsonTest, ProvenanceRoundTrip) {
+  const RunProvenance run = {.harness_version = "0.1.0+gabc", .matrix = "configs/m.yaml", .matrix_sha256 = "feed",
+                             .out_dir = "/out/shard-2", .shard = 2, .shards = 3, .matrix_cells = {"a", "b"}};
+  const RunProvenance back = ProvenanceFromJson(ResultsJson({}, run), "results.json");
+  EXPECT_EQ(back.harness_version, run.harness_version);
+  EXPECT_EQ(back.matrix, run.matrix);
+  EXPECT_EQ(back.matrix_sha256, run.matrix_sha256);
+  EXPECT_EQ(back.out_dir, run.out_dir);
+  EXPECT_EQ(back.shard, 2);
+  EXPECT_EQ(back.shards, 3);
+  EXPECT_EQ(back.matrix_cells, run.matrix_cells);
+  EXPECT_EQ(back.merged_shards, 0);
+  EXPECT_TRUE(ProvenanceFromJson(ResultsJson({}), "results.json").harness_version.empty());
+  EXPECT_THROW(ProvenanceFromJson("{\"run\": {\"shard\": {}}}", "results.json"), HarnessError);
+}
+
 }  // namespace
 }  // namespace harness

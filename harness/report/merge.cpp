@@ -1,0 +1,127 @@
+#include "harness/report/merge.h"
+
+#include <map>
+#include <optional>
+
+#include "harness/core/error.h"
+
+namespace harness {
+namespace {
+
+struct Shard {
+  std::filesystem::path dir;
+  RunProvenance run;
+  std::vector<CellResult> results;
+};
+
+std::string Quoted(const std::filesystem::path& dir) { return "'" + dir.string() + "'"; }
+
+Shard ReadShard(const ShardResults& given) {
+  const std::string where = (given.dir / "results.json").string();
+  Shard shard{given.dir, ProvenanceFromJson(given.json, where), ResultsFromJson(given.json, where)};
+  if (shard.run.harness_version.empty()) {
+    throw HarnessError(Quoted(given.dir) + " holds a results.json without a run record (written by a harness "
+                       "older than --shard); run every shard again with this harness");
+  }
+  if (shard.run.shards == 0) {
+    throw HarnessError(Quoted(given.dir) + " holds a run that was not sharded" +
+                       (shard.run.merged_shards ? " (it is itself a merge)" : "") +
+                       "; harness merge takes only the output directories of `harness run --shard K/N`");
+  }
+  return shard;
+}
+
+// Every shard must come from the same harness, the same matrix file and the same cells.
+void CheckSameRun(const Shard& first, const Shard& other) {
+  const RunProvenance &a = first.run, &b = other.run;
+  const std::string both = Quoted(first.dir) + " and " + Quoted(other.dir);
+  if (a.shards != b.shards) {
+    throw HarnessError(Quoted(first.dir) + " is shard " + std::to_string(a.shard) + " of " +
+                       std::to_string(a.shards) + " but " + Quoted(other.dir) + " is shard " +
+                       std::to_string(b.shard) + " of " + std::to_string(b.shards) + "; merge the shards of one run");
+  }
+  if (a.harness_version != b.harness_version) {
+    throw HarnessError(both + " were run by different harness versions ('" + a.harness_version + "' and '" +
+                       b.harness_version + "'); run every shard with one harness build");
+  }
+  if (a.matrix_sha256 != b.matrix_sha256) {
+    throw HarnessError(both + " ran different matrix files ('" + a.matrix + "' sha256 " + a.matrix_sha256.substr(0, 12) +
+                       ", '" + b.matrix + "' sha256 " + b.matrix_sha256.substr(0, 12) + "); run every shard on one matrix");
+  }
+  if (a.matrix_cells != b.matrix_cells) {
+    throw HarnessError(both + " expanded the matrix into different cells (" + std::to_string(a.matrix_cells.size()) +
+                       " and " + std::to_string(b.matrix_cells.size()) +
+                       "): run every shard with the same --arch, --tree, --toolchain and --series");
+  }
+}
+
+// Each shard 1..N exactly once.
+void CheckShardSet(const std::vector<Shard>& shards) {
+  const int count = shards.front().run.shards;
+  std::map<int, const Shard*> by_index;
+  for (const auto& s : shards) {
+    if (s.run.shard < 1 || s.run.shard > count) {
+      throw HarnessError(Quoted(s.dir) + " says it is shard " + std::to_string(s.run.shard) + " of " +
+                         std::to_string(count) + ", which does not exist");
+    }
+    auto [it, inserted] = by_index.emplace(s.run.shard, &s);
+    if (!inserted) {
+      throw HarnessError("shard " + std::to_string(s.run.shard) + " of " + std::to_string(count) + " is given twice: " +
+                         Quoted(it->second->dir) + " and " + Quoted(s.dir));
+    }
+  }
+  std::string missing, given;
+  for (int k = 1; k <= count; ++k) {
+    if (!by_index.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
+  }
+  if (missing.empty()) return;
+  for (const auto& [k, s] : by_index) given += (given.empty() ? "" : ", ") + std::to_string(k) + " in " + Quoted(s->dir);
+  throw HarnessError("shard" + std::string(missing.find(',') == std::string::npos ? " " : "s ") + missing + " of " +
+                     std::to_string(count) + (missing.find(',') == std::string::npos ? " is" : " are") +
+                     " missing (given: " + given + "); a merge needs every shard's output directory");
+}
+
+// Where the artifacts are now: the part under the shard's recorded out_dir, under its dir.
+std::string Rebased(const std::string& artifacts, const Shard& shard) {
+  if (artifacts.empty() || shard.run.out_dir.empty()) return artifacts;
+  const auto rel = std::filesystem::path(artifacts).lexically_relative(shard.run.out_dir);
+  if (rel.empty() || *rel.begin() == "..") return artifacts;
+  return (shard.dir / rel).string();
+}
+
+}  // namespace
+
+MergedRun MergeShards(const std::vector<ShardResults>& given) {
+  if (given.empty()) throw HarnessError("no shard directories given");
+  std::vector<Shard> shards;
+  for (const auto& g : given) shards.push_back(ReadShard(g));
+  for (const auto& s : shards) CheckSameRun(shards.front(), s);
+  CheckShardSet(shards);
+
+  const std::vector<std::string>& order = shards.front().run.matrix_cells;
+  std::map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < order.size(); ++i) position.emplace(order[i], i);
+  std::vector<std::optional<CellResult>> slots(order.size());
+  for (const auto& s : shards) {
+    for (CellResult r : s.results) {
+      const auto it = position.find(r.cell);
+      if (it == position.end()) {
+        throw HarnessError(Quoted(s.dir) + " holds cell '" + r.cell + "', which is not in its matrix's cells");
+      }
+      if (slots[it->second]) throw HarnessError("cell '" + r.cell + "' is in more than one shard (last in " + Quoted(s.dir) + ")");
+      r.artifacts_dir = Rebased(r.artifacts_dir, s);
+      slots[it->second] = std::move(r);
+    }
+  }
+  MergedRun merged;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (!slots[i]) throw HarnessError("cell '" + order[i] + "' is in no shard's results (was a shard interrupted?)");
+    merged.results.push_back(std::move(*slots[i]));
+  }
+  const RunProvenance& first = shards.front().run;
+  merged.run = {.harness_version = first.harness_version, .matrix = first.matrix,
+                .matrix_sha256 = first.matrix_sha256, .merged_shards = first.shards};
+  return merged;
+}
+
+}  // namespace harness

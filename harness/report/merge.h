@@ -1,0 +1,31 @@
+#pragma once
+// `harness merge`: the results.json of every shard of one matrix (`harness run --shard K/N`),
+// made into the results of the whole matrix, as if one process had run it. A merge is all or
+// nothing: a missing or duplicated shard, or shards of different matrices, cell lists or harness
+// versions, are HarnessErrors naming the directories, never a silently partial report.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness/core/verdict.h"
+#include "harness/report/report.h"
+
+namespace harness {
+
+// One shard's output directory as it is found now (e.g. an unpacked CI artifact), and the text
+// of its results.json.
+struct ShardResults {
+  std::filesystem::path dir;
+  std::string json;
+};
+
+struct MergedRun {
+  std::vector<CellResult> results;  // in matrix order
+  RunProvenance run;                // the shards' matrix and version; merged_shards = N
+};
+
+// The cells of all shards in matrix order. Each cell's artifact path is moved from where its
+// shard wrote it (the shard's recorded out_dir) to where that directory is now (`dir`).
+MergedRun MergeShards(const std::vector<ShardResults>& shards);
+
+}  // namespace harness

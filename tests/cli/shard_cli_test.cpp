@@ -1,0 +1,147 @@
+// Integration: `harness run --shard K/3` on a git repository of the fake kernel tree (three
+// arches, s390x's build failing BTF generation), each shard into its own --out, then `harness
+// merge`: the merged verdicts and exit code should be those of one unsharded run. Also
+// `--list --shard`, an empty shard, and merge's errors through the binary.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include "tests/support/fake_tree_cli.h"
+
+namespace harness {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class ShardCliTest : public FakeTreeCliTest {
+ protected:
+  void SetUp() override {
+    FakeTreeCliTest::SetUp();
+    if (!IsSkipped()) MakeRepo();
+  }
+  // The fake tree as a git repository, one commit whose s390 build fails BTF generation.
+  void MakeRepo() {
+    const fs::path repo = dir_ / "linux";
+    fs::copy(fs::path(HARNESS_TEST_DATA) / "fakelinux", repo, fs::copy_options::recursive);
+    WriteFile(repo / "local.mk", "FAKE_VMLINUX := " + std::string(FAKE_VMLINUX_BIN) +
+                                     "\nifeq ($(ARCH),s390)\nFAIL := btf\nendif\n");
+    Git(repo, {"init", "-q"});
+    Git(repo, {"add", "-A"});
+    Git(repo, {"commit", "-q", "-m", "fake"});
+    WriteFile(dir_ / "matrix.yaml", "trees: [{name: fake, git: " + repo.string() +
+                                        ", ref: HEAD}]\narches: [x86_64, arm64, s390x]\n"
+                                        "kconfig: {base: tinyconfig, fragments: [common.config]}\n");
+  }
+  ProcessResult Run(const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect",
+                                     "-j", "1", "--out", (dir_ / out).string(), "--cache", (dir_ / "cache").string(),
+                                     "--data-dir", HARNESS_SOURCE_DIR};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return Exec(argv, {{"PATH", path_}});
+  }
+  ProcessResult Merge(std::vector<std::string> dirs, const std::string& out) {
+    std::vector<std::string> argv = {HARNESS_BIN, "merge"};
+    for (const auto& d : dirs) argv.push_back((dir_ / d).string());
+    argv.insert(argv.end(), {"--out", (dir_ / out).string()});
+    return Exec(argv);
+  }
+  // cell id -> verdict, from a results.json.
+  std::map<std::string, std::string> Verdicts(const std::string& out) {
+    std::map<std::string, std::string> verdicts;
+    const auto j = nlohmann::json::parse(ReadFile(dir_ / out / "results.json"));
+    for (const auto& c : j.at("cells")) verdicts[c.at("cell").get<std::string>()] = c.at("verdict").get<std::string>();
+    return verdicts;
+  }
+};
+
+// Given the matrix as three shards and merged, the verdicts and the exit code should be those of
+// one unsharded run, with report.html and summary.md for the whole matrix.
+TEST_F(ShardCliTest, MergedShardsEqualOneRun) {
+  const ProcessResult whole = Run("whole", {});
+  ASSERT_EQ(whole.exit_code, 1) << whole.output;  // s390x fails
+  std::set<std::string> listed;
+  for (int k = 1; k <= 3; ++k) {
+    const std::string shard = std::to_string(k) + "/3";
+    const ProcessResult list = Run("unused", {"--list", "--shard", shard});
+    ASSERT_EQ(list.exit_code, 0) << list.output;
+    EXPECT_THAT(list.output, HasSubstr("shard " + shard + ": 1 cell, 1 to run"));
+    for (const char* arch : {"x86_64", "arm64", "s390x"}) {
+      if (list.output.find(std::string("run      fake/none/") + arch) != std::string::npos) listed.insert(arch);
+    }
+    const ProcessResult r = Run("shard-" + std::to_string(k), {"--shard", shard});
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  }
+  EXPECT_EQ(listed.size(), 3u);  // one arch per shard, each once
+  EXPECT_FALSE(fs::exists(dir_ / "unused" / "results.json"));  // --list builds nothing
+
+  const ProcessResult merged = Merge({"shard-3", "shard-1", "shard-2"}, "merged");
+  EXPECT_EQ(merged.exit_code, whole.exit_code) << merged.output;
+  EXPECT_THAT(merged.output, HasSubstr("merged 3 shards"));
+  EXPECT_EQ(Verdicts("merged"), Verdicts("whole"));
+  EXPECT_EQ(Verdicts("merged").at("fake/none/x86_64/gcc"), "built");
+  EXPECT_NE(Verdicts("merged").at("fake/none/s390x/gcc"), "built");
+  const auto j = nlohmann::json::parse(ReadFile(dir_ / "merged" / "results.json"));
+  EXPECT_EQ(j["run"]["merged_shards"], 3);
+  EXPECT_EQ(j["exit_code"], 1);
+  for (const auto& c : j["cells"]) {
+    // The artifacts are found where the shards wrote them.
+    EXPECT_TRUE(fs::exists(fs::path(c["artifacts"].get<std::string>()) / "build.log")) << c.dump();
+  }
+  EXPECT_THAT(ReadFile(dir_ / "merged" / "summary.md"), HasSubstr("| fake/none/s390x/gcc |"));
+  EXPECT_THAT(ReadFile(dir_ / "merged" / "report.html"), HasSubstr("../shard-"));
+  EXPECT_THAT(ReadFile(dir_ / "merged" / "junit.xml"), HasSubstr("tests=\"3\""));
+
+  // A shard missing, given twice, or a directory that is no shard: exit 2, naming them.
+  ProcessResult bad = Merge({"shard-1", "shard-3"}, "bad");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("shard 2 of 3 is missing"));
+  bad = Merge({"shard-1", "shard-2", "shard-3", "shard-2"}, "bad");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("shard 2 of 3 is given twice"));
+  bad = Merge({"shard-1", "shard-2", "shard-3", "whole"}, "bad");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("holds a run that was not sharded"));
+  bad = Merge({"shard-1", "shard-2", "cache"}, "bad");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("has no results.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "bad" / "results.json"));
+}
+
+// Given more shards than build groups, the extra shard should run nothing, succeed with a note,
+// and write a results.json with no cells that merge accepts.
+TEST_F(ShardCliTest, EmptyShardWritesEmptyResults) {
+  const ProcessResult r = Run("shard-4", {"--shard", "4/4"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("has no cells"));
+  const auto j = nlohmann::json::parse(ReadFile(dir_ / "shard-4" / "results.json"));
+  EXPECT_TRUE(j["cells"].empty());
+  EXPECT_EQ(j["run"]["shard"]["index"], 4);
+  EXPECT_EQ(j["run"]["matrix_cells"].size(), 3u);
+}
+
+TEST_F(ShardCliTest, BadShardFlag) {
+  for (const char* bad : {"0/3", "4/3", "x"}) {
+    const ProcessResult r = Run("out", {"--shard", bad, "--list"});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_THAT(r.output, HasSubstr("harness: error: --shard '" + std::string(bad) + "'"));
+  }
+}
+
+// `harness ci` writes the file it is asked for; bad counts are harness errors.
+TEST_F(ShardCliTest, CiWritesWorkflow) {
+  ProcessResult r = Exec({HARNESS_BIN, "ci", "github", "--shards", "3", "-o", (dir_ / "wf" / "harness.yml").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(ReadFile(dir_ / "wf" / "harness.yml"), HasSubstr("--shard ${{ matrix.shard }}/3"));
+  r = Exec({HARNESS_BIN, "ci", "gitlab", "--shards", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("parallel: 2"));
+  r = Exec({HARNESS_BIN, "ci", "gitlab", "--shards", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--shards 0: give between 1 and 200 shards"));
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,127 @@
+// The generated CI files, parsed back with yaml-cpp and checked against what each system
+// requires: the job graph, the matrix size, the exact commands, the image, the artifacts and
+// the cache.
+#include "harness/config/ci.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "harness/core/error.h"
+
+namespace harness {
+namespace {
+
+using ::testing::HasSubstr;
+
+// The `run:` lines of a GitHub job's steps.
+std::vector<std::string> Runs(const YAML::Node& job) {
+  std::vector<std::string> runs;
+  for (const auto& step : job["steps"]) {
+    if (step["run"]) runs.push_back(step["run"].as<std::string>());
+  }
+  return runs;
+}
+
+// The step of a GitHub job that uses `action` (an empty node when none does).
+YAML::Node Uses(const YAML::Node& job, const std::string& action) {
+  for (const auto& step : job["steps"]) {
+    if (step["uses"] && step["uses"].as<std::string>() == action) return step;
+  }
+  return YAML::Node();
+}
+
+TEST(GithubWorkflowTest, OneJobPerShardThenMerge) {
+  const YAML::Node wf = YAML::Load(GithubWorkflow({.shards = 3, .matrix = "configs/nightly.yaml"}));
+  const YAML::Node shard = wf["jobs"]["shard"], merge = wf["jobs"]["merge"];
+  ASSERT_TRUE(shard.IsMap());
+  ASSERT_TRUE(merge.IsMap());
+  EXPECT_EQ(wf["jobs"].size(), 2u);
+  EXPECT_EQ(wf["env"]["HARNESS_MATRIX"].as<std::string>(), "configs/nightly.yaml");
+  EXPECT_EQ(wf["env"]["HARNESS_CCACHE_REMOTE"].as<std::string>(), "${{ secrets.HARNESS_CCACHE_REMOTE }}");
+
+  // The matrix: shards 1..3, none cancelled by another's failure.
+  EXPECT_EQ(shard["strategy"]["matrix"]["shard"].as<std::vector<int>>(), (std::vector<int>{1, 2, 3}));
+  EXPECT_FALSE(shard["strategy"]["fail-fast"].as<bool>());
+  EXPECT_EQ(shard["container"].as<std::string>(), "debian:bookworm");
+  EXPECT_EQ(merge["container"].as<std::string>(), "debian:bookworm");
+
+  const auto runs = Runs(shard);
+  EXPECT_THAT(runs, ::testing::Contains(HasSubstr("scripts/setup.sh")));
+  EXPECT_THAT(runs, ::testing::Contains(
+                        "build/harness/cli/harness run \"$HARNESS_MATRIX\" --shard ${{ matrix.shard }}/3 "
+                        "--out harness-out/shard-${{ matrix.shard }}"));
+  const YAML::Node upload = Uses(shard, "actions/upload-artifact@v4");
+  ASSERT_TRUE(upload.IsMap());
+  EXPECT_EQ(upload["if"].as<std::string>(), "always()");
+  EXPECT_EQ(upload["with"]["name"].as<std::string>(), "shard-${{ matrix.shard }}");
+  EXPECT_THAT(upload["with"]["path"].as<std::string>(), HasSubstr("harness-out/shard-${{ matrix.shard }}\n"));
+  // The cache: restored from the newest night of this shard, saved even when a cell failed.
+  const YAML::Node restore = Uses(shard, "actions/cache/restore@v4"), save = Uses(shard, "actions/cache/save@v4");
+  ASSERT_TRUE(restore.IsMap());
+  ASSERT_TRUE(save.IsMap());
+  const std::string key = "harness-shard-${{ matrix.shard }}-of-3-${{ github.run_id }}";
+  EXPECT_THAT(restore["with"]["path"].as<std::string>(), HasSubstr("~/.cache/harness\n"));
+  EXPECT_EQ(restore["with"]["key"].as<std::string>(), key);
+  EXPECT_EQ(restore["with"]["restore-keys"].as<std::string>(), "harness-shard-${{ matrix.shard }}-of-3-\n");
+  EXPECT_EQ(save["with"]["key"].as<std::string>(), key);
+  EXPECT_EQ(save["with"]["path"].as<std::string>(), restore["with"]["path"].as<std::string>());
+  EXPECT_EQ(save["if"].as<std::string>(), "always()");
+
+  // The merge waits for every shard, runs even when one failed, and publishes the page.
+  EXPECT_EQ(merge["needs"].as<std::string>(), "shard");
+  EXPECT_EQ(merge["if"].as<std::string>(), "${{ !cancelled() }}");
+  EXPECT_EQ(Uses(merge, "actions/download-artifact@v4")["with"]["pattern"].as<std::string>(), "shard-*");
+  EXPECT_EQ(Uses(merge, "actions/download-artifact@v4")["with"]["path"].as<std::string>(), "harness-out");
+  EXPECT_THAT(Runs(merge), ::testing::Contains(
+                               "build/harness/cli/harness merge harness-out/shard-* --out harness-out --summary-to-env"));
+  EXPECT_THAT(Uses(merge, "actions/upload-artifact@v4")["with"]["path"].as<std::string>(),
+              HasSubstr("harness-out/report.html"));
+}
+
+TEST(GitlabPipelineTest, ParallelShardsThenMergeStage) {
+  const YAML::Node p = YAML::Load(GitlabPipeline({.shards = 4, .matrix = "configs/default.yaml"}));
+  EXPECT_EQ(p["stages"].as<std::vector<std::string>>(), (std::vector<std::string>{"shard", "merge"}));
+  const YAML::Node shard = p["shard"], merge = p["merge"];
+  EXPECT_EQ(shard["stage"].as<std::string>(), "shard");
+  EXPECT_EQ(shard["parallel"].as<int>(), 4);
+  EXPECT_EQ(shard["image"].as<std::string>(), "debian:bookworm");
+  EXPECT_EQ(shard["script"].as<std::vector<std::string>>(),
+            (std::vector<std::string>{"scripts/setup.sh",
+                                      "build/harness/cli/harness run \"$HARNESS_MATRIX\" --shard "
+                                      "$CI_NODE_INDEX/4 --out harness-out/shard-$CI_NODE_INDEX"}));
+  EXPECT_EQ(shard["artifacts"]["when"].as<std::string>(), "always");
+  EXPECT_EQ(shard["artifacts"]["paths"][0].as<std::string>(), "harness-out/shard-$CI_NODE_INDEX");
+  EXPECT_FALSE(shard["artifacts"]["reports"]);  // the merge reports every cell, once
+  EXPECT_EQ(shard["cache"]["key"].as<std::string>(), "harness-shard-$CI_NODE_INDEX-of-4");
+  EXPECT_EQ(shard["cache"]["paths"][0].as<std::string>(), ".cache/harness");
+  EXPECT_EQ(p["variables"]["HARNESS_CACHE"].as<std::string>(), "$CI_PROJECT_DIR/.cache/harness");
+
+  EXPECT_EQ(merge["stage"].as<std::string>(), "merge");
+  EXPECT_EQ(merge["needs"][0]["job"].as<std::string>(), "shard");
+  EXPECT_TRUE(merge["needs"][0]["artifacts"].as<bool>());
+  EXPECT_EQ(merge["when"].as<std::string>(), "always");
+  EXPECT_EQ(merge["image"].as<std::string>(), "debian:bookworm");
+  EXPECT_EQ(merge["script"][1].as<std::string>(), "build/harness/cli/harness merge harness-out/shard-* --out harness-out");
+  EXPECT_EQ(merge["artifacts"]["reports"]["junit"].as<std::string>(), "harness-out/junit.xml");
+}
+
+// GitLab's parallel: takes 2..200: one shard is one plain job running 1/1.
+TEST(GitlabPipelineTest, OneShardIsAPlainJob) {
+  const YAML::Node p = YAML::Load(GitlabPipeline({.shards = 1}));
+  EXPECT_FALSE(p["shard"]["parallel"]);
+  EXPECT_THAT(p["shard"]["script"][1].as<std::string>(), HasSubstr("--shard 1/1 --out harness-out/shard-1"));
+  const YAML::Node wf = YAML::Load(GithubWorkflow({.shards = 1}));
+  EXPECT_EQ(wf["jobs"]["shard"]["strategy"]["matrix"]["shard"].as<std::vector<int>>(), (std::vector<int>{1}));
+}
+
+TEST(CiOptionsTest, Errors) {
+  EXPECT_THROW(GithubWorkflow({.shards = 0}), HarnessError);
+  EXPECT_THROW(GitlabPipeline({.shards = 201}), HarnessError);
+  EXPECT_THROW(GithubWorkflow({.shards = 2, .matrix = "/abs/m.yaml"}), HarnessError);
+  EXPECT_THROW(GithubWorkflow({.shards = 2, .matrix = "m.yaml; rm -rf /"}), HarnessError);
+  EXPECT_NO_THROW(GithubWorkflow({.shards = 200}));
+}
+
+}  // namespace
+}  // namespace harness

@@ -1,0 +1,134 @@
+#include "harness/report/merge.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/error_of.h"
+
+namespace harness {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::vector<std::string> kCells = {"t/none/x86_64/gcc", "t/none/arm64/gcc", "t/none/s390x/gcc"};
+
+CellResult Cell(const std::string& id, Verdict verdict, const std::string& out_dir) {
+  CellResult r;
+  r.cell = id;
+  r.arch = id.substr(7, id.rfind('/') - 7);
+  r.verdict = verdict;
+  r.stage = Stage::kVerify;
+  r.artifacts_dir = out_dir + "/t/none/" + r.arch + "-gcc";
+  return r;
+}
+
+// What shard k of n of configs/m.yaml records.
+RunProvenance Provenance(int k, int n) {
+  return {.harness_version = "0.1.0+gabc", .matrix = "configs/m.yaml", .matrix_sha256 = "feed", .shard = k,
+          .shards = n, .matrix_cells = kCells};
+}
+
+// Shard k of n, as it was written on a CI runner under /runner/out/shard-k and is found now under
+// /merge/shard-k, holding `cells`.
+ShardResults Shard(int k, int n, std::vector<CellResult> cells, RunProvenance run = {}) {
+  if (run.harness_version.empty()) run = Provenance(k, n);
+  run.out_dir = "/runner/out/shard-" + std::to_string(k);
+  for (auto& c : cells) c.artifacts_dir = run.out_dir + c.artifacts_dir;
+  return {"/merge/shard-" + std::to_string(k), ResultsJson(cells, run)};
+}
+
+std::vector<ShardResults> ThreeShards() {
+  return {Shard(2, 3, {Cell(kCells[1], Verdict::kContentMismatch, "")}),
+          Shard(1, 3, {Cell(kCells[0], Verdict::kPass, "")}),
+          Shard(3, 3, {Cell(kCells[2], Verdict::kPass, "")})};
+}
+
+std::string MergeError(const std::vector<ShardResults>& shards) {
+  return testing::HarnessErrorOf([&] { MergeShards(shards); });
+}
+
+// Given every shard once (in any order), the merge should hold every cell in matrix order, their
+// artifacts where the shard directories are now, and the shards' matrix and version.
+TEST(MergeShardsTest, ConsistentShards) {
+  const MergedRun merged = MergeShards(ThreeShards());
+  ASSERT_EQ(merged.results.size(), 3u);
+  for (std::size_t i = 0; i < kCells.size(); ++i) EXPECT_EQ(merged.results[i].cell, kCells[i]);
+  EXPECT_EQ(merged.results[1].verdict, Verdict::kContentMismatch);
+  EXPECT_EQ(merged.results[1].artifacts_dir, "/merge/shard-2/t/none/arm64-gcc");
+  EXPECT_EQ(ExitCodeFor(merged.results), 1);
+  EXPECT_EQ(merged.run.merged_shards, 3);
+  EXPECT_EQ(merged.run.matrix, "configs/m.yaml");
+  EXPECT_EQ(merged.run.harness_version, "0.1.0+gabc");
+  EXPECT_EQ(merged.run.shards, 0);  // a merge is not a shard: merging it again is refused
+}
+
+// An empty shard (more shards than build groups) is a shard like the others.
+TEST(MergeShardsTest, EmptyShardIsFine) {
+  std::vector<ShardResults> shards;
+  for (std::size_t i = 0; i < kCells.size(); ++i) {
+    shards.push_back(Shard(static_cast<int>(i) + 1, 4, {Cell(kCells[i], Verdict::kPass, "")}));
+  }
+  shards.push_back(Shard(4, 4, {}));
+  EXPECT_EQ(MergeShards(shards).results.size(), 3u);
+}
+
+TEST(MergeShardsTest, MissingShard) {
+  auto shards = ThreeShards();
+  shards.erase(shards.begin());  // shard 2
+  EXPECT_EQ(MergeError(shards),
+            "shard 2 of 3 is missing (given: 1 in '/merge/shard-1', 3 in '/merge/shard-3'); a merge needs every "
+            "shard's output directory");
+}
+
+TEST(MergeShardsTest, DuplicateShard) {
+  auto shards = ThreeShards();
+  shards.push_back(shards[1]);
+  shards.back().dir = "/merge/again";
+  EXPECT_EQ(MergeError(shards), "shard 1 of 3 is given twice: '/merge/shard-1' and '/merge/again'");
+}
+
+TEST(MergeShardsTest, DifferentMatrix) {
+  auto shards = ThreeShards();
+  RunProvenance other = Provenance(3, 3);
+  other.matrix_sha256 = "beef";
+  shards[2] = Shard(3, 3, {Cell(kCells[2], Verdict::kPass, "")}, other);
+  EXPECT_THAT(MergeError(shards), HasSubstr("'/merge/shard-2' and '/merge/shard-3' ran different matrix files"));
+  other.matrix_sha256 = "feed";
+  other.matrix_cells = {kCells[0], kCells[2]};
+  shards[2] = Shard(3, 3, {Cell(kCells[2], Verdict::kPass, "")}, other);
+  EXPECT_THAT(MergeError(shards), HasSubstr("expanded the matrix into different cells"));
+  other.matrix_cells = kCells;
+  other.shards = 4;
+  shards[2] = Shard(3, 4, {Cell(kCells[2], Verdict::kPass, "")}, other);
+  EXPECT_THAT(MergeError(shards), HasSubstr("is shard 2 of 3 but '/merge/shard-3' is shard 3 of 4"));
+}
+
+TEST(MergeShardsTest, DifferentHarnessVersion) {
+  auto shards = ThreeShards();
+  RunProvenance other = Provenance(1, 3);
+  other.harness_version = "0.1.0+gdef";
+  shards[1] = Shard(1, 3, {Cell(kCells[0], Verdict::kPass, "")}, other);
+  EXPECT_THAT(MergeError(shards), HasSubstr("were run by different harness versions ('0.1.0+gabc' and '0.1.0+gdef')"));
+}
+
+// A run without --shard (or a results.json from before shards) mixed in is refused, as is a merge.
+TEST(MergeShardsTest, UnshardedRun) {
+  auto shards = ThreeShards();
+  shards.push_back({"/merge/whole", ResultsJson({Cell(kCells[0], Verdict::kPass, "")},
+                                                {.harness_version = "0.1.0+gabc", .matrix = "configs/m.yaml"})});
+  EXPECT_THAT(MergeError(shards), HasSubstr("'/merge/whole' holds a run that was not sharded"));
+  shards.back().json = ResultsJson({Cell(kCells[0], Verdict::kPass, "")});
+  EXPECT_THAT(MergeError(shards), HasSubstr("'/merge/whole' holds a results.json without a run record"));
+}
+
+// A shard whose cells do not match the split (a cell twice, or one lost) is never a partial report.
+TEST(MergeShardsTest, CellTwiceOrLost) {
+  auto shards = ThreeShards();
+  shards[2] = Shard(3, 3, {Cell(kCells[2], Verdict::kPass, ""), Cell(kCells[1], Verdict::kPass, "")});
+  EXPECT_THAT(MergeError(shards), HasSubstr("cell 't/none/arm64/gcc' is in more than one shard"));
+  shards[2] = Shard(3, 3, {});
+  EXPECT_THAT(MergeError(shards), HasSubstr("cell 't/none/s390x/gcc' is in no shard's results"));
+}
+
+}  // namespace
+}  // namespace harness
