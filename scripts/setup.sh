@@ -23,6 +23,7 @@ packages=(
   clang libfuzzer-14-dev libclang-rt-14-dev           # fuzz targets and sanitizer runtime (CI)
   clang-16 lld-16 llvm-16                             # the clang toolchain (LLVM=1 with /usr/lib/llvm-16/bin)
   chromium                                            # report.html loaded headless (integration test)
+  tmux                                                # live progress checked in a real terminal (integration test)
 )
 
 missing=()

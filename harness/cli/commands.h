@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "harness/plan/plan.h"
+#include "harness/report/live.h"
 #include "harness/proc/runner.h"
 
 namespace harness {
@@ -31,6 +33,7 @@ struct CommonFlags {
   bool summary_to_env = false;  // append summary.md to the file $GITHUB_STEP_SUMMARY names
   std::string history_dir;  // run only (--history or the matrix's history:): class cells against the last run
   std::string fail_on = "any";  // run only: "new" exits 1 only for new failures (needs a history)
+  std::string progress;  // --progress auto|tty|plain; empty: HARNESS_PROGRESS, else auto
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
@@ -44,6 +47,9 @@ std::filesystem::path StepSummaryPath();
 std::filesystem::path SelfPath();
 // The flags resolved against the environment (HARNESS_OUT, HARNESS_CACHE, HARNESS_DATA_DIR).
 RunOptions MakeRunOptions(const CommonFlags& flags);
+// The progress reporter the flags ask for: live lines on stderr when it is a terminal (or
+// --progress tty), else plain lines. Stop() it before the summary is printed.
+ProgressReporter MakeReporter(const CommonFlags& flags);
 // Writes results.json and junit.xml (and the --json/--junit copies), prints the summary and
 // returns the exit code.
 int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options);

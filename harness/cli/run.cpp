@@ -116,10 +116,12 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   CommonFlags common = args.common;
   if (common.history_dir.empty()) common.history_dir = config.history;
   CheckHistoryFlags(common);
-  TerminalReporter reporter(std::cerr, args.common.verbose);
-  Pipeline pipeline(runner, reporter, options);
   std::cerr << "harness: " << matrix.string() << ", output in " << options.out_dir.string() << "\n";
-  return Finish(pipeline.Run(config), common, options);
+  ProgressReporter reporter = MakeReporter(args.common);
+  Pipeline pipeline(runner, reporter, options);
+  const std::vector<CellResult> results = pipeline.Run(config);
+  reporter.Stop();  // the live lines end before the summary is printed
+  return Finish(results, common, options);
 }
 
 }  // namespace harness
