@@ -32,7 +32,9 @@ struct CommonFlags {
   bool no_wait = false;  // another harness on --out is an error, not something to wait for
   bool summary_to_env = false;  // append summary.md to the file $GITHUB_STEP_SUMMARY names
   std::string history_dir;  // run only (--history or the matrix's history:): class cells against the last run
-  std::string fail_on = "any";  // run only: "new" exits 1 only for new failures (needs a history)
+  // run only: "new" exits 1 only for new failures (needs a history); "introduced" only for failures
+  // the --series introduced (needs --series)
+  std::string fail_on = "any";
   std::string progress;  // --progress auto|tty|plain; empty: HARNESS_PROGRESS, else auto
 };
 
@@ -75,6 +77,7 @@ struct RunArgs {
   std::vector<std::string> series_paths;
   bool skip_applied = false;
   bool define_output_format = false;
+  bool no_baseline = false;             // --series without re-checking failing cells without it
   bool list = false;                    // print the cells and exclusions, run nothing
   std::vector<std::string> trees;       // --tree: only these trees
   std::vector<std::string> toolchains;  // --toolchain: only these toolchains

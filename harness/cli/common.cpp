@@ -9,6 +9,7 @@
 #include "harness/core/error.h"
 #include "harness/core/host.h"
 #include "harness/core/util.h"
+#include "harness/plan/baseline.h"
 #include "harness/report/history.h"
 #include "harness/report/live.h"
 #include "harness/report/html_report.h"
@@ -142,7 +143,9 @@ int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags,
       return flags.bisect ? kExitBisectAbort : kExitHarnessError;
     }
   }
-  int code = flags.fail_on == "new" ? ExitCodeForNewFailures(results) : ExitCodeFor(results);
+  int code = flags.fail_on == "new"          ? ExitCodeForNewFailures(results)
+             : flags.fail_on == "introduced" ? ExitCodeForIntroduced(results)
+                                             : ExitCodeFor(results);
   if (!history_error.empty()) {
     std::cerr << "harness: error: " << history_error << "\n";
     code = kExitHarnessError;

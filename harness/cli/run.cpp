@@ -62,6 +62,19 @@ void CheckHistoryFlags(const CommonFlags& flags) {
   }
 }
 
+// --fail-on introduced compares each failing cell with the tree without the series: without
+// --series there is nothing to compare, and with --no-baseline nothing is compared.
+void CheckBaselineFlags(const RunArgs& args) {
+  if (args.common.fail_on != "introduced") return;
+  if (args.series_paths.empty()) {
+    throw HarnessError("--fail-on introduced needs --series: it fails the run only for failures the series "
+                       "introduced, found by re-checking each failing cell without it");
+  }
+  if (args.no_baseline) {
+    throw HarnessError("--fail-on introduced needs the re-check that --no-baseline turns off");
+  }
+}
+
 }  // namespace
 
 CLI::App* AddRun(CLI::App& app, RunArgs& args) {
@@ -78,6 +91,8 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
       ->check(CLI::Validator(CheckStopAfter, "{inspect}", "stage"));
   run->add_option("--series", args.series_paths,
                   "pre-merge mode: run the matrix with this series applied (a kernel-patches/ directory, an mbox or a .patch; repeatable)");
+  run->add_flag("--no-baseline", args.no_baseline,
+                "with --series: do not re-check failing cells on the tree without the series");
   run->add_flag("--skip-applied", args.skip_applied, "skip patches already in the tree instead of failing the cell");
   run->add_flag("--define-output-format", args.define_output_format,
                 "append a generated patch defining CONFIG_OUTPUT_FORMAT for arches whose Kconfig lacks it (the 2019 local fix)");
@@ -86,8 +101,10 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
                   "keep each run's results here and class each cell against the previous run (new failure, "
                   "still failing, fixed, passing, flaky); overrides the matrix's history:");
   run->add_option("--fail-on", args.common.fail_on,
-                  "any (default): exit 1 when any cell fails; new: only when a cell is a new failure (needs a history)")
-      ->check(CLI::IsMember({"any", "new"}));
+                  "any (default): exit 1 when any cell fails; new: only when a cell is a new failure (needs a history); "
+                  "introduced: only when the --series introduced the failure (it fails differently or passes "
+                  "without it)")
+      ->check(CLI::IsMember({"any", "new", "introduced"}));
   return run;
 }
 
@@ -107,6 +124,8 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
     if (!series.path.empty() && series.path.is_relative()) series.path = options.data_dir / series.path;
   }
   if (!args.series_paths.empty()) config.series = SeriesFromFlags(args.series_paths);
+  CheckBaselineFlags(args);
+  options.baseline = !args.series_paths.empty() && !args.no_baseline;
   if (args.list) {
     std::vector<ListedCell> listed;
     for (const Cell& cell : ExpandCells(config, options)) listed.push_back({cell.id, cell.excluded});

@@ -65,6 +65,17 @@ struct CellHistory {
   std::string since_revision;  // ... and the revision it built
 };
 
+// Pre-merge mode (--series): a failing cell re-checked on the same tree without the series
+// (harness/plan/baseline.h). "introduced" (the series broke it, or the tree alone fails
+// differently), "pre-existing" (the tree fails the same way without it) or "unknown" (the
+// re-check itself hit a harness error: never taken for pre-existing); empty when not re-checked.
+struct CellBaseline {
+  std::string cls;
+  std::string detail;          // one line: what the tree did without the series
+  std::string cell;            // the re-checked cell, e.g. "debian-6.1/none/arm64/gcc"
+  std::string artifacts_dir;   // its logs
+};
+
 struct CellResult {
   std::string cell;            // e.g. "debian-6.1/none/arm64/gcc"
   std::string arch;
@@ -80,6 +91,8 @@ struct CellResult {
   std::string error;
   // With --history: how this cell compares with the previous run of the same cell.
   CellHistory history;
+  // With --series: how the cell fares without the series, when it failed with it.
+  CellBaseline baseline;
 };
 
 }  // namespace harness

@@ -15,6 +15,7 @@
 #include "harness/elf/inspector.h"
 #include "harness/image/initramfs.h"
 #include "harness/image/probe_build.h"
+#include "harness/plan/baseline.h"
 #include "harness/patches/apply.h"
 #include "harness/patches/output_format.h"
 #include "harness/toolchain/toolchain.h"
@@ -282,7 +283,22 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) {
   }
   if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
   ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
+  std::vector<CellResult> results = RunCells(config, cells);
+  if (!options_.baseline) return results;
+  // Pre-merge mode: each cell the series made fail is built again without it, in the same build
+  // directory (usually a relink), to tell what the series broke from what was broken before.
+  const std::vector<Cell> baseline = BaselineCells(cells, results);
+  if (baseline.empty()) return results;
+  std::vector<std::string> ids;
+  for (const auto& cell : baseline) ids.push_back(cell.id);
+  sink_.OnEvent({.kind = Event::Kind::kNote,
+                 .text = "re-checking without the series, to tell what it broke from what was broken before: " +
+                         Join(ids, ", ")});
+  ApplyBaseline(results, cells, RunCells(config, baseline));
+  return results;
+}
 
+std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std::vector<Cell>& cells) {
   // Sized once: the tasks hold references to their cell's result and context.
   std::vector<CellResult> results(cells.size());
   std::vector<CellContext> contexts(cells.size());

@@ -48,6 +48,8 @@ struct RunOptions {
   std::optional<AccelChoice> accel;      // --accel; else the matrix's accel:
   // Another harness holding --out: wait for it (true) or stop with an error naming it.
   bool wait_for_out = true;
+  // Pre-merge mode: re-check each cell that fails with a series on the tree without it.
+  bool baseline = false;
 };
 
 struct Cell {
@@ -74,6 +76,8 @@ class Pipeline {
   // the Debian package to install.
   void Preflight(const std::vector<Cell>& cells, bool boot) const;
 
+  // Every cell of the matrix; with options.baseline, each cell a series made fail is then
+  // re-checked without the series (CellResult::baseline).
   std::vector<CellResult> Run(const MatrixConfig& config);
 
   // `harness boot`: image -> boot -> verify for an existing build.
@@ -99,6 +103,8 @@ class Pipeline {
 
   // Tree and series for a cell, done once per (tree, series), reported once, shared by its arches.
   const PreparedSource& Prepare(const Cell& cell, CellResult& result);
+  // The cells, side by side, results in the cells' order.
+  std::vector<CellResult> RunCells(const MatrixConfig& config, const std::vector<Cell>& cells);
   // Runs the passes of `lane` (all of them when null) until one ends the cell.
   void RunPasses(std::span<const Pass> passes, CellContext& ctx, CellResult& result,
                  std::optional<Lane> lane = std::nullopt);

@@ -168,6 +168,17 @@ void DetailSection(Html& html, const CellResult& r, std::size_t index, const std
     if (!r.history.detail.empty()) html.Text(" (").Text(r.history.detail).Text(")");
     html.Close("p");
   }
+  if (!r.baseline.cls.empty()) {
+    html.Open("p", {{"class", "hist"}}).Text("series: ").Text(r.baseline.cls);
+    if (!r.baseline.detail.empty()) html.Text(" (").Text(r.baseline.detail).Text(")");
+    if (!r.baseline.artifacts_dir.empty()) {
+      const std::string rel =
+          std::filesystem::path(r.baseline.artifacts_dir).lexically_relative(out_dir).generic_string();
+      html.Text("; its logs: ").Element("a", {{"href", RelativeHref(rel.empty() ? r.baseline.artifacts_dir : rel)}},
+                                         rel.empty() ? r.baseline.artifacts_dir : rel);
+    }
+    html.Close("p");
+  }
   if (!r.error.empty()) html.Open("p").Element("b", {}, "harness error: ").Text(r.error).Close("p");
   if (!r.detail.empty()) html.Element("p", {}, r.detail);
 
@@ -370,6 +381,7 @@ std::string ReportHtml(const std::vector<CellResult>& results, const std::filesy
                                  {"title", r.cell}});
       html.Element("b", {}, VerdictLabel(r));
       if (!r.history.cls.empty()) html.Element("small", {{"class", "hist"}}, r.history.cls);
+      if (!r.baseline.cls.empty()) html.Element("small", {{"class", "hist"}}, r.baseline.cls);
       html.Element("small", {}, StageTimes(r));
       html.Close("a").Close("td");
     }

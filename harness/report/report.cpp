@@ -145,6 +145,10 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
       out << VerdictName(r.verdict) << " at the " << StageName(r.stage) << " stage: " << r.detail << "\n";
     }
     if (!r.history.cls.empty()) out << "  history: " << r.history.cls << " (" << r.history.detail << ")\n";
+    if (!r.baseline.cls.empty()) {
+      out << "  series: " << r.baseline.cls << " (" << r.baseline.detail << ")\n";
+      if (!r.baseline.artifacts_dir.empty()) out << "  without the series: " << r.baseline.artifacts_dir << "\n";
+    }
     for (const auto& line : r.diagnosis) out << "  " << line << "\n";
     std::string skipped;
     for (const auto& t : r.timings) {
@@ -189,6 +193,10 @@ std::string ResultsJson(const std::vector<CellResult>& results) {
       cells.back()["history"] = {{"class", r.history.cls}, {"detail", Printable(r.history.detail)},
                                  {"since", r.history.since}, {"since_revision", r.history.since_revision}};
     }
+    if (!r.baseline.cls.empty()) {
+      cells.back()["baseline"] = {{"class", r.baseline.cls}, {"detail", Printable(r.baseline.detail)},
+                                  {"cell", r.baseline.cell}, {"artifacts", r.baseline.artifacts_dir}};
+    }
   }
   return nlohmann::json({{"exit_code", ExitCodeFor(results)}, {"cells", cells}}).dump(2) + "\n";
 }
@@ -224,6 +232,10 @@ std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string
         const auto& h = c["history"];
         r.history = {h.value("class", ""), h.value("detail", ""), h.value("since", ""), h.value("since_revision", "")};
       }
+      if (c.contains("baseline")) {
+        const auto& b = c["baseline"];
+        r.baseline = {b.value("class", ""), b.value("detail", ""), b.value("cell", ""), b.value("artifacts", "")};
+      }
       results.push_back(std::move(r));
     }
   } catch (const nlohmann::json::exception& e) {
@@ -251,6 +263,10 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
       xml << "    <properties><property name=\"history\" value=\"" << XmlEscape(r.history.cls)
           << "\"/><property name=\"history_detail\" value=\"" << XmlEscape(r.history.detail) << "\"/></properties>\n";
     }
+    if (!r.baseline.cls.empty()) {
+      xml << "    <properties><property name=\"series\" value=\"" << XmlEscape(r.baseline.cls)
+          << "\"/><property name=\"series_detail\" value=\"" << XmlEscape(r.baseline.detail) << "\"/></properties>\n";
+    }
     std::string body;
     for (const auto& d : r.diagnosis) body += d + "\n";
     if (!r.error.empty()) {
@@ -262,7 +278,8 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
       xml << "    <skipped message=\"" << XmlEscape("excluded: " + r.detail) << "\"/>\n";
     } else if (r.verdict != Verdict::kPass) {
       xml << "    <failure type=\"" << VerdictToken(r.verdict) << "\" message=\""
-          << XmlEscape((r.history.cls.empty() ? "" : "[" + r.history.cls + "] ") + std::string(VerdictName(r.verdict)) +
+          << XmlEscape((r.history.cls.empty() ? "" : "[" + r.history.cls + "] ") +
+                       (r.baseline.cls.empty() ? "" : "[" + r.baseline.cls + "] ") + std::string(VerdictName(r.verdict)) +
                        " at " + std::string(StageName(r.stage)) + ": " + r.detail)
           << "\">" << XmlEscape(body) << "</failure>\n";
     }

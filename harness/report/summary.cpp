@@ -44,13 +44,14 @@ std::string SummaryMarkdown(const std::vector<CellResult>& results) {
     std::string verdict = r.error.empty() ? std::string(VerdictName(r.verdict)) : "harness error";
     verdict = ok ? MarkdownCell(verdict) : "**" + MarkdownCell(verdict) + "**";
     std::string detail = r.error.empty() ? r.detail : r.error;
-    if (detail.size() > 300) detail = detail.substr(0, 300) + "...";
     md += "| " + MarkdownCell(r.cell) + " | " + verdict + " | " + std::string(StageName(r.stage)) + " | " + time + " | ";
     if (history) {
       md += MarkdownCell(r.history.cls);
       if (!r.history.since.empty()) md += " since " + MarkdownCell(r.history.since);
       md += " | ";
     }
+    if (!r.baseline.cls.empty()) detail = "[" + r.baseline.cls + ": " + r.baseline.detail + "] " + detail;
+    if (detail.size() > 300) detail = detail.substr(0, 300) + "...";
     md += MarkdownCell(detail) + " |\n";
   }
   md += "\nDetails: report.html in the output directory (each cell's diagnosis, console, commands and artifacts).\n";

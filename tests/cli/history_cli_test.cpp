@@ -136,5 +136,51 @@ TEST_F(HistoryCliTest, SummaryToEnvAppends) {
   EXPECT_THAT(md, HasSubstr("| fake/none/x86_64/gcc | built |"));
 }
 
+// Pre-merge baseline: a series breaking BTF generation is "introduced" (the tree without it
+// builds), and --fail-on introduced fails the run; a harmless series on a tree that already
+// fails is "pre-existing", and --fail-on introduced lets it through while the default does not.
+TEST_F(HistoryCliTest, SeriesFailuresAreClassedAgainstTheTreeWithoutThem) {
+  const std::string good = Commit("", 1), bad = Commit("btf", 2), notes = Commit("btf", 3);
+  const fs::path breaking = dir_ / "breaking.patch", harmless = dir_ / "harmless.patch";
+  WriteFile(breaking, Git({"format-patch", "--stdout", good + ".." + bad}) + "\n");
+  WriteFile(harmless, Git({"format-patch", "--stdout", bad + ".." + notes}) + "\n");
+
+  ProcessResult r = Run(good, {"--series", breaking.string(), "--fail-on", "introduced"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("re-checking without the series"));
+  EXPECT_THAT(r.output, HasSubstr("series: introduced (without the series: built)"));
+  std::string json = ReadFile(dir_ / "out" / "results.json");
+  EXPECT_THAT(json, HasSubstr("\"class\": \"introduced\""));
+  EXPECT_THAT(json, HasSubstr("\"cell\": \"fake/none/x86_64/gcc\""));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "fake" / "none" / "x86_64-gcc" / "build.log"));
+  EXPECT_THAT(ReadFile(dir_ / "out" / "junit.xml"), HasSubstr("<property name=\"series\" value=\"introduced\"/>"));
+  EXPECT_THAT(ReadFile(dir_ / "out" / "summary.md"), HasSubstr("[introduced: without the series: built]"));
+  EXPECT_THAT(ReadFile(dir_ / "out" / "report.html"), HasSubstr("series: introduced"));
+
+  r = Run(bad, {"--series", harmless.string(), "--fail-on", "introduced"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("series: pre-existing (fails the same way without the series: "));
+  json = ReadFile(dir_ / "out" / "results.json");
+  EXPECT_THAT(json, HasSubstr("\"class\": \"pre-existing\""));
+
+  r = Run(bad, {"--series", harmless.string()});  // the plain default: any failure
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+
+  r = Run(bad, {"--series", harmless.string(), "--no-baseline"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("re-checking without the series")));
+}
+
+TEST_F(HistoryCliTest, FailOnIntroducedNeedsASeries) {
+  ProcessResult r = Exec({HARNESS_BIN, "run", "--fail-on", "introduced", "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--fail-on introduced needs --series"));
+  WriteFile(dir_ / "s.patch", "");
+  r = Exec({HARNESS_BIN, "run", "--fail-on", "introduced", "--series", (dir_ / "s.patch").string(), "--no-baseline",
+            "--out", (dir_ / "out").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("needs the re-check that --no-baseline turns off"));
+}
+
 }  // namespace
 }  // namespace harness

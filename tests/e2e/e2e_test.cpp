@@ -244,6 +244,69 @@ TEST(E2E, KernelWithoutBtfIsBtfFileMissing) {
   EXPECT_EQ(OnlyCell(stale)["verdict"], "stale-image") << OnlyCell(stale).dump(2);
 }
 
+// A series that breaks arm64 alone, at the link: it names the .BTF input sections in arm64's
+// linker script, where the preprocessor expands "BTF" as vmlinux.lds.h's BTF macro, so ld
+// rejects the script ("vmlinux.lds:12: syntax error", build failed). An arch-only link-script
+// change of the kind the harness is for; the other arches' makes find nothing to do.
+constexpr char kArm64DropsBtf[] =
+    "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+    "From: harness e2e <e2e@harness.invalid>\n"
+    "Date: Wed, 2 Dec 2026 04:00:00 +0000\n"
+    "Subject: [PATCH] arm64: vmlinux.lds: discard .BTF\n"
+    "\n"
+    "---\n"
+    " arch/arm64/kernel/vmlinux.lds.S | 1 +\n"
+    " 1 file changed, 1 insertion(+)\n"
+    "\n"
+    "diff --git a/arch/arm64/kernel/vmlinux.lds.S b/arch/arm64/kernel/vmlinux.lds.S\n"
+    "--- a/arch/arm64/kernel/vmlinux.lds.S\n"
+    "+++ b/arch/arm64/kernel/vmlinux.lds.S\n"
+    "@@ -150,4 +150,5 @@\n"
+    " \t\t*(.interp .dynamic)\n"
+    " \t\t*(.dynsym .dynstr .hash .gnu.hash)\n"
+    " \t\t*(.ARM.attributes)\n"
+    "+\t\t*(.BTF)\n"
+    " \t}\n";
+
+// Issue 14's night over night: the default matrix kept in a history, then again with a series
+// that breaks arm64. The second run's results, summary.md and report.html show arm64 as the one
+// new failure, introduced by the series (re-checked without it), and the other arches passing.
+// In the default matrix's output directory: the first run is a warm re-run, the second relinks
+// arm64 twice (with the series, then without it for the re-check, which leaves it as it was).
+TEST(E2E, HistoryShowsTheSeriesBreakingArm64AsTheNewFailure) {
+  REQUIRE_TOOLS();
+  const fs::path history = kOut / "history", series = kOut / "arm64-drops-btf.patch";
+  fs::remove_all(history);
+  WriteFile(series, kArm64DropsBtf);
+  HarnessRun first = RunHarness({"run", "-j", "2", "--history", history.string()}, kOut / "default");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  HarnessRun second = RunHarness({"run", "-j", "2", "--history", history.string(), "--series", series.string()},
+                                 kOut / "default");
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  ASSERT_EQ(second.results["cells"].size(), std::size(kArches)) << second.output;
+  for (const auto& cell : second.results["cells"]) {
+    SCOPED_TRACE(cell["cell"].get<std::string>());
+    if (cell["arch"] == "arm64") {
+      EXPECT_NE(cell["verdict"], "pass") << cell.dump(2);
+      EXPECT_EQ(cell["history"]["class"], "new failure") << cell.dump(2);
+      EXPECT_EQ(cell["baseline"]["class"], "introduced") << cell.dump(2);
+      EXPECT_EQ(cell["baseline"]["detail"], "without the series: PASS") << cell.dump(2);
+    } else {
+      EXPECT_EQ(cell["verdict"], "pass") << cell.dump(2);
+      EXPECT_EQ(cell["history"]["class"], "passing") << cell.dump(2);
+      EXPECT_FALSE(cell.contains("baseline")) << cell.dump(2);
+    }
+  }
+  const std::string md = ReadFile(kOut / "default" / "summary.md");
+  EXPECT_NE(md.find("| debian-6.1/arm64-drops-btf/arm64/gcc | **"), std::string::npos) << md;
+  EXPECT_NE(md.find("| new failure |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| debian-6.1/arm64-drops-btf/x86_64/gcc | PASS | verify |"), std::string::npos) << md;
+  const std::string html = ReadFile(kOut / "default" / "report.html");
+  EXPECT_NE(html.find("new failure"), std::string::npos);
+  EXPECT_NE(html.find("series: introduced"), std::string::npos);
+  fs::copy_file(kOut / "default" / "report.html", kOut / "history-report.html", fs::copy_options::overwrite_existing);
+}
+
 // The seed's 2019 series against 6.1: a precise "does not apply" naming patch, file and hunk,
 // at the apply stage, for every arch, without building anything.
 TEST(E2E, SeedSeriesDoesNotApplyTo61) {
