@@ -98,6 +98,12 @@ class TypeComparer {
     return Field("elements", p->nelems, q->nelems);
   }
 
+  // "member 1 name 'pid' vs 'tgid'" when the i-th entry's names differ.
+  std::optional<std::string> EntryName(const char* what, std::size_t i, std::uint32_t a_off, std::uint32_t b_off) const {
+    if (Name(a_, a_off) == Name(b_, b_off)) return std::nullopt;
+    return std::string(what) + " " + std::to_string(i) + " name " + Quoted(a_, a_off) + " vs " + Quoted(b_, b_off);
+  }
+
   // Named members are named ('pid'), anonymous ones numbered (member 3).
   std::string MemberName(const char* what, std::size_t index, std::uint32_t name_off) const {
     return name_off == 0 ? std::string(what) + " " + std::to_string(index) : std::string(what) + " " + Quoted(a_, name_off);
@@ -108,9 +114,7 @@ class TypeComparer {
     if (auto d = Field("members", btf_vlen(x), btf_vlen(y))) return d;
     const struct btf_member *p = btf_members(x), *q = btf_members(y);
     for (std::uint32_t i = 0; i < btf_vlen(x); ++i) {
-      if (Name(a_, p[i].name_off) != Name(b_, q[i].name_off)) {
-        return "member " + std::to_string(i) + " name " + Quoted(a_, p[i].name_off) + " vs " + Quoted(b_, q[i].name_off);
-      }
+      if (auto d = EntryName("member", i, p[i].name_off, q[i].name_off)) return d;
       const std::string member = MemberName("member", i, p[i].name_off);
       if (auto d = Field(member + " type", p[i].type, q[i].type)) return d;
       if (auto d = Field(member + " offset", btf_member_bit_offset(x, i), btf_member_bit_offset(y, i))) return d;
@@ -124,33 +128,30 @@ class TypeComparer {
   template <typename Value>
   std::optional<std::string> CompareEnumerator(std::size_t i, std::uint32_t a_name, std::uint32_t b_name, Value a_value,
                                                Value b_value) const {
-    if (Name(a_, a_name) != Name(b_, b_name)) {
-      return "enumerator " + std::to_string(i) + " name " + Quoted(a_, a_name) + " vs " + Quoted(b_, b_name);
-    }
+    if (auto d = EntryName("enumerator", i, a_name, b_name)) return d;
     if (a_value == b_value) return std::nullopt;
     return MemberName("enumerator", i, a_name) + " value " + std::to_string(a_value) + " vs " + std::to_string(b_value);
   }
 
-  std::optional<std::string> CompareEnum(const struct btf_type* x, const struct btf_type* y) const {
+  // ENUM and ENUM64 alike: the size, the count, then each enumerator's name and value.
+  template <typename Entry, typename ValueOf>
+  std::optional<std::string> CompareEnumerators(const struct btf_type* x, const struct btf_type* y, const Entry* p,
+                                                const Entry* q, ValueOf value_of) const {
     if (auto d = Field("size", x->size, y->size)) return d;
     if (auto d = Field("enumerators", btf_vlen(x), btf_vlen(y))) return d;
-    const struct btf_enum *p = btf_enum(x), *q = btf_enum(y);
     for (std::uint32_t i = 0; i < btf_vlen(x); ++i) {
-      if (auto d = CompareEnumerator(i, p[i].name_off, q[i].name_off, p[i].val, q[i].val)) return d;
+      if (auto d = CompareEnumerator(i, p[i].name_off, q[i].name_off, value_of(p[i]), value_of(q[i]))) return d;
     }
     return std::nullopt;
   }
 
+  std::optional<std::string> CompareEnum(const struct btf_type* x, const struct btf_type* y) const {
+    return CompareEnumerators(x, y, btf_enum(x), btf_enum(y), [](const struct btf_enum& e) { return e.val; });
+  }
+
   std::optional<std::string> CompareEnum64(const struct btf_type* x, const struct btf_type* y) const {
-    if (auto d = Field("size", x->size, y->size)) return d;
-    if (auto d = Field("enumerators", btf_vlen(x), btf_vlen(y))) return d;
-    const struct btf_enum64 *p = btf_enum64(x), *q = btf_enum64(y);
-    for (std::uint32_t i = 0; i < btf_vlen(x); ++i) {
-      if (auto d = CompareEnumerator(i, p[i].name_off, q[i].name_off, btf_enum64_value(&p[i]), btf_enum64_value(&q[i]))) {
-        return d;
-      }
-    }
-    return std::nullopt;
+    return CompareEnumerators(x, y, btf_enum64(x), btf_enum64(y),
+                              [](const struct btf_enum64& e) { return btf_enum64_value(&e); });
   }
 
   std::optional<std::string> CompareParams(const struct btf_type* x, const struct btf_type* y) const {
@@ -158,9 +159,7 @@ class TypeComparer {
     if (auto d = Field("params", btf_vlen(x), btf_vlen(y))) return d;
     const struct btf_param *p = btf_params(x), *q = btf_params(y);
     for (std::uint32_t i = 0; i < btf_vlen(x); ++i) {
-      if (Name(a_, p[i].name_off) != Name(b_, q[i].name_off)) {
-        return "param " + std::to_string(i) + " name " + Quoted(a_, p[i].name_off) + " vs " + Quoted(b_, q[i].name_off);
-      }
+      if (auto d = EntryName("param", i, p[i].name_off, q[i].name_off)) return d;
       if (auto d = Field(MemberName("param", i, p[i].name_off) + " type", p[i].type, q[i].type)) return d;
     }
     return std::nullopt;
