@@ -95,7 +95,6 @@ std::size_t CountStepLines(std::string_view log) {
   return count;
 }
 
-
 std::string BuildDiagnosis::Summary() const {
   std::string where;
   if (btf_generation) {

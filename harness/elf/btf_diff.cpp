@@ -14,10 +14,9 @@ namespace {
 
 // Kind names as bpftool prints them; unknown numbers as such (libbpf rejects them anyway).
 std::string KindName(unsigned kind) {
-  static constexpr const char* kNames[] = {"UNKN",     "INT",   "PTR",      "ARRAY",    "STRUCT",
-                                           "UNION",    "ENUM",  "FWD",      "TYPEDEF",  "VOLATILE",
-                                           "CONST",    "RESTRICT", "FUNC",  "FUNC_PROTO", "VAR",
-                                           "DATASEC",  "FLOAT", "DECL_TAG", "TYPE_TAG", "ENUM64"};
+  static constexpr const char* kNames[] = {
+      "UNKN",  "INT",      "PTR",      "ARRAY",   "STRUCT", "UNION",    "ENUM",  "FWD",      "TYPEDEF",  "VOLATILE",
+      "CONST", "RESTRICT", "FUNC",     "FUNC_PROTO", "VAR", "DATASEC",  "FLOAT", "DECL_TAG", "TYPE_TAG", "ENUM64"};
   return kind < std::size(kNames) ? kNames[kind] : "kind " + std::to_string(kind);
 }
 

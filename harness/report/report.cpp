@@ -66,7 +66,7 @@ std::string PlainEventLine(const Event& event, double elapsed) {
     // Cells run side by side: each streamed line says whose it is.
     case Event::Kind::kOutput: return "  " + (event.cell.empty() ? "" : event.cell + " | ") + Printable(event.text);
     case Event::Kind::kEstimate: return clock + where + "expects " + std::to_string(event.count) + " steps";
-    case Event::Kind::kCellEnd: return clock + where + event.text;
+    case Event::Kind::kCellEnd: return clock + where + Printable(event.text);  // details quote guest output
   }
   return clock + where + event.text;
 }
