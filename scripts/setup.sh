@@ -24,6 +24,7 @@ packages=(
   clang-16 lld-16 llvm-16                             # the clang toolchain (LLVM=1 with /usr/lib/llvm-16/bin)
   chromium                                            # report.html loaded headless (integration test)
   redis-server                                        # the shared ccache server (integration test; never started in production)
+  tmux                                                # live progress checked in a real terminal (integration test)
 )
 
 missing=()

@@ -18,24 +18,6 @@ bool IsWordChar(char c) {
 }
 char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// kbuild's quiet command lines: two spaces, an upper-case tag of 2..10 characters, padding, the
-// target ("  LD      .tmp_vmlinux.kallsyms1"). The target holds no CR or LF.
-bool ParseStepLine(std::string_view line, std::string* step, std::string* target) {
-  if (!StartsWith(line, "  ") || line.size() < 3 || line[2] < 'A' || line[2] > 'Z') return false;
-  std::size_t end = 3;
-  while (end < line.size() && IsUpperOrDigit(line[end])) ++end;
-  const std::size_t tag_length = end - 2;
-  if (tag_length < 2 || tag_length > 10 || end >= line.size() || line[end] != ' ') return false;
-  std::size_t at = end;
-  while (at < line.size() && line[at] == ' ') ++at;
-  if (at == line.size() || IsSpace(line[at])) return false;
-  const std::string_view rest = line.substr(at);
-  if (rest.find_first_of("\r\n") != std::string_view::npos) return false;
-  *step = std::string(line.substr(2, tag_length));
-  *target = std::string(rest);
-  return true;
-}
-
 // Case-insensitive: does `lower_needle` occur in `text` (where a word boundary is required on
 // both sides when `whole_word`)?
 bool ContainsIgnoringCase(std::string_view text, std::string_view lower_needle, bool whole_word) {
@@ -84,6 +66,34 @@ std::string Lower(std::string text) {
 }
 
 }  // namespace
+
+bool ParseStepLine(std::string_view line, std::string* step, std::string* target) {
+  if (!StartsWith(line, "  ") || line.size() < 3 || line[2] < 'A' || line[2] > 'Z') return false;
+  std::size_t end = 3;
+  while (end < line.size() && IsUpperOrDigit(line[end])) ++end;
+  const std::size_t tag_length = end - 2;
+  if (tag_length < 2 || tag_length > 10 || end >= line.size() || line[end] != ' ') return false;
+  std::size_t at = end;
+  while (at < line.size() && line[at] == ' ') ++at;
+  if (at == line.size() || IsSpace(line[at])) return false;
+  const std::string_view rest = line.substr(at);
+  if (rest.find_first_of("\r\n") != std::string_view::npos) return false;
+  *step = std::string(line.substr(2, tag_length));
+  *target = std::string(rest);
+  return true;
+}
+
+std::size_t CountStepLines(std::string_view log) {
+  std::size_t count = 0;
+  std::string step, target;
+  for (std::size_t begin = 0; begin < log.size();) {
+    std::size_t end = log.find('\n', begin);
+    if (end == std::string_view::npos) end = log.size();
+    count += ParseStepLine(log.substr(begin, end - begin), &step, &target);
+    begin = end + 1;
+  }
+  return count;
+}
 
 std::string BuildDiagnosis::Summary() const {
   std::string where;

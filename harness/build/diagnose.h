@@ -1,6 +1,7 @@
 #pragma once
 // Reads a failed kernel build's log and says where it broke: the first error line and the
 // kbuild step (CC, LD, BTF, BTFIDS, KSYMS ...) that was running.
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,13 @@ struct BuildDiagnosis {
 };
 
 BuildDiagnosis DiagnoseBuildLog(std::string_view log);
+
+// kbuild's quiet command lines: two spaces, an upper-case tag of 2..10 characters, padding, the
+// target ("  LD      .tmp_vmlinux.kallsyms1"). The target holds no CR or LF. True, with the tag
+// and the target, for such a line.
+bool ParseStepLine(std::string_view line, std::string* step, std::string* target);
+
+// How many such step lines a log holds: a build's size, for the next build's share done.
+std::size_t CountStepLines(std::string_view log);
 
 }  // namespace harness

@@ -113,6 +113,14 @@ class KernelBuilder {
   const Host& host_;
 };
 
+// How many kbuild step lines a build in `build_dir` will print (0: no idea), for a share done:
+// what the last successful build there printed, else a guess from its .config (3 per "=y").
+struct StepEstimate {
+  std::size_t steps = 0;
+  std::string source;  // "the last build here", ".config" or empty
+};
+StepEstimate EstimateBuildSteps(const std::filesystem::path& build_dir);
+
 // The request's toolchain (gcc when none is set).
 const Toolchain& ToolchainOf(const BuildRequest& request);
 

@@ -18,9 +18,10 @@ CLI::App* AddBoot(CLI::App& app, BootArgs& args) {
 int BootCommand(const BootArgs& args, ProcessRunner& runner) {
   const Arch& arch = ArchNamed(args.arch);
   RunOptions options = MakeRunOptions(args.common);
-  TerminalReporter reporter(std::cerr, args.common.verbose);
+  ProgressReporter reporter = MakeReporter(args.common);
   Pipeline pipeline(runner, reporter, options);
   auto result = pipeline.BootExisting(arch, std::filesystem::absolute(args.kernel), std::filesystem::absolute(args.vmlinux));
+  reporter.Stop();
   return Finish({result}, args.common, options);
 }
 

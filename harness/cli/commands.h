@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/plan/plan.h"
+#include "harness/report/live.h"
 #include "harness/proc/runner.h"
 #include "harness/report/report.h"
 
@@ -34,6 +35,7 @@ struct CommonFlags {
   // run only: "new" exits 1 only for new failures (needs a history); "introduced" only for failures
   // the --series introduced (needs --series)
   std::string fail_on = "any";
+  std::string progress;  // --progress auto|tty|plain; empty: HARNESS_PROGRESS, else auto
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
@@ -47,6 +49,9 @@ std::filesystem::path StepSummaryPath();
 std::filesystem::path SelfPath();
 // The flags resolved against the environment (HARNESS_OUT, HARNESS_CACHE, HARNESS_DATA_DIR).
 RunOptions MakeRunOptions(const CommonFlags& flags);
+// The progress reporter the flags ask for: live lines on stderr when it is a terminal (or
+// --progress tty), else plain lines. Stop() it before the summary is printed.
+ProgressReporter MakeReporter(const CommonFlags& flags);
 // Writes results.json (with `run` recorded in it) and junit.xml (and the --json/--junit copies),
 // prints the summary and returns the exit code.
 int Finish(const std::vector<CellResult>& results, const CommonFlags& flags, const RunOptions& options,

@@ -1,5 +1,7 @@
 // What run, corpus and boot share: the common flags, their defaults from the environment, and
 // how results are written and turned into an exit code.
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 
@@ -9,6 +11,7 @@
 #include "harness/core/util.h"
 #include "harness/plan/baseline.h"
 #include "harness/report/history.h"
+#include "harness/report/live.h"
 #include "harness/report/html_report.h"
 #include "harness/report/summary.h"
 #include "harness/report/report.h"
@@ -61,6 +64,10 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
   cmd->add_flag("--bisect", flags.bisect, "for git bisect run: harness errors exit 255 (abort) instead of 2");
   cmd->add_flag("--no-wait", flags.no_wait,
                 "when another harness is using --out, stop with an error naming it instead of waiting for it");
+  cmd->add_option("--progress", flags.progress,
+                  "auto (default): live lines per running cell when stderr is a terminal, else plain timestamped "
+                  "lines; tty: always live; plain: never (env HARNESS_PROGRESS)")
+      ->check(CLI::IsMember({"auto", "tty", "plain"}));
   cmd->add_flag("--summary-to-env", flags.summary_to_env,
                 "also append summary.md to the file named by $GITHUB_STEP_SUMMARY (a CI step summary)");
 }
@@ -89,6 +96,16 @@ RunOptions MakeRunOptions(const CommonFlags& flags, const CellFlags& cells) {
   options.jobs = cells.jobs;
   options.only_arches = cells.arches;
   return options;
+}
+
+ProgressReporter MakeReporter(const CommonFlags& flags) {
+  const Host& host = RealHost();
+  const auto env = host.Env("HARNESS_PROGRESS");
+  const ProgressMode mode = !flags.progress.empty()  ? ParseProgressMode(flags.progress, "--progress")
+                            : env && !env->empty() ? ParseProgressMode(*env, "HARNESS_PROGRESS")
+                                                   : ProgressMode::kAuto;
+  const bool live = UseLiveProgress(mode, ::isatty(STDERR_FILENO) == 1, host.Env("TERM").value_or(""));
+  return ProgressReporter(std::cerr, flags.verbose, live);
 }
 
 int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags, const RunOptions& options,

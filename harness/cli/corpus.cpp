@@ -28,11 +28,12 @@ int CorpusCommand(const CorpusArgs& args, ProcessRunner& runner) {
   const auto matrix_path =
       args.matrix.empty() ? options.data_dir / "configs" / "default.yaml" : std::filesystem::path(args.matrix);
   MatrixConfig config = CorpusMatrix(LoadMatrix(matrix_path), entries);
-  TerminalReporter reporter(std::cerr, args.common.verbose);
-  Pipeline pipeline(runner, reporter, options);
   std::cerr << "harness: corpus of " << entries.size() << " entries from " << dir.string() << ", output in "
             << options.out_dir.string() << "\n";
-  auto results = pipeline.Run(config);
+  ProgressReporter reporter = MakeReporter(args.common);
+  Pipeline pipeline(runner, reporter, options);
+  const std::vector<CellResult> results = pipeline.Run(config);
+  reporter.Stop();
   const int code = Finish(results, args.common, options);
   const auto rows = CompareCorpus(entries, results);
   WriteFileAtomic(options.out_dir / "corpus.json", CorpusJson(rows));

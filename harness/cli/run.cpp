@@ -189,10 +189,12 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
     common.history_dir.clear();
     return Finish({}, common, options, run);
   }
-  TerminalReporter reporter(std::cerr, args.common.verbose);
-  Pipeline pipeline(runner, reporter, options);
   std::cerr << "harness: " << what << ", output in " << options.out_dir.string() << "\n";
-  return Finish(pipeline.Run(config, cells), common, options, run);
+  ProgressReporter reporter = MakeReporter(args.common);
+  Pipeline pipeline(runner, reporter, options);
+  const std::vector<CellResult> results = pipeline.Run(config, cells);
+  reporter.Stop();  // the live lines end before the summary is printed
+  return Finish(results, common, options, run);
 }
 
 }  // namespace harness

@@ -1,5 +1,6 @@
 #pragma once
 // Stages never print: they emit events, and a reporter renders them.
+#include <cstddef>
 #include <mutex>
 #include <string>
 
@@ -14,12 +15,16 @@ struct Event {
     kCommand,     // text: the exact command line, pasteable into a shell
     kOutput,      // text: one line of a child's output (build log, console)
     kNote,        // text: something a person should know (cache hit, tool fallback)
+    kEstimate,    // count: how many kbuild step lines ("  CC      init/main.o") the stage is
+                  // expected to print, for a share done; text: where the guess comes from
+    kCellEnd,     // text: the cell's verdict and detail, once its last pass has run
   };
   Kind kind = Kind::kNote;
   std::string cell;
   Stage stage = Stage::kTree;
   std::string text;
   double seconds = 0;
+  std::size_t count = 0;
 };
 
 class EventSink {

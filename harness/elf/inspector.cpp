@@ -1,7 +1,6 @@
 #include "harness/elf/inspector.h"
 
 #include <bpf/btf.h>
-#include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -10,16 +9,15 @@
 
 #include <cerrno>
 #include <cinttypes>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 #include <span>
 #include <string_view>
 
 #include "harness/core/error.h"
 #include "harness/core/fd.h"
 #include "harness/core/util.h"
+#include "harness/elf/libbpf_btf.h"
 
 namespace harness {
 namespace {
@@ -81,28 +79,6 @@ class ElfHandle {
  private:
   Elf* elf_;
 };
-
-// libbpf reports why it rejects a blob through its print callback, which by default writes to
-// stderr. Stages never print, so the messages are captured per thread into the caller's buffer.
-thread_local std::string* libbpf_log = nullptr;
-
-int CaptureLibbpfPrint(enum libbpf_print_level level, const char* format, va_list args) {
-  // btf__new() explains rejections only at LIBBPF_DEBUG, so every level is kept.
-  if (libbpf_log == nullptr) return 0;
-  char buf[512];
-  std::vsnprintf(buf, sizeof buf, format, args);
-  std::string_view line = Trim(buf);
-  if (!line.empty()) {
-    if (!libbpf_log->empty()) libbpf_log->append("; ");
-    libbpf_log->append(line);
-  }
-  return 0;
-}
-
-void InstallLibbpfCapture() {
-  static std::once_flag once;
-  std::call_once(once, [] { libbpf_set_print(CaptureLibbpfPrint); });
-}
 
 // Reads the ELF header: class, byte order, machine. False when there is no usable header.
 bool ReadElfHeader(Elf* elf, VmlinuxInfo& info) {
@@ -346,25 +322,12 @@ void DecodeBtfHeader(VmlinuxInfo& info) {
 }
 
 void ParseWithLibbpf(VmlinuxInfo& info) {
-  if (info.btf.size() > UINT32_MAX) {
-    info.libbpf_error = "section too large for libbpf";
+  const LibbpfBtf btf = ParseBtfWithLibbpf(info.btf, info.libbpf_error);
+  if (!btf) {
     info.problems.push_back("libbpf cannot parse .BTF: " + info.libbpf_error);
     return;
   }
-  InstallLibbpfCapture();
-  std::string log;
-  libbpf_log = &log;
-  struct btf* btf = btf__new(info.btf.data(), static_cast<std::uint32_t>(info.btf.size()));
-  const long err = libbpf_get_error(btf);
-  libbpf_log = nullptr;
-  if (btf == nullptr || err != 0) {
-    info.libbpf_error = std::strerror(err != 0 ? static_cast<int>(-err) : EINVAL);
-    if (!log.empty()) info.libbpf_error += " (" + log + ")";
-    info.problems.push_back("libbpf cannot parse .BTF: " + info.libbpf_error);
-    return;
-  }
-  info.type_count = btf__type_cnt(btf) - 1;
-  btf__free(btf);
+  info.type_count = btf__type_cnt(btf.get()) - 1;
 }
 
 std::string BuildIdFromNoteData(Elf_Data* data) {

@@ -406,6 +406,14 @@ void Pipeline::RunLane(Lane lane, CellContext& ctx, CellResult& result) {
     result.error = std::string("internal error: ") + e.what();
     ctx.ended = true;
   }
+  // The lane that ran the cell's last pass says so, once: a live display moves the cell from
+  // its running lines to the finished ones.
+  if (ctx.ended || lane == Lane::kBoot) {
+    const std::string outcome = !result.error.empty() ? "HARNESS ERROR: " + result.error
+                                : result.detail.empty() ? std::string(VerdictName(result.verdict))
+                                                        : std::string(VerdictName(result.verdict)) + ": " + result.detail;
+    sink_.OnEvent({.kind = Event::Kind::kCellEnd, .cell = ctx.cell, .stage = result.stage, .text = outcome});
+  }
 }
 
 void Pipeline::RunPasses(std::span<const Pass> passes, CellContext& ctx, CellResult& result,

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "harness/core/util.h"
+#include "harness/elf/btf_diff.h"
 #include "harness/report/html.h"
 #include "harness/report/summary.h"
 
@@ -210,6 +211,10 @@ void DetailSection(Html& html, const CellResult& r, std::size_t index, const std
     if (vmlinux.empty() || guest.empty()) {
       html.Element("p", {{"class", "note"}}, "vmlinux.btf or guest.btf is missing from the cell's directory");
     } else {
+      std::string types;
+      for (const auto& line : DiffBtfTypes(vmlinux, guest, "the vmlinux's .BTF", "the guest's BTF")) types += line + "\n";
+      html.Element("p", {}, "Types (vmlinux vs guest, as libbpf reads them; offsets in bits):")
+          .Element("pre", {{"class", "btftypes"}}, types);
       html.Open("div", {{"class", "btfdiff"}}).Append(BtfDiffFragment(vmlinux, guest, offset)).Close("div");
     }
   }

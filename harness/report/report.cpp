@@ -14,16 +14,6 @@
 namespace harness {
 namespace {
 
-std::string Seconds(double s) {
-  char buf[32];
-  if (s >= 60) {
-    std::snprintf(buf, sizeof buf, "%d:%04.1f", static_cast<int>(s) / 60, s - 60 * (static_cast<int>(s) / 60));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1fs", s);
-  }
-  return buf;
-}
-
 std::string VerdictText(const CellResult& r) {
   return r.error.empty() ? std::string(VerdictName(r.verdict)) : "HARNESS ERROR";
 }
@@ -66,37 +56,60 @@ nlohmann::json ProvenanceJson(const RunProvenance& run) {
 
 }  // namespace
 
+std::string DurationText(double s) {
+  char buf[32];
+  if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%d:%04.1f", static_cast<int>(s) / 60, s - 60 * (static_cast<int>(s) / 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1fs", s);
+  }
+  return buf;
+}
+
+std::string PlainEventLine(const Event& event, double elapsed) {
+  const std::string clock = "[" + DurationText(elapsed) + "] ";
+  const std::string where = event.cell.empty() ? "" : event.cell + " ";
+  switch (event.kind) {
+    case Event::Kind::kStageStart: return clock + where + std::string(StageName(event.stage)) + ": " + event.text;
+    case Event::Kind::kStageEnd:
+      return clock + where + std::string(StageName(event.stage)) + " done in " + DurationText(event.seconds) + ": " +
+             event.text;
+    case Event::Kind::kCommand: return clock + where + "$ " + event.text;
+    case Event::Kind::kNote: return clock + where + "note: " + event.text;
+    // Cells run side by side: each streamed line says whose it is.
+    case Event::Kind::kOutput: return "  " + (event.cell.empty() ? "" : event.cell + " | ") + Printable(event.text);
+    case Event::Kind::kEstimate: return clock + where + "expects " + std::to_string(event.count) + " steps";
+    case Event::Kind::kCellEnd: return clock + where + Printable(event.text);  // details quote guest output
+  }
+  return clock + where + event.text;
+}
+
 void TerminalReporter::OnEvent(const Event& event) {
   if (!started_) {
     start_ = NowSeconds();
     started_ = true;
   }
-  const std::string clock = "[" + Seconds(NowSeconds() - start_) + "] ";
-  const std::string where = event.cell.empty() ? "" : event.cell + " ";
   switch (event.kind) {
     case Event::Kind::kStageStart:
       last_beat_ = NowSeconds();
-      out_ << clock << where << StageName(event.stage) << ": " << event.text << "\n";
+      out_ << PlainEventLine(event, NowSeconds() - start_) << "\n";
       break;
     case Event::Kind::kStageEnd:
-      out_ << clock << where << StageName(event.stage) << " done in " << Seconds(event.seconds) << ": "
-           << event.text << "\n";
-      break;
     case Event::Kind::kCommand:
-      out_ << clock << where << "$ " << event.text << "\n";
-      break;
     case Event::Kind::kNote:
-      out_ << clock << where << "note: " << event.text << "\n";
+      out_ << PlainEventLine(event, NowSeconds() - start_) << "\n";
       break;
     case Event::Kind::kOutput:
       if (verbose_) {
-        // Cells run side by side: each streamed line says whose it is.
-        out_ << "  " << (event.cell.empty() ? "" : event.cell + " | ") << Printable(event.text) << "\n";
+        out_ << PlainEventLine(event, NowSeconds() - start_) << "\n";
       } else if (NowSeconds() - last_beat_ >= 20) {
         last_beat_ = NowSeconds();
-        out_ << clock << where << StageName(event.stage) << " ... " << Printable(Trim(event.text)).substr(0, 100)
-             << "\n";
+        out_ << "[" << DurationText(NowSeconds() - start_) << "] " << (event.cell.empty() ? "" : event.cell + " ")
+             << StageName(event.stage) << " ... " << Printable(Trim(event.text)).substr(0, 100) << "\n";
       }
+      break;
+    case Event::Kind::kEstimate:  // for live lines only: the plain output stays as it was
+    case Event::Kind::kCellEnd:   // the closing table says it
       break;
   }
   out_.flush();
@@ -127,7 +140,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     std::string stages;
     for (const auto& t : r.timings) {
       if (t.skipped) continue;
-      stages += std::string(StageName(t.stage)) + " " + (t.shared && t.seconds == 0 ? "shared" : Seconds(t.seconds)) + "  ";
+      stages += std::string(StageName(t.stage)) + " " + (t.shared && t.seconds == 0 ? "shared" : DurationText(t.seconds)) + "  ";
     }
     out << std::setw(static_cast<int>(width)) << r.cell << "  " << std::setw(22) << VerdictText(r) << "  ";
     if (history) out << std::setw(13) << (r.history.cls.empty() ? "-" : r.history.cls) << "  ";

@@ -28,6 +28,11 @@ class TerminalReporter : public EventSink {
   bool started_ = false;
 };
 
+// "12.3s", "3:21.0": an elapsed time as the terminal shows it.
+std::string DurationText(double seconds);
+// An event as one plain line, "[12.3s] <cell> $ make ...", at `elapsed` seconds into the run.
+std::string PlainEventLine(const Event& event, double elapsed);
+
 // How many cells ended which way (a harness error counts as that alone).
 struct VerdictCounts {
   std::size_t passed = 0, built = 0, excluded = 0, failed = 0, errors = 0;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "harness/core/util.h"
+#include "harness/elf/btf_diff.h"
 
 namespace harness {
 namespace {
@@ -151,10 +152,16 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
                                         HexNumber(offset) + "), " + std::to_string(differing) +
                                         (differing == 1 ? " byte differs" : " bytes differ"));
     const std::size_t begin = offset >= 32 ? offset - 32 : 0;
+    // The types first: "type 1234 STRUCT task_struct: member 'pid' offset 2240 vs 2248" tells a
+    // kernel developer more than the bytes around the offset.
+    std::string types = "types, vmlinux .BTF vs guest:\n";
+    for (const auto& line : DiffBtfTypes(want, got, "the vmlinux's .BTF", "the guest's BTF")) {
+      types += "  " + line + "\n";
+    }
     std::string dump = "vmlinux .BTF:\n" + HexDump(want, begin, offset + 48) + "guest /sys/kernel/btf/vmlinux:\n" +
                        HexDump(got, begin, offset + 48);
-    if (!artifacts_dir.empty()) WriteFile(artifacts_dir / "btf-diff.txt", out.detail + "\n" + dump);
-    for (const auto& line : SplitLines(dump)) out.diagnosis.push_back(line);
+    if (!artifacts_dir.empty()) WriteFile(artifacts_dir / "btf-diff.txt", out.detail + "\n" + types + dump);
+    for (const auto& line : SplitLines(types + dump)) out.diagnosis.push_back(line);
     return out;
   }
   for (const auto& [offset, length] : ProbeRanges(want.size())) {

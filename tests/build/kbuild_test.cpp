@@ -16,6 +16,13 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+// Keeps every event, for tests of what the builder reports.
+class RecordingSink : public EventSink {
+ public:
+  void OnEvent(const Event& event) override { events.push_back(event); }
+  std::vector<Event> events;
+};
+
 class KernelBuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -302,6 +309,24 @@ TEST(ProbeCcacheRemoteTest, PongOrWhyNot) {
   EXPECT_EQ(ProbeCcacheRemote(url, host), "answered '-NOAUTH Authentication required.' instead of +PONG");
   host.servers["cache:7000"] = {.error = "timed out after 2000 ms waiting for an answer"};
   EXPECT_EQ(ProbeCcacheRemote(url, host), "timed out after 2000 ms waiting for an answer");
+}
+
+// Given no build yet, the estimate comes from .config (3 steps per "=y"); after a build, it is
+// that build's count of kbuild step lines, and the build says which before make runs.
+TEST_F(KernelBuilderTest, StepEstimateFromConfigThenFromTheLastBuild) {
+  EXPECT_EQ(EstimateBuildSteps(request_.build_dir).steps, 0u);
+  WriteFile(request_.build_dir / ".config", "CONFIG_A=y\nCONFIG_B=y\n# CONFIG_C is not set\nCONFIG_D=m\n");
+  EXPECT_EQ(EstimateBuildSteps(request_.build_dir).steps, 6u);
+  EXPECT_EQ(EstimateBuildSteps(request_.build_dir).source, ".config");
+
+  FakeMake("", 0, "  CC      init/main.o\n  AR      built-in.a\nwarning: x\n  LD      vmlinux\n");
+  RecordingSink sink;
+  ASSERT_TRUE(KernelBuilder(runner_, sink).Build(request_).ok);
+  ASSERT_FALSE(sink.events.empty());
+  EXPECT_EQ(sink.events[0].kind, Event::Kind::kEstimate);
+  EXPECT_EQ(sink.events[0].count, 6u);
+  EXPECT_EQ(EstimateBuildSteps(request_.build_dir).steps, 3u);
+  EXPECT_EQ(EstimateBuildSteps(request_.build_dir).source, "the last build here");
 }
 
 }  // namespace

@@ -126,6 +126,34 @@ void ElfSeeds(const fs::path& out) {
   }
 }
 
+// Pairs of BTF blobs as btf_diff_fuzz reads them: the first blob's length (2 bytes, little-endian),
+// the first blob, the second. Both byte orders, a member offset apart, a type apart.
+void BtfDiffSeeds(const fs::path& out) {
+  auto task = [](Endian endian, std::uint32_t pid_offset, bool extra) {
+    BtfBuilder btf(endian);
+    const auto int_id = btf.Int("int", 4);
+    const auto task_id = btf.Struct("task_struct", 16, {{"state", int_id, 0}, {"pid", int_id, pid_offset}});
+    btf.Ptr(task_id);
+    btf.Enum("pid_type", {{"PIDTYPE_PID", 0}, {"PIDTYPE_TGID", 1}});
+    btf.Func("do_fork", int_id, {{"flags", int_id, 0}});
+    if (extra) btf.Int("long", 8);
+    return btf.Blob();
+  };
+  auto pair = [](const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+    std::string bytes = {static_cast<char>(a.size() & 0xff), static_cast<char>(a.size() >> 8)};
+    bytes.append(a.begin(), a.end());
+    bytes.append(b.begin(), b.end());
+    return bytes;
+  };
+  fs::create_directories(out);
+  for (Endian endian : {Endian::kLittle, Endian::kBig}) {
+    const std::string base = EndianName(endian);
+    Write(out / (base + "-offset"), pair(task(endian, 64, false), task(endian, 96, false)));
+    Write(out / (base + "-extra-type"), pair(task(endian, 64, false), task(endian, 64, true)));
+  }
+  Write(out / "byte-orders", pair(task(Endian::kBig, 64, false), task(Endian::kLittle, 64, false)));
+}
+
 void MailSeeds(const fs::path& out) {
   const std::string diff =
       "diff --git a/kernel/bpf/btf.c b/kernel/bpf/btf.c\n"
@@ -178,6 +206,7 @@ int main(int argc, char** argv) {
   try {
     RecordSeeds(out / "record");
     ElfSeeds(out / "elf");
+    BtfDiffSeeds(out / "btf_diff");
     MailSeeds(out / "series");
     CopyFixtures(source / "kernel-patches", ".patch", out / "series");
     CopyFixtures(source / "tests/data/console", ".log", out / "console");

@@ -89,6 +89,9 @@ TEST_F(HtmlReportTest, ContentMismatchShowsBothBlobsAroundTheFirstDifference) {
   EXPECT_NE(page.find("class=\"btfdiff\""), std::string::npos);
   EXPECT_EQ(Count(page, "class=\"btfdiff\""), 1u) << "only the content mismatch cell has a hex view";
   EXPECT_EQ(Count(page, "<mark>"), 2u) << "the one flipped byte, once in each blob";
+  // The flipped byte is type 5's bit count: the types say so before the hex does.
+  EXPECT_EQ(Count(page, "class=\"btftypes\""), 1u);
+  EXPECT_NE(page.find("type 5 INT int4: bits 32 vs 96\n1 of 20 types in both differ"), std::string::npos);
 }
 
 TEST(BtfDiffHtmlTest, HexWindowStartsAlignedBeforeTheDifferenceAndMarksOnlyDifferingBytes) {

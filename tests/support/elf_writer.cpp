@@ -308,29 +308,78 @@ void WriteFakeVmlinux(const std::filesystem::path& path, const FakeVmlinuxSpec& 
 }
 
 std::vector<std::uint8_t> MakeBtfBlob(Endian endian, int ntypes) {
-  constexpr std::uint32_t kKindInt = 1;
-  std::vector<std::uint8_t> types, strings(1, 0);
-  for (int i = 0; i < ntypes; ++i) {
-    const auto name_off = static_cast<std::uint32_t>(strings.size());
-    const std::string name = "int" + std::to_string(i);
-    strings.insert(strings.end(), name.begin(), name.end());
-    strings.push_back(0);
-    StoreU32(types, name_off, endian);
-    StoreU32(types, kKindInt << 24, endian);  // info: kind INT, no vlen
-    StoreU32(types, 4, endian);               // size in bytes
-    StoreU32(types, 32, endian);              // encoding 0, offset 0, 32 bits
+  BtfBuilder btf(endian);
+  for (int i = 0; i < ntypes; ++i) btf.Int("int" + std::to_string(i), 4);
+  return btf.Blob();
+}
+
+std::uint32_t BtfBuilder::Name(const std::string& text) {
+  if (text.empty()) return 0;
+  const std::size_t at = strings_.find(text + '\0');
+  if (at != std::string::npos && (at == 0 || strings_[at - 1] == '\0')) return static_cast<std::uint32_t>(at);
+  const auto offset = static_cast<std::uint32_t>(strings_.size());
+  strings_ += text + '\0';
+  return offset;
+}
+
+void BtfBuilder::U32(std::uint32_t value) { StoreU32(types_, value, endian_); }
+
+std::uint32_t BtfBuilder::Type(std::uint32_t name_off, std::uint32_t kind, std::uint32_t vlen,
+                               std::uint32_t size_or_type) {
+  U32(name_off);
+  U32(kind << 24 | vlen);  // info: kind, no kind flag, vlen
+  U32(size_or_type);
+  return ++count_;
+}
+
+std::uint32_t BtfBuilder::Int(const std::string& name, std::uint32_t bytes) {
+  const std::uint32_t id = Type(Name(name), 1, 0, bytes);
+  U32(bytes * 8);  // encoding 0, offset 0, all bits
+  return id;
+}
+
+std::uint32_t BtfBuilder::Ptr(std::uint32_t type) { return Type(0, 2, 0, type); }
+
+std::uint32_t BtfBuilder::Struct(const std::string& name, std::uint32_t bytes, const std::vector<Member>& members) {
+  const std::uint32_t id = Type(Name(name), 4, static_cast<std::uint32_t>(members.size()), bytes);
+  for (const auto& m : members) {
+    U32(Name(m.name));
+    U32(m.type);
+    U32(m.bit_offset);
   }
+  return id;
+}
+
+std::uint32_t BtfBuilder::Enum(const std::string& name, const std::vector<Enumerator>& values) {
+  const std::uint32_t id = Type(Name(name), 6, static_cast<std::uint32_t>(values.size()), 4);
+  for (const auto& v : values) {
+    U32(Name(v.name));
+    U32(static_cast<std::uint32_t>(v.value));
+  }
+  return id;
+}
+
+std::uint32_t BtfBuilder::Func(const std::string& name, std::uint32_t ret, const std::vector<Member>& params) {
+  const std::uint32_t proto = Type(0, 13, static_cast<std::uint32_t>(params.size()), ret);
+  for (const auto& p : params) {
+    U32(Name(p.name));
+    U32(p.type);
+  }
+  return Type(Name(name), 12, 1, proto);  // linkage 1: global
+}
+
+std::vector<std::uint8_t> BtfBuilder::Blob() const {
   std::vector<std::uint8_t> blob;
-  StoreU16(blob, 0xEB9F, endian);
+  StoreU16(blob, 0xEB9F, endian_);
   blob.push_back(1);  // version
   blob.push_back(0);  // flags
-  StoreU32(blob, 24, endian);                                         // hdr_len
-  StoreU32(blob, 0, endian);                                          // type_off
-  StoreU32(blob, static_cast<std::uint32_t>(types.size()), endian);   // type_len
-  StoreU32(blob, static_cast<std::uint32_t>(types.size()), endian);   // str_off
-  StoreU32(blob, static_cast<std::uint32_t>(strings.size()), endian); // str_len
-  blob.insert(blob.end(), types.begin(), types.end());
-  blob.insert(blob.end(), strings.begin(), strings.end());
+  StoreU32(blob, 24, endian_);                                          // hdr_len
+  StoreU32(blob, 0, endian_);                                           // type_off
+  StoreU32(blob, static_cast<std::uint32_t>(types_.size()), endian_);   // type_len
+  StoreU32(blob, static_cast<std::uint32_t>(types_.size()), endian_);   // str_off
+  StoreU32(blob, static_cast<std::uint32_t>(strings_.size()), endian_); // str_len
+  blob.insert(blob.end(), types_.begin(), types_.end());
+  blob.insert(blob.end(), strings_.begin(), strings_.end());
   return blob;
 }
 

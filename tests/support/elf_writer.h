@@ -35,6 +35,41 @@ void WriteFakeVmlinux(const std::filesystem::path& path, const FakeVmlinuxSpec& 
 // "int0", "int1", ... and their string section. libbpf accepts it.
 std::vector<std::uint8_t> MakeBtfBlob(Endian endian, int ntypes);
 
+// Builds BTF blobs at test time, in either byte order: each call adds one type (ids from 1, in
+// call order) and returns its id; names go into the string table, each once.
+class BtfBuilder {
+ public:
+  struct Member {
+    std::string name;
+    std::uint32_t type = 0;
+    std::uint32_t bit_offset = 0;
+  };
+  struct Enumerator {
+    std::string name;
+    std::int32_t value = 0;
+  };
+  explicit BtfBuilder(Endian endian) : endian_(endian) {}
+  std::uint32_t Int(const std::string& name, std::uint32_t bytes);
+  std::uint32_t Ptr(std::uint32_t type);
+  std::uint32_t Struct(const std::string& name, std::uint32_t bytes, const std::vector<Member>& members);
+  std::uint32_t Enum(const std::string& name, const std::vector<Enumerator>& values);
+  // FUNC_PROTO returning `ret` with the given (name, type) params, and a FUNC `name` of it.
+  std::uint32_t Func(const std::string& name, std::uint32_t ret, const std::vector<Member>& params);
+  // A string no type names: the string tables differ while the types agree.
+  void String(const std::string& text) { Name(text); }
+  std::vector<std::uint8_t> Blob() const;
+
+ private:
+  std::uint32_t Name(const std::string& text);
+  std::uint32_t Type(std::uint32_t name_off, std::uint32_t kind, std::uint32_t vlen, std::uint32_t size_or_type);
+  void U32(std::uint32_t value);
+
+  Endian endian_;
+  std::vector<std::uint8_t> types_;
+  std::string strings_ = std::string(1, '\0');
+  std::uint32_t count_ = 0;
+};
+
 // The section's file offset WriteFakeVmlinux uses for .BTF, so tests can find its bytes.
 inline constexpr std::uint64_t kFakeBtfOffset = 0x1000;
 

@@ -1,8 +1,13 @@
 #include "harness/verify/verify.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+
+#include "harness/core/util.h"
+#include "tests/support/elf_writer.h"
 
 namespace harness {
 namespace {
@@ -262,6 +267,34 @@ TEST_P(VerifyBtfTest, SmallReadsThatDisagreeAtTheEndAreContentMismatch) {
   VerifyOutcome out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
   EXPECT_EQ(out.facts["offset"], std::to_string(vmlinux_.btf.size() - 1));
+}
+
+// Given real BTF in the arch's byte order whose member offset differs in the guest's copy,
+// btf-diff.txt (and the diagnosis) should name the type and member before the hex dump.
+TEST_P(VerifyBtfTest, ContentMismatchOfRealBtfNamesTheTypeThatDiffers) {
+  auto btf = [&](std::uint32_t pid_offset) {
+    BtfBuilder b(arch_->endian);
+    const auto int_id = b.Int("int", 4);
+    b.Struct("task_struct", 16, {{"state", int_id, 0}, {"pid", int_id, pid_offset}});
+    return b.Blob();
+  };
+  vmlinux_.btf = btf(2240);
+  record_.blob = btf(2248);
+  record_.size = vmlinux_.btf.size();
+  record_.read_cap = vmlinux_.btf.size() + 4096;
+  const auto dir = std::filesystem::temp_directory_path() / ("verify_btf_diff_" + std::to_string(::getpid()) + GetParam());
+  std::filesystem::create_directories(dir);
+  VerifyOutcome out = VerifyBtf(*arch_, vmlinux_, record_, complaint_, dir);
+  EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
+  const std::string diff = ReadFile(dir / "btf-diff.txt");
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(diff.starts_with(out.detail + "\ntypes, vmlinux .BTF vs guest:\n"
+                               "  type 2 STRUCT task_struct: member 'pid' offset 2240 vs 2248\n"
+                               "  1 of 2 types in both differ\nvmlinux .BTF:\n"))
+      << diff;
+  EXPECT_NE(std::find(out.diagnosis.begin(), out.diagnosis.end(),
+                      "  type 2 STRUCT task_struct: member 'pid' offset 2240 vs 2248"),
+            out.diagnosis.end());
 }
 
 // Both byte orders, both ELF classes: two big-endian families, a 32-bit target.

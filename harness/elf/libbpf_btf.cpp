@@ -1,0 +1,63 @@
+#include "harness/elf/libbpf_btf.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string_view>
+
+#include "harness/core/util.h"
+
+namespace harness {
+namespace {
+
+// libbpf reports why it rejects a blob through its print callback, which by default writes to
+// stderr. Stages never print, so the messages are captured per thread into the caller's buffer.
+thread_local std::string* libbpf_log = nullptr;
+
+int CaptureLibbpfPrint(enum libbpf_print_level level, const char* format, va_list args) {
+  // btf__new() explains rejections only at LIBBPF_DEBUG, so every level is kept.
+  if (libbpf_log == nullptr) return 0;
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, format, args);
+  std::string_view line = Trim(buf);
+  if (!line.empty()) {
+    if (!libbpf_log->empty()) libbpf_log->append("; ");
+    libbpf_log->append(line);
+  }
+  return 0;
+}
+
+void InstallLibbpfCapture() {
+  static std::once_flag once;
+  std::call_once(once, [] { libbpf_set_print(CaptureLibbpfPrint); });
+}
+
+}  // namespace
+
+void LibbpfBtfDeleter::operator()(struct btf* btf) const { btf__free(btf); }
+
+LibbpfBtf ParseBtfWithLibbpf(std::span<const std::uint8_t> blob, std::string& error) {
+  if (blob.size() > UINT32_MAX) {
+    error = "section too large for libbpf";
+    return nullptr;
+  }
+  InstallLibbpfCapture();
+  std::string log;
+  libbpf_log = &log;
+  struct btf* btf = btf__new(blob.data(), static_cast<std::uint32_t>(blob.size()));
+  const long err = libbpf_get_error(btf);
+  libbpf_log = nullptr;
+  if (btf == nullptr || err != 0) {
+    error = std::strerror(err != 0 ? static_cast<int>(-err) : EINVAL);
+    if (!log.empty()) error += " (" + log + ")";
+    return nullptr;
+  }
+  return LibbpfBtf(btf);
+}
+
+}  // namespace harness
