@@ -13,6 +13,7 @@
 #include "harness/arch/arch.h"
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
+#include "tests/support/loopback.h"
 
 namespace harness {
 namespace {
@@ -29,13 +30,14 @@ struct HarnessRun {
   json results;
 };
 
-HarnessRun RunHarness(std::vector<std::string> args, const fs::path& out, int timeout_s = 3000) {
+HarnessRun RunHarness(std::vector<std::string> args, const fs::path& out, int timeout_s = 3000,
+                      std::map<std::string, std::string> env = {}) {
   auto runner = MakeRealRunner();
   std::vector<std::string> argv = {HARNESS_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.insert(argv.end(), {"--out", out.string(), "--data-dir", HARNESS_SOURCE_DIR});
   fs::create_directories(out);
-  ProcessResult r = runner->Run({.argv = argv, .log_path = out / "harness-output.log",
+  ProcessResult r = runner->Run({.argv = argv, .env = std::move(env), .log_path = out / "harness-output.log",
                                  .timeout = std::chrono::seconds(timeout_s)});
   HarnessRun run{r.exit_code, r.output, {}};
   if (fs::exists(out / "results.json")) run.results = json::parse(ReadFile(out / "results.json"));
@@ -305,6 +307,66 @@ TEST(E2E, HistoryShowsTheSeriesBreakingArm64AsTheNewFailure) {
   EXPECT_NE(html.find("new failure"), std::string::npos);
   EXPECT_NE(html.find("series: introduced"), std::string::npos);
   fs::copy_file(kOut / "default" / "report.html", kOut / "history-report.html", fs::copy_options::overwrite_existing);
+}
+
+// Issue 15: the three-arch default matrix as 3 shards, run one after another as separate
+// processes with their own --out and their own empty local ccache, sharing one redis-server,
+// then merged: the merged verdicts are those of one run. Then shard 2 again as tomorrow's job on
+// another runner (new --out, empty local cache, the same Redis): nearly every compilation is a
+// remote hit. And the same shard with an empty cache and no Redis, for comparison. Every
+// figure is printed (SHARD lines); only the hit rate is asserted. Three cold builds, one from
+// Redis, one cold again: e2e-extended.
+TEST(E2E, ShardsSharingRedisMergeToTheVerdictsOfOneRun) {
+  REQUIRE_TOOLS();
+  if (FindProgram("redis-server").empty()) GTEST_SKIP() << "redis-server is not installed (apt-get install redis-server)";
+  const fs::path dir = kOut / "shards";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  RedisServer redis(FreeLoopbackPort(), dir / "redis.log");
+  ASSERT_TRUE(redis.Answers());
+  const std::vector<std::string> arches = {"--arch", "x86_64", "--arch", "arm64", "--arch", "s390x"};
+  auto shard = [&](const std::string& k, const std::string& name, bool remote) {
+    std::vector<std::string> args = {"run", "-j", "2", "--shard", k + "/3"};
+    args.insert(args.end(), arches.begin(), arches.end());
+    if (remote) args.insert(args.end(), {"--ccache-remote", redis.Url()});
+    const auto start = std::chrono::steady_clock::now();
+    HarnessRun run = RunHarness(args, dir / name, 3600, {{"CCACHE_DIR", (dir / ("ccache-" + name)).string()}});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (const auto& cell : run.results["cells"]) {
+      std::printf("SHARD %s %s: %s in %.0f s; ccache hits %s, misses %s, remote hits %s\n", name.c_str(),
+                  cell["cell"].get<std::string>().c_str(), cell["verdict"].get<std::string>().c_str(), seconds,
+                  cell["facts"].value("ccache_hits", "-").c_str(), cell["facts"].value("ccache_misses", "-").c_str(),
+                  cell["facts"].value("ccache_remote_hits", "-").c_str());
+    }
+    return run;
+  };
+  for (const std::string k : {"1", "2", "3"}) {
+    HarnessRun run = shard(k, k, true);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+  }
+  HarnessRun merged = RunHarness({"merge", (dir / "1").string(), (dir / "2").string(), (dir / "3").string()},
+                                 dir / "merged");
+  ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  std::vector<std::string> args = {"run", "-j", "2"};
+  args.insert(args.end(), arches.begin(), arches.end());
+  HarnessRun one = RunHarness(args, kOut / "default");  // the fixture's builds: make is skipped
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  std::map<std::string, std::string> merged_verdicts, one_verdicts;
+  for (const auto& c : merged.results["cells"]) merged_verdicts[c["cell"]] = c["verdict"];
+  for (const auto& c : one.results["cells"]) one_verdicts[c["cell"]] = c["verdict"];
+  EXPECT_EQ(merged_verdicts, one_verdicts);
+  EXPECT_EQ(merged_verdicts.size(), 3u);
+
+  HarnessRun again = shard("2", "2-tomorrow", true);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  ASSERT_EQ(again.results["cells"].size(), 1u);
+  const json& facts = again.results["cells"][0]["facts"];
+  ASSERT_TRUE(facts.contains("ccache_remote_hits")) << facts.dump(2);
+  const double remote = std::stod(facts["ccache_remote_hits"].get<std::string>());
+  const double all = std::stod(facts["ccache_hits"].get<std::string>()) + std::stod(facts["ccache_misses"].get<std::string>());
+  EXPECT_GE(remote / all, 0.95) << facts.dump(2);
+  HarnessRun alone = shard("2", "2-no-redis", false);
+  EXPECT_EQ(alone.exit_code, 0) << alone.output;
 }
 
 // The seed's 2019 series against 6.1: a precise "does not apply" naming patch, file and hunk,
