@@ -4,8 +4,10 @@
 # build without CONFIG_DEBUG_INFO_BTF (btf file missing, and a stale image against the BTF
 # build), e2e.CorpusAgreesWithExpectedVerdicts (the regression corpus: 12 entries on x86_64,
 # arm64 and s390x), e2e.DefineOutputFormatFixesOutputFormat, e2e.BisectOnX86_64SaysNothingToBisect
-# (the real bisect's x86_64 endpoints) and e2e.NightlyDebian61Arm64ClangPasses (the nightly
-# matrix's second clang cell). Most need the default matrix's kernels (the e2e_built fixture),
+# (the real bisect's x86_64 endpoints), e2e.NightlyDebian61Arm64ClangPasses and
+# e2e.NightlyDebian510S390xGccPasses (the nightly matrix's second clang cell and its 5.10 tree)
+# and e2e.ShardsSharingRedisMergeToTheVerdictsOfOneRun (three shards with empty local caches
+# sharing a redis-server, merged; one shard again from Redis alone and with no cache). Most need the default matrix's kernels (the e2e_built fixture),
 # which ctest builds first if needed. Sets up like ./run-tests.sh, then prints each test's time.
 #
 #   bench/e2e-extended.sh [ctest arguments]
