@@ -344,9 +344,12 @@ TEST(E2E, ShardsSharingRedisMergeToTheVerdictsOfOneRun) {
     HarnessRun run = shard(k, k, true);
     EXPECT_EQ(run.exit_code, 0) << run.output;
   }
-  HarnessRun merged = RunHarness({"merge", (dir / "1").string(), (dir / "2").string(), (dir / "3").string()},
-                                 dir / "merged");
-  ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  // merge takes no --data-dir (RunHarness's): its own command line.
+  ProcessResult merge = MakeRealRunner()->Run({.argv = {HARNESS_BIN, "merge", (dir / "1").string(), (dir / "2").string(),
+                                                        (dir / "3").string(), "--out", (dir / "merged").string()},
+                                               .timeout = std::chrono::seconds(300)});
+  ASSERT_EQ(merge.exit_code, 0) << merge.output;
+  HarnessRun merged{merge.exit_code, merge.output, json::parse(ReadFile(dir / "merged" / "results.json"))};
   std::vector<std::string> args = {"run", "-j", "2"};
   args.insert(args.end(), arches.begin(), arches.end());
   HarnessRun one = RunHarness(args, kOut / "default");  // the fixture's builds: make is skipped
@@ -362,9 +365,12 @@ TEST(E2E, ShardsSharingRedisMergeToTheVerdictsOfOneRun) {
   ASSERT_EQ(again.results["cells"].size(), 1u);
   const json& facts = again.results["cells"][0]["facts"];
   ASSERT_TRUE(facts.contains("ccache_remote_hits")) << facts.dump(2);
+  // Of the compilations the empty local cache could not serve, the share Redis served. The
+  // others are local hits of the same build's repeated compilations (55 of 731 on arm64, as many
+  // in the cold shard): they never ask the remote.
   const double remote = std::stod(facts["ccache_remote_hits"].get<std::string>());
-  const double all = std::stod(facts["ccache_hits"].get<std::string>()) + std::stod(facts["ccache_misses"].get<std::string>());
-  EXPECT_GE(remote / all, 0.95) << facts.dump(2);
+  const double asked = remote + std::stod(facts["ccache_remote_misses"].get<std::string>());
+  EXPECT_GE(remote / asked, 0.95) << facts.dump(2);
   HarnessRun alone = shard("2", "2-no-redis", false);
   EXPECT_EQ(alone.exit_code, 0) << alone.output;
 }
