@@ -41,6 +41,9 @@ inline constexpr Verdict kLastVerdict = Verdict::kExcluded;
 // Verdicts that end a run with exit status 0: every check ran and agreed, or (kBuilt) the
 // user asked for no boot and the inspector found nothing wrong.
 inline bool IsSuccess(Verdict verdict) { return verdict == Verdict::kPass || verdict == Verdict::kBuilt; }
+// Verdicts that say the kernel failed: neither a success nor excluded. (A harness error is not a
+// verdict: CellResult::error.)
+inline bool IsKernelFailure(Verdict verdict) { return !IsSuccess(verdict) && verdict != Verdict::kExcluded; }
 
 std::string_view StageName(Stage stage);
 std::string_view VerdictName(Verdict verdict);

@@ -10,10 +10,8 @@ namespace {
 
 constexpr std::string_view kNoSeries = "none";
 
-bool Failed(const CellResult& r) {
-  return r.error.empty() && !IsSuccess(r.verdict) && r.verdict != Verdict::kExcluded &&
-         r.verdict != Verdict::kUndecided;
-}
+// A kernel failure (an undecided cell counts: a gate must not pass it).
+bool Failed(const CellResult& r) { return r.error.empty() && IsKernelFailure(r.verdict); }
 
 // Whether the series itself is the failure: nothing to build without it.
 bool SeriesDidNotApply(const CellResult& r) {

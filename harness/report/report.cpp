@@ -147,7 +147,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     out << stages << "\n";
   }
   for (const auto& r : results) {
-    if (r.error.empty() && (IsSuccess(r.verdict) || r.verdict == Verdict::kExcluded)) {
+    if (r.error.empty() && !IsKernelFailure(r.verdict)) {
       out << "\n" << r.cell << ": " << VerdictName(r.verdict) << ": " << r.detail << "\n";
       continue;
     }
@@ -285,7 +285,7 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
   std::size_t failures = 0, errors = 0;
   for (const auto& r : results) {
     if (!r.error.empty()) ++errors;
-    else if (!IsSuccess(r.verdict) && r.verdict != Verdict::kExcluded) ++failures;
+    else if (IsKernelFailure(r.verdict)) ++failures;
   }
   std::ostringstream xml;
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -444,7 +444,7 @@ int ExitCodeFor(const std::vector<CellResult>& results) {
   int code = kExitPass;
   for (const auto& r : results) {
     if (!r.error.empty()) return kExitHarnessError;
-    if (!IsSuccess(r.verdict) && r.verdict != Verdict::kExcluded) code = kExitCellFailed;
+    if (IsKernelFailure(r.verdict)) code = kExitCellFailed;
   }
   return code;
 }

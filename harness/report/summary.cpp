@@ -40,7 +40,7 @@ std::string SummaryMarkdown(const std::vector<CellResult>& results) {
     for (const auto& t : r.timings) total += t.seconds;
     char time[32];
     std::snprintf(time, sizeof time, "%.1f s", total);
-    const bool ok = r.error.empty() && (IsSuccess(r.verdict) || r.verdict == Verdict::kExcluded);
+    const bool ok = r.error.empty() && !IsKernelFailure(r.verdict);
     std::string verdict = r.error.empty() ? std::string(VerdictName(r.verdict)) : "harness error";
     verdict = ok ? MarkdownCell(verdict) : "**" + MarkdownCell(verdict) + "**";
     std::string detail = r.error.empty() ? r.detail : r.error;
