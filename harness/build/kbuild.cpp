@@ -14,10 +14,10 @@ namespace harness {
 namespace {
 
 constexpr const char* kConfigKeyFile = ".harness-config-key";
-// Written after a successful build: the SourceKey it was built from.
+// Written after a successful build: its BuiltKey and the SHA-256 of its vmlinux and image.
 constexpr const char* kBuiltKeyFile = ".harness-built";
-// Written after a successful build: how many kbuild step lines it printed, the next build's
-// estimate for a share done.
+// Written after a successful build from nothing: how many kbuild step lines it printed, the next
+// build's estimate for a share done.
 constexpr const char* kStepsFile = ".harness-build-steps";
 // Steps per built-in option when no build ran here yet: Linux 6.1 tinyconfig+BTF builds printed
 // 2.4 (arm64) to 3.3 (riscv64) step lines per "=y" line of their .config on the six arches.
@@ -254,6 +254,8 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   std::filesystem::remove(request.build_dir / kBuiltKeyFile);
   std::filesystem::remove(CcacheStatsLog(request));  // this build's counters only
   const StepEstimate estimate = EstimateBuildSteps(request.build_dir);
+  // Only a build from nothing counts every step; a relink's dozen would under-estimate the next.
+  const bool from_nothing = !HasEarlierBuild(request);
   sink_.OnEvent({.kind = Event::Kind::kEstimate, .cell = request.cell, .stage = Stage::kBuild,
                  .text = estimate.source, .count = estimate.steps});
   ProcessResult result = RunMake(request, targets, outcome.log, Stage::kBuild);
@@ -281,7 +283,8 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   if (const auto hashes = OutputsHash(request); hashes && request.pahole_version >= 0) {
     WriteFile(request.build_dir / kBuiltKeyFile, BuiltKey(request) + "\n" + *hashes + "\n");
   }
-  if (std::error_code ec; std::filesystem::exists(outcome.log, ec)) {
+  if (std::error_code ec; (from_nothing || !std::filesystem::exists(request.build_dir / kStepsFile, ec)) &&
+                          std::filesystem::exists(outcome.log, ec)) {
     WriteFile(request.build_dir / kStepsFile, std::to_string(CountStepLines(ReadFile(outcome.log))) + "\n");
   }
   return outcome;

@@ -327,6 +327,10 @@ TEST_F(KernelBuilderTest, StepEstimateFromConfigThenFromTheLastBuild) {
   EXPECT_EQ(sink.events[0].count, 6u);
   EXPECT_EQ(EstimateBuildSteps(request_.build_dir).steps, 3u);
   EXPECT_EQ(EstimateBuildSteps(request_.build_dir).source, "the last build here");
+  // An incremental build (a relink) keeps the count of the build from nothing.
+  FakeMake("", 0, "  LD      vmlinux\n");
+  ASSERT_TRUE(KernelBuilder(runner_, sink_).Build(request_).ok);
+  EXPECT_EQ(EstimateBuildSteps(request_.build_dir).steps, 3u);
 }
 
 }  // namespace
