@@ -110,6 +110,7 @@ MergedRun MergeShards(const std::vector<ShardResults>& given) {
       }
       if (slots[it->second]) throw HarnessError("cell '" + r.cell + "' is in more than one shard (last in " + Quoted(s.dir) + ")");
       r.artifacts_dir = Rebased(r.artifacts_dir, s);
+      r.baseline.artifacts_dir = Rebased(r.baseline.artifacts_dir, s);  // a --series re-check's logs
       slots[it->second] = std::move(r);
     }
   }

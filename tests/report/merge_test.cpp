@@ -50,11 +50,18 @@ std::string MergeError(const std::vector<ShardResults>& shards) {
 // Given every shard once (in any order), the merge should hold every cell in matrix order, their
 // artifacts where the shard directories are now, and the shards' matrix and version.
 TEST(MergeShardsTest, ConsistentShards) {
-  const MergedRun merged = MergeShards(ThreeShards());
+  std::vector<ShardResults> shards = ThreeShards();
+  // Shard 2's failing cell with its --series re-check, whose logs moved with the shard too.
+  CellResult failing = Cell(kCells[1], Verdict::kContentMismatch, "");
+  failing.baseline = {.cls = "introduced", .detail = "without the series: PASS", .cell = "t/none/arm64/gcc",
+                      .artifacts_dir = "/runner/out/shard-2/t/none/arm64-gcc"};
+  shards[0] = Shard(2, 3, {failing});
+  const MergedRun merged = MergeShards(shards);
   ASSERT_EQ(merged.results.size(), 3u);
   for (std::size_t i = 0; i < kCells.size(); ++i) EXPECT_EQ(merged.results[i].cell, kCells[i]);
   EXPECT_EQ(merged.results[1].verdict, Verdict::kContentMismatch);
   EXPECT_EQ(merged.results[1].artifacts_dir, "/merge/shard-2/t/none/arm64-gcc");
+  EXPECT_EQ(merged.results[1].baseline.artifacts_dir, "/merge/shard-2/t/none/arm64-gcc");
   EXPECT_EQ(ExitCodeFor(merged.results), 1);
   EXPECT_EQ(merged.run.merged_shards, 3);
   EXPECT_EQ(merged.run.matrix, "configs/m.yaml");
