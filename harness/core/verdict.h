@@ -57,6 +57,9 @@ struct StageTiming {
   // Work done once for a (tree, series) and shared by its cells (tree, apply): the first cell
   // carries its time, the others 0, so the cells' times add up to the run's.
   bool shared = false;
+  // The harness's own time in the stage: its wall time outside the processes it ran (hashing,
+  // ELF and record parsing, file copies, waiting for a lock). -1: not measured (shared stages).
+  double own_seconds = -1;
 };
 
 // A cell's class against the previous run of the same cell (harness/report/history.h): "new

@@ -78,17 +78,20 @@ std::string SafeName(std::string name) {
   return name;
 }
 
-// Times one pass and reports its start and end.
+// Times one pass and reports its start and end; the harness's own share is the pass's time
+// less what its children (make, QEMU, git) took.
 class StageClock {
  public:
   StageClock(EventSink& sink, CellResult& result, Stage stage, std::string what)
-      : sink_(sink), result_(result), stage_(stage), start_(NowSeconds()) {
+      : sink_(sink), result_(result), stage_(stage), start_(NowSeconds()),
+        children_start_(ChildClock::ThreadChildSeconds()) {
     result_.stage = stage;
     sink_.OnEvent({.kind = Event::Kind::kStageStart, .cell = result_.cell, .stage = stage, .text = std::move(what)});
   }
   ~StageClock() {
     double seconds = NowSeconds() - start_;
-    result_.timings.push_back({stage_, seconds, false});
+    const double children = ChildClock::ThreadChildSeconds() - children_start_;
+    result_.timings.push_back({.stage = stage_, .seconds = seconds, .own_seconds = std::max(0.0, seconds - children)});
     sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = result_.cell, .stage = stage_,
                    .text = outcome_, .seconds = seconds});
   }
@@ -99,6 +102,7 @@ class StageClock {
   CellResult& result_;
   Stage stage_;
   double start_;
+  double children_start_;
   // A pass that ends without saying how (an exception) did not succeed.
   std::string outcome_ = "did not finish";
 };
@@ -251,7 +255,7 @@ std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& opti
 }
 
 Pipeline::Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options, const Host& host)
-    : runner_(runner), sink_(sink), host_(host), options_(std::move(options)) {}
+    : clock_(runner), runner_(clock_), sink_(sink), host_(host), options_(std::move(options)) {}
 
 void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
   // A work tree is ~1.3 GB and a build directory up to 0.5 GB: with less than this, the run

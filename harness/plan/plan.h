@@ -130,7 +130,8 @@ class Pipeline {
   PassOutcome BootPass(CellContext& ctx, CellResult& result);
   PassOutcome VerifyPass(CellContext& ctx, CellResult& result);
 
-  ProcessRunner& runner_;
+  ChildClock clock_;       // every child goes through it: a stage's own time is the rest
+  ProcessRunner& runner_;  // clock_
   SerializedSink sink_;  // cells report from several threads
   const Host& host_;
   RunOptions options_;

@@ -44,6 +44,21 @@ class ProcessRunner {
   virtual ProcessResult Run(const ProcessSpec& spec) = 0;
 };
 
+// Forwards to another runner and adds each child's wall time to a per-thread total, so that a
+// stage can tell its own time (hashing, parsing, writing reports) from the time it spent waiting
+// for make or QEMU: own = the stage's wall time - the growth of ThreadChildSeconds() over it.
+// A stage's children are run from the thread that runs the stage, one after another.
+class ChildClock final : public ProcessRunner {
+ public:
+  explicit ChildClock(ProcessRunner& inner) : inner_(inner) {}
+  ProcessResult Run(const ProcessSpec& spec) override;
+  // Wall seconds of every child this thread ran through any ChildClock so far.
+  static double ThreadChildSeconds();
+
+ private:
+  ProcessRunner& inner_;
+};
+
 // Runs the child in its own process group; on timeout or stop sends SIGTERM to the group,
 // waits a grace period, then SIGKILL, so grandchildren (make's compilers, a shell's sleep)
 // never outlive it. When the child exits on its own but leaves members of its group running

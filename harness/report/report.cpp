@@ -185,8 +185,10 @@ std::string ResultsJson(const std::vector<CellResult>& results, const RunProvena
   for (const auto& r : results) {
     nlohmann::json stages = nlohmann::json::array();
     for (const auto& t : r.timings) {
-      stages.push_back(
-          {{"stage", StageName(t.stage)}, {"seconds", t.seconds}, {"skipped", t.skipped}, {"shared", t.shared}});
+      nlohmann::json stage = {
+          {"stage", StageName(t.stage)}, {"seconds", t.seconds}, {"skipped", t.skipped}, {"shared", t.shared}};
+      if (t.own_seconds >= 0) stage["harness_seconds"] = t.own_seconds;
+      stages.push_back(std::move(stage));
     }
     nlohmann::json facts = nlohmann::json::object();
     for (const auto& [k, v] : r.facts) facts[k] = Printable(v);
@@ -260,6 +262,7 @@ std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string
         timing.seconds = t.value("seconds", 0.0);
         timing.skipped = t.value("skipped", false);
         timing.shared = t.value("shared", false);
+        timing.own_seconds = t.value("harness_seconds", -1.0);
         r.timings.push_back(timing);
       }
       const nlohmann::json facts = c.value("facts", nlohmann::json::object());  // items() needs it alive

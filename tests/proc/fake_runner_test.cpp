@@ -95,5 +95,27 @@ TEST(ProcessResultTest, DescribesEachOutcome) {
   EXPECT_FALSE(r.ok());
 }
 
+// Given children that took 2 s and 0.5 s, the clock should add 2.5 s to the calling thread's total
+// and nothing to another thread's (cells run side by side, each stage on one thread).
+TEST(ChildClockTest, CountsChildWallTimePerThread) {
+  FakeRunner inner;
+  ProcessResult slow;
+  slow.exit_code = 0;
+  slow.seconds = 2.0;
+  ProcessResult quick = slow;
+  quick.seconds = 0.5;
+  inner.Push(slow);
+  inner.Push(quick);
+  ChildClock clock(inner);
+  const double before = ChildClock::ThreadChildSeconds();
+  EXPECT_DOUBLE_EQ(clock.Run(Spec({"make"})).seconds, 2.0);
+  clock.Run(Spec({"qemu-system-s390x"}));
+  EXPECT_DOUBLE_EQ(ChildClock::ThreadChildSeconds() - before, 2.5);
+  double other = -1;
+  std::thread([&] { other = ChildClock::ThreadChildSeconds(); }).join();
+  EXPECT_DOUBLE_EQ(other, 0.0);
+  EXPECT_EQ(inner.calls().size(), 2u);
+}
+
 }  // namespace
 }  // namespace harness

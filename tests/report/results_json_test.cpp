@@ -16,7 +16,7 @@ TEST(ResultsFromJsonTest, RoundTrip) {
   a.verdict = Verdict::kContentMismatch;
   a.detail = "first difference at offset 4219";
   a.diagnosis = {"line 1", "line 2"};
-  a.timings = {{Stage::kTree, 0.5, false, true}, {Stage::kBuild, 7.25}, {Stage::kBoot, 0, true}};
+  a.timings = {{Stage::kTree, 0.5, false, true}, {Stage::kBuild, 7.25, false, false, 0.125}, {Stage::kBoot, 0, true}};
   a.facts = {{"offset", "4219"}, {"revision", "abc"}};
   a.artifacts_dir = "/out/t/none/arm64-gcc";
   a.history = {"still failing", "since x", "x", "abc"};
@@ -33,6 +33,8 @@ TEST(ResultsFromJsonTest, RoundTrip) {
   ASSERT_EQ(back[0].timings.size(), 3u);
   EXPECT_EQ(back[0].timings[1].stage, Stage::kBuild);
   EXPECT_DOUBLE_EQ(back[0].timings[1].seconds, 7.25);
+  EXPECT_DOUBLE_EQ(back[0].timings[1].own_seconds, 0.125);
+  EXPECT_DOUBLE_EQ(back[0].timings[0].own_seconds, -1);  // not measured stays not measured
   EXPECT_TRUE(back[0].timings[0].shared);
   EXPECT_TRUE(back[0].timings[2].skipped);
   EXPECT_EQ(back[0].facts, a.facts);
