@@ -67,6 +67,7 @@ std::string BuiltKey(const BuildRequest& request) {
 
 std::optional<std::string> OutputsHash(const BuildRequest& request) {
   const auto vmlinux = Sha256OfFile(request.build_dir / "vmlinux");
+  if (request.arch->boot_image == "vmlinux") return vmlinux;  // x86_64 boots it (PVH): hashed once
   const auto image = Sha256OfFile(request.build_dir / request.arch->boot_image);
   if (!vmlinux || !image) return std::nullopt;
   return *vmlinux + " " + *image;
