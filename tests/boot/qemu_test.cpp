@@ -46,7 +46,7 @@ TEST(QemuArgvTest, Riscv64) {
 // machine line; SLOF loads the vmlinux ELF; the console is the hypervisor's hvc0.
 TEST(QemuArgvTest, Ppc64) {
   EXPECT_EQ(ShellJoin(QemuArgv(Request("ppc64"))),
-            "qemu-system-ppc64 -accel tcg -machine pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off "
+            "qemu-system-ppc64 -accel tcg -machine pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,x-vof=on "
             "-cpu power9 -m 512M -smp 1 -nographic -no-reboot -nic none "
             "-kernel /o/Image -initrd /o/init.cpio -append 'console=hvc0 panic=-1' "
             "-drive file=/o/disk.raw,format=raw,if=none,id=probe -device virtio-blk-pci,drive=probe");
