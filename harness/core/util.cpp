@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -20,12 +21,43 @@
 
 namespace harness {
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(errno));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+namespace {
+
+// One allocation of the file's size, then read() into it: a warm cell reads an 8 MiB probe disk
+// and build logs, and a stream's doubling buffer copied each several times.
+template <typename Buffer>
+Buffer ReadWhole(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(errno));
+  Buffer data;
+  struct stat st {};
+  // One byte more than the size, so the read that finds the end needs no reallocation.
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) data.reserve(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t used = 0;
+  for (;;) {
+    // Grows past the size fstat gave when the file is still being written (a live log).
+    if (data.size() == used) data.resize(std::max<std::size_t>(used + (64 << 10), data.capacity()));
+    const ssize_t n = ::read(fd, data.data() + used, data.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(error));
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  data.resize(used);
+  return data;
+}
+
+}  // namespace
+
+std::string ReadFile(const std::filesystem::path& path) { return ReadWhole<std::string>(path); }
+
+std::vector<std::uint8_t> ReadFileBytes(const std::filesystem::path& path) {
+  return ReadWhole<std::vector<std::uint8_t>>(path);
 }
 
 void ThrowWriteError(const std::filesystem::path& path, int error) {

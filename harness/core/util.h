@@ -15,6 +15,7 @@ class Host;
 // Whole-file I/O; all throw HarnessError naming the path and the OS error (a full disk says so).
 // Both writers create the parent directories.
 std::string ReadFile(const std::filesystem::path& path);
+std::vector<std::uint8_t> ReadFileBytes(const std::filesystem::path& path);
 void WriteFile(const std::filesystem::path& path, std::string_view data);
 // Throws HarnessError("cannot write 'PATH': ...") for errno `error`; a full disk says so and
 // what to do. For writers outside this file (the process runner's logs).

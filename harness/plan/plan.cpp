@@ -128,11 +128,6 @@ std::string RecordCcache(const BuildOutcome& built, const std::string& remote_fa
   return DescribeCcacheStats(stats, remote_used);
 }
 
-std::vector<std::uint8_t> ReadBytes(const std::filesystem::path& path) {
-  std::string data = ReadFile(path);
-  return {data.begin(), data.end()};
-}
-
 std::string InspectSummary(const VmlinuxInfo& info) {
   std::string s = ".BTF " + std::to_string(info.btf_size) + " bytes";
   if (info.type_count) s += ", " + std::to_string(*info.type_count) + " types";
@@ -744,7 +739,7 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
 }
 
 PassOutcome Pipeline::VerifyPass(CellContext& ctx, CellResult& result) {
-  DecodeResult decoded = DecodeRecord(ReadBytes(ctx.disk));
+  DecodeResult decoded = DecodeRecord(ReadFileBytes(ctx.disk));
   if (!decoded.record) {
     Decide(result, Verdict::kBadRecord, decoded.error);
     for (const auto& line : SplitLines(ctx.booted.console_tail)) result.diagnosis.push_back("  " + line);
