@@ -1,9 +1,11 @@
 #include "harness/build/kbuild.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <limits>
 #include <set>
 
@@ -14,8 +16,14 @@ namespace harness {
 namespace {
 
 constexpr const char* kConfigKeyFile = ".harness-config-key";
-// Written after a successful build: its BuiltKey and the SHA-256 of its vmlinux and image.
+// Written after a successful build: its BuiltKey and the SHA-256 of its vmlinux and image; later
+// a third line, the outputs' OutputsStat, once their hashes were checked at a time when that
+// stat could no longer change without the content changing too (see UpToDate).
 constexpr const char* kBuiltKeyFile = ".harness-built";
+// How much older than now an output's mtime must be before its stat stands for its content:
+// file systems stamp mtimes with a coarse clock, so a file rewritten within the same tick (of
+// the same size, on the same inode) keeps its stat. git's index calls this "racily clean".
+constexpr std::chrono::seconds kStatSettled{2};
 // Written after a successful build from nothing: how many kbuild step lines it printed, the next
 // build's estimate for a share done.
 constexpr const char* kStepsFile = ".harness-build-steps";
@@ -65,12 +73,38 @@ std::string BuiltKey(const BuildRequest& request) {
   return Sha256Hex(SourceKey(request) + "pahole " + std::to_string(request.pahole_version) + "\n");
 }
 
+std::vector<std::filesystem::path> Outputs(const BuildRequest& request) {
+  std::vector<std::filesystem::path> outputs = {request.build_dir / "vmlinux"};
+  if (request.arch->boot_image != "vmlinux") outputs.push_back(request.build_dir / request.arch->boot_image);
+  return outputs;
+}
+
+// Inode, size and mtime (ns) of each output: what make itself goes by. Empty when an output is
+// missing or was modified within kStatSettled of now (its stat may not tell a rewrite yet).
+std::string OutputsStat(const BuildRequest& request) {
+  std::string signature;
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& path : Outputs(request)) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};
+    const auto mtime = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    if (now - mtime < kStatSettled) return {};
+    signature += (signature.empty() ? "" : " ") + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+                 std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  }
+  return signature;
+}
+
 std::optional<std::string> OutputsHash(const BuildRequest& request) {
-  const auto vmlinux = Sha256OfFile(request.build_dir / "vmlinux");
-  if (request.arch->boot_image == "vmlinux") return vmlinux;  // x86_64 boots it (PVH): hashed once
-  const auto image = Sha256OfFile(request.build_dir / request.arch->boot_image);
-  if (!vmlinux || !image) return std::nullopt;
-  return *vmlinux + " " + *image;
+  std::string hashes;
+  for (const auto& path : Outputs(request)) {  // vmlinux once when it is what boots (x86_64, ppc64)
+    const auto hash = Sha256OfFile(path);
+    if (!hash) return std::nullopt;
+    hashes += (hashes.empty() ? "" : " ") + *hash;
+  }
+  return hashes;
 }
 
 }  // namespace
@@ -226,12 +260,20 @@ std::optional<std::string> KernelBuilder::UpToDate(const BuildRequest& request) 
   } catch (const std::exception&) {
     return std::nullopt;
   }
-  if (stamp.size() != 2 || stamp[0] != BuiltKey(request)) return std::nullopt;
+  if (stamp.size() < 2 || stamp.size() > 3 || stamp[0] != BuiltKey(request)) return std::nullopt;
   // Clean: no tracked file edited and no untracked file added since the commit was made.
   ProcessResult status = runner_.Run({.argv = {"git", "-C", request.source.string(), "status", "--porcelain"},
                                       .capture_limit = 1 << 16});
   if (!status.ok() || !Trim(status.output).empty()) return std::nullopt;
+  // The outputs' stat as recorded after their hashes last matched: unchanged, so is their
+  // content (saves hashing a 40-60 MB vmlinux on every warm run). Otherwise hash them; when they
+  // match and their stat has settled, record it for the next run.
+  const std::string settled = OutputsStat(request);
+  if (stamp.size() == 3 && !settled.empty() && stamp[2] == settled) return request.revision;
   if (OutputsHash(request) != stamp[1]) return std::nullopt;
+  if (!settled.empty() && (stamp.size() < 3 || stamp[2] != settled)) {
+    WriteFile(request.build_dir / kBuiltKeyFile, stamp[0] + "\n" + stamp[1] + "\n" + settled + "\n");
+  }
   return request.revision;
 }
 

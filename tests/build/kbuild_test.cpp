@@ -220,6 +220,33 @@ TEST_F(KernelBuilderTest, UnchangedBuildSkipsMake) {
   EXPECT_EQ(Makes(), 5u);
 }
 
+// Given outputs whose mtimes have settled, the first skip checks their hashes and records their
+// stat, and later skips go by that stat (the hash line is not read again); an output rewritten
+// since (new mtime) is hashed again and, changed, runs make. Just-written outputs are never
+// trusted by stat: a rewrite within the file system's clock tick would keep it.
+TEST_F(KernelBuilderTest, SettledOutputsAreRecognisedByTheirStat) {
+  FakeMake("");
+  request_.revision = "aaaa";
+  request_.pahole_version = 124;
+  KernelBuilder builder(runner_, sink_);
+  ASSERT_TRUE(builder.Build(request_).ok);
+  const auto stamp = dir_ / "build" / ".harness-built";
+  const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
+  ASSERT_TRUE(builder.Build(request_).skipped);
+  EXPECT_EQ(SplitLines(ReadFile(stamp)).size(), 2u);  // just written: no stat recorded
+  for (const char* output : {"vmlinux", "arch/arm64/boot/Image"}) std::filesystem::last_write_time(dir_ / "build" / output, old);
+  ASSERT_TRUE(builder.Build(request_).skipped);  // hashed, then the settled stat recorded
+  auto lines = SplitLines(ReadFile(stamp));
+  ASSERT_EQ(lines.size(), 3u);
+  WriteFile(stamp, lines[0] + "\nnot the hashes\n" + lines[2] + "\n");
+  EXPECT_TRUE(builder.Build(request_).skipped);  // by stat alone
+  EXPECT_EQ(Makes(), 1u);
+
+  WriteFile(dir_ / "build" / "vmlinux", "elf, relinked by hand");
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  EXPECT_EQ(Makes(), 2u);
+}
+
 // Given a tree that is not git (no commit to pin), or a failed build, make always runs.
 TEST_F(KernelBuilderTest, NoSkipWithoutACommitOrAfterAFailure) {
   FakeMake("");
