@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/arch/arch.h"
+
 #include <string>
 
 #include "harness/core/util.h"
@@ -73,6 +75,17 @@ TEST(ConsoleComplaints, AllowlistProbeLinesAndAfterTheMarkerDoNotCount) {
   EXPECT_THAT(r.parser.complaint(), ::testing::IsEmpty());
   // Without the allowlist the same log has a complaint.
   EXPECT_THAT(ReplayLog("allowlisted-warning.log").parser.complaint(), ::testing::Not(::testing::IsEmpty()));
+}
+
+// ppc64 boots with VOF, which leaves the NVRAM blank: the kernel's warning about it is allowed on
+// ppc64 only, and any other WARNING on ppc64 is still a complaint.
+TEST(ConsoleComplaints, Ppc64AllowsOnlyTheBlankNvramWarning) {
+  const auto allow = FindArch("ppc64")->console_allowlist;
+  const std::string nvram = "WARNING: nvram corruption detected: 0-length partition";
+  EXPECT_EQ(ComplaintIn(nvram, allow), "");
+  EXPECT_EQ(ComplaintIn(nvram, FindArch("x86_64")->console_allowlist), nvram);
+  EXPECT_EQ(ComplaintIn("WARNING: CPU: 0 PID: 1 at kernel/bpf/sysfs_btf.c:30", allow),
+            "WARNING: CPU: 0 PID: 1 at kernel/bpf/sysfs_btf.c:30");
 }
 
 TEST(ConsoleComplaints, CleanRecordedBootHasNone) {
