@@ -2,7 +2,10 @@
 // ELFCLASS32 with 32-bit addresses in its linker script, and everything that reads it (the
 // inspector, the verifier, the probe built for it) must not assume 64 bits. The QEMU side is
 // x86_64's: q35, the 8250 UART on ttyS0, virtio-blk on PCI, and CONFIG_ACPI so that power-off
-// exits QEMU. x86's Kconfig defines CONFIG_OUTPUT_FORMAT (elf32-i386 here).
+// exits QEMU. x86's Kconfig defines CONFIG_OUTPUT_FORMAT (elf32-i386 here). As on x86_64, QEMU
+// boots the vmlinux ELF through its PVH entry (CONFIG_PVH in i386.config), skipping the XZ
+// bzImage's decompression under TCG: the raw boot to the probe 1.5 s instead of 2.3-2.6 s.
+// bzImage is still built.
 #include <array>
 
 #include "harness/arch/arch.h"
@@ -19,7 +22,7 @@ extern const Arch kArchI386 = {
     .compiler_package = "gcc-i686-linux-gnu",
     .libc_package = "libc6-dev-i386-cross",
     .make_targets = kTargets,
-    .boot_image = "arch/x86/boot/bzImage",
+    .boot_image = "vmlinux",  // PVH entry; see above
     .elf_machine = 3,  // EM_386
     .elf_class = 32,
     .endian = Endian::kLittle,
