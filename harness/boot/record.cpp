@@ -74,9 +74,8 @@ std::vector<std::pair<std::uint64_t, std::uint32_t>> ProbeRanges(std::uint64_t s
   return ranges;
 }
 
-DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max_blob) {
+DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_blob) {
   DecodeResult result;
-  const std::span<const std::uint8_t> bytes(disk);
   if (bytes.size() < kRecordMagic.size() ||
       std::memcmp(bytes.data(), kRecordMagic.data(), kRecordMagic.size()) != 0) {
     result.error = "no probe record on the disk (the probe did not run or could not write /dev/vda)";

@@ -10,6 +10,7 @@
 // Bytes after the end TLV (the rest of the disk) are ignored.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -75,7 +76,7 @@ struct DecodeResult {
 };
 
 // max_blob bounds every TLV length (a corrupt length must not make us allocate gigabytes).
-DecodeResult DecodeRecord(const std::vector<std::uint8_t>& disk, std::size_t max_blob = 64u << 20);
+DecodeResult DecodeRecord(std::span<const std::uint8_t> disk, std::size_t max_blob = 64u << 20);
 
 std::uint32_t Crc32(const std::uint8_t* data, std::size_t size);
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,7 +27,7 @@ namespace {
 // One allocation of the file's size, then read() into it: a warm cell reads an 8 MiB probe disk
 // and build logs, and a stream's doubling buffer copied each several times.
 template <typename Buffer>
-Buffer ReadWhole(const std::filesystem::path& path) {
+Buffer ReadWhole(const std::filesystem::path& path) {  // Buffer: std::string
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(errno));
   Buffer data;
@@ -56,8 +57,29 @@ Buffer ReadWhole(const std::filesystem::path& path) {
 
 std::string ReadFile(const std::filesystem::path& path) { return ReadWhole<std::string>(path); }
 
-std::vector<std::uint8_t> ReadFileBytes(const std::filesystem::path& path) {
-  return ReadWhole<std::vector<std::uint8_t>>(path);
+MappedFile::MappedFile(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw HarnessError("cannot map '" + path.string() + "': not a regular file");
+  }
+  size_ = static_cast<std::size_t>(st.st_size);
+  if (size_ > 0) {
+    void* map = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) {
+      const int error = errno;
+      ::close(fd);
+      throw HarnessError("cannot map '" + path.string() + "': " + std::strerror(error));
+    }
+    data_ = static_cast<const std::uint8_t*>(map);
+  }
+  ::close(fd);  // the mapping keeps the file
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
 }
 
 void ThrowWriteError(const std::filesystem::path& path, int error) {

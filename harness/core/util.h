@@ -15,7 +15,21 @@ class Host;
 // Whole-file I/O; all throw HarnessError naming the path and the OS error (a full disk says so).
 // Both writers create the parent directories.
 std::string ReadFile(const std::filesystem::path& path);
-std::vector<std::uint8_t> ReadFileBytes(const std::filesystem::path& path);
+// A file mapped read-only: nothing is copied, pages are read as they are touched (the probe's
+// record fills the first ~1-70 MiB of its disk; the rest is never read). Empty files give an
+// empty span. The file must not shrink while mapped (the harness maps only its own files).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path);  // throws HarnessError naming it
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
+
+ private:
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
 void WriteFile(const std::filesystem::path& path, std::string_view data);
 // Throws HarnessError("cannot write 'PATH': ...") for errno `error`; a full disk says so and
 // what to do. For writers outside this file (the process runner's logs).

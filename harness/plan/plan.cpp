@@ -739,7 +739,8 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
 }
 
 PassOutcome Pipeline::VerifyPass(CellContext& ctx, CellResult& result) {
-  DecodeResult decoded = DecodeRecord(ReadFileBytes(ctx.disk));
+  // Mapped, not read: only the record's pages are touched, and its blob is the one copy made.
+  DecodeResult decoded = DecodeRecord(MappedFile(ctx.disk).bytes());
   if (!decoded.record) {
     Decide(result, Verdict::kBadRecord, decoded.error);
     for (const auto& line : SplitLines(ctx.booted.console_tail)) result.diagnosis.push_back("  " + line);

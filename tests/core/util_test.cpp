@@ -51,9 +51,9 @@ class WriteFileTest : public ::testing::Test {
   bool mounted_ = false;
 };
 
-// Given files of several sizes (empty, under and over the 64 KiB read step, binary) and a file
-// whose size stat does not tell (/proc), both readers should return every byte; a missing file
-// is a HarnessError naming it.
+// Given files of several sizes (empty, under and over the 64 KiB read step, binary), ReadFile and
+// MappedFile should both give every byte, and ReadFile a /proc file whose size stat does not tell;
+// a missing file is a HarnessError.
 TEST_F(WriteFileTest, ReadersReturnEveryByte) {
   for (std::size_t size : {0u, 1u, 65535u, 65536u, 65537u, 3u << 20}) {
     std::string data(size, '\0');
@@ -61,11 +61,11 @@ TEST_F(WriteFileTest, ReadersReturnEveryByte) {
     const fs::path path = dir_ / ("blob-" + std::to_string(size));
     WriteFile(path, data);
     EXPECT_EQ(ReadFile(path), data);
-    const std::vector<std::uint8_t> bytes = ReadFileBytes(path);
-    EXPECT_EQ(std::string(bytes.begin(), bytes.end()), data) << size;
+    const MappedFile mapped(path);
+    EXPECT_EQ(std::string(mapped.bytes().begin(), mapped.bytes().end()), data) << size;
   }
   EXPECT_NE(ReadFile("/proc/self/status").find("Pid:"), std::string::npos);
-  EXPECT_THROW(ReadFileBytes(dir_ / "missing"), HarnessError);
+  EXPECT_THROW(MappedFile(dir_ / "missing"), HarnessError);
 }
 
 TEST_F(WriteFileTest, BothWritersCreateParentsAndReplaceContent) {
