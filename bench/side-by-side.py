@@ -13,8 +13,9 @@ Usage: bench/side-by-side.py FIGURE [--reps N] [--out DIR] [--arch A ...]
             raw QEMU command to power-off
   overhead  the harness's own time per cell in a warm re-run (stages[].harness_seconds: its wall
             time outside make, QEMU and git) as a share of the cell's time
-  cold      the matrix from nothing (fresh --out, empty ccache) against raw clean builds of the
-            same .config with no ccache, one arch after another (--reps 1 unless given: an hour)
+  cold      the matrix from nothing (fresh --out and --cache: the tree imported again; empty
+            ccache) against raw clean builds of the same .config with no ccache, one arch after
+            another (--reps 1 unless given; half an hour per three arches)
 
 --out is a harness output directory whose default matrix ran before (default
 build/e2e-out/default, which the e2e tests leave); the raw commands are read from its
@@ -93,8 +94,8 @@ def harness_run(out, arches, extra=""):
 
 
 def warm(args):
-    chosen = cells(args.out, args.arch)
     timed(harness_run(args.out, args.arch), name="warm-first")  # whatever was left to do
+    chosen = cells(args.out, args.arch)  # this run's cells
     harness, raw = [], []
     for _ in range(args.reps):
         harness.append(timed(harness_run(args.out, args.arch), name="warm")[0])
@@ -170,7 +171,10 @@ def cold(args):
     for rep in range(args.reps):
         fresh = tempfile.mkdtemp(prefix="cold-out.", dir=os.path.dirname(os.path.abspath(args.out)))
         cache = tempfile.mkdtemp(prefix="cold-ccache.")
-        harness.append(timed(harness_run(fresh, args.arch), env={"CCACHE_DIR": cache}, name="cold")[0])
+        trees = os.path.join(fresh, "cache")  # the tree imported into git again, the probes rebuilt
+        harness.append(timed(harness_run(fresh, args.arch, f"--cache {trees}"), env={"CCACHE_DIR": cache},
+                             name="cold")[0])
+        print(f"  harness from nothing: {harness[-1]:.1f} s ({fresh}/results.json)", flush=True)
         total = 0
         for c in chosen:
             make = shlex.split(c["facts"]["make_command"])
@@ -182,7 +186,9 @@ def cold(args):
             jobs = next(i for i, m in enumerate(make) if m.startswith("-j"))
             no_ccache = {"CCACHE_DISABLE": "1"}
             total += timed(shlex.join(make[:jobs] + ["olddefconfig"]), env=no_ccache, name="raw-config")[0]
-            total += timed(shlex.join(make), env=no_ccache, name="raw-build")[0]
+            seconds = timed(shlex.join(make), env=no_ccache, name="raw-build")[0]
+            print(f"  raw clean build {c['arch']}: {seconds:.1f} s", flush=True)
+            total += seconds
         raw.append(total)
         shutil.rmtree(cache, ignore_errors=True)
     report(f"cold matrix of {len(chosen)} cells (fresh --out, empty ccache)", harness, raw,

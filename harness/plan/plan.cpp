@@ -412,6 +412,11 @@ void Pipeline::RunLane(Lane lane, CellContext& ctx, CellResult& result) {
                                 : result.detail.empty() ? std::string(VerdictName(result.verdict))
                                                         : std::string(VerdictName(result.verdict)) + ": " + result.detail;
     sink_.OnEvent({.kind = Event::Kind::kCellEnd, .cell = ctx.cell, .stage = result.stage, .text = outcome});
+    // No pass reads them again: let go of the cell's .BTF and boot output now, so that a run
+    // holds the blobs of the cells that are running, not of every cell until the matrix ends
+    // (30 cells of a 64 MiB section would be 2 GB).
+    ctx.info = VmlinuxInfo{};
+    ctx.booted = BootOutcome{};
   }
 }
 
