@@ -1,12 +1,13 @@
 // s390x: the big-endian one, so its .BTF starts with the bytes `eb 9f` and any byte-order slip
 // shows here first; the arch the 2019 sysfs BTF patch broke (no CONFIG_OUTPUT_FORMAT). Linux
 // calls it ARCH=s390. QEMU cannot boot the vmlinux ELF (hangs silently): boot
-// arch/s390/boot/bzImage, uncompressed (CONFIG_KERNEL_UNCOMPRESSED in s390x.config): tinyconfig's
-// XZ took ~0.7 s of a 1.1 s boot to decompress under TCG; the harness's boot now 0.8 s. The console is SCLP (ttysclp0), whose options are off under
-// allnoconfig; virtio is channel-attached (virtio-blk-ccw). The guest prints "running under
-// KVM" even under TCG, so never use that to tell the accelerator. Its Makefile passes
-// -Wa,-I<srctree>/arch/s390/include, an absolute path ccache's base_dir does not rewrite: the
-// build stage tells ccache to ignore -Wa,-I* so other output directories still hit the cache.
+// arch/s390/boot/bzImage, uncompressed (CONFIG_KERNEL_UNCOMPRESSED in s390x.config):
+// decompressing tinyconfig's XZ took ~0.7 s of a 1.1 s boot under TCG; the boot is 0.7-0.8 s
+// now. The console is SCLP (ttysclp0), whose options are off under allnoconfig; virtio is
+// channel-attached (virtio-blk-ccw). The guest prints "running under KVM" even under TCG, so
+// never use that to tell the accelerator. Its Makefile passes -Wa,-I<srctree>/arch/s390/include,
+// an absolute path ccache's base_dir does not rewrite: the build stage tells ccache to ignore
+// -Wa,-I* so other output directories still hit the cache.
 #include <array>
 
 #include "harness/arch/arch.h"

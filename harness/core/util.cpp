@@ -22,15 +22,12 @@
 
 namespace harness {
 
-namespace {
-
-// One allocation of the file's size, then read() into it: a warm cell reads an 8 MiB probe disk
-// and build logs, and a stream's doubling buffer copied each several times.
-template <typename Buffer>
-Buffer ReadWhole(const std::filesystem::path& path) {  // Buffer: std::string
+// One allocation of the file's size, then read() into it (a stream's doubling buffer copied a
+// multi-megabyte build log several times).
+std::string ReadFile(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(errno));
-  Buffer data;
+  std::string data;
   struct stat st {};
   // One byte more than the size, so the read that finds the end needs no reallocation.
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) data.reserve(static_cast<std::size_t>(st.st_size) + 1);
@@ -52,10 +49,6 @@ Buffer ReadWhole(const std::filesystem::path& path) {  // Buffer: std::string
   data.resize(used);
   return data;
 }
-
-}  // namespace
-
-std::string ReadFile(const std::filesystem::path& path) { return ReadWhole<std::string>(path); }
 
 MappedFile::MappedFile(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
