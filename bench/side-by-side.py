@@ -79,6 +79,12 @@ def cells(out, arches):
     return chosen
 
 
+def make_dirs(cell):
+    """The source tree (-C) and the build directory (O=) of the cell's printed make."""
+    make = shlex.split(cell["facts"]["make_command"])
+    return make[make.index("-C") + 1], next(m for m in make if m.startswith("O="))[2:]
+
+
 def raw_qemu(cell):
     """The cell's QEMU command on a copy of its probe disk (the guest writes to it)."""
     command = cell["facts"]["qemu_command"]
@@ -111,15 +117,13 @@ def warm(args):
 def series(args):
     for cell in cells(args.out, args.arch):
         arch = cell["arch"]
-        source = shlex.split(cell["facts"]["make_command"])
-        source = source[source.index("-C") + 1]
+        source, _ = make_dirs(cell)
         command = f"{HARNESS} run --progress plain --stop-after inspect --arch {arch} --out {args.out}"
         harness, raw = [], []
         timed(command, name="series-first")
         for i in range(args.reps):
             with_series = f" --series {SERIES}" if i % 2 == 0 else ""
-            seconds, status = timed(command + with_series, name="series")
-            harness.append(seconds)
+            harness.append(timed(command + with_series, name="series")[0])
             os.utime(os.path.join(source, "scripts/link-vmlinux.sh"))
             raw.append(timed(cell["facts"]["make_command"], name="raw-relink")[0])
         timed(command, name="series-last")  # leaves the build as the matrix made it
@@ -133,8 +137,7 @@ def boot(args):
         arch = cell["arch"]
         qemu = shlex.split(cell["facts"]["qemu_command"])
         kernel = qemu[qemu.index("-kernel") + 1]
-        built = next(m for m in shlex.split(cell["facts"]["make_command"]) if m.startswith("O="))[2:]
-        vmlinux = os.path.join(built, "vmlinux")
+        vmlinux = os.path.join(make_dirs(cell)[1], "vmlinux")
         scratch = os.path.join(LOGS, f"boot-{arch}")
         command = f"{HARNESS} boot --progress plain --arch {arch} --kernel {kernel} --vmlinux {vmlinux} --out {scratch}"
         timed(command, name="boot-first")  # builds the probe's initramfs once
@@ -179,7 +182,7 @@ def cold(args):
         for c in chosen:
             make = shlex.split(c["facts"]["make_command"])
             make = make[make.index("make"):]  # without the ccache environment
-            built = next(m for m in make if m.startswith("O="))[2:]
+            _, built = make_dirs(c)
             objdir = tempfile.mkdtemp(prefix=f"raw-{c['arch']}.", dir=fresh)
             shutil.copyfile(os.path.join(built, ".config"), os.path.join(objdir, ".config"))
             make = ["O=" + objdir if m.startswith("O=") else m for m in make]
