@@ -271,9 +271,7 @@ std::optional<std::string> KernelBuilder::UpToDate(const BuildRequest& request) 
   const std::string settled = OutputsStat(request);
   if (stamp.size() == 3 && !settled.empty() && stamp[2] == settled) return request.revision;
   if (OutputsHash(request) != stamp[1]) return std::nullopt;
-  if (!settled.empty() && (stamp.size() < 3 || stamp[2] != settled)) {
-    WriteFile(request.build_dir / kBuiltKeyFile, stamp[0] + "\n" + stamp[1] + "\n" + settled + "\n");
-  }
+  if (!settled.empty()) WriteFile(request.build_dir / kBuiltKeyFile, stamp[0] + "\n" + stamp[1] + "\n" + settled + "\n");
   return request.revision;
 }
 
