@@ -79,6 +79,7 @@ class PipelineTest : public ::testing::Test {
     } else if (program == "aarch64-linux-gnu-gcc") {
       if (spec.argv.size() > 2) WriteFile(spec.argv[5], "probe binary");  // -o PATH
     } else if (program == "qemu-system-aarch64") {
+      r.seconds = qemu_seconds_;
       {
         std::lock_guard lock(fake_mutex_);  // cells boot side by side
         qemu_argv_ = spec.argv;
@@ -136,6 +137,7 @@ class PipelineTest : public ::testing::Test {
   bool drop_btf_ = false;
   bool btf_alloc_ = true;
   bool hang_ = false;
+  double qemu_seconds_ = 0;  // what the fake QEMU says it took
   std::string build_log_;
   std::vector<std::string> console_ = {"Linux version 6.1.0", "HARNESS-PROBE-DONE flags=0x3f"};
   std::optional<ProbeRecord> record_;
@@ -154,6 +156,27 @@ TEST_F(PipelineTest, MatchingGuestPasses) {
   EXPECT_THAT(qemu_argv_, ::testing::Contains("virtio-blk-device,drive=probe"));
   EXPECT_THAT(qemu_argv_, ::testing::Contains(HasSubstr("harness.btf_size=" + std::to_string(btf_.size()))));
   for (const auto& t : r.timings) EXPECT_FALSE(t.skipped) << StageName(t.stage);
+}
+
+// Given a QEMU that says it ran 30 s (the fake returns at once), the boot stage's own time should
+// be what is left of its wall time after its child, never below 0; every stage that ran has its
+// own time within its wall time, and the shared stages are not measured.
+TEST_F(PipelineTest, StagesRecordTheHarnessOwnTime) {
+  record_ = GoodRecord();
+  qemu_seconds_ = 30;
+  CellResult r = RunOne();
+  ASSERT_EQ(r.verdict, Verdict::kPass) << r.error << r.detail;
+  for (const auto& t : r.timings) {
+    SCOPED_TRACE(StageName(t.stage));
+    if (t.shared) {
+      EXPECT_EQ(t.own_seconds, -1);
+    } else if (t.stage == Stage::kBoot) {
+      EXPECT_EQ(t.own_seconds, 0);
+    } else {
+      EXPECT_GE(t.own_seconds, 0);
+      EXPECT_LE(t.own_seconds, t.seconds);
+    }
+  }
 }
 
 TEST_F(PipelineTest, FlippedGuestByteIsContentMismatch) {
