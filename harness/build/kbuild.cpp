@@ -150,6 +150,13 @@ std::vector<std::pair<std::string, std::string>> KernelBuilder::CcacheEnv(const 
       // base_dir does not reach inside -Wa,: s390 passes -Wa,-I<srctree>/arch/s390/include, which
       // would otherwise make every output directory a cold cache for s390x.
       {"CCACHE_IGNOREOPTIONS", "-Wa,-I*"},
+      // Depend mode: a miss runs only the compiler, and the lookup key is the list of headers
+      // from the compiler's own dependency file (kbuild passes -Wp,-MMD,...), so ccache never
+      // runs the preprocessor. Measured on s390x with an empty cache, the build cost 1.14x a
+      // build without ccache against 1.61x in the default mode. Its price: no fallback to
+      // comparing preprocessed text, so a changed .config (a new autoconf.h) misses every
+      // object instead of hitting those whose preprocessed text did not change.
+      {"CCACHE_DEPEND", "true"},
   };
   if (!request.ccache_remote.empty()) {
     // The remote is the second level: a local miss asks it, a result is stored in both. A

@@ -89,7 +89,7 @@ TEST_F(KernelBuilderTest, ExactMakeCommandLine) {
   request_.ccache_dir = "/c/ccache-bin";
   EXPECT_THAT(KernelBuilder::PasteableCommand(request_, {"vmlinux"}),
               ::testing::StartsWith("PATH=/c/ccache-bin:$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ "
-                                     "CCACHE_IGNOREOPTIONS='-Wa,-I*' make -C /src/linux O="));
+                                     "CCACHE_IGNOREOPTIONS='-Wa,-I*' CCACHE_DEPEND=true make -C /src/linux O="));
 }
 
 // Given a ccache dir, make's PATH should be the host's PATH behind it; without one, make
@@ -102,6 +102,7 @@ TEST_F(KernelBuilderTest, MakeEnvPutsCcacheBeforeTheHostsPath) {
   const auto env = KernelBuilder::MakeEnv(request_, host);
   EXPECT_EQ(env.at("PATH"), "/c/ccache-bin:/opt/cross/bin:/usr/bin");
   EXPECT_EQ(env.at("CCACHE_NOHASHDIR"), "true");
+  EXPECT_EQ(env.at("CCACHE_DEPEND"), "true");
   EXPECT_EQ(KernelBuilder::MakeEnv(request_, FakeHost()).at("PATH"), "/c/ccache-bin:/usr/bin:/bin") << "PATH unset";
 }
 
@@ -289,7 +290,7 @@ TEST_F(KernelBuilderTest, RemoteStorageIsInTheEnvAndThePasteableCommand) {
   EXPECT_EQ(env.at("CCACHE_NOHASHDIR"), "true");
   EXPECT_THAT(KernelBuilder::PasteableCommand(request_, {"vmlinux"}),
               ::testing::StartsWith("PATH=/c/ccache-bin:$PATH CCACHE_NOHASHDIR=true CCACHE_BASEDIR=/ "
-                                    "CCACHE_IGNOREOPTIONS='-Wa,-I*' CCACHE_REMOTE_STORAGE=redis://cache.lan:6379 "
+                                    "CCACHE_IGNOREOPTIONS='-Wa,-I*' CCACHE_DEPEND=true CCACHE_REMOTE_STORAGE=redis://cache.lan:6379 "
                                     "CCACHE_NOREMOTE_ONLY=true make -C /src/linux O="));
 
   // ccache is off (not installed): a remote alone changes nothing.
