@@ -15,7 +15,7 @@ seconds=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 work=${FUZZ_WORK_DIR:-$build/fuzz-work}
-read -r -a targets <<< "${FUZZ_TARGETS:-record console elf btf_diff series diagnose matrix expected}"
+read -r -a targets <<< "${FUZZ_TARGETS:-record console elf btf_diff series diagnose matrix expected tar}"
 
 run() {
   echo "+ $*" >&2

@@ -1,10 +1,13 @@
 // `harness cache prune`: removes the tree imports (and their downloaded .debs) that are not the
 // newest version of their package, and says what went and how many bytes it freed.
+// `harness cache import-tar`: tar on stdin, a git fast-import stream on stdout (the tree import
+// runs it in a pipeline; see tar_import.h).
 #include <iostream>
 
 #include "harness/cli/commands.h"
 #include "harness/core/host.h"
 #include "harness/core/util.h"
+#include "harness/tree/tar_import.h"
 #include "harness/tree/tree.h"
 
 namespace harness {
@@ -27,10 +30,28 @@ CLI::App* AddCache(CLI::App& app, CacheArgs& args) {
       "prune", "remove tree imports (trees/<package>_<version>) other than the newest version of each package");
   prune->add_option("--cache", args.cache_dir, "the cache (env HARNESS_CACHE, default ~/.cache/harness)");
   prune->add_flag("--dry-run", args.dry_run, "say what would be removed, remove nothing");
+  CLI::App* import = cache->add_subcommand(
+      "import-tar", "plumbing of the tree import: a tar archive on stdin to a git fast-import stream on stdout");
+  import->add_option("--ref", args.ref, "the ref the commit goes to (refs/tags/...)")->required();
+  import->add_option("--message", args.message, "the commit message")->required();
+  import->add_option("--ident", args.ident, "author and committer: 'name <email> epoch tz'")->required();
+  import->add_option("--strip-components", args.strip_components, "leading path components to drop (default 1)")
+      ->check(CLI::NonNegativeNumber);
+  import->callback([&args] { args.import_tar = true; });
   return cache;
 }
 
 int CacheCommand(const CacheArgs& args) {
+  if (args.import_tar) {
+    std::ios::sync_with_stdio(false);
+    const TarImportCounts counts =
+        TarToFastImport(std::cin, std::cout,
+                        {.ref = args.ref, .message = args.message, .ident = args.ident,
+                         .strip_components = args.strip_components});
+    std::cerr << "import-tar: " << counts.files << " files, " << counts.symlinks << " symlinks, " << counts.bytes
+              << " bytes\n";
+    return 0;
+  }
   const std::filesystem::path cache_dir = std::filesystem::absolute(
       args.cache_dir.empty() ? DefaultCacheDir(RealHost()) : std::filesystem::path(args.cache_dir));
   const std::vector<PrunedImport> pruned = PruneImports(cache_dir, args.dry_run);

@@ -43,10 +43,6 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback);
 // The file $GITHUB_STEP_SUMMARY names; a HarnessError when it is unset (--summary-to-env).
 std::filesystem::path StepSummaryPath();
-// This harness binary's path, for the commands it prints or runs again (a bisect's steps, its
-// reproduce command). When the binary was rebuilt while it runs, the kernel's link names the
-// old file "<path> (deleted)": the path is the rebuilt one's.
-std::filesystem::path SelfPath();
 // The flags resolved against the environment (HARNESS_OUT, HARNESS_CACHE, HARNESS_DATA_DIR).
 RunOptions MakeRunOptions(const CommonFlags& flags);
 // The progress reporter the flags ask for: live lines on stderr when it is a terminal (or
@@ -148,10 +144,14 @@ struct BootArgs {
 CLI::App* AddBoot(CLI::App& app, BootArgs& args);
 int BootCommand(const BootArgs& args, ProcessRunner& runner);
 
-// `harness cache prune`: old tree imports out of the cache.
+// `harness cache prune`: old tree imports out of the cache. `harness cache import-tar`: the
+// filter between the decompressor and `git fast-import` in a tree's import (tar_import.h).
 struct CacheArgs {
   std::string cache_dir;
   bool dry_run = false;
+  bool import_tar = false;
+  std::string ref, message, ident;
+  int strip_components = 1;
 };
 CLI::App* AddCache(CLI::App& app, CacheArgs& args);
 int CacheCommand(const CacheArgs& args);

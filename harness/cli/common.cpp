@@ -36,13 +36,6 @@ std::filesystem::path StepSummaryPath() {
   return *value;
 }
 
-std::filesystem::path SelfPath() {
-  std::string path = std::filesystem::read_symlink("/proc/self/exe").string();
-  constexpr std::string_view kDeleted = " (deleted)";
-  if (path.size() > kDeleted.size() && path.ends_with(kDeleted)) path.resize(path.size() - kDeleted.size());
-  return path;
-}
-
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback) {
   if (!flag.empty()) return std::filesystem::absolute(flag);
   const auto value = RealHost().Env(name);

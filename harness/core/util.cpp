@@ -24,6 +24,13 @@ namespace harness {
 
 // One allocation of the file's size, then read() into it (a stream's doubling buffer copied a
 // multi-megabyte build log several times).
+std::filesystem::path SelfPath() {
+  std::string path = std::filesystem::read_symlink("/proc/self/exe").string();
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (path.size() > kDeleted.size() && path.ends_with(kDeleted)) path.resize(path.size() - kDeleted.size());
+  return path;
+}
+
 std::string ReadFile(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(errno));

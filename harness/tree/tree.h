@@ -1,10 +1,11 @@
 #pragma once
-// Kernel source trees: Debian's linux-source-* tarball, obtained with apt-get and unpacked once
-// into the cache (atomically, under a lock), or a local tree used in place.
+// Kernel source trees: Debian's linux-source-* tarball, obtained with apt-get and imported into
+// git once in the cache (atomically, under a lock), a git repository, or a local tree used in place.
 #include <filesystem>
 #include <string>
 
 #include "harness/config/matrix.h"
+#include "harness/core/util.h"
 #include "harness/core/events.h"
 #include "harness/proc/runner.h"
 #include "harness/tree/debian.h"
@@ -25,15 +26,18 @@ class TreeProvider {
  public:
   // `tarball_dir` is where Debian's linux-source-* packages put their tarball.
   // `host_suite` is the host's Debian suite: a package of another suite comes through a private
-  // apt configuration under the cache (debian.h), never the system's apt.
+  // apt configuration under the cache (debian.h), never the system's apt. `importer` is the
+  // harness binary whose `cache import-tar` streams a tarball into git (tests name it; in the
+  // harness it is the running binary).
   TreeProvider(ProcessRunner& runner, EventSink& sink, std::filesystem::path cache_dir,
-               std::filesystem::path tarball_dir = "/usr/src", std::string host_suite = HostSuite())
+               std::filesystem::path tarball_dir = "/usr/src", std::string host_suite = HostSuite(),
+               std::filesystem::path importer = SelfPath())
       : runner_(runner), sink_(sink), cache_dir_(std::move(cache_dir)), tarball_dir_(std::move(tarball_dir)),
-        host_suite_(std::move(host_suite)) {}
+        host_suite_(std::move(host_suite)), importer_(std::move(importer)) {}
 
   // Throws HarnessError when the tree cannot be had (package missing and not installable,
-  // not a kernel tree, tree not clean for O= builds). A Debian tarball is unpacked and imported
-  // into a git repository (one commit, tagged with the package version) once, under a lock.
+  // not a kernel tree, tree not clean for O= builds). A Debian tarball is imported into a git
+  // repository (one commit, tagged with the package version, no checkout) once, under a lock.
   KernelTree Obtain(const TreeSpec& spec);
 
   // A git work tree of `tree.repo` at `path` (created once, reused after), where series are
@@ -51,7 +55,7 @@ class TreeProvider {
   KernelTree FromHostApt(const TreeSpec& spec);
   // Another suite's: the private apt configuration, apt-get download, dpkg-deb -x.
   KernelTree FromPrivateApt(const TreeSpec& spec, const std::string& suite);
-  // Unpacks `tarball` and imports it into git as trees/<package>_<version> (once, under a lock).
+  // Streams `tarball` into git as trees/<package>_<version> (once, under a lock).
   void Import(const TreeSpec& spec, KernelTree& tree, const std::filesystem::path& tarball);
   void Note(const std::string& text);
   ProcessResult Git(const std::filesystem::path& dir, std::vector<std::string> args,
@@ -63,6 +67,7 @@ class TreeProvider {
   std::filesystem::path cache_dir_;
   std::filesystem::path tarball_dir_;
   std::string host_suite_;
+  std::filesystem::path importer_;
 };
 
 // What `harness cache prune` removed (or, dry run, would remove): each import with its bytes.

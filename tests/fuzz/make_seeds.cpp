@@ -11,6 +11,7 @@
 #include "harness/core/util.h"
 #include "tests/support/elf_writer.h"
 #include "tests/support/record_writer.h"
+#include "tests/support/tar_writer.h"
 
 namespace harness {
 namespace {
@@ -191,6 +192,24 @@ void MailSeeds(const fs::path& out) {
   Write(out / "crlf", crlf);
 }
 
+// Archives as the kernel tarball has them: files, a symlink, a hard link, long names in each
+// format's way.
+void TarSeeds(const fs::path& out) {
+  const std::string deep = "linux/" + std::string(110, 'd');
+  const std::string pax_record = "path=" + deep + "/pax\n";
+  Write(out / "files", TarEntry({.name = "linux/", .type = '5', .mode = 0755}) +
+                           TarEntry({.name = "linux/Makefile", .data = "VERSION = 6\n"}) +
+                           TarEntry({.name = "linux/run.sh", .data = "#!/bin/sh\n", .mode = 0755}) +
+                           TarEntry({.name = "linux/dts", .type = '2', .link = "../arm/dts"}) +
+                           TarEntry({.name = "linux/copy", .type = '1', .link = "linux/Makefile"}) + TarEnd());
+  Write(out / "long-names",
+        TarEntry({.name = "ustar", .data = "u", .prefix = deep}) +
+            TarEntry({.name = "././@LongLink", .type = 'L', .data = deep + "/gnu"}) +
+            TarEntry({.name = "gnu", .data = "g"}) +
+            TarEntry({.name = "x", .type = 'x', .data = std::to_string(pax_record.size() + 4) + " " + pax_record}) +
+            TarEntry({.name = "pax", .data = "p"}) + TarEnd());
+}
+
 }  // namespace
 }  // namespace harness
 
@@ -208,6 +227,7 @@ int main(int argc, char** argv) {
     ElfSeeds(out / "elf");
     BtfDiffSeeds(out / "btf_diff");
     MailSeeds(out / "series");
+    TarSeeds(out / "tar");
     CopyFixtures(source / "kernel-patches", ".patch", out / "series");
     CopyFixtures(source / "tests/data/console", ".log", out / "console");
     CopyFixtures(source / "tests/data/build", ".log", out / "diagnose");

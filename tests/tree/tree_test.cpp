@@ -1,7 +1,9 @@
 // The Debian-tarball path of TreeProvider on a tiny fake kernel tarball made at test time:
-// real tar and git, with dpkg-query answered by the test.
+// real tar, xz, git and the harness binary's `cache import-tar`, with dpkg-query answered by the
+// test.
 #include "harness/tree/tree.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -38,7 +40,9 @@ class PackageRunner : public ProcessRunner {
 class TreeProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (FindProgram("git").empty() || FindProgram("tar").empty()) GTEST_SKIP() << "git or tar is not installed";
+    if (FindProgram("git").empty() || FindProgram("tar").empty() || FindProgram("xz").empty()) {
+      GTEST_SKIP() << "git, tar or xz is not installed";
+    }
     dir_ = fs::temp_directory_path() / ("tree_test_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     const fs::path src = dir_ / "make" / "linux-source-9.9";
@@ -62,17 +66,17 @@ class TreeProviderTest : public ::testing::Test {
 // second provider should reuse the import.
 TEST_F(TreeProviderTest, ImportsOnceIntoGit) {
   PackageRunner runner;
-  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src");
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src", HostSuite(), HARNESS_BIN);
   KernelTree tree = provider.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}});
   EXPECT_EQ(tree.kernel_version, "9.9.1");
   EXPECT_EQ(tree.base, "linux-source-9.9-9.9.1-1");
   EXPECT_GT(provider.last_import_seconds(), 0);
   auto real = MakeRealRunner();
-  ProcessResult files = real->Run({.argv = {"git", "-C", tree.repo.string(), "ls-files"}});
+  ProcessResult files = real->Run({.argv = {"git", "-C", tree.repo.string(), "ls-tree", "-r", "--name-only", tree.base}});
   EXPECT_NE(files.output.find("shipped.o"), std::string::npos) << "the import must not drop ignored-but-shipped files";
   EXPECT_TRUE(real->Run({.argv = {"git", "-C", tree.repo.string(), "rev-parse", "--verify", tree.base}}).ok());
 
-  TreeProvider again(runner, sink_, dir_ / "cache", dir_ / "usr-src");
+  TreeProvider again(runner, sink_, dir_ / "cache", dir_ / "usr-src", HostSuite(), HARNESS_BIN);
   EXPECT_EQ(again.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}}).source,
             tree.source);
   EXPECT_EQ(again.last_import_seconds(), 0);
@@ -89,7 +93,7 @@ TEST_F(TreeProviderTest, ImportsOnceIntoGit) {
 // should recreate it from the tree's own repository instead of building the other's files.
 TEST_F(TreeProviderTest, WorktreeOfAnotherRepositoryIsRecreated) {
   PackageRunner runner;
-  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src");
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src", HostSuite(), HARNESS_BIN);
   const KernelTree first =
       provider.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}});
   const fs::path worktree = dir_ / "out" / "t" / "src";
@@ -121,7 +125,7 @@ TEST_F(TreeProviderTest, ConcurrentObtainsShareOneImport) {
       PackageRunner runner;
       NullSink sink;
       try {
-        sources[i] = TreeProvider(runner, sink, dir_ / "cache", dir_ / "usr-src")
+        sources[i] = TreeProvider(runner, sink, dir_ / "cache", dir_ / "usr-src", HostSuite(), HARNESS_BIN)
                          .Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}})
                          .source;
       } catch (const std::exception& e) {
@@ -145,12 +149,12 @@ TEST_F(TreeProviderTest, ConcurrentObtainsShareOneImport) {
 TEST_F(TreeProviderTest, WorkTreeFollowsAnImportOfAnotherVersion) {
   PackageRunner runner;
   const TreeSpec spec{.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}};
-  KernelTree old_tree = TreeProvider(runner, sink_, dir_ / "cache", dir_ / "usr-src").Obtain(spec);
+  KernelTree old_tree = TreeProvider(runner, sink_, dir_ / "cache", dir_ / "usr-src", HostSuite(), HARNESS_BIN).Obtain(spec);
   const fs::path worktree = dir_ / "out" / "t" / "src";
-  TreeProvider(runner, sink_, dir_ / "cache", dir_ / "usr-src").EnsureWorktree(old_tree, worktree);
+  TreeProvider(runner, sink_, dir_ / "cache", dir_ / "usr-src", HostSuite(), HARNESS_BIN).EnsureWorktree(old_tree, worktree);
 
   runner.version = "9.9.2-1";
-  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src");
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src", HostSuite(), HARNESS_BIN);
   KernelTree new_tree = provider.Obtain(spec);
   ASSERT_NE(new_tree.repo, old_tree.repo);
   EXPECT_EQ(provider.EnsureWorktree(new_tree, worktree), worktree);
@@ -168,9 +172,87 @@ TEST_F(TreeProviderTest, WorkTreeFollowsAnImportOfAnotherVersion) {
   EXPECT_TRUE(fs::exists(worktree / "Makefile"));
 }
 
+// Given one tree archived in each format tar writes (GNU, pax, ustar), the streamed import
+// should record the very commit that unpacking the archive and `git add -A -f` records with the
+// same identity, date and message: same commit id, hence same tree hash. The tree has what the
+// stream must get right: modes, a symlink, a hard link, a path too long for a header, a space,
+// an ignored-but-shipped file, an empty file and an empty directory (git records neither
+// directory nor its absence).
+TEST_F(TreeProviderTest, StreamedImportRecordsWhatUnpackAndAddRecords) {
+  const fs::path src = dir_ / "make" / "linux-source-9.9";
+  WriteFile(src / "scripts" / "tool", "#!/bin/sh\necho tool\n");
+  fs::permissions(src / "scripts" / "tool", fs::perms::owner_exec, fs::perm_options::add);
+  WriteFile(src / "scripts" / "group-exec-only", "x\n");
+  fs::permissions(src / "scripts" / "group-exec-only", fs::perms::group_exec, fs::perm_options::add);
+  fs::create_symlink("../Makefile", src / "scripts" / "Makefile.link");
+  WriteFile(src / std::string(60, 'a') / std::string(60, 'b') / "long path.c", "int x;\n");
+  fs::create_hard_link(src / "scripts" / "tool", src / "tool-link");
+  WriteFile(src / "empty", "");
+  fs::create_directories(src / "empty-dir");
+
+  auto real = MakeRealRunner();
+  auto git = [&](const fs::path& repo, std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", repo.string()});
+    ProcessResult r = real->Run({.argv = args, .env = {{"GIT_AUTHOR_NAME", "harness"}, {"GIT_AUTHOR_EMAIL", "harness@localhost"},
+                                                        {"GIT_COMMITTER_NAME", "harness"}, {"GIT_COMMITTER_EMAIL", "harness@localhost"},
+                                                        {"GIT_AUTHOR_DATE", "2001-09-17T00:00:00+0000"},
+                                                        {"GIT_COMMITTER_DATE", "2001-09-17T00:00:00+0000"}}});
+    EXPECT_TRUE(r.ok()) << ShellJoin(args) << ": " << r.output;
+    return std::string(Trim(r.output));
+  };
+  for (const std::string format : {"gnu", "posix", "ustar"}) {
+    SCOPED_TRACE(format);
+    const fs::path usr_src = dir_ / ("usr-src-" + format);
+    const fs::path tarball = usr_src / "linux-source-9.9.tar.xz";
+    fs::create_directories(usr_src);
+    ASSERT_TRUE(real->Run({.argv = {"tar", "--format=" + format, "-cJf", tarball.string(), "-C", (dir_ / "make").string(),
+                                    "linux-source-9.9"}})
+                    .ok());
+    const fs::path unpacked = dir_ / ("unpacked-" + format);
+    fs::create_directories(unpacked);
+    ASSERT_TRUE(real->Run({.argv = {"tar", "-xf", tarball.string(), "-C", unpacked.string(), "--strip-components=1"}}).ok());
+    git(unpacked, {"init", "-q"});
+    git(unpacked, {"-c", "core.autocrlf=false", "add", "-A", "-f", "."});
+    git(unpacked, {"-c", "commit.gpgsign=false", "commit", "-q", "--no-verify", "-m",
+                   "linux-source-9.9 9.9.1-1 (imported by harness)"});
+
+    PackageRunner runner;
+    TreeProvider provider(runner, sink_, dir_ / ("cache-" + format), usr_src, HostSuite(), HARNESS_BIN);
+    const KernelTree tree =
+        provider.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}});
+    EXPECT_EQ(git(tree.repo, {"rev-parse", tree.base + "^{tree}"}), git(unpacked, {"rev-parse", "HEAD^{tree}"}));
+    EXPECT_EQ(git(tree.repo, {"rev-parse", tree.base}), git(unpacked, {"rev-parse", "HEAD"}));
+    EXPECT_EQ(git(tree.repo, {"rev-parse", "HEAD"}), git(tree.repo, {"rev-parse", tree.base})) << "HEAD is the import";
+    EXPECT_EQ(git(tree.repo, {"ls-tree", tree.base, "scripts/tool"}).substr(0, 6), "100755");
+    EXPECT_EQ(tree.kernel_version, "9.9.1");
+  }
+}
+
+// Given a tarball that is not what it claims (corrupt xz), the import should fail naming its log,
+// leave no repository behind and import cleanly once the tarball is good again.
+TEST_F(TreeProviderTest, CorruptTarballFailsAndLeavesNoImport) {
+  const fs::path tarball = dir_ / "usr-src" / "linux-source-9.9.tar.xz";
+  const std::string good = ReadFile(tarball);
+  WriteFile(tarball, good.substr(0, good.size() / 2));
+  PackageRunner runner;
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "usr-src", HostSuite(), HARNESS_BIN);
+  const TreeSpec spec{.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}};
+  try {
+    provider.Obtain(spec);
+    FAIL() << "a truncated tarball was imported";
+  } catch (const HarnessError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("'xz -dc | harness cache import-tar | git fast-import'"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("linux-source-9.9_9.9.1-1.import.log"));
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "cache" / "trees" / "linux-source-9.9_9.9.1-1"));
+  EXPECT_FALSE(fs::exists(dir_ / "cache" / "trees" / "linux-source-9.9_9.9.1-1.partial"));
+  WriteFile(tarball, good);
+  EXPECT_EQ(provider.Obtain(spec).kernel_version, "9.9.1");
+}
+
 TEST_F(TreeProviderTest, MissingTarballIsAHarnessError) {
   PackageRunner runner;
-  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "nowhere");
+  TreeProvider provider(runner, sink_, dir_ / "cache", dir_ / "nowhere", HostSuite(), HARNESS_BIN);
   EXPECT_THROW(provider.Obtain({.name = "t", .debian_package = "linux-source-9.9", .path = {}, .git = {}, .ref = {}}),
                HarnessError);
 }
