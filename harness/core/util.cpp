@@ -22,8 +22,6 @@
 
 namespace harness {
 
-// One allocation of the file's size, then read() into it (a stream's doubling buffer copied a
-// multi-megabyte build log several times).
 std::filesystem::path SelfPath() {
   std::string path = std::filesystem::read_symlink("/proc/self/exe").string();
   constexpr std::string_view kDeleted = " (deleted)";
@@ -31,6 +29,8 @@ std::filesystem::path SelfPath() {
   return path;
 }
 
+// One allocation of the file's size, then read() into it (a stream's doubling buffer copied a
+// multi-megabyte build log several times).
 std::string ReadFile(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw HarnessError("cannot read '" + path.string() + "': " + std::strerror(errno));

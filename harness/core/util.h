@@ -13,8 +13,8 @@ namespace harness {
 class Host;
 
 // This harness binary's path, for the commands it prints or runs again (a bisect's steps, its
-// reproduce command, the tree import's filter). When the binary was rebuilt while it runs, the kernel's link names the
-// old file "<path> (deleted)": the path is the rebuilt one's.
+// reproduce command, the tree import's filter). When the binary was rebuilt while it runs, the
+// kernel's link names the old file "<path> (deleted)": the path is the rebuilt one's.
 std::filesystem::path SelfPath();
 
 // Whole-file I/O; all throw HarnessError naming the path and the OS error (a full disk says so).

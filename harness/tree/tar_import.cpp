@@ -171,7 +171,8 @@ PaxOverrides ParsePax(const std::string& text, const TarReader& reader) {
     if (key == "linkpath") pax.linkpath = value;
     if (key == "size") {
       std::uint64_t size = 0;
-      if (value.empty() || value.size() > 19 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      const bool digits = std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (value.empty() || value.size() > 19 || !digits) {
         reader.Fail("a pax size '" + value + "'");
       }
       for (char c : value) size = size * 10 + static_cast<std::uint64_t>(c - '0');
@@ -270,7 +271,9 @@ TarImportCounts TarToFastImport(std::istream& tar, std::ostream& out, const Impo
       if (!mode) reader.Fail("'" + name + "' has an unreadable mode");
       out << "M " << ((*mode & 0100) ? "100755" : "100644") << " inline " << FastImportPath(*path) << "\ndata "
           << size << "\n";
-      reader.Data(size, [&](std::string_view piece) { out.write(piece.data(), static_cast<std::streamsize>(piece.size())); });
+      reader.Data(size, [&](std::string_view piece) {
+        out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      });
       out << "\n";
       ++counts.files;
       counts.bytes += size;

@@ -305,7 +305,8 @@ void TreeProvider::Import(const TreeSpec& spec, KernelTree& tree, const std::fil
   ProcessSpec import{
       .argv = {"bash", "-o", "pipefail", "-c",
                "\"$1\" -dc -- \"$2\" | \"$3\" cache import-tar --ref \"refs/tags/$4\" --message \"$5\" "
-               "--ident 'harness <harness@localhost> 1000684800 +0000' | git -C \"$6\" -c pack.compression=1 fast-import --depth=0 --done --quiet",
+               "--ident 'harness <harness@localhost> 1000684800 +0000' "
+               "| git -C \"$6\" -c pack.compression=1 fast-import --depth=0 --done --quiet",
                "import", decompressor, tarball.string(), importer_.string(), tag,
                package + " " + version + " (imported by harness)", staging.string()},
       .env = {{"LC_ALL", "C"}},

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <map>
 #include <thread>
 
 #include "harness/core/error.h"
@@ -193,10 +194,11 @@ TEST_F(TreeProviderTest, StreamedImportRecordsWhatUnpackAndAddRecords) {
   auto real = MakeRealRunner();
   auto git = [&](const fs::path& repo, std::vector<std::string> args) {
     args.insert(args.begin(), {"git", "-C", repo.string()});
-    ProcessResult r = real->Run({.argv = args, .env = {{"GIT_AUTHOR_NAME", "harness"}, {"GIT_AUTHOR_EMAIL", "harness@localhost"},
-                                                        {"GIT_COMMITTER_NAME", "harness"}, {"GIT_COMMITTER_EMAIL", "harness@localhost"},
-                                                        {"GIT_AUTHOR_DATE", "2001-09-17T00:00:00+0000"},
-                                                        {"GIT_COMMITTER_DATE", "2001-09-17T00:00:00+0000"}}});
+    const std::map<std::string, std::string> id = {
+        {"GIT_AUTHOR_NAME", "harness"}, {"GIT_AUTHOR_EMAIL", "harness@localhost"},
+        {"GIT_COMMITTER_NAME", "harness"}, {"GIT_COMMITTER_EMAIL", "harness@localhost"},
+        {"GIT_AUTHOR_DATE", "2001-09-17T00:00:00+0000"}, {"GIT_COMMITTER_DATE", "2001-09-17T00:00:00+0000"}};
+    ProcessResult r = real->Run({.argv = args, .env = id});
     EXPECT_TRUE(r.ok()) << ShellJoin(args) << ": " << r.output;
     return std::string(Trim(r.output));
   };
