@@ -14,7 +14,8 @@ namespace harness {
 
 struct KernelTree {
   std::string name;               // from the matrix, e.g. debian-6.1
-  std::filesystem::path source;   // the pristine tree (for a git tree: the repository's top)
+  std::filesystem::path source;   // a local tree; for a git tree or a Debian import, the repository
+                                  // (an import has no checkout: builds use EnsureWorktree's work tree)
   std::string version;            // Debian package version, or "local"
   std::string suite;              // the Debian suite it came from (empty: the host's apt)
   std::string kernel_version;     // e.g. 6.1.192 from the Makefile
