@@ -11,6 +11,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/core/version.h"
 
 namespace harness {
 namespace {
@@ -31,28 +32,54 @@ constexpr const char* kStepsFile = ".harness-build-steps";
 // 2.4 (arm64) to 3.3 (riscv64) step lines per "=y" line of their .config on the six arches.
 constexpr std::size_t kStepsPerBuiltinOption = 3;
 
-// What the .config depends on besides the commit: tree, arch, kconfig asked for, the
-// toolchain's make variables and version (Kconfig asks the compiler what it supports).
+// kbuild's variables a user sets to change a build: given to make and keyed (UserBuildEnv).
+constexpr std::string_view kUserBuildVars[] = {
+    "KCFLAGS",     "KCPPFLAGS",    "KAFLAGS",     "KRUSTFLAGS",           "USERCFLAGS",       "USERLDFLAGS",
+    "HOSTCFLAGS",  "HOSTCXXFLAGS", "HOSTLDFLAGS", "HOSTLDLIBS",           "KBUILD_BUILD_TIMESTAMP",
+    "KBUILD_BUILD_USER", "KBUILD_BUILD_HOST", "KBUILD_BUILD_VERSION", "SOURCE_DATE_EPOCH"};
+// Variables kbuild reads that the cell decides: never given to make (WithheldBuildEnv). Any other
+// KBUILD_* or KCONFIG_* variable is withheld too.
+constexpr std::string_view kCellBuildVars[] = {
+    "ARCH",    "SUBARCH", "SRCARCH", "CROSS_COMPILE", "LLVM",    "LLVM_IAS", "CC",       "LD",
+    "AR",      "NM",      "OBJCOPY", "OBJDUMP",       "READELF", "STRIP",    "AS",       "CPP",
+    "HOSTCC",  "HOSTCXX", "HOSTLD",  "HOSTAR",        "PAHOLE",  "RESOLVE_BTFIDS",     "MAKEFLAGS",
+    "MFLAGS",  "GNUMAKEFLAGS",       "MAKEFILES",     "O",       "V",        "W",        "C", "M"};
+// The host's variables make gets as they are: where to find programs and home, the locale and
+// terminal for messages, and ccache's own settings, none of which changes what is built.
+constexpr std::string_view kPassedHostVars[] = {
+    "HOME",           "LANG",           "LANGUAGE",       "LC_ALL",           "LC_CTYPE",      "LC_MESSAGES",
+    "TERM",           "TMPDIR",         "USER",           "LOGNAME",          "CCACHE_DIR",    "CCACHE_CONFIGPATH",
+    "CCACHE_TEMPDIR", "CCACHE_MAXSIZE", "CCACHE_DISABLE", "CCACHE_RECACHE",   "CCACHE_READONLY",
+    "CCACHE_LOGFILE", "CCACHE_DEBUG"};
+
+// What kconfig read for this .config, as recorded after a make (RecordKconfigInputs).
+constexpr const char* kKconfigInputsFile = ".harness-config-inputs";
+
+std::string ReadFileOrEmpty(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec) ? ReadFile(path) : std::string();
+}
+
+std::string RenderUserEnv(const BuildRequest& request) {
+  std::string text;
+  for (const auto& [name, value] : request.user_env) text += name + "=" + value + "\n";
+  return text;
+}
+
+// What the .config depends on besides the tree's files: tree, arch, kconfig asked for, the
+// toolchain's make variables and version (Kconfig asks the compiler, linker and pahole what they
+// support), the user's make variables.
 std::string ConfigInputs(const BuildRequest& request) {
   std::string make_vars;
   for (auto var : ToolchainOf(request).make_vars) make_vars += std::string(var) + "\n";
   return request.source.string() + "\n" + std::string(request.arch->name) + "\n" + request.kconfig_base + "\n" +
-         RenderFragment(request.options) + "\n" + make_vars + request.toolchain_version + "\n";
+         RenderFragment(request.options) + "\n" + make_vars + request.toolchain_version + "\n" +
+         request.binutils_version + "\n" + request.pahole_version_line + "\n" + RenderUserEnv(request);
 }
 
 // What the build depends on that the harness chooses: the .config's inputs and the commit.
 std::string SourceKey(const BuildRequest& request) {
   return Sha256Hex(request.source.string() + "\n" + request.revision + "\n" + ConfigInputs(request));
-}
-
-// Whether a change of the tree between two commits can change what kconfig makes of the same
-// request: a Kconfig file, kconfig itself, a defconfig or fragment, or a Makefile that sets
-// what Kconfig sees (the top one, an arch's). Anything else (link-vmlinux.sh, C files) cannot.
-bool ConfigRelevant(std::string_view path) {
-  const std::string_view base = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
-  return base.starts_with("Kconfig") || base.ends_with(".config") || path.starts_with("scripts/kconfig/") ||
-         path.find("configs/") != std::string_view::npos || path == "Makefile" ||
-         (path.starts_with("arch/") && base == "Makefile" && std::count(path.begin(), path.end(), '/') == 2);
 }
 
 // What goes before the host's PATH: the ccache links, then the toolchain's own directory.
@@ -68,9 +95,13 @@ std::string ConfigKey(const BuildRequest& request, int pahole_version) {
   return Sha256Hex(ConfigInputs(request) + "pahole " + std::to_string(pahole_version) + "\n");
 }
 
-// The built stamp: the SourceKey with pahole's version, then each output's SHA-256.
+// The built stamp: the SourceKey with pahole's version, the .config as it is (a hand edit in the
+// build directory counts) and the harness's version (what it asks of make may change), then each
+// output's SHA-256.
 std::string BuiltKey(const BuildRequest& request) {
-  return Sha256Hex(SourceKey(request) + "pahole " + std::to_string(request.pahole_version) + "\n");
+  return Sha256Hex(SourceKey(request) + "pahole " + std::to_string(request.pahole_version) + "\n.config " +
+                   Sha256OfFile(request.build_dir / ".config").value_or("none") + "\nharness " +
+                   std::string(HarnessVersion()) + "\n");
 }
 
 std::vector<std::filesystem::path> Outputs(const BuildRequest& request) {
@@ -128,9 +159,11 @@ std::vector<std::string> KernelBuilder::MakeArgv(const BuildRequest& request,
 
 std::map<std::string, std::string> KernelBuilder::MakeEnv(const BuildRequest& request, const Host& host) {
   std::map<std::string, std::string> env;
-  if (const std::string prefix = PathPrefix(request); !prefix.empty()) {
-    env["PATH"] = prefix + host.Env("PATH").value_or("/usr/bin:/bin");
+  for (auto name : kPassedHostVars) {
+    if (auto value = host.Env(name)) env[std::string(name)] = *value;
   }
+  env["PATH"] = PathPrefix(request) + host.Env("PATH").value_or("/usr/bin:/bin");
+  for (const auto& [name, value] : request.user_env) env[name] = value;
   for (auto& [name, value] : CcacheEnv(request)) env[name] = value;
   // Not in the pasteable command: bookkeeping of the harness's, not part of the build.
   if (!request.ccache_dir.empty()) env["CCACHE_STATSLOG"] = CcacheStatsLog(request).string();
@@ -177,6 +210,7 @@ std::string KernelBuilder::PasteableCommand(const BuildRequest& request,
   std::string prefix;
   if (const std::string path = PathPrefix(request); !path.empty()) prefix = "PATH=" + ShellQuote(path) + "$PATH ";
   for (const auto& [name, value] : CcacheEnv(request)) prefix += name + "=" + ShellQuote(value) + " ";
+  for (const auto& [name, value] : request.user_env) prefix += name + "=" + ShellQuote(value) + " ";
   return prefix + ShellJoin(MakeArgv(request, targets));
 }
 
@@ -189,6 +223,7 @@ ProcessResult KernelBuilder::RunMake(const BuildRequest& request,
   ProcessSpec spec{.argv = MakeArgv(request, targets),
                    .cwd = {},
                    .env = MakeEnv(request, host_),
+                   .inherit_env = false,
                    .log_path = log,
                    .timeout = request.timeout,
                    .on_line = [&](std::string_view line) {
@@ -208,23 +243,41 @@ ConfigOutcome KernelBuilder::Configure(const BuildRequest& request) {
   const auto key_file = request.build_dir / kConfigKeyFile;
   const auto log = request.log_dir / "config.log";
   std::filesystem::create_directories(request.log_dir);
+  if (const auto withheld = WithheldBuildEnv(host_); !withheld.empty()) {
+    std::string names;
+    for (const auto& v : withheld) names += (names.empty() ? "" : ", ") + v;
+    sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kConfig,
+                   .text = "not given to make (the cell decides these): " + names});
+  }
 
-  // "<key>\n<commit>\n" from the last configure of this build directory.
+  // "<key>\n<commit>\n<SHA-256 of the .config written>\n" from the last configure here.
   std::vector<std::string> last;
   if (std::filesystem::exists(dot_config) && std::filesystem::exists(key_file)) last = SplitLines(ReadFile(key_file));
-  const bool same_inputs = last.size() == 2 && last[0] == key;
-  if (same_inputs && last[1] == request.revision) {
-    outcome.reused = true;
-    sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kConfig,
-                   .text = ".config unchanged since the last run: not regenerated"});
-  } else if (same_inputs && KconfigUnchangedBetween(request, last[1])) {
-    outcome.reused = true;
-    outcome.reused_from = last[1];
-    sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kConfig,
-                   .text = ".config kept: nothing kconfig reads changed since " + last[1].substr(0, 12) +
-                           " (no Kconfig, defconfig or Makefile in the diff)"});
+  std::string why_regenerate;
+  if (last.size() != 3 || last[0] != key) {
+    why_regenerate = last.empty() ? "" : "the request, toolchain or tools changed";
+  } else if (Sha256OfFile(dot_config).value_or("") != last[2]) {
+    why_regenerate = ".config was changed since the harness wrote it";
   } else {
+    why_regenerate = KconfigInputsChanged(request);
+  }
+  if (why_regenerate.empty() && last.size() == 3) {
+    outcome.reused = true;
+    if (last[1] != request.revision) outcome.reused_from = last[1];
+    sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kConfig,
+                   .text = ".config kept: nothing kconfig read for it changed (include/config/auto.conf.cmd)" +
+                           (outcome.reused_from.empty() ? std::string() : " since " + last[1].substr(0, 12))});
+  } else {
+    if (!why_regenerate.empty()) {
+      sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kConfig,
+                     .text = "regenerating .config: " + why_regenerate});
+    }
     std::filesystem::remove(key_file);
+    // Something the .config depends on changed, so make must run: the built stamp goes too.
+    std::filesystem::remove(request.build_dir / kBuiltKeyFile);
+    // The record and kconfig's own list belong to the old .config: the next make writes both anew.
+    std::filesystem::remove(request.build_dir / kKconfigInputsFile);
+    std::filesystem::remove(request.build_dir / "include/config/auto.conf.cmd");
     ProcessResult base = RunMake(request, {request.kconfig_base}, log, Stage::kConfig);
     if (!base.ok()) {
       outcome.error = "make " + request.kconfig_base + " failed (" + base.Describe() + "); see " + log.string();
@@ -243,21 +296,114 @@ ConfigOutcome KernelBuilder::Configure(const BuildRequest& request) {
   }
   outcome.dropped = CheckConfig(request.options, ParseDotConfig(ReadFile(dot_config)), pahole);
   if (outcome.dropped.empty() && (!outcome.reused || !outcome.reused_from.empty())) {
-    WriteFile(key_file, key + "\n" + request.revision + "\n");
+    WriteFile(key_file, key + "\n" + request.revision + "\n" + Sha256OfFile(dot_config).value_or("") + "\n");
   }
   return outcome;
 }
 
-bool KernelBuilder::KconfigUnchangedBetween(const BuildRequest& request, const std::string& from) {
-  if (from.empty() || request.revision.empty()) return false;
-  ProcessResult diff = runner_.Run({.argv = {"git", "-C", request.source.string(), "diff", "--name-only", from,
-                                             request.revision, "--"},
-                                    .capture_limit = 1 << 22});
-  if (!diff.ok() || diff.output.size() >= (std::size_t{1} << 22)) return false;  // a tail: unknown
-  for (const auto& path : SplitLines(diff.output)) {
-    if (ConfigRelevant(Trim(path))) return false;
+namespace {
+
+// kconfig's list of the files it read, from include/config/auto.conf.cmd ("deps_config := \"
+// then one path a line, each ending in " \"); empty when there is none.
+std::vector<std::string> KconfigDeps(const std::filesystem::path& build_dir) {
+  std::vector<std::string> deps;
+  std::error_code ec;
+  const auto cmd = build_dir / "include/config/auto.conf.cmd";
+  if (!std::filesystem::exists(cmd, ec)) return deps;
+  bool in_list = false;
+  for (const auto& line : SplitLines(ReadFile(cmd))) {
+    std::string_view text = Trim(line);
+    if (!in_list) {
+      in_list = text.starts_with("deps_config :=");
+      continue;
+    }
+    if (text.empty() || !text.ends_with('\\')) break;
+    text = Trim(text.substr(0, text.size() - 1));
+    if (!text.empty()) deps.emplace_back(text);
   }
-  return true;
+  return deps;
+}
+
+std::filesystem::path InSource(const BuildRequest& request, const std::string& path) {
+  return std::filesystem::path(path).is_absolute() ? std::filesystem::path(path) : request.source / path;
+}
+
+// Every file whose change can change what kconfig makes of the request: kconfig's own list, the
+// files those Kconfig files name as $(srctree)/... (the scripts run through $(shell,...) and
+// $(success,...): pahole-version.sh, cc-version.sh, gcc-check-*.sh, ...), kconfig's sources, and
+// the Makefiles that set the variables Kconfig sees (top, the arches' and Makefile.clang).
+std::set<std::string> KconfigInputFiles(const BuildRequest& request, const std::vector<std::string>& deps) {
+  std::set<std::string> files(deps.begin(), deps.end());
+  files.insert("Makefile");
+  files.insert("scripts/Makefile.clang");
+  constexpr std::string_view kSrctree = "$(srctree)/";
+  for (const auto& dep : deps) {
+    if (dep.starts_with("arch/") && dep.find('/', 5) != std::string::npos) {
+      files.insert(dep.substr(0, dep.find('/', 5)) + "/Makefile");
+    }
+    std::string text;
+    try {
+      text = ReadFile(InSource(request, dep));
+    } catch (const HarnessError&) {
+      continue;  // hashed as missing below
+    }
+    for (std::size_t at = text.find(kSrctree); at != std::string::npos; at = text.find(kSrctree, at + 1)) {
+      const std::size_t begin = at + kSrctree.size();
+      const std::size_t end = text.find_first_of(" \t\n,)\"'$", begin);
+      const std::string path = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+      if (!path.empty()) files.insert(path);
+    }
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(request.source / "scripts/kconfig", ec)) {
+    if (entry.is_regular_file(ec)) files.insert("scripts/kconfig/" + entry.path().filename().string());
+  }
+  return files;
+}
+
+}  // namespace
+
+void KernelBuilder::RecordKconfigInputs(const BuildRequest& request) {
+  const auto deps = KconfigDeps(request.build_dir);
+  if (deps.empty()) return;  // make stopped before kconfig wrote its list: the next run regenerates
+  std::string record;
+  for (const auto& path : KconfigInputFiles(request, deps)) {
+    record += Sha256OfFile(InSource(request, path)).value_or("missing") + " " + path + "\n";
+  }
+  WriteFile(request.build_dir / kKconfigInputsFile, record);
+}
+
+std::string KernelBuilder::KconfigInputsChanged(const BuildRequest& request) {
+  std::vector<std::string> lines;
+  try {
+    lines = SplitLines(ReadFile(request.build_dir / kKconfigInputsFile));
+  } catch (const HarnessError&) {
+    return "no record of what kconfig read for it (no build got past its configuration here yet)";
+  }
+  if (lines.empty()) return "the record of what kconfig read is empty";
+  for (const auto& line : lines) {
+    const auto space = line.find(' ');
+    if (space == std::string::npos) return "the record of what kconfig read is damaged";
+    const std::string path = line.substr(space + 1);
+    if (Sha256OfFile(InSource(request, path)).value_or("missing") != line.substr(0, space)) {
+      return path + " changed (kconfig read it for this .config)";
+    }
+  }
+  return {};
+}
+
+std::vector<std::string> KernelBuilder::ForgetLink(const std::filesystem::path& build_dir) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(build_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool link_output = name == "vmlinux" || name == "vmlinux.o" || name == "System.map" ||
+                             name.starts_with(".tmp_vmlinux") || name.starts_with(".btf.vmlinux") ||
+                             name.starts_with(".tmp_System.map");
+    if (link_output && std::filesystem::remove(entry.path(), ec)) removed.push_back(name);
+  }
+  std::sort(removed.begin(), removed.end());
+  return removed;
 }
 
 std::optional<std::string> KernelBuilder::UpToDate(const BuildRequest& request) {
@@ -307,7 +453,22 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   const bool from_nothing = !HasEarlierBuild(request);
   sink_.OnEvent({.kind = Event::Kind::kEstimate, .cell = request.cell, .stage = Stage::kBuild,
                  .text = estimate.source, .count = estimate.steps});
+  outcome.relinked = ForgetLink(request.build_dir);
+  if (!outcome.relinked.empty()) {
+    std::string names;
+    for (const auto& name : outcome.relinked) names += (names.empty() ? "" : " ") + name;
+    sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kBuild,
+                   .text = "removed " + names + ": the link runs again with this tree's scripts and tools, "
+                           "as in a clean build (kbuild does not track PAHOLE_FLAGS or the tools "
+                           "link-vmlinux.sh runs)"});
+  }
   ProcessResult result = RunMake(request, targets, outcome.log, Stage::kBuild);
+  RecordKconfigInputs(request);
+  // kbuild's syncconfig may rewrite the .config it was given; that is not a hand edit.
+  if (auto key = SplitLines(ReadFileOrEmpty(request.build_dir / kConfigKeyFile)); key.size() == 3) {
+    WriteFile(request.build_dir / kConfigKeyFile,
+              key[0] + "\n" + key[1] + "\n" + Sha256OfFile(request.build_dir / ".config").value_or("") + "\n");
+  }
   outcome.seconds = result.seconds;
   if (!request.ccache_dir.empty()) outcome.ccache = ReadCcacheStatsLog(CcacheStatsLog(request));
   if (result.timed_out) {
@@ -430,6 +591,78 @@ std::string ToolchainVersion(ProcessRunner& runner, const Arch& arch, const Tool
   if (!result.ok()) return {};
   const auto lines = SplitLines(result.output);
   return lines.empty() ? std::string() : Printable(Trim(lines.front()));
+}
+
+std::map<std::string, std::string> UserBuildEnv(const Host& host) {
+  std::map<std::string, std::string> env;
+  for (auto name : kUserBuildVars) {
+    if (auto value = host.Env(name)) env[std::string(name)] = *value;
+  }
+  return env;
+}
+
+std::vector<std::string> WithheldBuildEnv(const Host& host) {
+  std::vector<std::string> withheld;
+  auto add = [&](std::string_view name) {
+    if (auto value = host.Env(name)) withheld.push_back(std::string(name) + "=" + ShellQuote(*value));
+  };
+  for (auto name : kCellBuildVars) add(name);
+  // Any other KBUILD_*/KCONFIG_* kbuild reads; the ones a user may set are in kUserBuildVars.
+  for (auto name : {"KBUILD_OUTPUT", "KBUILD_EXTMOD", "KBUILD_VERBOSE", "KBUILD_KCONFIG", "KBUILD_DEFCONFIG",
+                    "KBUILD_ABS_SRCTREE", "KBUILD_EXTRA_WARN", "KBUILD_MODPOST_WARN", "KBUILD_CHECKSRC",
+                    "KCONFIG_CONFIG", "KCONFIG_ALLCONFIG", "KCONFIG_OVERWRITECONFIG", "KCONFIG_AUTOCONFIG",
+                    "KCONFIG_AUTOHEADER", "KCONFIG_NOSILENTUPDATE", "KCONFIG_SEED", "KCONFIG_PROBABILITY"}) {
+    add(name);
+  }
+  return withheld;
+}
+
+namespace {
+// The first line of `program --version` on the toolchain's PATH, or why there is none.
+std::string FirstVersionLine(ProcessRunner& runner, const std::string& program, const Toolchain& toolchain,
+                             const Host& host) {
+  std::map<std::string, std::string> env;
+  if (!toolchain.bin_dir.empty()) {
+    env["PATH"] = std::string(toolchain.bin_dir) + ":" + host.Env("PATH").value_or("/usr/bin:/bin");
+  }
+  try {
+    ProcessResult result = runner.Run({.argv = {program, "--version"}, .env = env, .capture_limit = 1 << 16});
+    const auto lines = SplitLines(result.output);
+    if (!result.ok() || lines.empty()) return "'" + program + " --version' failed (" + result.Describe() + ")";
+    return Printable(Trim(lines.front()));
+  } catch (const HarnessError&) {
+    return "'" + program + "' not found";
+  }
+}
+}  // namespace
+
+std::string BinutilsVersion(ProcessRunner& runner, const Arch& arch, const Toolchain& toolchain, const Host& host) {
+  std::string text;
+  for (auto program : toolchain.binutils_programs) {
+    const std::string name = ToolchainProgram(program, arch);
+    text += (text.empty() ? "" : "; ") + name + ": " + FirstVersionLine(runner, name, toolchain, host);
+  }
+  return text;
+}
+
+std::string PaholeVersionLine(ProcessRunner& runner, const Host& host) {
+  const std::filesystem::path pahole = host.FindProgram("pahole");
+  if (pahole.empty()) return "none";
+  std::string line = FirstVersionLine(runner, pahole.string(), Toolchain{}, host) + " (" + pahole.string();
+  // Debian's own pahole: its package version tells a patched rebuild (1.24-4 vs 1.24-4.1) that
+  // --version does not.
+  try {
+    ProcessResult package = runner.Run({.argv = {"dpkg-query", "-S", pahole.string()}, .capture_limit = 1 << 12});
+    if (package.ok() && package.output.find(':') != std::string::npos) {
+      const std::string name(Trim(package.output.substr(0, package.output.find(':'))));
+      ProcessResult version =
+          runner.Run({.argv = {"dpkg-query", "-W", "-f=${Version}", name}, .capture_limit = 1 << 12});
+      if (version.ok()) line += ", " + name + " " + Printable(Trim(version.output));
+    }
+  } catch (const HarnessError&) {
+    // No dpkg: the path and --version are all there is to tell.
+  }
+  return line + ")";
 }
 
 int PaholeVersion(ProcessRunner& runner, const Host& host) {

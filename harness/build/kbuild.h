@@ -41,6 +41,15 @@ struct BuildRequest {
   // .config (Kconfig asks the compiler) and of the build. Unset (-1): Configure asks pahole.
   std::string toolchain_version;
   int pahole_version = -1;
+  // The first version lines of the toolchain's linker and objcopy (BinutilsVersion), and
+  // pahole's whole version with where it comes from (PaholeVersionLine): inputs of the build
+  // that kbuild itself never compares.
+  std::string binutils_version;
+  std::string pahole_version_line;
+  // kbuild's own variables the user set in the harness's environment (KCFLAGS, ...; see
+  // UserBuildEnv): given to make, shown in its pasteable command and part of the build's key.
+  // Nothing else of the harness's environment reaches make (MakeEnv).
+  std::map<std::string, std::string> user_env;
 };
 
 struct ConfigOutcome {
@@ -61,6 +70,9 @@ struct BuildOutcome {
   double seconds = 0;
   // make did not run: every input is as the last successful build left it (UpToDate).
   bool skipped = false;
+  // make ran in a directory holding an earlier build, whose link outputs were removed first
+  // (ForgetLink): the files removed.
+  std::vector<std::string> relinked;
   std::optional<CcacheStats> ccache;  // what this build got from the caches, when ccache ran
 };
 
@@ -70,6 +82,13 @@ class KernelBuilder {
       : runner_(runner), sink_(sink), host_(host) {}
 
   ConfigOutcome Configure(const BuildRequest& request);
+  // After a make: records the SHA-256 of every file kconfig read for this .config (its own
+  // list, include/config/auto.conf.cmd, plus the scripts those Kconfig files run through
+  // $(shell,...) and the Makefiles that set what Kconfig sees), for the next Configure.
+  static void RecordKconfigInputs(const BuildRequest& request);
+  // Why the .config cannot be kept: the first input kconfig read that changed since
+  // RecordKconfigInputs, or that there is no record; empty when none changed.
+  static std::string KconfigInputsChanged(const BuildRequest& request);
   BuildOutcome Build(const BuildRequest& request);
 
   // The last build of this build directory succeeded for the same tree, commit, arch and
@@ -77,14 +96,24 @@ class KernelBuilder {
   // A guess for the scheduler (a cold build costs the whole CPU budget), never a reason to skip make.
   static bool LooksUpToDate(const BuildRequest& request);
   // Whether make can be skipped: the last successful build of this directory was of the same
-  // tree, commit, arch, kconfig, toolchain (make variables and version) and pahole version; the
-  // git work tree is clean (nothing edited by hand since); and the vmlinux and image are the
-  // files that build left (same SHA-256). A tree that is not git is never skipped. Returns the
-  // commit when it can be skipped, else nullopt.
+  // tree, commit, arch, kconfig asked for and the same .config (its SHA-256: a hand edit counts),
+  // toolchain (make variables, compiler, linker and objcopy versions), pahole (whole version and
+  // package), user make variables (KCFLAGS, ...) and harness version; the git work tree is clean
+  // (nothing edited by hand since); and the vmlinux and image are the files that build left (same
+  // SHA-256). A tree that is not git is never skipped. Returns the commit when it can be skipped,
+  // else nullopt.
   std::optional<std::string> UpToDate(const BuildRequest& request);
   // The build directory holds a vmlinux from an earlier build (of another series or commit):
   // make will rebuild what changed, usually a relink.
   static bool HasEarlierBuild(const BuildRequest& request);
+
+  // Before a make in a directory that holds an earlier build: removes vmlinux and the link's
+  // intermediate files, so link-vmlinux.sh runs again with this tree's scripts and tools.
+  // kbuild relinks only when the link's command line or prerequisites changed; PAHOLE_FLAGS
+  // (scripts/pahole-flags.sh), pahole itself, resolve_btfids and what link-vmlinux.sh calls
+  // are neither, so without this a series changing one of them would be graded on the old
+  // vmlinux. Returns the names removed.
+  static std::vector<std::string> ForgetLink(const std::filesystem::path& build_dir);
 
   // make's argv for the given targets (the variables are the same for every call, so kbuild
   // and ccache see identical builds run after run).
@@ -93,8 +122,11 @@ class KernelBuilder {
   // The ccache settings of every make, in the order the pasteable command shows them: hits
   // across build directories, and the remote storage when the request has one.
   static std::vector<std::pair<std::string, std::string>> CcacheEnv(const BuildRequest& request);
-  // The environment every make gets (the host's PATH with the ccache masquerade dir first, the
-  // CcacheEnv, and the stats log the build's counters are read from).
+  // The whole environment every make gets, built here rather than inherited, so that nothing of
+  // the host's reaches kbuild unseen: the host's PATH (the ccache masquerade dir and the
+  // toolchain's bin dir first), HOME, locale, TERM and ccache's own settings (which never change
+  // an output), the request's user_env, the CcacheEnv, and the stats log the build's counters
+  // are read from.
   static std::map<std::string, std::string> MakeEnv(const BuildRequest& request, const Host& host);
   // Where ccache logs the counters of this request's makes (CCACHE_STATSLOG).
   static std::filesystem::path CcacheStatsLog(const BuildRequest& request);
@@ -103,8 +135,6 @@ class KernelBuilder {
                                       const std::vector<std::string>& targets);
 
  private:
-  // Whether `git diff from..request.revision` touches nothing kconfig reads (ConfigRelevant).
-  bool KconfigUnchangedBetween(const BuildRequest& request, const std::string& from);
   ProcessResult RunMake(const BuildRequest& request, const std::vector<std::string>& targets,
                         const std::filesystem::path& log, Stage stage);
 
@@ -132,6 +162,22 @@ void CheckBuildTools(const Arch& arch, const Host& host = RealHost(), const Tool
 // 16.0.6 (15~deb12u1)"); empty when it cannot be run.
 std::string ToolchainVersion(ProcessRunner& runner, const Arch& arch, const Toolchain& toolchain,
                              const Host& host = RealHost());
+
+// kbuild's variables a user sets to change a build (KCFLAGS, KCPPFLAGS, KAFLAGS, USERCFLAGS,
+// HOSTCFLAGS, KBUILD_BUILD_TIMESTAMP, ...) as set in the host's environment: make gets them.
+std::map<std::string, std::string> UserBuildEnv(const Host& host);
+// Variables kbuild would read that are set in the host's environment but are the cell's to
+// decide (LLVM, CC, LD, CROSS_COMPILE, ARCH, KBUILD_OUTPUT, KCONFIG_*, MAKEFLAGS, ...), as
+// "NAME=value": make never gets them.
+std::vector<std::string> WithheldBuildEnv(const Host& host);
+
+// "ld: <first line of --version>; objcopy: <...>" for the toolchain's binutils programs on
+// `arch`; a program that cannot be run is named as such.
+std::string BinutilsVersion(ProcessRunner& runner, const Arch& arch, const Toolchain& toolchain, const Host& host);
+
+// pahole's whole `--version` line and where it comes from ("v1.24 (/usr/bin/pahole, dwarves
+// 1.24-4.1)"); "none" when pahole is missing.
+std::string PaholeVersionLine(ProcessRunner& runner, const Host& host);
 
 // pahole's version as kconfig encodes it (v1.24 -> 124); 0 when pahole is missing.
 int PaholeVersion(ProcessRunner& runner, const Host& host = RealHost());

@@ -302,6 +302,7 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config, const std::vec
   if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
   ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
   pahole_version_ = PaholeVersion(runner_, host_);
+  pahole_version_line_ = PaholeVersionLine(runner_, host_);
   ChooseCcacheRemote();
   std::vector<CellResult> results = RunCells(config, cells);
   if (!options_.baseline) return results;
@@ -588,7 +589,10 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
                              .ccache_dir = ccache_dir_,
                              .ccache_remote = ccache_remote_,
                              .toolchain_version = ToolchainVersion(runner_, arch, *FindToolchain(ctx.spec->toolchain), host_),
-                             .pahole_version = pahole_version_};
+                             .pahole_version = pahole_version_,
+                             .binutils_version = BinutilsVersion(runner_, arch, *FindToolchain(ctx.spec->toolchain), host_),
+                             .pahole_version_line = pahole_version_line_,
+                             .user_env = UserBuildEnv(host_)};
 }
 
 PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
@@ -623,6 +627,13 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   const Toolchain& toolchain = ToolchainOf(ctx.request);
   result.facts["toolchain"] = std::string(toolchain.name);
   result.facts["toolchain_version"] = ctx.request.toolchain_version;
+  result.facts["binutils_version"] = ctx.request.binutils_version;
+  result.facts["pahole_version"] = ctx.request.pahole_version_line;
+  if (!ctx.request.user_env.empty()) {
+    std::string vars;
+    for (const auto& [name, value] : ctx.request.user_env) vars += (vars.empty() ? "" : " ") + name + "=" + ShellQuote(value);
+    result.facts["make_env"] = vars;  // the user's KCFLAGS etc., given to make
+  }
   BuildOutcome built = KernelBuilder(runner_, sink_, host_).Build(ctx.request);
   result.facts["make_command"] = built.command;
   const std::string cache_line = RecordCcache(built, ccache_remote_fact_, !ccache_remote_.empty(), result);
@@ -644,7 +655,9 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   }
   ctx.kernel = built.image;
   ctx.vmlinux = built.vmlinux;
-  result.facts["make"] = built.skipped ? "skipped (inputs unchanged)" : "ran";
+  result.facts["make"] = built.skipped ? "skipped (inputs unchanged)"
+                        : built.relinked.empty() ? "ran"
+                                                 : "ran (relinked: earlier link outputs removed)";
   if (built.skipped) return Next("up to date, make skipped");
   return Next(cache_line.empty() ? "built" : "built; " + cache_line);
 }

@@ -178,6 +178,7 @@ std::mutex& SpawnMutex() {
 pid_t Spawn(const ProcessSpec& spec, const std::filesystem::path& exe, int out_fd,
             int null_fd) {
   bp::environment env = boost::this_process::environment();
+  if (!spec.inherit_env) env.clear();
   for (const auto& [key, value] : spec.env) env[key] = value;
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 

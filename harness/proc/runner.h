@@ -16,6 +16,9 @@ struct ProcessSpec {
   std::vector<std::string> argv;                 // argv[0] looked up on PATH (the child's PATH)
   std::filesystem::path cwd;                     // empty: inherit
   std::map<std::string, std::string> env;        // added to / overriding the parent's environment
+  // false: the child gets `env` and nothing else, so nothing of the harness's own environment
+  // (an exported KCFLAGS or LLVM=1) reaches it unless the caller put it there.
+  bool inherit_env = true;
   std::filesystem::path log_path;                // empty: no log; else stdout+stderr, every byte
   std::chrono::milliseconds timeout{0};          // 0: none
   // Called with each line of merged stdout+stderr (without the '\n'; raw bytes, may be

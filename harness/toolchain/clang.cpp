@@ -32,6 +32,7 @@ constexpr std::array<ToolchainTool, 6> kTools = {{{"clang", "clang-16"},
                                                   {"llvm-nm", "llvm-16"},
                                                   {"%as", "%"}}};  // 5.10: LLVM_IAS=0 by default
 constexpr std::array<std::string_view, 1> kCached = {"clang"};
+constexpr std::array<std::string_view, 2> kBinutils = {"ld.lld", "llvm-objcopy"};
 constexpr std::array<ToolchainExclusion, 2> kExcluded = {{
     {"s390x", "ld.lld (LLVM 16) cannot link s390x: lld has no SystemZ target before LLVM 18, and "
               "Linux's Documentation/kbuild/llvm.rst lists s390 with CC=clang only, not LLVM=1"},
@@ -47,6 +48,7 @@ extern const Toolchain kToolchainClang = {
     .tools = kTools,
     .cached_compilers = kCached,
     .version_program = "clang",
+    .binutils_programs = kBinutils,
     .excluded_arches = kExcluded,
 };
 

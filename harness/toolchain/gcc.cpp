@@ -10,6 +10,7 @@ namespace harness {
 namespace {
 constexpr std::array<ToolchainTool, 2> kTools = {{{"%gcc", "%"}, {"%ld", "%"}}};
 constexpr std::array<std::string_view, 1> kCached = {"%gcc"};
+constexpr std::array<std::string_view, 2> kBinutils = {"%ld", "%objcopy"};
 }  // namespace
 
 extern const Toolchain kToolchainGcc = {
@@ -19,6 +20,7 @@ extern const Toolchain kToolchainGcc = {
     .tools = kTools,
     .cached_compilers = kCached,
     .version_program = "%gcc",
+    .binutils_programs = kBinutils,
     .excluded_arches = {},
 };
 

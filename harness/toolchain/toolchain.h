@@ -33,6 +33,9 @@ struct Toolchain {
   // Programs the ccache masquerade directory links to ccache ("%gcc": the arch's cross gcc).
   std::span<const std::string_view> cached_compilers;
   std::string_view version_program;                // "<program> --version", first line recorded
+  // The linker and objcopy link-vmlinux.sh runs ("%ld": the arch's cross ld): their version
+  // lines are inputs of every build (the 2019 breakage was a binutils matter).
+  std::span<const std::string_view> binutils_programs;
   std::span<const ToolchainExclusion> excluded_arches;
 };
 

@@ -140,8 +140,8 @@ TEST_P(FakeTreeBuildTest, ConfiguresAndBuildsACleanVmlinuxOfTheArch) {
   EXPECT_THAT(dot_config, HasSubstr("CONFIG_CC_VERSION_TEXT=\"" + std::string(arch().cross_prefix) + "gcc"));
   EXPECT_FALSE(fs::exists(tree_ / ".config")) << "the fake tree was configured in place";
 
-  // Same request again: the .config is reused without running make.
-  EXPECT_TRUE(builder.Configure(request_).reused);
+  // Same request again before any build: nothing records yet what kconfig read, so it is made again.
+  EXPECT_FALSE(builder.Configure(request_).reused);
 
   BuildOutcome built = builder.Build(request_);
   ASSERT_TRUE(built.ok) << built.failure << "\n" << ReadFile(built.log);
@@ -157,6 +157,12 @@ TEST_P(FakeTreeBuildTest, ConfiguresAndBuildsACleanVmlinuxOfTheArch) {
   EXPECT_EQ(built.image, request_.build_dir / arch().boot_image);
   EXPECT_TRUE(fs::exists(built.image));
   EXPECT_TRUE(fs::exists(request_.build_dir / "include/config/auto.conf"));
+  // After the build, kconfig's own list of what it read is recorded: the same request keeps the
+  // .config; a change to a script Kconfig runs through $(shell,...) makes it again.
+  EXPECT_TRUE(builder.Configure(request_).reused);
+  WriteFile(tree_ / "scripts/pahole-version.sh", "#!/bin/sh\necho 125\n");
+  EXPECT_FALSE(builder.Configure(request_).reused);
+  EXPECT_THAT(ReadFile(request_.build_dir / ".config"), HasSubstr("CONFIG_PAHOLE_VERSION=125\n"));
 
   VmlinuxInfo info = InspectVmlinux(built.vmlinux);
   EXPECT_TRUE(info.problems.empty()) << info.problems.front();
@@ -279,6 +285,21 @@ class FakeTreeHarnessRunTest : public ::testing::Test {
 
   Run RunHarness(std::map<std::string, std::string> env = {}, const std::string& log = "harness-output.log",
                  const std::vector<std::string>& extra = {}) {
+    // The fake tree's knobs go in its local.mk: make gets only the environment the harness
+    // builds for it, never the harness's own.
+    std::string knobs;
+    for (const char* knob : {"FAIL", "DROP", "SLOW"}) {
+      if (auto it = env.find(knob); it != env.end()) {
+        knobs += std::string(knob) + " := " + it->second + "\n";
+        env.erase(it);
+      }
+    }
+    if (!knobs.empty()) {
+      const std::string local_mk = "FAKE_VMLINUX := " + std::string(FAKE_VMLINUX_BIN) + "\n" + knobs;
+      // Rewritten only when it changes: a second run started beside a first must not touch the
+      // file the first one's make is reading.
+      if (ReadFile(dir_ / "linux" / "local.mk") != local_mk) WriteFile(dir_ / "linux" / "local.mk", local_mk);
+    }
     env["PATH"] = path_;
     const fs::path out = dir_ / "out";
     std::vector<std::string> argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect",
@@ -378,7 +399,7 @@ TEST_F(FakeTreeHarnessRunTest, ExcludedCellsAreReportedNeverRun) {
   EXPECT_EQ(run.results["cells"][0]["facts"]["tree_version"], "local");
 }
 
-// Given FAIL=btf in the environment, every cell fails at build and is traced to BTF generation.
+// Given FAIL=btf in the tree's local.mk, every cell fails at build and is traced to BTF generation.
 TEST_F(FakeTreeHarnessRunTest, FailBtfIsABuildFailureAtBtfOnEveryArch) {
   for (const auto& cell : RunExpecting({{"FAIL", "btf"}}, 1, "build-failed", "build")) {
     EXPECT_EQ(cell["facts"]["build_step"], "BTF") << cell.dump(2);

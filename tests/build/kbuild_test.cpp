@@ -58,6 +58,8 @@ class KernelBuilderTest : public ::testing::Test {
       if (target == "tinyconfig") WriteFile(request_.build_dir / ".config", "CONFIG_X=y\n");
       if (target == "olddefconfig") WriteFile(request_.build_dir / ".config", dot_config);
       if (target == "Image") {
+        link_outputs_at_make_ = std::filesystem::exists(request_.build_dir / "vmlinux") ||
+                                std::filesystem::exists(request_.build_dir / ".tmp_vmlinux.btf");
         WriteFile(spec.log_path, build_log);
         r.exit_code = build_exit;
         if (build_exit == 0) {
@@ -77,6 +79,7 @@ class KernelBuilderTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   BuildRequest request_;
+  bool link_outputs_at_make_ = false;  // whether vmlinux or a link intermediate was there when make built
   std::string git_status_, git_diff_;  // what the fake `git status --porcelain` / `git diff --name-only` print
   FakeRunner runner_;
   NullSink sink_;
@@ -92,18 +95,36 @@ TEST_F(KernelBuilderTest, ExactMakeCommandLine) {
                                      "CCACHE_IGNOREOPTIONS='-Wa,-I*' CCACHE_DEPEND=true make -C /src/linux O="));
 }
 
-// Given a ccache dir, make's PATH should be the host's PATH behind it; without one, make
-// inherits the harness's environment untouched.
-TEST_F(KernelBuilderTest, MakeEnvPutsCcacheBeforeTheHostsPath) {
+// make's environment is built, not inherited: the host's PATH (behind the ccache dir), HOME and
+// locale, the user's kbuild variables from the request, ccache's settings; nothing else of the
+// host's (LLVM=1, MAKEFLAGS, CC, anything unknown). The runner is told not to inherit.
+TEST_F(KernelBuilderTest, MakeEnvIsBuiltNotInherited) {
   FakeHost host;
-  host.env["PATH"] = "/opt/cross/bin:/usr/bin";
-  EXPECT_TRUE(KernelBuilder::MakeEnv(request_, host).empty());
+  host.env = {{"PATH", "/opt/cross/bin:/usr/bin"}, {"HOME", "/root"}, {"LANG", "C.UTF-8"},
+              {"KCFLAGS", "-O3"}, {"LLVM", "1"}, {"MAKEFLAGS", "-j99"}, {"CC", "clang"},
+              {"KBUILD_OUTPUT", "/elsewhere"}, {"SOMETHING_ELSE", "x"}};
+  auto env = KernelBuilder::MakeEnv(request_, host);
+  EXPECT_EQ(env, (std::map<std::string, std::string>{
+                     {"PATH", "/opt/cross/bin:/usr/bin"}, {"HOME", "/root"}, {"LANG", "C.UTF-8"}}));
+  request_.user_env = UserBuildEnv(host);
+  EXPECT_EQ(request_.user_env, (std::map<std::string, std::string>{{"KCFLAGS", "-O3"}}));
+  EXPECT_THAT(WithheldBuildEnv(host), ElementsAre("LLVM=1", "CC=clang", "MAKEFLAGS=-j99", "KBUILD_OUTPUT=/elsewhere"));
   request_.ccache_dir = "/c/ccache-bin";
-  const auto env = KernelBuilder::MakeEnv(request_, host);
+  env = KernelBuilder::MakeEnv(request_, host);
   EXPECT_EQ(env.at("PATH"), "/c/ccache-bin:/opt/cross/bin:/usr/bin");
+  EXPECT_EQ(env.at("KCFLAGS"), "-O3");
   EXPECT_EQ(env.at("CCACHE_NOHASHDIR"), "true");
   EXPECT_EQ(env.at("CCACHE_DEPEND"), "true");
+  EXPECT_EQ(env.count("LLVM") + env.count("MAKEFLAGS") + env.count("CC") + env.count("SOMETHING_ELSE"), 0u);
   EXPECT_EQ(KernelBuilder::MakeEnv(request_, FakeHost()).at("PATH"), "/c/ccache-bin:/usr/bin:/bin") << "PATH unset";
+  EXPECT_THAT(KernelBuilder::PasteableCommand(request_, {"vmlinux"}), HasSubstr(" KCFLAGS=-O3 make -C "));
+
+  FakeMake("CONFIG_DEBUG_INFO_BTF=y\n");
+  KernelBuilder(runner_, sink_, host).Configure(request_);
+  ASSERT_FALSE(runner_.calls().empty());
+  for (const auto& call : runner_.calls()) {
+    if (call.argv[0] == "make") EXPECT_FALSE(call.inherit_env) << ShellJoin(call.argv);
+  }
 }
 
 // Given an unchanged request, the second Configure should not run make at all, so kbuild sees
@@ -115,6 +136,9 @@ TEST_F(KernelBuilderTest, SecondConfigureReusesDotConfig) {
   EXPECT_FALSE(first.reused);
   EXPECT_TRUE(first.dropped.empty());
   EXPECT_THAT(ReadFile(dir_ / "build" / ".config"), HasSubstr("CONFIG_DEBUG_INFO_BTF=y"));
+  // A build records what kconfig read (here: files that do not exist, and stay so).
+  WriteFile(request_.build_dir / "include/config/auto.conf.cmd", "deps_config := \\\n\tKconfig \\\n\n");
+  KernelBuilder::RecordKconfigInputs(request_);
   const std::size_t makes = runner_.CommandLines().size();
   ConfigOutcome second = builder.Configure(request_);
   EXPECT_TRUE(second.reused);
@@ -161,31 +185,82 @@ TEST_F(KernelBuilderTest, FailedBuildIsDiagnosedFromTheLog) {
   EXPECT_EQ(ReadFile(dir_ / "make-command.txt"), outcome.command + "\n");
 }
 
-// Given a series that touches only link-vmlinux.sh, the .config made at the tree's commit is kept
-// (no make); given one touching a Kconfig file, a defconfig or the top Makefile, it is made again.
-TEST_F(KernelBuilderTest, ConfigIsKeptAcrossCommitsThatTouchNoKconfigInput) {
+// Given a commit that touches nothing kconfig read (its own list, include/config/auto.conf.cmd,
+// and the scripts those Kconfig files run), the .config is kept (no make); given one that
+// changes any of them -- a listed Kconfig, a script run through $(shell,...) that no path
+// pattern names, kconfig's sources, the top Makefile -- or a .config edited by hand, it is made
+// again, and the built stamp goes with it.
+TEST_F(KernelBuilderTest, ConfigIsKeptOnlyWhileWhatKconfigReadIsUnchanged) {
+  request_.source = dir_ / "src";
+  WriteFile(dir_ / "src/Kconfig", "source \"init/Kconfig\"\n");
+  WriteFile(dir_ / "src/init/Kconfig", "config PAHOLE_VERSION\n\tint\n\tdefault $(shell,$(srctree)/scripts/pahole-version.sh $(PAHOLE))\n");
+  WriteFile(dir_ / "src/scripts/pahole-version.sh", "echo 124\n");
+  WriteFile(dir_ / "src/scripts/kconfig/confdata.c", "/* kconfig */\n");
+  WriteFile(dir_ / "src/Makefile", "# top\n");
+  WriteFile(dir_ / "src/kernel/fork.c", "/* not read by kconfig */\n");
   FakeMake("CONFIG_DEBUG_INFO_BTF=y\n");
-  KernelBuilder builder(runner_, sink_);
+  FakeHost host;
+  KernelBuilder builder(runner_, sink_, host);
   request_.revision = "aaaa";
   ASSERT_FALSE(builder.Configure(request_).reused);
+  WriteFile(request_.build_dir / "include/config/auto.conf.cmd",
+            "deps_config := \\\n\tKconfig \\\n\tinit/Kconfig \\\n\ninclude/config/auto.conf: $(deps_config)\n");
+  KernelBuilder::RecordKconfigInputs(request_);
+  const std::string record = ReadFile(request_.build_dir / ".harness-config-inputs");
+  for (const char* path : {" Kconfig\n", " init/Kconfig\n", " scripts/pahole-version.sh\n", " scripts/kconfig/confdata.c\n",
+                           " Makefile\n"}) {
+    EXPECT_THAT(record, HasSubstr(path));
+  }
+  EXPECT_THAT(record, ::testing::Not(HasSubstr("fork.c")));
+
   request_.revision = "bbbb";
-  git_diff_ = "scripts/link-vmlinux.sh\nkernel/bpf/sysfs_btf.c\narch/arm64/kernel/vmlinux.lds.S\n";
+  WriteFile(dir_ / "src/kernel/fork.c", "/* changed */\n");
   std::size_t makes = Makes();
   ConfigOutcome kept = builder.Configure(request_);
   EXPECT_TRUE(kept.reused);
   EXPECT_EQ(kept.reused_from, "aaaa");
   EXPECT_EQ(Makes(), makes);
-  EXPECT_EQ(runner_.calls().back().argv,
-            (std::vector<std::string>{"git", "-C", "/src/linux", "diff", "--name-only", "aaaa", "bbbb", "--"}));
-  for (const char* path : {"lib/Kconfig.debug", "arch/arm64/configs/defconfig", "kernel/configs/tiny.config",
-                           "scripts/kconfig/confdata.c", "Makefile", "arch/s390/Makefile"}) {
+
+  for (const char* path : {"scripts/pahole-version.sh", "init/Kconfig", "scripts/kconfig/confdata.c", "Makefile",
+                           ".config"}) {
     SCOPED_TRACE(path);
-    request_.revision = std::string("c-") + path;  // kept from bbbb: the last configure's commit
-    git_diff_ = std::string("scripts/link-vmlinux.sh\n") + path + "\n";
+    const bool dot_config = std::string(path) == ".config";
+    WriteFile(request_.build_dir / ".harness-built", "stamp\n");
+    const auto file = dot_config ? request_.build_dir / path : dir_ / "src" / path;
+    WriteFile(file, ReadFile(file) + "# changed\n");
     makes = Makes();
     EXPECT_FALSE(builder.Configure(request_).reused);
     EXPECT_EQ(Makes(), makes + 2);  // tinyconfig, olddefconfig
+    EXPECT_FALSE(std::filesystem::exists(request_.build_dir / ".harness-built"));
+    // The next build records again.
+    WriteFile(request_.build_dir / "include/config/auto.conf.cmd",
+              "deps_config := \\\n\tKconfig \\\n\tinit/Kconfig \\\n\n");
+    KernelBuilder::RecordKconfigInputs(request_);
+    EXPECT_TRUE(builder.Configure(request_).reused);
   }
+  // No record at all (a build that stopped before kconfig wrote its list): made again.
+  std::filesystem::remove(request_.build_dir / ".harness-config-inputs");
+  EXPECT_FALSE(builder.Configure(request_).reused);
+}
+
+// Given a build directory holding an earlier build, make must find no vmlinux (nor its link's
+// intermediates) when it starts, so link-vmlinux.sh runs with this tree's scripts; objects stay.
+TEST_F(KernelBuilderTest, MakeInADirectoryWithAnEarlierBuildRelinks) {
+  FakeMake("");
+  request_.revision = "aaaa";
+  request_.pahole_version = 124;
+  FakeHost host;
+  KernelBuilder builder(runner_, sink_, host);
+  ASSERT_TRUE(builder.Build(request_).ok);
+  for (const char* name : {".tmp_vmlinux.btf", ".btf.vmlinux.bin.o", "vmlinux.o", "System.map", "init/main.o"}) {
+    WriteFile(request_.build_dir / name, "x");
+  }
+  request_.revision = "bbbb";
+  BuildOutcome built = builder.Build(request_);
+  ASSERT_TRUE(built.ok);
+  EXPECT_FALSE(link_outputs_at_make_);
+  EXPECT_THAT(built.relinked, ElementsAre(".btf.vmlinux.bin.o", ".tmp_vmlinux.btf", "System.map", "vmlinux", "vmlinux.o"));
+  EXPECT_TRUE(std::filesystem::exists(request_.build_dir / "init/main.o"));
 }
 
 // Given a second build with every input unchanged, make should not run; given a dirty work tree,
@@ -219,6 +294,19 @@ TEST_F(KernelBuilderTest, UnchangedBuildSkipsMake) {
   request_.toolchain_version = "aarch64-linux-gnu-gcc (Debian 13.1.0-1) 13.1.0";
   EXPECT_FALSE(builder.Build(request_).skipped);
   EXPECT_EQ(Makes(), 5u);
+  // Inputs kbuild never compares: binutils, pahole's whole version (same 1.25), the user's
+  // KCFLAGS, the .config edited by hand.
+  ASSERT_TRUE(builder.Build(request_).skipped);
+  request_.binutils_version = "aarch64-linux-gnu-ld: GNU ld (GNU Binutils for Debian) 2.41";
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  request_.pahole_version_line = "v1.25 (/usr/local/bin/pahole)";
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  request_.user_env = {{"KCFLAGS", "-include /nonexistent.h"}};
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  ASSERT_TRUE(builder.Build(request_).skipped);
+  WriteFile(dir_ / "build" / ".config", "CONFIG_BY_HAND=y\n");
+  EXPECT_FALSE(builder.Build(request_).skipped);
+  EXPECT_EQ(Makes(), 9u);
 }
 
 // Given outputs whose mtimes have settled, the first skip checks their hashes and records their
@@ -295,7 +383,7 @@ TEST_F(KernelBuilderTest, RemoteStorageIsInTheEnvAndThePasteableCommand) {
 
   // ccache is off (not installed): a remote alone changes nothing.
   request_.ccache_dir.clear();
-  EXPECT_TRUE(KernelBuilder::MakeEnv(request_, host).empty());
+  for (const auto& [name, value] : KernelBuilder::MakeEnv(request_, host)) EXPECT_FALSE(name.starts_with("CCACHE_")) << name;
 }
 
 // Given a build through ccache, the outcome should hold this build's counters from the stats

@@ -165,6 +165,18 @@ TEST_F(RealRunnerTest, OverridesAnInheritedVariable) {
   ::unsetenv("HARNESS_PROC_TEST_VAR");
 }
 
+// Given inherit_env false, the child should see spec.env and nothing of the parent's.
+TEST_F(RealRunnerTest, WithoutInheritTheChildSeesOnlyItsEnv) {
+  ::setenv("HARNESS_PROC_TEST_LEAK", "leaked", 1);
+  ProcessSpec spec = Shell("printf '%s|%s' \"${HARNESS_PROC_TEST_LEAK-unset}\" \"$ONLY\"; env | wc -l");
+  spec.env = {{"ONLY", "mine"}, {"PATH", "/usr/bin:/bin"}};
+  spec.inherit_env = false;
+  ProcessResult result = runner_->Run(spec);
+  ::unsetenv("HARNESS_PROC_TEST_LEAK");
+  ASSERT_TRUE(result.ok()) << result.Describe() << ": " << result.output;
+  EXPECT_EQ(result.output.substr(0, 10), "unset|mine") << result.output;
+}
+
 // Given a PATH in spec.env, it should find argv[0] there, as the child's execvp would.
 TEST_F(RealRunnerTest, LooksUpArgv0OnTheChildsPath) {
   fs::create_directories(dir_ / "bin");

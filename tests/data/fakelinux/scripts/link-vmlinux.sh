@@ -8,6 +8,7 @@
 # .btf.vmlinux.bin.o and the error only shows at the next LD, naming that file.
 set -e
 cd "$objtree"
+SHELL_CMD=/bin/sh
 
 info() { printf '  %-7s %s\n' "$1" "$2"; }
 
@@ -18,9 +19,13 @@ failing() {
 	return 1
 }
 
-# The fake pahole -J: encodes BTF into the temporary vmlinux; fails silently with FAIL=btf.
+# The fake pahole -J: encodes BTF into the temporary vmlinux; fails silently with FAIL=btf, and
+# with a message when scripts/pahole-flags.sh gives it a flag it does not know (--bogus).
 pahole_encode() {
 	if failing btf; then return 1; fi
+	case " $($SHELL_CMD "$srctree/scripts/pahole-flags.sh") " in
+	*" --bogus "*) echo "pahole: unrecognized option '--bogus'" >&2; return 1 ;;
+	esac
 	printf 'BTF of %s\n' "$1" >> "$1"
 }
 
