@@ -648,7 +648,8 @@ std::string BinutilsVersion(ProcessRunner& runner, const Arch& arch, const Toolc
 std::string PaholeVersionLine(ProcessRunner& runner, const Host& host) {
   const std::filesystem::path pahole = host.FindProgram("pahole");
   if (pahole.empty()) return "none";
-  std::string line = FirstVersionLine(runner, pahole.string(), Toolchain{}, host) + " (" + pahole.string();
+  // By name, as make runs it (PAHOLE=pahole on make's PATH).
+  std::string line = FirstVersionLine(runner, "pahole", Toolchain{}, host) + " (" + pahole.string();
   // Debian's own pahole: its package version tells a patched rebuild (1.24-4 vs 1.24-4.1) that
   // --version does not.
   try {
@@ -669,9 +670,12 @@ int PaholeVersion(ProcessRunner& runner, const Host& host) {
   if (host.FindProgram("pahole").empty()) return 0;
   ProcessResult result = runner.Run({.argv = {"pahole", "--version"}});
   if (!result.ok()) return 0;
+  return ParsePaholeVersion(result.output);
+}
+
+int ParsePaholeVersion(std::string_view out) {
   // The first "MAJOR.MINOR" (digits, a dot, digits) in "v1.24"; scanned by hand, as a regex
   // search recurses once per character of its input.
-  const std::string_view out = result.output;
   auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
   for (std::size_t at = 0; at < out.size();) {
     if (!is_digit(out[at])) {

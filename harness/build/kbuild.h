@@ -181,6 +181,8 @@ std::string PaholeVersionLine(ProcessRunner& runner, const Host& host);
 
 // pahole's version as kconfig encodes it (v1.24 -> 124); 0 when pahole is missing.
 int PaholeVersion(ProcessRunner& runner, const Host& host = RealHost());
+// The first MAJOR.MINOR of pahole's version text ("v1.24 (...)" -> 124); 0 when there is none.
+int ParsePaholeVersion(std::string_view version_text);
 
 // Creates (once) a ccache masquerade dir holding, for every arch and toolchain, a link to ccache
 // named as each compiler the toolchain runs (<prefix>gcc, clang). Returns

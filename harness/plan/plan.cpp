@@ -301,8 +301,8 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config, const std::vec
   }
   if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
   ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
-  pahole_version_ = PaholeVersion(runner_, host_);
   pahole_version_line_ = PaholeVersionLine(runner_, host_);
+  pahole_version_ = ParsePaholeVersion(pahole_version_line_);
   ChooseCcacheRemote();
   std::vector<CellResult> results = RunCells(config, cells);
   if (!options_.baseline) return results;

@@ -392,6 +392,67 @@ TEST(E2E, SeedSeriesDoesNotApplyTo61) {
   }
 }
 
+// Issue 24: a series changing only scripts/pahole-flags.sh, after a passing build of the same tree.
+// kbuild relinks vmlinux only when the link's command line or prerequisites change, and
+// PAHOLE_FLAGS is in neither: without the harness's own relink, make prints "bzImage is ready",
+// the old vmlinux is booted and passes. With pahole given an option it does not know, a clean
+// build fails at BTF generation, and so must this one. Then the same run without the series puts
+// the fixture's x86_64 build back (a relink).
+constexpr char kPaholeFlagsBogus[] =
+    "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+    "From: harness e2e <e2e@harness.invalid>\n"
+    "Date: Mon, 7 Dec 2026 16:00:00 +0000\n"
+    "Subject: [PATCH] kbuild: pass pahole an option it does not know\n"
+    "\n"
+    "---\n"
+    " scripts/pahole-flags.sh | 2 +-\n"
+    " 1 file changed, 1 insertion(+), 1 deletion(-)\n"
+    "\n"
+    "diff --git a/scripts/pahole-flags.sh b/scripts/pahole-flags.sh\n"
+    "--- a/scripts/pahole-flags.sh\n"
+    "+++ b/scripts/pahole-flags.sh\n"
+    "@@ -1,7 +1,7 @@\n"
+    " #!/bin/sh\n"
+    " # SPDX-License-Identifier: GPL-2.0\n"
+    " \n"
+    "-extra_paholeopt=\n"
+    "+extra_paholeopt=--harness-e2e-bogus-option\n"
+    " \n"
+    " if ! [ -x \"$(command -v ${PAHOLE})\" ]; then\n"
+    " \texit 0\n";
+
+TEST(E2E, PaholeFlagsOnlySeriesIsGradedAsACleanBuild) {
+  REQUIRE_TOOLS();
+  const fs::path series = kOut / "pahole-flags-bogus.patch";
+  WriteFile(series, kPaholeFlagsBogus);
+  HarnessRun run = RunHarness({"run", "--arch", "x86_64", "-j", "2", "--series", series.string()}, kOut / "default");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  const json& cell = OnlyCell(run);
+  EXPECT_EQ(cell["verdict"], "build-failed") << cell.dump(2);
+  EXPECT_EQ(cell["facts"]["build_step"], "BTF") << cell.dump(2);
+  // pahole itself refused the option: the link ran with the series' script.
+  EXPECT_NE(ReadFile(kOut / "default" / "debian-6.1" / "pahole-flags-bogus" / "x86_64-gcc" / "build.log")
+                .find("harness-e2e-bogus-option"),
+            std::string::npos);
+  HarnessRun back = RunHarness({"run", "--arch", "x86_64", "-j", "2"}, kOut / "default");
+  EXPECT_EQ(back.exit_code, 0) << back.output;
+}
+
+// Issue 24: after a passing x86_64 run, the same run with KCFLAGS='-include /nonexistent.h'
+// exported must run make with it (and fail), not skip make on a key that never saw KCFLAGS. The
+// run after it, without KCFLAGS, passes again.
+TEST(E2E, ExportedKcflagsReachMake) {
+  REQUIRE_TOOLS();
+  HarnessRun run = RunHarness({"run", "--arch", "x86_64", "-j", "2"}, kOut / "default", 3000,
+                              {{"KCFLAGS", "-include /nonexistent.h"}});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  const json& cell = OnlyCell(run);
+  EXPECT_EQ(cell["verdict"], "build-failed") << cell.dump(2);
+  EXPECT_EQ(cell["facts"]["make_env"], "KCFLAGS='-include /nonexistent.h'") << cell.dump(2);
+  HarnessRun back = RunHarness({"run", "--arch", "x86_64", "-j", "2"}, kOut / "default");
+  EXPECT_EQ(back.exit_code, 0) << back.output;
+}
+
 // The whole regression corpus agrees with its expected verdicts on every arch.
 TEST(E2E, CorpusAgreesWithExpectedVerdicts) {
   REQUIRE_TOOLS();

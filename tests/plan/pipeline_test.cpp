@@ -294,7 +294,10 @@ TEST_F(PipelineTest, PassingCellRunsEveryCommandInOrder) {
   ASSERT_EQ(r.verdict, Verdict::kPass) << r.detail;
   EXPECT_EQ(Steps(runner_), (std::vector<std::string>{
                                 "pahole --version",                              // once per run: pahole frozen into .config
+                                "dpkg-query /fake/bin/pahole",                   // and the package it came from
                                 "aarch64-linux-gnu-gcc --version",               // the toolchain's version, an input
+                                "aarch64-linux-gnu-ld --version",                // binutils: inputs kbuild never compares
+                                "aarch64-linux-gnu-objcopy --version",
                                 "make tinyconfig", "make olddefconfig",          // config
                                 "make Image",                                    // build: vmlinux Image
                                 "aarch64-linux-gnu-gcc --version",               // image: the probe, keyed by compiler
@@ -311,8 +314,9 @@ TEST_F(PipelineTest, FailingPassEndsTheCellAndSkipsTheRestInOrder) {
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
   EXPECT_EQ(Steps(runner_),
-            (std::vector<std::string>{"pahole --version", "aarch64-linux-gnu-gcc --version", "make tinyconfig",
-                                      "make olddefconfig", "make Image"}));
+            (std::vector<std::string>{"pahole --version", "dpkg-query /fake/bin/pahole", "aarch64-linux-gnu-gcc --version",
+                                      "aarch64-linux-gnu-ld --version", "aarch64-linux-gnu-objcopy --version",
+                                      "make tinyconfig", "make olddefconfig", "make Image"}));
   std::vector<std::string> stages;
   for (const auto& t : r.timings) stages.push_back(std::string(StageName(t.stage)) + (t.skipped ? " skipped" : ""));
   EXPECT_EQ(stages, (std::vector<std::string>{"tree", "apply", "config", "build", "inspect skipped", "image skipped",
