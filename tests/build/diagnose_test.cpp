@@ -87,9 +87,7 @@ TEST(DiagnoseBuildLogTest, LdKilledInLinkVmlinuxIsAMachineFailure) {
 TEST(DiagnoseBuildLogTest, ToolKilledUnderMakeIsAMachineFailure) {
   BuildDiagnosis d = Diagnose("objcopy-oom-killed-by-make.log");
   EXPECT_EQ(d.machine_failure_line, 6);
-  d = DiagnoseBuildLog("  BTFIDS  vmlinux
-make[2]: *** [scripts/Makefile.vmlinux:34: vmlinux] Error 137
-");
+  d = DiagnoseBuildLog("  BTFIDS  vmlinux\nmake[2]: *** [scripts/Makefile.vmlinux:34: vmlinux] Error 137\n");
   EXPECT_EQ(d.machine_failure_line, 2) << "exit status 137 is a shell's report of a child killed by SIGKILL";
 }
 
@@ -99,14 +97,9 @@ TEST(DiagnoseBuildLogTest, PaholeExitingOneIsNotAMachineFailure) {
   EXPECT_TRUE(d.machine_failure.empty()) << d.machine_failure;
   EXPECT_TRUE(d.btf_generation);
   // Words that merely contain "Killed" or "137" are not a kill.
-  d = DiagnoseBuildLog("  CC      kernel/exit.o
-kernel/exit.c:9:5: error: 'Killed' undeclared
-"
-                       "  CC      kernel/x.o
-kernel/x.c:137: error: Error 1370
-"
-                       "make[2]: *** [scripts/Makefile.build:250: kernel/exit.o] Error 1
-");
+  d = DiagnoseBuildLog("  CC      kernel/exit.o\nkernel/exit.c:9:5: error: 'Killed' undeclared\n"
+                       "  CC      kernel/x.o\nkernel/x.c:137: error: Error 1370\n"
+                       "make[2]: *** [scripts/Makefile.build:250: kernel/exit.o] Error 1\n");
   EXPECT_TRUE(d.machine_failure.empty()) << d.machine_failure;
 }
 
