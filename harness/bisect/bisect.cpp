@@ -185,6 +185,7 @@ BisectState Bisector::Begin(const BisectOptions& options) {
       throw HarnessError("--good " + options.good + " is not an ancestor of --bad " + options.bad);
     }
   }
+  RecordInputs(state);  // a --resume is refused when any of them changed
   if (const auto kept = CreateState(options.out_dir, state); !kept.empty()) {
     Note("the previous bisect in " + options.out_dir.string() + " had ended: its log is kept as " + kept.string() +
          ", its work tree and build directories are reused");

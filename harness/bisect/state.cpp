@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -10,6 +11,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/core/version.h"
 
 namespace harness {
 namespace {
@@ -79,6 +81,9 @@ std::string FormatStateHeader(const BisectState& state) {
   line("bad-if", state.bad_if);
   line("matrix", state.matrix.string());
   line("stop-after", state.stop_after);
+  line("harness-version", state.harness_version);
+  line("matrix-sha256", state.matrix_sha256);
+  line("series-sha256", state.series_sha256);
   return text;
 }
 
@@ -152,6 +157,9 @@ BisectState ParseState(std::string_view text, const std::string& origin) {
     else if (key == "bad-if") state.bad_if = value;
     else if (key == "matrix") state.matrix = value;
     else if (key == "stop-after") state.stop_after = value;
+    else if (key == "harness-version") state.harness_version = value;
+    else if (key == "matrix-sha256") state.matrix_sha256 = value;
+    else if (key == "series-sha256") state.series_sha256 = value;
     else if (key == "signature") state.signature = value;
     else if (key == "end") state.end = value;
     else throw HarnessError(where + "unknown key '" + key + "'");
@@ -213,6 +221,66 @@ void AppendStateLine(const std::filesystem::path& dir, const std::string& line) 
   ::close(fd);
   errno = saved;
   if (!ok) ThrowErrno("append to the bisect state", path);
+}
+
+namespace {
+
+// A series is a directory of patches (and its `series` file), an mbox or one .patch: every
+// regular file under it, by relative name and content, so an edit, an addition, a removal or a
+// rename all change the hash.
+std::string SeriesSha256(const std::filesystem::path& series) {
+  if (!std::filesystem::is_directory(series)) {
+    return std::filesystem::exists(series) ? Sha256Hex(ReadFile(series)) : "missing";
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(series)) {
+    if (entry.is_regular_file()) files.push_back(entry.path().lexically_relative(series));
+  }
+  std::sort(files.begin(), files.end());
+  std::string all;
+  for (const auto& file : files) {
+    all += file.string() + '\0' + Sha256Hex(ReadFile(series / file)) + '\n';
+  }
+  return Sha256Hex(all);
+}
+
+std::string MatrixSha256(const std::filesystem::path& matrix) {
+  return std::filesystem::exists(matrix) ? Sha256Hex(ReadFile(matrix)) : "missing";
+}
+
+}  // namespace
+
+void RecordInputs(BisectState& state) {
+  state.harness_version = std::string(HarnessVersion());
+  state.matrix_sha256 = MatrixSha256(state.matrix);
+  state.series_sha256 = state.series_mode() ? SeriesSha256(state.series) : "";
+}
+
+BisectState LoadStateToResume(const std::filesystem::path& dir) {
+  BisectState state = LoadState(dir);
+  const std::string again = "; its logged steps judged other inputs: run harness bisect again without --resume "
+                            "(with another --out, or after removing " + StatePath(dir).string() + ")";
+  if (state.harness_version.empty() || state.matrix_sha256.empty() ||
+      (state.series_mode() && state.series_sha256.empty())) {
+    throw HarnessError("the bisect in '" + dir.string() + "' does not record what its series, matrix and harness were "
+                       "(it was begun by an older harness), so a resume cannot tell whether they changed" + again);
+  }
+  BisectState now = state;
+  RecordInputs(now);
+  if (now.harness_version != state.harness_version) {
+    throw HarnessError("the bisect in '" + dir.string() + "' was begun by harness " + state.harness_version +
+                       ", this is " + now.harness_version + again);
+  }
+  if (now.matrix_sha256 != state.matrix_sha256) {
+    throw HarnessError("the matrix '" + state.matrix.string() + "' changed since the bisect began (sha256 " +
+                       state.matrix_sha256.substr(0, 12) + ", now " + now.matrix_sha256.substr(0, 12) + ")" + again);
+  }
+  if (now.series_sha256 != state.series_sha256) {
+    throw HarnessError("the series '" + state.series.string() + "' changed since the bisect began (sha256 " +
+                       state.series_sha256.substr(0, 12) + ", now " + now.series_sha256.substr(0, 12) +
+                       "): a patch was edited, added, removed or renamed" + again);
+  }
+  return state;
 }
 
 }  // namespace harness

@@ -13,6 +13,9 @@
 //   bad-if same
 //   matrix /path/to/configs/default.yaml
 //   stop-after build        (optional)
+//   harness-version 0.1.0+gabc
+//   matrix-sha256 <hex>     (of the matrix file's content)
+//   series-sha256 <hex>     (series mode only: of the series' files)
 //   signature build-failed@build/BTF      (once the bad endpoint has been judged)
 //   step <role> <at> <exit> <signature> <seconds> <build> <attempts> <subject> <detail>
 //   end <how it ended>      (once it has: a first bad point named, or an endpoint that rules it out)
@@ -44,6 +47,10 @@ struct BisectState {
   std::string bad_if = "same";
   std::filesystem::path matrix;
   std::string stop_after;
+  // What the logged steps were judged with (RecordInputs): a resume is refused when any differs.
+  std::string harness_version;
+  std::string matrix_sha256;
+  std::string series_sha256;     // series mode: every file of the series, by name and content
   std::string signature;         // the bad endpoint's, once judged
   std::string end;               // how the bisect ended; empty while it runs
   std::vector<StepRecord> steps;
@@ -65,6 +72,13 @@ std::string FormatStep(const StepRecord& step);
 // harness died while appending it) is dropped with a note.
 BisectState ParseState(std::string_view text, const std::string& origin);
 BisectState LoadState(const std::filesystem::path& dir);
+
+// Sets the state's harness version and the SHA-256 of its matrix and series, as they are now.
+void RecordInputs(BisectState& state);
+// LoadState for `harness bisect --resume`: throws HarnessError, naming what changed and saying to
+// start again without --resume, when the series, the matrix or the harness differ from what the
+// state recorded, or when it recorded none (a state from before the hashes).
+BisectState LoadStateToResume(const std::filesystem::path& dir);
 
 // Writes a new state file; throws HarnessError if one is already there and has not ended (a
 // bisect in progress). An ended one is kept beside it as bisect-state-<N>.txt, so a new bisect

@@ -118,10 +118,14 @@ BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest re
   if (choice == AccelChoice::kAuto) trial.timeout = std::min(request.timeout, kKvmTrialTimeout);
   before_boot();
   BootOutcome booted = BootKernel(runner, sink, trial);
-  const bool finished = booted.state != ConsoleParser::State::kRunning;
-  const bool failed = !finished && (booted.timed_out || !booted.process.ok());
-  if (!failed) return booted;
-  const std::string why = std::string(request.arch->qemu.binary) + " with -accel kvm " + booted.process.Describe() +
+  // Only a probe that finished is a KVM boot worth judging. A panic, a reset (a triple fault
+  // ends QEMU with exit 0 under -no-reboot), a hang or a QEMU failure may be KVM's doing (a
+  // missing CPU feature, a host bug), so it is never a verdict until TCG has booted the kernel.
+  if (booted.state == ConsoleParser::State::kProbeDone) return booted;
+  const std::string how = booted.state == ConsoleParser::State::kPanicked ? "panicked (" + booted.panic_line + ")"
+                          : booted.timed_out || !booted.process.ok()      ? booted.process.Describe()
+                                                                          : "powered off without a probe result";
+  const std::string why = std::string(request.arch->qemu.binary) + " with -accel kvm " + how +
                           (booted.banner_seen ? " after" : " before") + " the kernel printed its banner";
   if (choice == AccelChoice::kKvm) {
     // The user asked for KVM: a kernel that ran under it gets its verdict, a KVM that never
@@ -143,7 +147,9 @@ BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest re
   }
   request.accel = Accel::kTcg;
   before_boot();
-  return BootKernel(runner, sink, request);
+  BootOutcome tcg = BootKernel(runner, sink, request);
+  tcg.kvm_failure = why;
+  return tcg;
 }
 
 }  // namespace harness

@@ -20,8 +20,8 @@ namespace harness {
 enum class Accel { kTcg, kKvm };
 
 // What the user asked for (--accel, accel: in the matrix). kAuto: KVM when it is proven to work
-// for this arch on this host, else TCG, and a KVM boot that fails before the kernel's banner
-// is retried under TCG.
+// for this arch on this host, else TCG, and a KVM boot that ends without the probe's result
+// (before or after the kernel's banner) is booted again under TCG, whose outcome is judged.
 enum class AccelChoice { kAuto, kKvm, kTcg };
 std::optional<AccelChoice> ParseAccelChoice(std::string_view text);
 
@@ -47,6 +47,9 @@ struct BootOutcome {
   std::string console_tail;
   std::string command;                 // pasteable qemu command line
   Accel accel = Accel::kTcg;           // what this boot ran under
+  // Why a KVM boot of this cell was discarded and the cell booted again under TCG; empty when
+  // there was no such boot.
+  std::string kvm_failure;
 };
 
 std::vector<std::string> QemuArgv(const BootRequest& request);
@@ -68,11 +71,14 @@ void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& wh
 // A KVM boot that shows nothing from the kernel itself within this long means KVM is broken.
 inline constexpr std::chrono::seconds kKvmTrialTimeout{20};
 
-// BootKernel under the accelerator `choice` allows, with KVM on trial: when a KVM boot fails
-// before the kernel printed its banner (QEMU exits non-zero, aborts, dies of a signal, or
-// hangs), KVM is marked broken for this host boot (one note says so) and the cell boots again
-// under TCG, so only a TCG boot's failure can become a verdict. With kKvm there is no fallback:
-// that failure is a HarnessError. `before_boot` runs before every boot (a fresh record disk).
+// BootKernel under the accelerator `choice` allows, with KVM on trial: when a KVM boot ends
+// without the probe's result before the kernel printed its banner (QEMU exits, aborts, dies of a
+// signal, or hangs), KVM is marked broken for this host boot (one note says so) and the cell
+// boots again under TCG; after the banner (a panic, a reset, a hang) the cell boots again under
+// TCG without marking. So only a TCG boot's failure can become a verdict, and the outcome's
+// kvm_failure says why KVM's was discarded. With kKvm there is no fallback: a kernel that ran
+// under KVM gets its verdict, a KVM that never ran it is a HarnessError. `before_boot` runs
+// before every boot (a fresh record disk).
 BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest request, AccelChoice choice,
                           const std::filesystem::path& cache_dir, const std::function<void()>& before_boot,
                           const Host& host = RealHost());

@@ -48,6 +48,36 @@ bool IsErrorLine(const std::string& line) {
   return false;
 }
 
+bool IsDigits(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// A build tool killed by SIGKILL, which during a build is the OOM killer's signal, as whoever
+// waited for it reports it. Any tool, not only cc1: pahole, ld, objcopy and resolve_btfids run
+// from link-vmlinux.sh or a make recipe, and one killed there fails the build later (6.1's
+// gen_btf runs inside `if !`, so a killed pahole surfaces at BTFIDS). Only these shapes count,
+// so a source line that merely says "Killed" stays the kernel's:
+//   dash (Debian's /bin/sh):  "Killed"
+//   bash:                     "scripts/link-vmlinux.sh: line 95: 48213 Killed    ld ..."
+//   make, a recipe's process: "make[3]: *** [Makefile:107: vmlinux.bin] Killed"
+//   make, a shell's status:   "make[2]: *** [scripts/Makefile.vmlinux:34: vmlinux] Error 137" (128 + 9)
+bool IsKilledToolLine(std::string_view line) {
+  line = Trim(line);
+  if (line == "Killed") return true;
+  if (StartsWith(line, "make") && line.find("*** [") != std::string_view::npos) {
+    return line.ends_with("] Killed") || line.ends_with("] Error 137");
+  }
+  const auto at = line.find(": line ");
+  if (at == std::string_view::npos) return false;
+  std::string_view rest = line.substr(at + 7);  // "95: 48213 Killed  ..."
+  const auto colon = rest.find(": ");
+  if (colon == std::string_view::npos || !IsDigits(rest.substr(0, colon))) return false;
+  rest = rest.substr(colon + 2);
+  const auto space = rest.find(' ');
+  if (space == std::string_view::npos || !IsDigits(rest.substr(0, space))) return false;
+  return StartsWith(Trim(rest.substr(space)), "Killed");
+}
+
 // What only the machine says: any of these in a build log means the build proves nothing about
 // the kernel. gcc reports a cc1 killed by the OOM killer as "Killed signal terminated program".
 bool IsMachineFailureLine(std::string_view line) {
@@ -57,7 +87,7 @@ bool IsMachineFailureLine(std::string_view line) {
   for (std::string_view phrase : kPhrases) {
     if (ContainsIgnoringCase(line, phrase, false)) return true;
   }
-  return false;
+  return IsKilledToolLine(line);
 }
 
 std::string Lower(std::string text) {

@@ -16,7 +16,8 @@ struct BuildDiagnosis {
   // later LD/BTFIDS step; this is set when the evidence points back at BTF generation.
   bool btf_generation = false;
   // Set when the log says the machine, not the kernel, failed the build: the disk filled up, a
-  // compiler was killed (the OOM killer) or memory ran out. The line, printable, and its number.
+  // build tool (cc1, pahole, ld, objcopy, resolve_btfids ...) was killed by SIGKILL (the OOM
+  // killer) or memory ran out. The line, printable, and its number.
   std::string machine_failure;
   int machine_failure_line = 0;
 

@@ -199,7 +199,7 @@ int BisectCommand(const BisectArgs& args) {
                         {.holder = "harness bisect (pid " + std::to_string(::getpid()) + ")", .wait = false});
     BisectState state;
     if (args.resume) {
-      state = LoadState(out_dir);
+      state = LoadStateToResume(out_dir);
     } else {
       if (args.tree.empty() || args.arch.empty()) throw HarnessError("harness bisect needs --tree and --arch (or --resume)");
       state = bisector.Begin({.tree = args.tree,

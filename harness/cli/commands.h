@@ -80,6 +80,7 @@ struct RunArgs {
   std::vector<std::string> toolchains;  // --toolchain: only these toolchains
   std::string ccache_remote;            // --ccache-remote: a Redis server shared as ccache's remote storage
   std::string shard;                    // --shard K/N: only shard K of N (plan/shard.h)
+  std::string run_id;                   // --run-id: stamped in results.json; empty: a fresh one
   CellFlags cells;
   CommonFlags common;
 };
@@ -92,6 +93,7 @@ struct MergeArgs {
   std::string out_dir;
   std::string fail_on = "any";
   bool summary_to_env = false;
+  std::string run_id;  // --run-id: every shard must be of this run
 };
 CLI::App* AddMerge(CLI::App& app, MergeArgs& args);
 int MergeCommand(const MergeArgs& args);

@@ -50,6 +50,9 @@ CLI::App* AddMerge(CLI::App& app, MergeArgs& args) {
                     "any (default): exit 1 when any cell failed; new: only when a cell is a new failure (shards run with "
                     "--history); introduced: only for failures their --series introduced (a failure never re-checked counts)")
       ->check(CLI::IsMember({"any", "new", "introduced"}));
+  merge->add_option("--run-id", args.run_id,
+                    "refuse any shard whose results.json was not written by this run (the id given to every "
+                    "shard's `harness run --run-id`); without it, the shards must agree with each other");
   merge->add_flag("--summary-to-env", args.summary_to_env,
                   "also append summary.md to the file named by $GITHUB_STEP_SUMMARY (a CI step summary)");
   return merge;
@@ -69,7 +72,7 @@ int MergeCommand(const MergeArgs& args) {
                          "': its results.json would be overwritten; give another --out");
     }
   }
-  MergedRun merged = MergeShards(shards);
+  MergedRun merged = MergeShards(shards, args.run_id);
   CheckFailOnNew(args, merged.results);
   merged.run.out_dir = options.out_dir.string();
   std::cerr << "harness: merged " << shards.size() << " shards of " << merged.run.matrix << " ("

@@ -1,6 +1,8 @@
 // `harness run`: every cell of a matrix, optionally with a series applied (pre-merge mode).
+#include <cstdio>
 #include <iostream>
 #include <map>
+#include <random>
 
 #include "harness/cli/commands.h"
 #include "harness/config/ccache_remote.h"
@@ -92,10 +94,42 @@ std::string ResolveCcacheRemote(const std::string& flag, const MatrixConfig& con
   return config.ccache_remote;
 }
 
+// A run id when the caller gave none: the start time and 32 random bits, so two runs on one
+// --out (or two shards' jobs) never share one by accident.
+std::string FreshRunId(const std::string& started) {
+  char random[9];
+  std::snprintf(random, sizeof random, "%08x", static_cast<unsigned>(std::random_device()()));
+  std::string id = started;
+  std::erase_if(id, [](char c) { return c == '-' || c == ':'; });
+  return id + "-" + random;
+}
+
+// What the previous run left as its results (results.json and what is made from it) goes before
+// this run's first stage: a run that dies must leave nothing a merge or a CI step could take
+// for its own. The logs and artifacts stay.
+void RemoveStaleResults(const std::filesystem::path& out_dir, const CommonFlags& flags) {
+  std::vector<std::filesystem::path> files;
+  for (const char* name : {"results.json", "junit.xml", "report.html", "summary.md"}) files.push_back(out_dir / name);
+  for (const auto& copy : {flags.json_path, flags.junit_path}) {
+    if (!copy.empty()) files.push_back(copy);  // --json, --junit
+  }
+  for (const auto& file : files) {
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
+    if (ec) {
+      throw HarnessError("cannot remove the previous run's '" + file.string() + "': " + ec.message() +
+                         "; remove it, or give another --out");
+    }
+  }
+}
+
 // What results.json records of this run, so `harness merge` can check its shards belong together.
 RunProvenance Provenance(const std::filesystem::path& matrix, const RunOptions& options, ShardSpec shard,
-                         const std::vector<Cell>& all_cells) {
-  RunProvenance run{.harness_version = std::string(HarnessVersion()),
+                         const std::vector<Cell>& all_cells, const std::string& run_id) {
+  const std::string started = UtcNow();
+  RunProvenance run{.run_id = run_id.empty() ? FreshRunId(started) : run_id,
+                    .started = started,
+                    .harness_version = std::string(HarnessVersion()),
                     .matrix = matrix.string(),
                     .matrix_sha256 = Sha256Hex(ReadFile(matrix)),
                     .out_dir = options.out_dir.string(),
@@ -120,6 +154,9 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   run->add_option("--shard", args.shard,
                   "K/N: only shard K of N (1-based); cells sharing a build directory stay together, shards are "
                   "balanced by the history's timings or each arch's typical cold build; see `harness merge`");
+  run->add_option("--run-id", args.run_id,
+                  "stamp results.json with this run id (a CI gives every shard and `harness merge --run-id` "
+                  "the same one, so a shard's stale results.json is refused); default: a fresh id");
   run->add_option("--fragment", args.fragments, "extra kconfig fragment applied last (repeatable)");
   run->add_option("--stop-after", args.stop_after,
                   "stop each cell after this stage; only 'inspect': build and inspect the vmlinux, no boot")
@@ -180,7 +217,8 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
     return kExitPass;
   }
   CheckHistoryFlags(common);
-  const RunProvenance run = Provenance(matrix, options, shard, all_cells);
+  const RunProvenance run = Provenance(matrix, options, shard, all_cells, args.run_id);
+  RemoveStaleResults(options.out_dir, common);
   if (cells.empty()) {
     // More shards than build groups: this job has nothing to build, but still writes an empty
     // results.json so that `harness merge` sees every shard. It keeps no (empty) run in the history.

@@ -34,12 +34,15 @@ std::string Generated(std::string_view system, const CiOptions& options) {
          " --matrix " + options.matrix + "`:\n# regenerate it rather than editing it by hand.\n";
 }
 
+// One id per workflow run and attempt, the same in every shard job and the merge job.
+constexpr std::string_view kGithubRunId = "${{ github.run_id }}-${{ github.run_attempt }}";
+
 constexpr std::string_view kGithub = R"(# The matrix runs as {{n}} shards (harness run --shard K/{{n}}), one job each in a debian:bookworm
 # container set up by scripts/setup.sh; cells sharing a build directory stay in one shard. Each
 # shard uploads its output directory (logs, blobs, results.json; not its work trees and build
 # directories), even when a cell failed. The merge job downloads them all and runs `harness
 # merge`, which refuses a missing or duplicated shard and shards of another matrix or harness
-# version.
+# version, or of another run (--run-id: a results.json an earlier run left behind).
 name: harness matrix
 
 on:
@@ -80,7 +83,7 @@ jobs:
       - name: Set up (Debian packages, build the harness)
         run: git config --global --add safe.directory "$GITHUB_WORKSPACE" && scripts/setup.sh
       - name: Run shard ${{ matrix.shard }} of {{n}}
-        run: {{harness}} run "$HARNESS_MATRIX" --shard ${{ matrix.shard }}/{{n}} --out harness-out/shard-${{ matrix.shard }}
+        run: {{harness}} run "$HARNESS_MATRIX" --shard ${{ matrix.shard }}/{{n}} --out harness-out/shard-${{ matrix.shard }} --run-id {{run_id}}
       # Saved even when a cell failed (actions/cache alone saves only after a green job).
       - name: Save ~/.cache/harness and ~/.cache/ccache for the next night
         if: always()
@@ -118,7 +121,7 @@ jobs:
           pattern: shard-*
           path: harness-out
       - name: Merge the shards
-        run: {{harness}} merge harness-out/shard-* --out harness-out --summary-to-env
+        run: {{harness}} merge harness-out/shard-* --out harness-out --summary-to-env --run-id {{run_id}}
       - name: Publish the report
         if: always()
         uses: actions/upload-artifact@v4
@@ -136,7 +139,7 @@ constexpr std::string_view kGitlab = R"(# The matrix runs as {{n}} shards (harne
 # shard keeps its output directory as artifacts (logs, blobs, results.json; not its work trees
 # and build directories), even when a cell failed. The merge stage gets them all and runs
 # `harness merge`, which refuses a missing or duplicated shard and shards of another matrix or
-# harness version.
+# harness version, or of another pipeline (--run-id: a results.json an earlier run left behind).
 stages:
   - shard
   - merge
@@ -162,7 +165,7 @@ shard:
     when: always
   script:
     - scripts/setup.sh
-    - {{harness}} run "$HARNESS_MATRIX" --shard {{index}}/{{n}} --out harness-out/shard-{{index}}
+    - {{harness}} run "$HARNESS_MATRIX" --shard {{index}}/{{n}} --out harness-out/shard-{{index}} --run-id {{run_id}}
   artifacts:
     when: always
     name: shard-{{index}}
@@ -182,7 +185,7 @@ merge:
   when: always  # also when a shard failed: the report says why
   script:
     - scripts/setup.sh
-    - {{harness}} merge harness-out/shard-* --out harness-out
+    - {{harness}} merge harness-out/shard-* --out harness-out --run-id {{run_id}}
   artifacts:
     when: always
     paths:
@@ -219,6 +222,7 @@ std::string GithubWorkflow(const CiOptions& options) {
   return Generated("github", options) + Fill(std::string(kGithub), {{"n", std::to_string(options.shards)},
                                                                     {"shards", ShardList(options.shards)},
                                                                     {"matrix", options.matrix},
+                                                                    {"run_id", std::string(kGithubRunId)},
                                                                     {"harness", std::string(kHarness)}});
 }
 
@@ -231,6 +235,7 @@ std::string GitlabPipeline(const CiOptions& options) {
                                      {"parallel", parallel ? "  parallel: " + std::to_string(options.shards) + "\n" : ""},
                                      {"index", parallel ? "$CI_NODE_INDEX" : "1"},
                                      {"matrix", options.matrix},
+                                     {"run_id", "$CI_PIPELINE_ID"},
                                      {"harness", std::string(kHarness)}});
 }
 

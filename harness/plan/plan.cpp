@@ -735,6 +735,7 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
   const BootOutcome& booted = ctx.booted;
   result.facts["qemu_command"] = booted.command;
   result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
+  if (!booted.kvm_failure.empty()) result.facts["kvm_failed"] = booted.kvm_failure;  // judged under TCG instead
   result.facts["boot_seconds"] = std::to_string(booted.process.seconds);
   if (booted.state == ConsoleParser::State::kPanicked) {
     Decide(result, Verdict::kGuestPanicked, booted.panic_line);

@@ -55,6 +55,23 @@ void CheckSameRun(const Shard& first, const Shard& other) {
   }
 }
 
+// A shard's results.json must be of this run: a persistent --out (or a restored cache) can hold
+// an earlier run's file when a shard's job died before writing its own. With the CI's run id
+// every shard must carry it; without one, they must at least agree with each other.
+void CheckRunId(const Shard& first, const Shard& shard, const std::string& run_id) {
+  const auto file = [](const Shard& s) { return Quoted(s.dir / "results.json"); };
+  if (!run_id.empty()) {
+    if (shard.run.run_id == run_id) return;
+    throw HarnessError(file(shard) + " is from run '" + shard.run.run_id + "', not from run '" + run_id +
+                       "' (--run-id): a results.json left by an earlier run (did this shard's job die before "
+                       "writing its own?); run the shard again");
+  }
+  if (shard.run.run_id == first.run.run_id) return;
+  throw HarnessError(file(shard) + " is from run '" + shard.run.run_id + "' but " + file(first) + " is from run '" +
+                     first.run.run_id + "': a results.json left by an earlier run (did a shard's job die before "
+                     "writing its own?); run the stale shard again, or pass the CI's --run-id to tell which one is stale");
+}
+
 // Each shard 1..N exactly once.
 void CheckShardSet(const std::vector<Shard>& shards) {
   const int count = shards.front().run.shards;
@@ -91,10 +108,11 @@ std::string Rebased(const std::string& artifacts, const Shard& shard) {
 
 }  // namespace
 
-MergedRun MergeShards(const std::vector<ShardResults>& given) {
+MergedRun MergeShards(const std::vector<ShardResults>& given, const std::string& run_id) {
   if (given.empty()) throw HarnessError("no shard directories given");
   std::vector<Shard> shards;
   for (const auto& g : given) shards.push_back(ReadShard(g));
+  for (const auto& s : shards) CheckRunId(shards.front(), s, run_id);
   for (const auto& s : shards) CheckSameRun(shards.front(), s);
   CheckShardSet(shards);
 
@@ -120,7 +138,8 @@ MergedRun MergeShards(const std::vector<ShardResults>& given) {
     merged.results.push_back(std::move(*slots[i]));
   }
   const RunProvenance& first = shards.front().run;
-  merged.run = {.harness_version = first.harness_version, .matrix = first.matrix,
+  merged.run = {.run_id = first.run_id, .started = first.started, .harness_version = first.harness_version,
+                .matrix = first.matrix,
                 .matrix_sha256 = first.matrix_sha256, .merged_shards = first.shards};
   return merged;
 }

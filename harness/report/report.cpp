@@ -42,7 +42,9 @@ Stage StageNamed(const std::string& name) {
 }
 
 nlohmann::json ProvenanceJson(const RunProvenance& run) {
-  nlohmann::json j = {{"harness_version", run.harness_version},
+  nlohmann::json j = {{"run_id", run.run_id},
+                      {"started", run.started},
+                      {"harness_version", run.harness_version},
                       {"matrix", run.matrix},
                       {"matrix_sha256", run.matrix_sha256},
                       {"out_dir", run.out_dir}};
@@ -224,6 +226,8 @@ RunProvenance ProvenanceFromJson(std::string_view json, const std::string& where
     const nlohmann::json j = nlohmann::json::parse(json);
     if (!j.contains("run")) return run;
     const nlohmann::json& r = j.at("run");
+    run.run_id = r.value("run_id", "");
+    run.started = r.value("started", "");
     run.harness_version = r.value("harness_version", "");
     run.matrix = r.value("matrix", "");
     run.matrix_sha256 = r.value("matrix_sha256", "");

@@ -10,6 +10,7 @@
 #include "harness/bisect/bisect.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "tests/support/error_of.h"
 #include "tests/support/fake_runner.h"
 
 namespace harness {
@@ -343,6 +344,71 @@ TEST_F(SeriesBisectTest, SkipsAPatchThatFailsDifferently) {
   probe_.asked.clear();
   EXPECT_FALSE(Bisector(runner_, sink_).Run(out_, probe_, {}).found);
   EXPECT_TRUE(probe_.asked.empty());
+}
+
+// Given a series bisect whose state recorded its inputs, a resume should go on when nothing
+// changed, and be refused when a patch of the series, the matrix or the harness changed since:
+// the logged steps judged other inputs, so replaying them would name the wrong patch.
+TEST_F(SeriesBisectTest, ResumeRefusesEditedInputsAndResumesUnchangedOnes) {
+  state_.matrix = dir_ / "matrix.yaml";
+  WriteFile(state_.matrix, "arches: [s390x]\n");
+  RecordInputs(state_);
+  EXPECT_FALSE(state_.matrix_sha256.empty());
+  EXPECT_FALSE(state_.series_sha256.empty());
+  CreateState(out_, state_);
+  AppendStateLine(out_, Logged("good", "patches:0", 0, "pass@verify"));
+  EXPECT_EQ(LoadStateToResume(out_).steps.size(), 1u) << "unchanged inputs resume";
+
+  const fs::path patch = state_.series / "0003.patch";
+  const std::string original = ReadFile(patch);
+  WriteFile(patch, original + "+another line\n");
+  try {
+    LoadStateToResume(out_);
+    ADD_FAILURE() << "a resume after a patch edit was accepted";
+  } catch (const HarnessError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the series '" + state_.series.string() + "' changed since the bisect began"));
+    EXPECT_THAT(e.what(), HasSubstr("without --resume"));
+  }
+  WriteFile(patch, original);
+  fs::remove(state_.series / "0004.patch");  // a patch dropped is an edit too
+  EXPECT_THROW(LoadStateToResume(out_), HarnessError);
+  WriteFile(state_.series / "0004.patch", "x");
+  EXPECT_THROW(LoadStateToResume(out_), HarnessError);
+}
+
+TEST_F(SeriesBisectTest, ResumeAfterAMatrixEditIsRefused) {
+  state_.matrix = dir_ / "matrix.yaml";
+  WriteFile(state_.matrix, "arches: [s390x]\n");
+  RecordInputs(state_);
+  CreateState(out_, state_);
+  WriteFile(state_.matrix, "arches: [s390x]\nkconfig: {fragments: [extra.config]}\n");
+  try {
+    LoadStateToResume(out_);
+    ADD_FAILURE() << "a resume after a matrix edit was accepted";
+  } catch (const HarnessError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the matrix '" + state_.matrix.string() + "' changed since the bisect began"));
+  }
+}
+
+// Given a state from another harness build, or one written before inputs were recorded, a
+// resume is refused with the next step (start again without --resume).
+TEST_F(SeriesBisectTest, ResumeRefusesAnotherHarnessOrAnOldState) {
+  state_.matrix = dir_ / "matrix.yaml";
+  WriteFile(state_.matrix, "arches: [s390x]\n");
+  CreateState(out_, state_);  // no hashes: an old state
+  try {
+    LoadStateToResume(out_);
+    ADD_FAILURE() << "an old state without hashes was resumed";
+  } catch (const HarnessError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("does not record what its series, matrix and harness were"));
+    EXPECT_THAT(e.what(), HasSubstr("run harness bisect again without --resume"));
+  }
+  RecordInputs(state_);
+  state_.harness_version = "0.0.1+gold";
+  fs::remove(StatePath(out_));
+  CreateState(out_, state_);
+  EXPECT_THAT(testing::HarnessErrorOf([&] { LoadStateToResume(out_); }),
+              HasSubstr("was begun by harness 0.0.1+gold"));
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ class Notes : public EventSink {
 };
 
 // How the fake QEMU behaves under each accelerator.
-enum class Fault { kNone, kAbort, kExit1, kHang, kHangAfterBanner };
+enum class Fault { kNone, kAbort, kExit1, kHang, kHangAfterBanner, kPanicAfterBanner, kResetAfterBanner };
 
 class AccelTest : public ::testing::Test {
  protected:
@@ -64,6 +64,13 @@ class AccelTest : public ::testing::Test {
         spec.on_line("Linux version 6.1.0");
         r.exit_code = -1;
         r.timed_out = true;
+        return r;
+      case Fault::kPanicAfterBanner:  // the console parser stops QEMU at the panic line
+        spec.on_line("Linux version 6.1.0");
+        if (!spec.on_line("Kernel panic - not syncing: Fatal exception")) r.stopped = true;
+        return r;
+      case Fault::kResetAfterBanner:  // a triple fault under -no-reboot: QEMU exits 0, no probe result
+        spec.on_line("Linux version 6.1.0");
         return r;
       case Fault::kNone:
         spec.on_line("Linux version 6.1.0");
@@ -140,6 +147,41 @@ TEST_F(AccelTest, KvmFailureAfterTheBannerIsRetriedUnderTcgWithoutMarking) {
   EXPECT_FALSE(Marked());
   EXPECT_EQ(runner_.calls().at(0).timeout, kKvmTrialTimeout);
   EXPECT_EQ(runner_.calls().at(1).timeout, std::chrono::seconds(120));
+}
+
+// Given a kernel that panics, or resets (a triple fault), under KVM after its banner and boots
+// under TCG, the TCG boot is the one judged (here a pass), and the outcome says KVM failed.
+TEST_F(AccelTest, KvmPanicOrResetAfterTheBannerIsJudgedUnderTcg) {
+  for (Fault fault : {Fault::kPanicAfterBanner, Fault::kResetAfterBanner}) {
+    accels_.clear();
+    fresh_disks_ = 0;
+    kvm_fault_ = fault;
+    BootOutcome b = Boot(AccelChoice::kAuto);
+    EXPECT_EQ(accels_, (std::vector<std::string>{"kvm", "tcg"})) << static_cast<int>(fault);
+    EXPECT_EQ(b.state, ConsoleParser::State::kProbeDone) << "the TCG boot's outcome, not KVM's";
+    EXPECT_EQ(b.accel, Accel::kTcg);
+    EXPECT_THAT(b.kvm_failure, HasSubstr("after the kernel printed its banner"));
+    EXPECT_EQ(fresh_disks_, 2) << "the TCG boot needs a fresh record disk";
+    EXPECT_FALSE(Marked()) << "KVM ran the kernel: it is not broken";
+  }
+}
+
+// Given a kernel that panics under both, the verdict's evidence is TCG's panic line.
+TEST_F(AccelTest, PanicUnderKvmAndTcgIsTcgsPanic) {
+  kvm_fault_ = tcg_fault_ = Fault::kPanicAfterBanner;
+  BootOutcome b = Boot(AccelChoice::kAuto);
+  EXPECT_EQ(accels_, (std::vector<std::string>{"kvm", "tcg"}));
+  EXPECT_EQ(b.state, ConsoleParser::State::kPanicked);
+  EXPECT_EQ(b.accel, Accel::kTcg);
+  EXPECT_THAT(b.command, HasSubstr("-accel tcg"));
+  EXPECT_FALSE(b.kvm_failure.empty());
+}
+
+// A kernel that finished its probe under KVM is judged on that boot: no second boot.
+TEST_F(AccelTest, WorkingKvmHasNoKvmFailure) {
+  BootOutcome b = Boot(AccelChoice::kAuto);
+  EXPECT_EQ(accels_, (std::vector<std::string>{"kvm"}));
+  EXPECT_TRUE(b.kvm_failure.empty());
 }
 
 // Under TCG a QEMU failure is the caller's to judge (a harness error): nothing is retried.

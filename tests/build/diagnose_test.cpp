@@ -67,6 +67,42 @@ TEST(DiagnoseBuildLogTest, MachineFailuresAreNamed) {
   EXPECT_EQ(d.machine_failure_line, 0);
 }
 
+// Given pahole killed by SIGKILL (the OOM killer) inside gen_btf, where dash says only "Killed"
+// and the build fails later at BTFIDS, it should name the kill as the machine's failure.
+TEST(DiagnoseBuildLogTest, PaholeKilledInsideGenBtfIsAMachineFailure) {
+  BuildDiagnosis d = Diagnose("pahole-oom-killed.log");
+  EXPECT_EQ(d.machine_failure, "Killed");
+  EXPECT_EQ(d.machine_failure_line, 7);
+}
+
+// Given ld killed under bash (which names the pid and command) and make's "Error 137" (128 +
+// SIGKILL), it should name the kill.
+TEST(DiagnoseBuildLogTest, LdKilledInLinkVmlinuxIsAMachineFailure) {
+  BuildDiagnosis d = Diagnose("ld-oom-killed.log");
+  EXPECT_EQ(d.machine_failure_line, 7);
+  EXPECT_EQ(d.machine_failure.rfind("scripts/link-vmlinux.sh: line 95: 48213 Killed", 0), 0u) << d.machine_failure;
+}
+
+// Given objcopy run straight from a recipe and killed, make itself says "Killed".
+TEST(DiagnoseBuildLogTest, ToolKilledUnderMakeIsAMachineFailure) {
+  BuildDiagnosis d = Diagnose("objcopy-oom-killed-by-make.log");
+  EXPECT_EQ(d.machine_failure_line, 6);
+  d = DiagnoseBuildLog("  BTFIDS  vmlinux\nmake[2]: *** [scripts/Makefile.vmlinux:34: vmlinux] Error 137\n");
+  EXPECT_EQ(d.machine_failure_line, 2) << "exit status 137 is a shell's report of a child killed by SIGKILL";
+}
+
+// Given pahole that exits 1 on its own (no signal), it should stay the kernel's build failure.
+TEST(DiagnoseBuildLogTest, PaholeExitingOneIsNotAMachineFailure) {
+  BuildDiagnosis d = Diagnose("pahole-exit-1.log");
+  EXPECT_TRUE(d.machine_failure.empty()) << d.machine_failure;
+  EXPECT_TRUE(d.btf_generation);
+  // Words that merely contain "Killed" or "137" are not a kill.
+  d = DiagnoseBuildLog("  CC      kernel/exit.o\nkernel/exit.c:9:5: error: 'Killed' undeclared\n"
+                       "  CC      kernel/x.o\nkernel/x.c:137: error: Error 1370\n"
+                       "make[2]: *** [scripts/Makefile.build:250: kernel/exit.o] Error 1\n");
+  EXPECT_TRUE(d.machine_failure.empty()) << d.machine_failure;
+}
+
 TEST(DiagnoseBuildLogTest, EmptyAndBinaryLogsDoNotCrash) {
   EXPECT_EQ(DiagnoseBuildLog("").error_line, 0);
   std::string garbage(4096, '\xff');

@@ -42,10 +42,11 @@ class ShardCliTest : public FakeTreeCliTest {
     argv.insert(argv.end(), extra.begin(), extra.end());
     return Exec(argv, {{"PATH", path_}});
   }
-  ProcessResult Merge(std::vector<std::string> dirs, const std::string& out) {
+  ProcessResult Merge(std::vector<std::string> dirs, const std::string& out, std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {HARNESS_BIN, "merge"};
     for (const auto& d : dirs) argv.push_back((dir_ / d).string());
     argv.insert(argv.end(), {"--out", (dir_ / out).string()});
+    argv.insert(argv.end(), extra.begin(), extra.end());
     return Exec(argv);
   }
   // cell id -> verdict, from a results.json.
@@ -71,7 +72,8 @@ TEST_F(ShardCliTest, MergedShardsEqualOneRun) {
     for (const char* arch : {"x86_64", "arm64", "s390x"}) {
       if (list.output.find(std::string("run      fake/none/") + arch) != std::string::npos) listed.insert(arch);
     }
-    const ProcessResult r = Run("shard-" + std::to_string(k), {"--shard", shard});
+    // One run id for the three (a fresh one each would make them three runs, which merge refuses).
+    const ProcessResult r = Run("shard-" + std::to_string(k), {"--shard", shard, "--run-id", "t-1"});
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
   }
   EXPECT_EQ(listed.size(), 3u);  // one arch per shard, each once
@@ -108,6 +110,39 @@ TEST_F(ShardCliTest, MergedShardsEqualOneRun) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("has no results.json"));
   EXPECT_FALSE(fs::exists(dir_ / "bad" / "results.json"));
+}
+
+// Given last night's results.json in a persistent --out, tonight's run of that shard should
+// remove it before its first stage: when the job then dies before writing its own (here: no make
+// on its PATH), no results.json is left for a merge to take as tonight's. A run stamps its
+// --run-id and start time, and a merge given the CI's --run-id refuses a shard of another run,
+// naming its file and both ids.
+TEST_F(ShardCliTest, StaleResultsAreRemovedStampedAndRefusedByMerge) {
+  const ProcessResult last_night = Run("shard-1", {"--shard", "1/3", "--run-id", "night-1"});
+  ASSERT_TRUE(last_night.exit_code == 0 || last_night.exit_code == 1) << last_night.output;
+  const std::string stale = ReadFile(dir_ / "shard-1" / "results.json");
+  const auto j = nlohmann::json::parse(stale);
+  EXPECT_EQ(j["run"]["run_id"], "night-1");
+  EXPECT_EQ(j["run"]["started"].get<std::string>().size(), std::string("2026-12-07T01:00:00Z").size());
+
+  std::vector<std::string> argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect",
+                                   "--shard", "1/3", "--run-id", "night-2", "--out", (dir_ / "shard-1").string(),
+                                   "--cache", (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR};
+  const ProcessResult died = Exec(argv, {{"PATH", (dir_ / "no-tools").string()}});
+  EXPECT_EQ(died.exit_code, 2) << died.output;
+  EXPECT_FALSE(fs::exists(dir_ / "shard-1" / "results.json")) << "last night's results.json outlived tonight's run";
+
+  // The CI's artifact of that shard still holds last night's file (say, restored from a cache).
+  WriteFile(dir_ / "shard-1" / "results.json", stale);
+  for (const char* k : {"2", "3"}) {
+    const ProcessResult r = Run(std::string("shard-") + k, {"--shard", std::string(k) + "/3", "--run-id", "night-2"});
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
+  }
+  const ProcessResult merged = Merge({"shard-1", "shard-2", "shard-3"}, "merged", {"--run-id", "night-2"});
+  EXPECT_EQ(merged.exit_code, 2) << merged.output;
+  EXPECT_THAT(merged.output, HasSubstr("'" + (dir_ / "shard-1" / "results.json").string() +
+                                       "' is from run 'night-1', not from run 'night-2' (--run-id)"));
+  EXPECT_FALSE(fs::exists(dir_ / "merged" / "results.json"));
 }
 
 // Given more shards than build groups, the extra shard should run nothing, succeed with a note,

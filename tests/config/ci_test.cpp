@@ -50,7 +50,7 @@ TEST(GithubWorkflowTest, OneJobPerShardThenMerge) {
   EXPECT_THAT(runs, ::testing::Contains(HasSubstr("scripts/setup.sh")));
   EXPECT_THAT(runs, ::testing::Contains(
                         "build/harness/cli/harness run \"$HARNESS_MATRIX\" --shard ${{ matrix.shard }}/3 "
-                        "--out harness-out/shard-${{ matrix.shard }}"));
+                        "--out harness-out/shard-${{ matrix.shard }} --run-id ${{ github.run_id }}-${{ github.run_attempt }}"));
   const YAML::Node upload = Uses(shard, "actions/upload-artifact@v4");
   ASSERT_TRUE(upload.IsMap());
   EXPECT_EQ(upload["if"].as<std::string>(), "always()");
@@ -74,7 +74,8 @@ TEST(GithubWorkflowTest, OneJobPerShardThenMerge) {
   EXPECT_EQ(Uses(merge, "actions/download-artifact@v4")["with"]["pattern"].as<std::string>(), "shard-*");
   EXPECT_EQ(Uses(merge, "actions/download-artifact@v4")["with"]["path"].as<std::string>(), "harness-out");
   EXPECT_THAT(Runs(merge), ::testing::Contains(
-                               "build/harness/cli/harness merge harness-out/shard-* --out harness-out --summary-to-env"));
+                               "build/harness/cli/harness merge harness-out/shard-* --out harness-out --summary-to-env "
+                               "--run-id ${{ github.run_id }}-${{ github.run_attempt }}"));
   EXPECT_THAT(Uses(merge, "actions/upload-artifact@v4")["with"]["path"].as<std::string>(),
               HasSubstr("harness-out/report.html"));
 }
@@ -89,7 +90,7 @@ TEST(GitlabPipelineTest, ParallelShardsThenMergeStage) {
   EXPECT_EQ(shard["script"].as<std::vector<std::string>>(),
             (std::vector<std::string>{"scripts/setup.sh",
                                       "build/harness/cli/harness run \"$HARNESS_MATRIX\" --shard "
-                                      "$CI_NODE_INDEX/4 --out harness-out/shard-$CI_NODE_INDEX"}));
+                                      "$CI_NODE_INDEX/4 --out harness-out/shard-$CI_NODE_INDEX --run-id $CI_PIPELINE_ID"}));
   EXPECT_EQ(shard["artifacts"]["when"].as<std::string>(), "always");
   EXPECT_EQ(shard["artifacts"]["paths"][0].as<std::string>(), "harness-out/shard-$CI_NODE_INDEX");
   EXPECT_FALSE(shard["artifacts"]["reports"]);  // the merge reports every cell, once
@@ -102,7 +103,9 @@ TEST(GitlabPipelineTest, ParallelShardsThenMergeStage) {
   EXPECT_TRUE(merge["needs"][0]["artifacts"].as<bool>());
   EXPECT_EQ(merge["when"].as<std::string>(), "always");
   EXPECT_EQ(merge["image"].as<std::string>(), "debian:bookworm");
-  EXPECT_EQ(merge["script"][1].as<std::string>(), "build/harness/cli/harness merge harness-out/shard-* --out harness-out");
+  // One run id for every shard and the merge, so a shard's results.json from another pipeline is refused.
+  EXPECT_EQ(merge["script"][1].as<std::string>(),
+            "build/harness/cli/harness merge harness-out/shard-* --out harness-out --run-id $CI_PIPELINE_ID");
   EXPECT_EQ(merge["artifacts"]["reports"]["junit"].as<std::string>(), "harness-out/junit.xml");
 }
 
@@ -110,7 +113,8 @@ TEST(GitlabPipelineTest, ParallelShardsThenMergeStage) {
 TEST(GitlabPipelineTest, OneShardIsAPlainJob) {
   const YAML::Node p = YAML::Load(GitlabPipeline({.shards = 1}));
   EXPECT_FALSE(p["shard"]["parallel"]);
-  EXPECT_THAT(p["shard"]["script"][1].as<std::string>(), HasSubstr("--shard 1/1 --out harness-out/shard-1"));
+  EXPECT_THAT(p["shard"]["script"][1].as<std::string>(),
+              HasSubstr("--shard 1/1 --out harness-out/shard-1 --run-id $CI_PIPELINE_ID"));
   const YAML::Node wf = YAML::Load(GithubWorkflow({.shards = 1}));
   EXPECT_EQ(wf["jobs"]["shard"]["strategy"]["matrix"]["shard"].as<std::vector<int>>(), (std::vector<int>{1}));
 }

@@ -92,7 +92,8 @@ class PipelineTest : public ::testing::Test {
         std::fstream f(disk, std::ios::in | std::ios::out | std::ios::binary);
         f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
       }
-      for (const auto& line : console_) {
+      const bool kvm = std::find(spec.argv.begin(), spec.argv.end(), "kvm") != spec.argv.end();
+      for (const auto& line : kvm && !kvm_console_.empty() ? kvm_console_ : console_) {
         if (!spec.on_line(line)) {
           r.stopped = true;
           return r;
@@ -137,6 +138,7 @@ class PipelineTest : public ::testing::Test {
   bool drop_btf_ = false;
   bool btf_alloc_ = true;
   bool hang_ = false;
+  std::vector<std::string> kvm_console_;  // what the guest prints under -accel kvm, when not console_
   double qemu_seconds_ = 0;  // what the fake QEMU says it took
   std::string build_log_;
   std::vector<std::string> console_ = {"Linux version 6.1.0", "HARNESS-PROBE-DONE flags=0x3f"};
@@ -255,6 +257,32 @@ TEST_F(PipelineTest, FullDiskDuringTheBuildIsAHarnessErrorNotAVerdict) {
   EXPECT_TRUE(qemu_argv_.empty());
 }
 
+// Given a build tool other than cc1 killed by SIGKILL (the OOM killer) during the link (pahole
+// inside gen_btf, ld under link-vmlinux.sh), the cell should be a harness error (exit 2, a
+// bisect abort), never a build-failed verdict; pahole that exits 1 on its own stays a verdict.
+TEST_F(PipelineTest, PaholeKilledBySigkillIsAHarnessErrorNotAVerdict) {
+  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/build/pahole-oom-killed.log");
+  CellResult r = RunOne();
+  EXPECT_THAT(r.error, HasSubstr("the machine failed the build, not the kernel: Killed"));
+  EXPECT_THAT(r.error, HasSubstr("build.log:7"));
+  EXPECT_TRUE(qemu_argv_.empty());
+}
+
+TEST_F(PipelineTest, LdKilledBySigkillIsAHarnessErrorNotAVerdict) {
+  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/build/ld-oom-killed.log");
+  CellResult r = RunOne();
+  EXPECT_THAT(r.error, HasSubstr("the machine failed the build, not the kernel: scripts/link-vmlinux.sh: line 95: "));
+  EXPECT_TRUE(qemu_argv_.empty());
+}
+
+TEST_F(PipelineTest, PaholeExitingOneIsABuildFailedVerdict) {
+  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/build/pahole-exit-1.log");
+  CellResult r = RunOne();
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
+  EXPECT_EQ(r.facts["build_step"], "BTF");
+}
+
 TEST_F(PipelineTest, DroppedBtfStopsAtConfig) {
   drop_btf_ = true;
   CellResult r = RunOne();
@@ -270,6 +298,21 @@ TEST_F(PipelineTest, PanicEndsTheCellWithThePanicLine) {
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kGuestPanicked);
   EXPECT_THAT(r.detail, HasSubstr("Attempted to kill init"));
+}
+
+// Given a kernel that panics under KVM after its banner and passes under TCG, the cell should
+// be judged on the TCG boot (PASS), with the facts saying KVM failed and TCG was used.
+TEST_F(PipelineTest, KvmPanicAfterTheBannerIsRebootedUnderTcgAndTcgDecides) {
+  host_.arch = "arm64";  // the guest is the host's arch, so KVM is on trial
+  host_.kvm = true;
+  options_.accel = AccelChoice::kAuto;
+  record_ = GoodRecord();
+  kvm_console_ = {"Linux version 6.1.0", "Kernel panic - not syncing: Fatal exception", "never read"};
+  CellResult r = RunOne();
+  EXPECT_EQ(r.verdict, Verdict::kPass) << r.detail;
+  EXPECT_EQ(r.facts["accel"], "tcg");
+  EXPECT_THAT(r.facts["kvm_failed"], HasSubstr("after the kernel printed its banner"));
+  EXPECT_THAT(qemu_argv_, ::testing::Contains("tcg")) << "the last boot ran under TCG";
 }
 
 TEST_F(PipelineTest, SilentGuestTimesOut) {

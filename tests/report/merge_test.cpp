@@ -24,7 +24,8 @@ CellResult Cell(const std::string& id, Verdict verdict, const std::string& out_d
 
 // What shard k of n of configs/m.yaml records.
 RunProvenance Provenance(int k, int n) {
-  return {.harness_version = "0.1.0+gabc", .matrix = "configs/m.yaml", .matrix_sha256 = "feed", .shard = k,
+  return {.run_id = "4242-1", .started = "2026-12-07T01:00:00Z", .harness_version = "0.1.0+gabc",
+          .matrix = "configs/m.yaml", .matrix_sha256 = "feed", .shard = k,
           .shards = n, .matrix_cells = kCells};
 }
 
@@ -43,8 +44,8 @@ std::vector<ShardResults> ThreeShards() {
           Shard(3, 3, {Cell(kCells[2], Verdict::kPass, "")})};
 }
 
-std::string MergeError(const std::vector<ShardResults>& shards) {
-  return testing::HarnessErrorOf([&] { MergeShards(shards); });
+std::string MergeError(const std::vector<ShardResults>& shards, const std::string& run_id = "") {
+  return testing::HarnessErrorOf([&] { MergeShards(shards, run_id); });
 }
 
 // Given every shard once (in any order), the merge should hold every cell in matrix order, their
@@ -116,6 +117,24 @@ TEST(MergeShardsTest, DifferentHarnessVersion) {
   other.harness_version = "0.1.0+gdef";
   shards[1] = Shard(1, 3, {Cell(kCells[0], Verdict::kPass, "")}, other);
   EXPECT_THAT(MergeError(shards), HasSubstr("were run by different harness versions ('0.1.0+gabc' and '0.1.0+gdef')"));
+}
+
+// Given last night's results.json for shard 3 (its job died today before writing its own), the
+// merge should refuse it, naming the shard's file and both run ids, with or without --run-id.
+TEST(MergeShardsTest, StaleShardFromAnotherRunIsRefused) {
+  auto shards = ThreeShards();
+  RunProvenance stale = Provenance(3, 3);
+  stale.run_id = "4100-1";
+  shards[2] = Shard(3, 3, {Cell(kCells[2], Verdict::kPass, "")}, stale);
+  EXPECT_EQ(MergeError(shards, "4242-1"),
+            "'/merge/shard-3/results.json' is from run '4100-1', not from run '4242-1' (--run-id): a results.json "
+            "left by an earlier run (did this shard's job die before writing its own?); run the shard again");
+  EXPECT_EQ(MergeError(shards),
+            "'/merge/shard-3/results.json' is from run '4100-1' but '/merge/shard-2/results.json' is from run "
+            "'4242-1': a results.json left by an earlier run (did a shard's job die before writing its own?); "
+            "run the stale shard again, or pass the CI's --run-id to tell which one is stale");
+  EXPECT_EQ(MergeShards(ThreeShards(), "4242-1").run.run_id, "4242-1");
+  EXPECT_THAT(MergeError(ThreeShards(), "4243-1"), HasSubstr("is from run '4242-1', not from run '4243-1'"));
 }
 
 // A run without --shard (or a results.json from before shards) mixed in is refused, as is a merge.
