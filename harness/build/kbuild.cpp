@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -479,7 +481,14 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   if (!result.ok()) {
     outcome.failure = result.Describe();
     // Diagnose from the whole log file, not the captured tail.
-    outcome.diagnosis = DiagnoseBuildLog(ReadFile(outcome.log));
+    const std::string log_text = ReadFile(outcome.log);
+    outcome.diagnosis = DiagnoseBuildLog(log_text);
+    if (result.signal == SIGKILL && outcome.diagnosis.machine_failure.empty()) {
+      // make itself was killed (we send SIGKILL only on a timeout, reported above): the OOM
+      // killer or a person, never the kernel's doing, and it leaves no "Killed" line to find.
+      outcome.diagnosis.machine_failure = "make itself was killed by SIGKILL (out of memory?)";
+      outcome.diagnosis.machine_failure_line = static_cast<int>(SplitLines(log_text).size());
+    }
     return outcome;
   }
   if (!std::filesystem::exists(outcome.vmlinux) || !std::filesystem::exists(outcome.image)) {

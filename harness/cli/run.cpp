@@ -94,14 +94,15 @@ std::string ResolveCcacheRemote(const std::string& flag, const MatrixConfig& con
   return config.ccache_remote;
 }
 
-// A run id when the caller gave none: the start time and 32 random bits, so two runs on one
-// --out (or two shards' jobs) never share one by accident.
+// A run id when the caller gave none: "auto-", the start time and 32 random bits, so two runs on
+// one --out (or two shards' jobs) never share one by accident. The prefix tells merge that no
+// one chose it (shards run by hand each have their own).
 std::string FreshRunId(const std::string& started) {
   char random[9];
   std::snprintf(random, sizeof random, "%08x", static_cast<unsigned>(std::random_device()()));
   std::string id = started;
   std::erase_if(id, [](char c) { return c == '-' || c == ':'; });
-  return id + "-" + random;
+  return std::string(kAutoRunIdPrefix) + id + "-" + random;
 }
 
 // What the previous run left as its results (results.json and what is made from it) goes before

@@ -1,5 +1,6 @@
 #include "harness/report/merge.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -57,7 +58,7 @@ void CheckSameRun(const Shard& first, const Shard& other) {
 
 // A shard's results.json must be of this run: a persistent --out (or a restored cache) can hold
 // an earlier run's file when a shard's job died before writing its own. With the CI's run id
-// every shard must carry it; without one, they must at least agree with each other.
+// every shard must carry it; without one, the ids someone chose must at least agree.
 void CheckRunId(const Shard& first, const Shard& shard, const std::string& run_id) {
   const auto file = [](const Shard& s) { return Quoted(s.dir / "results.json"); };
   if (!run_id.empty()) {
@@ -66,7 +67,12 @@ void CheckRunId(const Shard& first, const Shard& shard, const std::string& run_i
                        "' (--run-id): a results.json left by an earlier run (did this shard's job die before "
                        "writing its own?); run the shard again");
   }
-  if (shard.run.run_id == first.run.run_id) return;
+  // Ids the harness made up (shards run by hand without --run-id) say nothing about which run a
+  // shard belongs to; ids someone chose (every generated CI passes one) must agree.
+  if (shard.run.run_id == first.run.run_id || shard.run.run_id.starts_with(kAutoRunIdPrefix) ||
+      first.run.run_id.starts_with(kAutoRunIdPrefix)) {
+    return;
+  }
   throw HarnessError(file(shard) + " is from run '" + shard.run.run_id + "' but " + file(first) + " is from run '" +
                      first.run.run_id + "': a results.json left by an earlier run (did a shard's job die before "
                      "writing its own?); run the stale shard again, or pass the CI's --run-id to tell which one is stale");
@@ -112,7 +118,10 @@ MergedRun MergeShards(const std::vector<ShardResults>& given, const std::string&
   if (given.empty()) throw HarnessError("no shard directories given");
   std::vector<Shard> shards;
   for (const auto& g : given) shards.push_back(ReadShard(g));
-  for (const auto& s : shards) CheckRunId(shards.front(), s, run_id);
+  // Compared with the first shard whose id someone chose, when one did.
+  const auto chosen = std::find_if(shards.begin(), shards.end(),
+                                   [](const Shard& s) { return !s.run.run_id.starts_with(kAutoRunIdPrefix); });
+  for (const auto& s : shards) CheckRunId(chosen == shards.end() ? shards.front() : *chosen, s, run_id);
   for (const auto& s : shards) CheckSameRun(shards.front(), s);
   CheckShardSet(shards);
 

@@ -26,7 +26,8 @@ struct MergedRun {
 
 // The cells of all shards in matrix order. Each cell's artifact path is moved from where its
 // shard wrote it (the shard's recorded out_dir) to where that directory is now (`dir`).
-// With `run_id` (the CI's --run-id), every shard must be of that run; without, of one run.
+// With `run_id` (the CI's --run-id), every shard must be of that run; without, the shards whose
+// ids were chosen (not made up by the harness, kAutoRunIdPrefix) must agree.
 MergedRun MergeShards(const std::vector<ShardResults>& shards, const std::string& run_id = "");
 
 }  // namespace harness

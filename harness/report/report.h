@@ -52,11 +52,14 @@ void PrintCellList(std::ostream& out, const std::string& matrix, const std::vect
 
 // Where a run's cells came from, kept in results.json under "run", so that `harness merge` can
 // tell the shards of one matrix from a mix.
+// How a run id the harness made up begins (harness run without --run-id).
+inline constexpr std::string_view kAutoRunIdPrefix = "auto-";
+
 struct RunProvenance {
   // Which run wrote this file: `harness run --run-id` (a CI passes one id to every shard and to
   // the merge), else a fresh one; and when that run started (UTC). A results.json left in a
   // persistent --out by an earlier run carries another id, so a merge can refuse it.
-  std::string run_id;
+  std::string run_id;  // --run-id, or kAutoRunIdPrefix + start time + random bits
   std::string started;
   std::string harness_version;
   std::string matrix;          // the matrix file as given

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 
 #include "harness/core/error.h"
@@ -261,6 +262,22 @@ TEST_F(KernelBuilderTest, MakeInADirectoryWithAnEarlierBuildRelinks) {
   EXPECT_FALSE(link_outputs_at_make_);
   EXPECT_THAT(built.relinked, ElementsAre(".btf.vmlinux.bin.o", ".tmp_vmlinux.btf", "System.map", "vmlinux", "vmlinux.o"));
   EXPECT_TRUE(std::filesystem::exists(request_.build_dir / "init/main.o"));
+}
+
+// Given make itself killed by SIGKILL (not by our timeout), the build is the machine's failure:
+// it leaves no "Killed" line in the log, so the result's signal must tell.
+TEST_F(KernelBuilderTest, MakeKilledBySigkillIsAMachineFailure) {
+  FakeMake("", 0, "  CC      init/main.o\n");
+  runner_.SetHandler([this](const ProcessSpec& spec) {
+    WriteFile(spec.log_path, "  CC      init/main.o\n");
+    ProcessResult r;
+    r.signal = SIGKILL;
+    return r;
+  });
+  FakeHost host;
+  BuildOutcome built = KernelBuilder(runner_, sink_, host).Build(request_);
+  EXPECT_FALSE(built.ok);
+  EXPECT_THAT(built.diagnosis.machine_failure, HasSubstr("make itself was killed by SIGKILL"));
 }
 
 // Given a second build with every input unchanged, make should not run; given a dirty work tree,

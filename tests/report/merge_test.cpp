@@ -134,6 +134,19 @@ TEST(MergeShardsTest, StaleShardFromAnotherRunIsRefused) {
             "'4242-1': a results.json left by an earlier run (did a shard's job die before writing its own?); "
             "run the stale shard again, or pass the CI's --run-id to tell which one is stale");
   EXPECT_EQ(MergeShards(ThreeShards(), "4242-1").run.run_id, "4242-1");
+  // Shards run by hand without --run-id each made up an id: nothing to compare, they merge; a
+  // chosen id among them is still compared with the other chosen ones.
+  auto by_hand = ThreeShards();
+  for (int k = 0; k < 3; ++k) {
+    RunProvenance run = Provenance(k + 1, 3);
+    run.run_id = "auto-20261207T010000Z-0000000" + std::to_string(k);
+    by_hand[k] = Shard(k + 1, 3, {Cell(kCells[k], Verdict::kPass, "")}, run);
+  }
+  EXPECT_EQ(MergeShards(by_hand).results.size(), 3u);
+  by_hand[2] = shards[2];  // "4100-1", chosen
+  EXPECT_EQ(MergeShards(by_hand).results.size(), 3u);
+  by_hand[1] = ThreeShards()[1];  // "4242-1", chosen too: the two disagree
+  EXPECT_THAT(MergeError(by_hand), HasSubstr("is from run '4100-1' but"));
   EXPECT_THAT(MergeError(ThreeShards(), "4243-1"), HasSubstr("is from run '4242-1', not from run '4243-1'"));
 }
 
