@@ -635,6 +635,9 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   if (!built.ok) {
     Decide(result, Verdict::kBuildFailed, built.diagnosis.Summary());
     result.facts["build_step"] = built.diagnosis.btf_generation ? "BTF" : built.diagnosis.step;
+    // The failure's cause, as SignatureOf (core/signature.h) tells one break from another.
+    result.facts["build_target"] = built.diagnosis.step_target;
+    result.facts["build_error"] = built.diagnosis.first_error;
     if (built.diagnosis.error_line > 0) {
       result.diagnosis.push_back("first error at " + built.log.string() + ":" + std::to_string(built.diagnosis.error_line));
     }
