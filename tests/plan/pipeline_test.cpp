@@ -78,6 +78,8 @@ class PipelineTest : public ::testing::Test {
       }
     } else if (program == "aarch64-linux-gnu-gcc") {
       if (spec.argv.size() > 2) WriteFile(spec.argv[5], "probe binary");  // -o PATH
+    } else if (program == "qemu-system-aarch64" && last == "--version") {
+      r.output = "QEMU emulator version 7.2.11 (Debian 1:7.2+dfsg-7+deb12u7)\nCopyright (c) 2003-2022\n";
     } else if (program == "qemu-system-aarch64") {
       r.seconds = qemu_seconds_;
       {
@@ -294,6 +296,7 @@ TEST_F(PipelineTest, PassingCellRunsEveryCommandInOrder) {
   ASSERT_EQ(r.verdict, Verdict::kPass) << r.detail;
   EXPECT_EQ(Steps(runner_), (std::vector<std::string>{
                                 "pahole --version",                              // once per run: pahole frozen into .config
+                                "qemu-system-aarch64 --version",                 // once per arch: an input of the verdict
                                 "aarch64-linux-gnu-gcc --version",               // the toolchain's version, an input
                                 "make tinyconfig", "make olddefconfig",          // config
                                 "make Image",                                    // build: vmlinux Image
@@ -311,8 +314,9 @@ TEST_F(PipelineTest, FailingPassEndsTheCellAndSkipsTheRestInOrder) {
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
   EXPECT_EQ(Steps(runner_),
-            (std::vector<std::string>{"pahole --version", "aarch64-linux-gnu-gcc --version", "make tinyconfig",
-                                      "make olddefconfig", "make Image"}));
+            (std::vector<std::string>{"pahole --version", "qemu-system-aarch64 --version",
+                                      "aarch64-linux-gnu-gcc --version", "make tinyconfig", "make olddefconfig",
+                                      "make Image"}));
   std::vector<std::string> stages;
   for (const auto& t : r.timings) stages.push_back(std::string(StageName(t.stage)) + (t.skipped ? " skipped" : ""));
   EXPECT_EQ(stages, (std::vector<std::string>{"tree", "apply", "config", "build", "inspect skipped", "image skipped",
@@ -382,7 +386,7 @@ TEST_F(PipelineTest, BootRunsBesideTheNextBuildAndResultsStayInMatrixOrder) {
   std::vector<std::string> finished;  // which tree's guest ended, in order
   runner_.SetHandler([&](const ProcessSpec& spec) {
     const std::string command = ShellJoin(spec.argv);
-    const bool qemu = spec.argv[0] == "qemu-system-aarch64";
+    const bool qemu = spec.argv[0] == "qemu-system-aarch64" && spec.argv.back() != "--version";  // a boot
     const bool t_boot = qemu && command.find("/out/t/") != std::string::npos;
     const bool u_make = spec.argv[0] == "make" && spec.argv.back() == "Image" &&
                         command.find("/out/u/") != std::string::npos;
