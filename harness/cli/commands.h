@@ -80,6 +80,7 @@ struct RunArgs {
   std::vector<std::string> toolchains;  // --toolchain: only these toolchains
   std::string ccache_remote;            // --ccache-remote: a Redis server shared as ccache's remote storage
   std::string shard;                    // --shard K/N: only shard K of N (plan/shard.h)
+  bool record_history = false;          // --record-history: use the history even with ad-hoc flags
   CellFlags cells;
   CommonFlags common;
 };
