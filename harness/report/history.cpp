@@ -73,8 +73,9 @@ std::map<std::string, PastRecord> NewestRecords(const std::filesystem::path& dir
 CellInputs InputsOf(const std::map<std::string, std::string>& facts) {
   CellInputs inputs;
   for (const CellInput& input : kCellInputs) {
+    // As results.json keeps it (Printable), so a kept value and a live one compare alike.
     if (auto it = facts.find(std::string(input.fact)); it != facts.end() && !it->second.empty()) {
-      inputs.emplace(input.fact, it->second);
+      inputs.emplace(input.fact, Printable(it->second));
     }
   }
   return inputs;
@@ -85,7 +86,7 @@ namespace {
 // How the inputs of two runs of a cell compare, input by input.
 struct InputComparison {
   std::vector<std::string> changed;  // "pahole v1.24 -> v1.25"
-  std::vector<std::string> unknown;  // "qemu (not recorded before)"
+  std::vector<std::string> unknown;  // "qemu (not in the earlier run)"
   std::vector<std::string> same;     // "revision 0123456789ab"
   bool Identical() const { return changed.empty() && unknown.empty(); }
   // One line: what changed, then what is not known.

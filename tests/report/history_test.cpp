@@ -278,6 +278,18 @@ TEST_F(HistoryDirTest, APaholeUpgradeIsANewFailureNamingIt) {
   }
 }
 
+// Given a version line with a byte results.json escapes, the kept run's value and this run's
+// are still the same input.
+TEST_F(HistoryDirTest, AnEscapedInputReadBackIsTheSameInput) {
+  auto inputs = AllInputs();
+  inputs["qemu_version"] = "QEMU emulator version 7.2.11, Copyright (c) 2003-2022 Fabrice Bellard \xc2\xa9";
+  std::vector<CellResult> first = {WithInputs(Verdict::kPass, inputs)};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> second = {WithInputs(Verdict::kTimedOut, inputs)};
+  ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kFlaky) << second[0].history.detail;
+}
+
 // Given a PASS then a FAIL with every input recorded and equal on both sides, it is flaky.
 TEST_F(HistoryDirTest, IdenticalInputsAreFlaky) {
   std::vector<CellResult> first = {WithInputs(Verdict::kPass, AllInputs())};
