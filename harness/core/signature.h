@@ -14,11 +14,11 @@
 //                            often another object's)
 //   kernel complained        the first complaint line ("WARNING: CPU: N PID: N at kernel/bpf/
 //                            btf.c:N btf_parse+<hex>/<hex>")
-//   guest panicked           the panic line, the same way
 //   content mismatch         the class of the first differing offset (header, type section,
 //                            string section, outside the sections)
-//   incomplete evidence      the evidence that was missing
-// Other verdicts carry no cause: the verdict and stage are all there is.
+//   any other failure        its one-line detail, normalised the same way: the panic line, the
+//                            evidence that was missing, which size check failed
+// A success carries no cause.
 #include <optional>
 #include <string>
 #include <string_view>

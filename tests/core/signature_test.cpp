@@ -68,9 +68,16 @@ TEST(SignatureOfTest, EachVerdictsCause) {
                                "Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000009"))
                 .cause,
             "Kernel panic - not syncing: Attempted to kill init! exitcode=<hex>");
-  // A verdict whose detail holds sizes that move with every commit keeps no cause.
-  EXPECT_EQ(SignatureOf(Failed(Verdict::kSizeMismatch, Stage::kVerify, "guest st_size 4096, section size 4095")).cause,
-            "");
+  // Sizes move with every commit: two size mismatches of one kind are one cause, of two kinds two.
+  const auto size = [](const std::string& detail) {
+    return SignatureOf(Failed(Verdict::kSizeMismatch, Stage::kVerify, detail));
+  };
+  EXPECT_EQ(size("guest st_size 4096, section size 4095, 4095 bytes readable"),
+            size("guest st_size 8192, section size 8191, 8191 bytes readable"));
+  EXPECT_NE(size("guest st_size 4096, section size 4095, 4095 bytes readable"),
+            size("a read at st_size (4096) returned 1 instead of end of file"));
+  // A success has no cause.
+  EXPECT_EQ(SignatureOf(Failed(Verdict::kPass, Stage::kVerify, "4096 bytes identical")).cause, "");
 }
 
 TEST(SignatureTokenTest, RoundTripsWithItsCause) {
