@@ -33,11 +33,13 @@ std::string OutcomeName(int exit_code) {
   }
 }
 
-// "build failed at build (BTF generation)", "PASS", or the token as it is ("error").
-std::string ShowSignature(std::string_view token) {
+// "build failed at build (BTF generation)", "PASS", or the token as it is ("error"); with the
+// cause where steps are listed side by side, so a skipped step shows why it differs.
+std::string ShowSignature(std::string_view token, bool with_cause = false) {
   auto signature = ParseSignature(token);
   if (!signature) return std::string(token);
-  return IsSuccess(signature->verdict) ? std::string(VerdictName(signature->verdict)) : signature->Describe();
+  if (IsSuccess(signature->verdict)) return std::string(VerdictName(signature->verdict));
+  return with_cause ? signature->DescribeWithCause() : signature->Describe();
 }
 
 std::string Seconds(double seconds) {
@@ -420,7 +422,8 @@ std::string FormatBisectReport(const BisectReport& report) {
             " are left; the first bad one is one of:\n";
     for (const auto& candidate : report.candidates) {
       const StepRecord* logged = report.state.Find(candidate);
-      text += "  " + Short(candidate) + (logged ? " \"" + logged->subject + "\": " + ShowSignature(logged->signature) : "") +
+      text += "  " + Short(candidate) +
+              (logged ? " \"" + logged->subject + "\": " + ShowSignature(logged->signature, true) : "") +
               "\n";
     }
   }
@@ -434,7 +437,7 @@ std::string FormatBisectReport(const BisectReport& report) {
     char line[160];
     std::snprintf(line, sizeof line, "    %-4s  %-12s  %-5s  %8s  %-11s  ", step.role.c_str(), Short(step.at).c_str(),
                   OutcomeName(step.exit_code).c_str(), Seconds(step.seconds).c_str(), step.build.c_str());
-    text += line + ShowSignature(step.signature) + (step.attempts > 1 ? " (retried)" : "") + "  \"" + step.subject +
+    text += line + ShowSignature(step.signature, true) + (step.attempts > 1 ? " (retried)" : "") + "  \"" + step.subject +
             "\"\n";
   }
   text += "  builds:  " + std::to_string(builds) + " (" + std::to_string(clean) + " clean, " +

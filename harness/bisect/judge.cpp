@@ -5,20 +5,6 @@
 namespace harness {
 namespace {
 
-std::optional<Verdict> VerdictFromToken(std::string_view token) {
-  for (int v = 0; v <= static_cast<int>(kLastVerdict); ++v) {
-    if (VerdictToken(static_cast<Verdict>(v)) == token) return static_cast<Verdict>(v);
-  }
-  return std::nullopt;
-}
-
-std::optional<Stage> StageFromName(std::string_view name) {
-  for (int s = 0; s <= static_cast<int>(Stage::kVerify); ++s) {
-    if (StageName(static_cast<Stage>(s)) == name) return static_cast<Stage>(s);
-  }
-  return std::nullopt;
-}
-
 bool StageIn(Stage stage, std::initializer_list<Stage> group) {
   for (Stage s : group) {
     if (s == stage) return true;
@@ -33,40 +19,6 @@ bool RuleCounts(const BadRule& rule, Stage stage) {
 }
 
 }  // namespace
-
-std::string FailureSignature::Token() const {
-  return VerdictToken(verdict) + "@" + std::string(StageName(stage)) + (build_step.empty() ? "" : "/" + build_step);
-}
-
-std::string FailureSignature::Describe() const {
-  std::string text = std::string(VerdictName(verdict)) + " at " + std::string(StageName(stage));
-  if (build_step == "BTF") return text + " (BTF generation)";
-  return build_step.empty() ? text : text + " (" + build_step + ")";
-}
-
-FailureSignature SignatureOf(const CellResult& result) {
-  FailureSignature signature{result.verdict, result.stage, ""};
-  if (result.verdict == Verdict::kBuildFailed && result.stage == Stage::kBuild) {
-    if (auto it = result.facts.find("build_step"); it != result.facts.end()) signature.build_step = it->second;
-  }
-  return signature;
-}
-
-std::optional<FailureSignature> ParseSignature(std::string_view token) {
-  const auto at = token.find('@');
-  if (at == std::string_view::npos) return std::nullopt;
-  auto verdict = VerdictFromToken(token.substr(0, at));
-  std::string_view rest = token.substr(at + 1);
-  std::string_view step;
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    step = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-    if (step.empty()) return std::nullopt;
-  }
-  auto stage = StageFromName(rest);
-  if (!verdict || !stage) return std::nullopt;
-  return FailureSignature{*verdict, *stage, std::string(step)};
-}
 
 std::string BadRule::Name() const {
   if (any) return "any";
@@ -98,8 +50,9 @@ Judgement Judge(const CellResult& result, const BadRule& rule, const std::option
   const FailureSignature signature = SignatureOf(result);
   if (rule.same_as_bad) {
     if (!bad) return {kStepAbort, "internal error: no bad endpoint signature to compare with"};
-    if (signature == *bad) return {kStepBad, "fails as the bad endpoint does: " + signature.Describe()};
-    return {kStepSkip, "fails differently: " + signature.Describe() + " (the bad endpoint: " + bad->Describe() + ")"};
+    if (signature == *bad) return {kStepBad, "fails as the bad endpoint does: " + signature.DescribeWithCause()};
+    return {kStepSkip, "fails differently: " + signature.DescribeWithCause() + " (the bad endpoint: " +
+                           bad->DescribeWithCause() + ")"};
   }
   if (RuleCounts(rule, result.stage)) return {kStepBad, signature.Describe() + " (--bad-if " + rule.Name() + ")"};
   return {kStepSkip, signature.Describe() + ", which --bad-if " + rule.Name() + " does not count"};

@@ -1,14 +1,16 @@
 #pragma once
 // How one bisect step's cell result becomes git bisect's answer: good (0), bad (1), skip (125)
-// or abort (255). What counts as bad is explicit: by default the way the bad endpoint failed,
-// else the stages `--bad-if` names. A harness or machine failure aborts and never blames a
-// commit.
+// or abort (255). What counts as bad is explicit: by default the way the bad endpoint failed (its
+// FailureSignature, core/signature.h: verdict, stage and normalised cause, so an unrelated break
+// in between is skipped), else the stages `--bad-if` names. A harness or machine failure aborts
+// and never blames a commit.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/core/error.h"
+#include "harness/core/signature.h"
 #include "harness/core/verdict.h"
 
 namespace harness {
@@ -18,23 +20,6 @@ inline constexpr int kStepGood = 0;
 inline constexpr int kStepBad = 1;
 inline constexpr int kStepSkip = 125;                 // cannot be tested: fails some other way
 inline constexpr int kStepAbort = kExitBisectAbort;   // >= 128: git bisect run stops
-
-// How a cell ended, as far as "the same failure" goes: the verdict, the stage it ended at, and
-// for build failures the kbuild step ("BTF" when traced to BTF generation, "CC", "LD", ...).
-struct FailureSignature {
-  Verdict verdict = Verdict::kUndecided;
-  Stage stage = Stage::kTree;
-  std::string build_step;
-
-  bool operator==(const FailureSignature&) const = default;
-  // "build-failed@build/BTF": one token, as the state file keeps it.
-  std::string Token() const;
-  // "build failed at build (BTF generation)": for people.
-  std::string Describe() const;
-};
-
-FailureSignature SignatureOf(const CellResult& result);
-std::optional<FailureSignature> ParseSignature(std::string_view token);
 
 // What counts as bad: the bad endpoint's own failure (the default), or any failing verdict of
 // the named stage groups: build (config, build, inspect), boot (image, boot), verify, any.

@@ -17,7 +17,9 @@ namespace harness {
 namespace {
 
 constexpr std::string_view kMagic = "harness-bisect";
-constexpr int kVersion = 1;
+// 2: a signature token carries the failure's cause after a space. A version 1 state's tokens
+// have none, so its "same failure" would be misread: it is refused, never loaded.
+constexpr int kVersion = 2;
 constexpr std::size_t kStepFields = 10;  // "step" and the nine of StepRecord
 
 // Free text goes on one line, in one field.
@@ -115,7 +117,11 @@ BisectState ParseState(std::string_view text, const std::string& origin) {
       }
       if (version != kVersion) {
         throw HarnessError(where + "bisect state version " + std::to_string(version) + ", this harness reads " +
-                           std::to_string(kVersion) + ": start the bisect again");
+                           std::to_string(kVersion) +
+                           (version < kVersion ? " (an older harness wrote it; it judged \"the same failure\" "
+                                                 "without the cause)"
+                                               : "") +
+                           ": start the bisect again");
       }
       continue;
     }

@@ -4,7 +4,7 @@
 // building anything twice and the log of every step stays with the run. Plain text, one
 // "key value" line each, steps as tab-separated fields:
 //
-//   harness-bisect 1
+//   harness-bisect 2
 //   tree /src/linux
 //   good 0123...            (full commit ids; in series mode the base the patches apply to)
 //   bad 4567...             (commit mode only)
@@ -16,7 +16,8 @@
 //   harness-version 0.1.0+gabc
 //   matrix-sha256 <hex>     (of the matrix file's content)
 //   series-sha256 <hex>     (series mode only: of the series' files)
-//   signature build-failed@build/BTF      (once the bad endpoint has been judged)
+//   signature build-failed@build/CC memory.c: error: ...   (once the bad endpoint
+//                           has been judged: core/signature.h's token, its cause after the space)
 //   step <role> <at> <exit> <signature> <seconds> <build> <attempts> <subject> <detail>
 //   end <how it ended>      (once it has: a first bad point named, or an endpoint that rules it out)
 #include <filesystem>

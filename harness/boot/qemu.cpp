@@ -152,4 +152,12 @@ BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest re
   return tcg;
 }
 
+std::string QemuVersion(ProcessRunner& runner, const Arch& arch) {
+  const ProcessResult result =
+      runner.Run({.argv = {std::string(arch.qemu.binary), "--version"}, .timeout = std::chrono::seconds(30)});
+  if (!result.ok()) return "";
+  const std::vector<std::string> lines = SplitLines(result.output);
+  return lines.empty() ? "" : Printable(Trim(lines.front()));
+}
+
 }  // namespace harness

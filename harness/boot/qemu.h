@@ -59,6 +59,10 @@ BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest
 // The last 400 bytes of what QEMU printed, printable: why it refused, for a harness error.
 std::string QemuOutputTail(const BootOutcome& booted);
 
+// The first line of `<qemu binary> --version` ("QEMU emulator version 7.2.11 (Debian ...)"), an
+// input of every booted verdict; empty when it cannot be asked (then unknown, never "the same").
+std::string QemuVersion(ProcessRunner& runner, const Arch& arch);
+
 // KVM only when the guest arch is the host's, /dev/kvm really runs a vCPU, and no earlier
 // boot since the host started found KVM broken (a marker in cache_dir); otherwise TCG. On this
 // kind of machine /dev/kvm exists and even runs a trivial vCPU, but a real kernel hangs after

@@ -70,6 +70,34 @@ void CheckHistoryFlags(const CommonFlags& flags) {
   }
 }
 
+// The flags that make a run something other than the matrix's (another kconfig, another boot
+// timeout, no boot): its verdicts are not comparable with the shared history's, and its
+// boot timeout is no input the history compares (a PASS->timeout under a short --boot-timeout
+// would read as flaky). Such a run neither reads nor writes the history unless asked
+// (--record-history), and says so.
+std::vector<std::string> AdHocFlags(const RunArgs& args) {
+  std::vector<std::string> flags;
+  if (!args.fragments.empty()) flags.push_back("--fragment");
+  if (args.common.boot_timeout > 0) flags.push_back("--boot-timeout");
+  if (!args.stop_after.empty()) flags.push_back("--stop-after");
+  return flags;
+}
+
+void LeaveHistoryToTheMatrix(const RunArgs& args, CommonFlags& common) {
+  const std::vector<std::string> ad_hoc = AdHocFlags(args);
+  if (ad_hoc.empty() || common.history_dir.empty() || args.record_history) return;
+  const std::string flags = Join(ad_hoc, ", ");
+  if (common.fail_on == "new") {
+    throw HarnessError("--fail-on new compares with the history '" + common.history_dir + "', which a run with " +
+                       flags + " does not use (its verdicts are not the matrix's): add --record-history to class "
+                       "this run against it and keep it there anyway, or drop " + flags);
+  }
+  std::cerr << "harness: note: not classing this run against the history '" << common.history_dir
+            << "' nor keeping it there: it has " << flags
+            << ", so its verdicts are not the matrix's (add --record-history to keep it anyway)\n";
+  common.history_dir.clear();
+}
+
 // --fail-on introduced compares each failing cell with the tree without the series: without
 // --series there is nothing to compare, and with --no-baseline nothing is compared.
 void CheckBaselineFlags(const RunArgs& args) {
@@ -177,6 +205,9 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   run->add_option("--history", args.common.history_dir,
                   "keep each run's results here and class each cell against the previous run (new failure, "
                   "still failing, fixed, passing, flaky); overrides the matrix's history:");
+  run->add_flag("--record-history", args.record_history,
+                "class and keep this run in the history even though --fragment, --boot-timeout or --stop-after "
+                "make it an ad-hoc run (without this flag such a run leaves the history alone)");
   run->add_option("--fail-on", args.common.fail_on,
                   "any (default): exit 1 when any cell fails; new: only when a cell is a new failure (needs a history); "
                   "introduced: only when the --series introduced the failure (it fails differently or passes "
@@ -217,6 +248,7 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
     PrintCellList(std::cout, what, listed);
     return kExitPass;
   }
+  LeaveHistoryToTheMatrix(args, common);
   CheckHistoryFlags(common);
   const RunProvenance run = Provenance(matrix, options, shard, all_cells, args.run_id);
   RemoveStaleResults(options.out_dir, common);

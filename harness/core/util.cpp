@@ -198,6 +198,12 @@ std::string ShellQuote(std::string_view arg) {
   return quoted + "'";
 }
 
+std::string Join(const std::vector<std::string>& words, std::string_view separator) {
+  std::string out;
+  for (const auto& word : words) out += (out.empty() ? "" : std::string(separator)) + word;
+  return out;
+}
+
 std::string ShellJoin(const std::vector<std::string>& argv) {
   std::string line;
   for (const auto& arg : argv) {

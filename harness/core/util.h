@@ -48,6 +48,8 @@ void WriteFileAtomic(const std::filesystem::path& path, std::string_view data);
 std::string_view Trim(std::string_view text);
 std::vector<std::string> SplitLines(std::string_view text);
 bool StartsWith(std::string_view text, std::string_view prefix);
+// "a, b, c" from {"a", "b", "c"} and ", ".
+std::string Join(const std::vector<std::string>& words, std::string_view separator);
 
 // Quotes one argument for a POSIX shell only when it needs it.
 std::string ShellQuote(std::string_view arg);

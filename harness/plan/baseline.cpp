@@ -4,6 +4,7 @@
 #include <map>
 
 #include "harness/core/error.h"
+#include "harness/core/signature.h"
 
 namespace harness {
 namespace {
@@ -59,12 +60,16 @@ CellBaseline ClassAgainstBaseline(const CellResult& with, const CellResult& with
   } else if (IsSuccess(without.verdict)) {
     b.cls = kIntroduced;
     b.detail = "without the series: " + std::string(VerdictName(without.verdict));
-  } else if (without.verdict == with.verdict && without.stage == with.stage) {
+  } else if (const FailureSignature was = SignatureOf(without), is = SignatureOf(with); was == is) {
     b.cls = kPreExisting;
     b.detail = "fails the same way without the series: " + Outcome(without);
   } else {
     b.cls = kIntroduced;
     b.detail = "fails another way without the series: " + Outcome(without);
+    // Same verdict at the same stage: only the causes tell them apart, so name both.
+    if (was.verdict == is.verdict && was.stage == is.stage) {
+      b.detail += " (cause without the series: " + was.cause + "; with it: " + is.cause + ")";
+    }
   }
   return b;
 }

@@ -4,7 +4,9 @@
 // relink), and classed:
 //   introduced    it passes without the series, or fails another way (the series changed how
 //                 it fails: a gate must not wave that through);
-//   pre-existing  it fails the same way without the series (same verdict at the same stage);
+//   pre-existing  it fails the same way without the series: the same FailureSignature
+//                 (core/signature.h: verdict, stage and normalised cause, so a new BUG: beside
+//                 the tree's own WARNING:, or a compile break in another file, is introduced);
 //   unknown       the re-check hit a harness error: nothing is known, and a gate that asked for
 //                 `--fail-on introduced` stops with a harness error rather than guess.
 // A series that does not apply (or is already applied) is introduced without a re-check.

@@ -14,6 +14,7 @@
 #include "harness/core/error.h"
 #include "harness/core/lock.h"
 #include "harness/core/util.h"
+#include "harness/core/version.h"
 #include "harness/elf/inspector.h"
 #include "harness/image/initramfs.h"
 #include "harness/image/probe_build.h"
@@ -166,14 +167,6 @@ const Pipeline::Pass Pipeline::kBootPasses[] = {
     {Stage::kVerify, &Pipeline::VerifyPass, Lane::kBoot},
 };
 
-namespace {
-std::string Join(const std::vector<std::string>& words, std::string_view separator) {
-  std::string out;
-  for (const auto& word : words) out += (out.empty() ? "" : std::string(separator)) + word;
-  return out;
-}
-}  // namespace
-
 std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& options) {
   // The axes: the matrix's values, then any that only an include: names, in order of appearance.
   auto axis = [&](std::vector<std::string> values, std::vector<std::string> CellRule::*field) {
@@ -303,6 +296,13 @@ std::vector<CellResult> Pipeline::Run(const MatrixConfig& config, const std::vec
   ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
   pahole_version_line_ = PaholeVersionLine(runner_, host_);
   pahole_version_ = ParsePaholeVersion(pahole_version_line_);
+  // Once per arch, not per cell: an input of each booted verdict that --history compares.
+  for (const auto& cell : cells) {
+    const std::string arch(cell.arch->name);
+    if (boot && cell.excluded.empty() && !qemu_versions_.count(arch)) {
+      qemu_versions_[arch] = QemuVersion(runner_, *cell.arch);
+    }
+  }
   ChooseCcacheRemote();
   std::vector<CellResult> results = RunCells(config, cells);
   if (!options_.baseline) return results;
@@ -344,6 +344,7 @@ std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std
       result.artifacts_dir.clear();
       continue;
     }
+    result.facts["harness_version"] = std::string(HarnessVersion());  // an input --history compares
     // Keyed by the tree's output directory, not its name: two names can map to one directory
     // ("a/b" and "a_b"), and then they share its work tree and build directories as well.
     const std::string tree_dir = SafeName(cell.tree.name);
@@ -646,6 +647,9 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   if (!built.ok) {
     Decide(result, Verdict::kBuildFailed, built.diagnosis.Summary());
     result.facts["build_step"] = built.diagnosis.btf_generation ? "BTF" : built.diagnosis.step;
+    // The failure's cause, as SignatureOf (core/signature.h) tells one break from another.
+    result.facts["build_target"] = built.diagnosis.step_target;
+    result.facts["build_error"] = built.diagnosis.first_error;
     if (built.diagnosis.error_line > 0) {
       result.diagnosis.push_back("first error at " + built.log.string() + ":" + std::to_string(built.diagnosis.error_line));
     }
@@ -700,7 +704,9 @@ PassOutcome Pipeline::ImagePass(CellContext& ctx, CellResult& result) {
   ctx.initrd = ctx.dir / "init.cpio";
   ctx.disk = ctx.dir / "probe-disk.raw";
   const auto probe = BuildProbe(runner_, sink_, *ctx.arch, options_.data_dir, options_.cache_dir, host_);
-  WriteFile(ctx.initrd, ProbeInitramfs(ReadFile(probe)));
+  const std::string initramfs = ProbeInitramfs(ReadFile(probe));
+  WriteFile(ctx.initrd, initramfs);
+  result.facts["probe_hash"] = Sha256Hex(initramfs);  // what the guest runs: an input --history compares
   return Next("probe initramfs ready");
 }
 
@@ -734,6 +740,9 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
   }
   const BootOutcome& booted = ctx.booted;
   result.facts["qemu_command"] = booted.command;
+  if (auto it = qemu_versions_.find(std::string(arch.name)); it != qemu_versions_.end() && !it->second.empty()) {
+    result.facts["qemu_version"] = it->second;
+  }
   result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
   if (!booted.kvm_failure.empty()) result.facts["kvm_failed"] = booted.kvm_failure;  // judged under TCG instead
   result.facts["boot_seconds"] = std::to_string(booted.process.seconds);

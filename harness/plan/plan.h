@@ -141,6 +141,7 @@ class Pipeline {
   std::filesystem::path ccache_dir_;  // prepared once per run
   int pahole_version_ = -1;           // asked once per run
   std::string pahole_version_line_;   // PaholeVersionLine, asked once per run
+  std::map<std::string, std::string> qemu_versions_;  // by arch, asked once per run that boots
   std::string ccache_remote_;         // what the builds use: the URL when it answered, else empty
   std::string ccache_remote_fact_;    // facts["ccache_remote"]: "URL: used" / "URL: unreachable (...)"
   // The first boot that may try KVM decides whether it works (a trial of up to 20 s); the other

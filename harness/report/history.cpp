@@ -70,11 +70,62 @@ std::map<std::string, PastRecord> NewestRecords(const std::filesystem::path& dir
 
 }  // namespace
 
-std::string CellInputs(const CellResult& result) {
-  const std::string revision = Fact(result, "revision");
-  if (revision.empty()) return {};
-  return "revision " + revision + ", kconfig " + Fact(result, "kconfig");
+CellInputs InputsOf(const std::map<std::string, std::string>& facts) {
+  CellInputs inputs;
+  for (const CellInput& input : kCellInputs) {
+    // As results.json keeps it (Printable), so a kept value and a live one compare alike.
+    if (auto it = facts.find(std::string(input.fact)); it != facts.end() && !it->second.empty()) {
+      inputs.emplace(input.fact, Printable(it->second));
+    }
+  }
+  return inputs;
 }
+
+namespace {
+
+// How the inputs of two runs of a cell compare, input by input.
+struct InputComparison {
+  std::vector<std::string> changed;  // "pahole v1.24 -> v1.25"
+  std::vector<std::string> unknown;  // "qemu (not in the earlier run)"
+  std::vector<std::string> same;     // "revision 0123456789ab"
+  bool Identical() const { return changed.empty() && unknown.empty(); }
+  // One line: what changed, then what is not known.
+  std::string Describe() const {
+    std::string text;
+    if (!changed.empty()) text = "inputs changed: " + Join(changed, "; ");
+    if (!unknown.empty()) {
+      text += (text.empty() ? "" : "; ") + std::string("inputs not recorded on both sides, so not known to be the same: ") +
+              Join(unknown, ", ");
+    }
+    return text;
+  }
+};
+
+InputComparison CompareInputs(const CellInputs& was, const CellInputs& now) {
+  InputComparison c;
+  for (const CellInput& input : kCellInputs) {
+    const auto before = was.find(input.fact);
+    const auto after = now.find(input.fact);
+    const std::string name(input.name);
+    // A revision is a full commit id: the short form reads better and is as unique here.
+    auto show = [&](const std::string& value) { return input.fact == "revision" ? Short(value) : value; };
+    if (before == was.end() || after == now.end()) {
+      const char* where = before == was.end() && after == now.end() ? "either run"
+                          : before == was.end()                     ? "the earlier run"
+                                                                    : "this run";
+      c.unknown.push_back(name + " (not in " + where + ")");
+    } else if (before->second != after->second) {
+      c.changed.push_back(name + " " + show(before->second) + " -> " + show(after->second));
+    } else if (input.fact == "revision" || input.fact == "kconfig") {
+      c.same.push_back(name + " " + show(after->second));
+    } else {
+      c.same.push_back(name);
+    }
+  }
+  return c;
+}
+
+}  // namespace
 
 CellHistory Classify(const CellResult& current, const PastCell* previous, const std::string& previous_time) {
   const std::string token = Token(current);
@@ -86,8 +137,7 @@ CellHistory Classify(const CellResult& current, const PastCell* previous, const 
     return h;
   }
   const std::string was = "was " + previous->verdict + " at " + previous_time;
-  const std::string inputs = CellInputs(current);
-  const bool same_inputs = !inputs.empty() && inputs == previous->inputs;
+  const InputComparison inputs = CompareInputs(previous->inputs, InputsOf(current.facts));
   if (previous->verdict == token) {
     if (!failed) {
       h.cls = kPassing;
@@ -100,14 +150,12 @@ CellHistory Classify(const CellResult& current, const PastCell* previous, const 
     h.detail = "since " + h.since + (h.since_revision.empty() ? "" : ", first at revision " + Short(h.since_revision));
     return h;
   }
-  if (same_inputs) {
+  if (inputs.Identical()) {
     h.cls = kFlaky;
-    h.detail = was + " with the same inputs (" + inputs + ")";
+    h.detail = was + " with the same inputs (" + Join(inputs.same, ", ") + ")";
     return h;
   }
-  const std::string changed = previous->inputs.empty() || inputs.empty()
-                                  ? std::string("inputs not recorded")
-                                  : "inputs changed: " + previous->inputs + " -> " + inputs;
+  const std::string changed = inputs.Describe();
   if (failed && previous->failed) {
     h.cls = kStillFailing;
     h.since = previous->since.empty() ? previous_time : previous->since;
@@ -138,7 +186,13 @@ PastRun ParsePastRun(std::string_view text, const std::filesystem::path& where) 
       cell.failed = !TokenIsSuccess(verdict);
       const auto& facts = c.value("facts", nlohmann::json::object());
       cell.revision = facts.value("revision", "");
-      if (!cell.revision.empty()) cell.inputs = "revision " + cell.revision + ", kconfig " + facts.value("kconfig", "");
+      std::map<std::string, std::string> kept;
+      for (const CellInput& input : kCellInputs) {
+        if (auto it = facts.find(input.fact); it != facts.end() && it->is_string()) {
+          kept.emplace(input.fact, it->get<std::string>());
+        }
+      }
+      cell.inputs = InputsOf(kept);
       for (const auto& t : c.value("stages", nlohmann::json::array())) {
         if (!t.value("skipped", false)) cell.seconds += t.value("seconds", 0.0);
       }

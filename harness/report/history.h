@@ -8,9 +8,12 @@
 //                  and the revision it built
 //   fixed          passing now, failing before
 //   passing        passing before and now (or first seen passing)
-//   flaky          the verdict changed although no input did (same revision, i.e. tree plus
-//                  series, same kconfig, same toolchain)
-// A changed verdict with a changed input is never flaky.
+//   flaky          the verdict changed although no input did: every input of kCellInputs
+//                  recorded on both sides and equal
+// A changed verdict with a changed input is never flaky, and neither is one with an input
+// unknown on either side (a run kept by an older harness, a cell that stopped before recording
+// it): an unknown is no evidence that nothing changed, so PASS->FAIL is then a new failure.
+// A changed input is named in the detail ("pahole v1.24 -> v1.25").
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -29,11 +32,29 @@ inline constexpr std::string_view kFixed = "fixed";
 inline constexpr std::string_view kPassing = "passing";
 inline constexpr std::string_view kFlaky = "flaky";
 
+// One input a verdict depends on: the CellResult fact that holds it (kept with the cell in the
+// history run) and the name a person reads in "pahole v1.24 -> v1.25".
+struct CellInput {
+  std::string_view fact;
+  std::string_view name;
+};
+// The commit built (the tree with the series applied, so the series' content too), the kconfig
+// asked for, every tool that builds or boots the kernel, the harness itself and the probe the
+// guest runs. The toolchain's name is part of the cell id.
+inline constexpr CellInput kCellInputs[] = {
+    {"revision", "revision"},          {"kconfig", "kconfig"},     {"toolchain_version", "compiler"},
+    {"binutils_version", "binutils"},  {"pahole_version", "pahole"}, {"qemu_version", "qemu"},
+    {"harness_version", "harness"},    {"probe_hash", "probe"},
+};
+
+// By fact name; an input not recorded is absent (unknown), never "".
+using CellInputs = std::map<std::string, std::string, std::less<>>;
+
 // A cell as an earlier run recorded it.
 struct PastCell {
   std::string verdict;   // token, e.g. "pass", "content-mismatch"
   bool failed = false;
-  std::string inputs;    // CellInputs at the time; empty when unknown
+  CellInputs inputs;     // InputsOf at the time
   std::string revision;
   std::string since, since_revision;  // its streak, when it was still failing
   double seconds = 0;    // the stages it ran, added up
@@ -45,10 +66,8 @@ struct PastRun {
   std::map<std::string, PastCell> cells;  // by cell id; harness errors and excluded cells left out
 };
 
-// What a verdict depends on: the commit built (the tree with the series applied, so the series'
-// content too), the kconfig asked for and the toolchain (part of the cell id). Empty when the
-// cell never got as far as knowing its revision.
-std::string CellInputs(const CellResult& result);
+// The inputs of kCellInputs the cell recorded (non-empty facts).
+CellInputs InputsOf(const std::map<std::string, std::string>& facts);
 
 // The class of `current` given the same cell's previous record (nullptr: none) from the run at
 // `previous_time`.

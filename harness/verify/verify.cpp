@@ -15,6 +15,22 @@ std::string Octal(std::uint32_t mode) {
   return buf;
 }
 
+// Which part of the section `offset` falls in, by the vmlinux's own BTF header: what a content
+// mismatch's signature (core/signature.h) compares, since the offset itself moves with the types.
+std::string OffsetClass(const VmlinuxInfo& vmlinux, std::size_t offset) {
+  if (!vmlinux.header) return "header";  // shorter than the fixed header: it is all header
+  const BtfHeader& h = *vmlinux.header;
+  const std::uint64_t at = offset;
+  auto in = [&](std::uint32_t off, std::uint32_t len) {
+    const std::uint64_t begin = std::uint64_t{h.hdr_len} + off;
+    return at >= begin && at < begin + len;
+  };
+  if (at < h.hdr_len) return "header";
+  if (in(h.type_off, h.type_len)) return "type section";
+  if (in(h.str_off, h.str_len)) return "string section";
+  return "outside the sections";
+}
+
 // True when the first two bytes are the BTF magic in the other byte order than `endian`.
 bool MagicSwapped(const std::vector<std::uint8_t>& blob, Endian endian) {
   if (blob.size() < 2) return false;
@@ -40,6 +56,7 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   const std::vector<std::string> probe_errors = SplitLines(record.errors);
   for (const auto& line : probe_errors) out.diagnosis.push_back("probe: " + Printable(line));
   if (!console_complaint.empty()) {
+    out.facts["complaint"] = console_complaint.front();
     out.diagnosis.push_back("the kernel complained on the console:");
     for (const auto& line : console_complaint) out.diagnosis.push_back("  " + line);
   }
@@ -147,6 +164,7 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     std::size_t differing = 0;
     for (std::size_t i = offset; i < want.size(); ++i) differing += want[i] != got[i];
     out.facts["offset"] = std::to_string(offset);
+    out.facts["offset_class"] = OffsetClass(vmlinux, offset);
     out.facts["differing_bytes"] = std::to_string(differing);
     fail(Verdict::kContentMismatch, "first difference at offset " + std::to_string(offset) + " (" +
                                         HexNumber(offset) + "), " + std::to_string(differing) +
@@ -178,6 +196,7 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     for (std::size_t i = 0; i < length; ++i) {
       if (range->bytes[i] != want[offset + i]) {
         out.facts["offset"] = std::to_string(offset + i);
+        out.facts["offset_class"] = OffsetClass(vmlinux, offset + i);
         return fail(Verdict::kContentMismatch, "1-byte reads disagree with the section at offset " +
                                                    std::to_string(offset + i) + " (large reads matched)");
       }

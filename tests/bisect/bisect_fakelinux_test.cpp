@@ -21,6 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 std::string MissingTool() {
   for (const char* tool : {"git", "make"}) {
@@ -73,12 +74,14 @@ class BisectFakeTreeTest : public ::testing::Test {
 
   // The fake tree, then one commit per entry of `fail` (what local.mk's FAIL is from then on:
   // "" builds, "btf" breaks at BTF generation, "build" breaks at CC). Returns the commit ids.
-  std::vector<std::string> MakeHistory(const std::vector<std::string>& fail) {
+  // `fail_line`, when given, is each commit's FAIL_LINE (where a cc:<object> break is reported).
+  std::vector<std::string> MakeHistory(const std::vector<std::string>& fail,
+                                       const std::vector<std::string>& fail_line = {}) {
     fs::copy(fs::path(HARNESS_TEST_DATA) / "fakelinux", repo_, fs::copy_options::recursive);
     Git({"init", "-q"});
     std::vector<std::string> commits;
     for (std::size_t i = 0; i < fail.size(); ++i) {
-      WriteLocalMk(fail[i]);
+      WriteLocalMk(fail[i], i < fail_line.size() ? fail_line[i] : "");
       WriteFile(repo_ / "notes" / ("change-" + std::to_string(i + 1)), "change " + std::to_string(i + 1) + "\n");
       Git({"add", "-A"});
       Git({"commit", "-q", "-m", "change " + std::to_string(i + 1) + (fail[i].empty() ? "" : " (FAIL=" + fail[i] + ")")});
@@ -86,9 +89,10 @@ class BisectFakeTreeTest : public ::testing::Test {
     }
     return commits;
   }
-  void WriteLocalMk(const std::string& fail) {
-    WriteFile(repo_ / "local.mk",
-              "FAKE_VMLINUX := " + std::string(FAKE_VMLINUX_BIN) + "\n" + (fail.empty() ? "" : "FAIL := " + fail + "\n"));
+  void WriteLocalMk(const std::string& fail, const std::string& fail_line = "") {
+    WriteFile(repo_ / "local.mk", "FAKE_VMLINUX := " + std::string(FAKE_VMLINUX_BIN) + "\n" +
+                                      (fail.empty() ? "" : "FAIL := " + fail + "\n") +
+                                      (fail_line.empty() ? "" : "FAIL_LINE := " + fail_line + "\n"));
   }
 
   struct Run {
@@ -131,7 +135,9 @@ TEST_F(BisectFakeTreeTest, FindsTheCommitThatBreaksBtf) {
   EXPECT_THAT(run.output, HasSubstr("parent:  " + c[3].substr(0, 12) + ": built"));
   EXPECT_THAT(run.output, HasSubstr("reproduce: "));
   const BisectState state = LoadState(out());
-  EXPECT_EQ(state.signature, "build-failed@build/BTF");
+  // The step, then the cause: the first error line without its paths.
+  EXPECT_THAT(state.signature, StartsWith("build-failed@build/BTF "));
+  EXPECT_THAT(state.signature, HasSubstr(".btf.vmlinux.bin.o: file not recognized"));
   EXPECT_LE(state.steps.size(), static_cast<std::size_t>(std::ceil(std::log2(8.0))) + 2) << run.output;
   EXPECT_EQ(state.steps.front().build, "clean");
   for (std::size_t i = 1; i < state.steps.size(); ++i) EXPECT_EQ(state.steps[i].build, "incremental") << i;
@@ -165,7 +171,25 @@ TEST_F(BisectFakeTreeTest, SkipsACommitThatFailsDifferently) {
   ASSERT_EQ(at_break.size(), 1u) << "git did not test the unrelated break; the test needs another history:\n"
                                  << run.output;
   EXPECT_EQ(at_break[0].exit_code, 125);
-  EXPECT_EQ(at_break[0].signature, "build-failed@build/CC");
+  EXPECT_EQ(at_break[0].signature, "build-failed@build/CC main.c: error: expected ';' before 'int' (FAIL=build)");
+}
+
+// Given 8 commits where the 4th breaks the compile of one file (kernel/fork.c, fixed by the 5th)
+// and the 7th breaks another (mm/memory.c, its error line moved by the 8th), it should name the
+// 7th: the 4th fails at the same kbuild step (CC) but of another file, an unrelated break to skip.
+TEST_F(BisectFakeTreeTest, AnUnrelatedCompileBreakInAnotherFileIsSkipped) {
+  REQUIRE_TOOLS();
+  const auto c = MakeHistory({"", "", "", "cc:kernel/fork", "", "", "cc:mm/memory", "cc:mm/memory"},
+                             {"", "", "", "12", "", "", "20", "23"});
+  const Run run = Bisect({"--good", c[0], "--bad", c[7]});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("the first bad commit is commit " + c[6].substr(0, 12))) << run.output;
+  ASSERT_FALSE(StepsAt(c[3]).empty()) << "git did not test the unrelated break; the test needs another history:\n"
+                                      << run.output;
+  for (const auto& step : StepsAt(c[3])) {
+    EXPECT_EQ(step.exit_code, 125) << "the unrelated break at " << c[3] << " was judged: " << step.signature;
+  }
+  for (const auto& step : StepsAt(c[6])) EXPECT_EQ(step.exit_code, 1) << step.signature;
 }
 
 // Given a history where nothing breaks, it should say so and build no more than the endpoints.

@@ -141,7 +141,7 @@ TEST_F(BisectTest, ChecksEndpointsThenLetsGitBisectRun) {
   EXPECT_EQ(report.at_parent->at, Sha('b'));
   EXPECT_EQ(report.reproduce, "harness run reproduce-cccccccccccc.yaml");
   const BisectState state = LoadState(dir_);
-  EXPECT_EQ(state.signature, "build-failed@build/BTF");
+  EXPECT_EQ(state.signature, SignatureOf(kBtf).Token());  // "build-failed@build/BTF build failed": its cause
   EXPECT_EQ(state.steps.size(), 4u);
   const std::string text = FormatBisectReport(report);
   EXPECT_THAT(text, HasSubstr("the first bad commit is commit cccccccccccc \"subject cccc\""));

@@ -39,6 +39,28 @@ TEST(JudgeTest, FailingAsTheBadEndpointIsBadAndOtherwiseSkip) {
   EXPECT_EQ(Judge(Cell(Verdict::kApplyFailed, Stage::kApply), {}, kBtfBreak).exit_code, kStepSkip);
 }
 
+CellResult CompileBreak(const std::string& object, const std::string& file, int line) {
+  CellResult result = Cell(Verdict::kBuildFailed, Stage::kBuild, "CC");
+  const std::string error = "/src/linux/" + file + ":" + std::to_string(line) + ":5: error: expected ';' before '}' token";
+  result.detail = "CC " + object + ": " + error;
+  result.facts["build_target"] = object;
+  result.facts["build_error"] = error;
+  return result;
+}
+
+// Given a bad endpoint that fails to compile mm/memory.c, a step that fails to compile another
+// file is an unrelated break (skip), and the same break on another line is bad.
+TEST(JudgeTest, ACompileBreakInAnotherFileIsSkipped) {
+  const FailureSignature bad = SignatureOf(CompileBreak("mm/memory.o", "mm/memory.c", 23));
+  const Judgement other = Judge(CompileBreak("kernel/fork.o", "kernel/fork.c", 12), {}, bad);
+  EXPECT_EQ(other.exit_code, kStepSkip) << other.reason;
+  EXPECT_THAT(other.reason, HasSubstr("fork"));
+  EXPECT_EQ(Judge(CompileBreak("mm/memory.o", "mm/memory.c", 20), {}, bad).exit_code, kStepBad);
+  // --bad-if build still counts any build failure.
+  EXPECT_EQ(Judge(CompileBreak("kernel/fork.o", "kernel/fork.c", 12), ParseBadIf({"build"}), std::nullopt).exit_code,
+            kStepBad);
+}
+
 // Given --bad-if, the stage groups decide: build (config, build, inspect), boot, verify, any.
 TEST(JudgeTest, BadIfCountsItsStagesOnly) {
   const BadRule build = ParseBadIf({"build"});
@@ -86,7 +108,12 @@ TEST(SignatureTest, RoundTripsThroughItsToken) {
   EXPECT_EQ(ParseSignature("build-failed@build/BTF"), kBtfBreak);
   const FailureSignature pass{Verdict::kPass, Stage::kVerify, ""};
   EXPECT_EQ(ParseSignature(pass.Token()), pass);
-  EXPECT_EQ(SignatureOf(Cell(Verdict::kContentMismatch, Stage::kVerify, "ignored")).Token(), "content-mismatch@verify");
+  EXPECT_EQ(SignatureOf(Cell(Verdict::kContentMismatch, Stage::kVerify, "ignored")).Token(),
+            "content-mismatch@verify offset class not recorded");
+  // The cause rides after the first space and comes back whole.
+  const FailureSignature cc = SignatureOf(CompileBreak("mm/memory.o", "mm/memory.c", 20));
+  EXPECT_EQ(cc.Token(), "build-failed@build/CC memory.c: error: expected ';' before '}' token");
+  EXPECT_EQ(ParseSignature(cc.Token()), cc);
   for (const char* bad : {"", "pass", "nonsense@verify", "pass@nowhere", "build-failed@build/"}) {
     EXPECT_FALSE(ParseSignature(bad)) << bad;
   }

@@ -36,8 +36,9 @@ class HistoryCliTest : public FakeTreeCliTest {
   ProcessResult Run(const std::string& commit, std::vector<std::string> extra) {
     WriteFile(dir_ / "matrix.yaml", "trees: [{name: fake, git: " + repo_.string() + ", ref: " + commit +
                                         "}]\narches: [x86_64]\nkconfig: {base: tinyconfig, fragments: [common.config]}\nhistory: " + (dir_ / "history").string() + "\n");
+    // --stop-after makes a run ad hoc: these runs are kept in the history because they ask to be.
     std::vector<std::string> argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect",
-                                     "-j", "1", "--out", (dir_ / "out").string(), "--cache", (dir_ / "cache").string(),
+                                     "--record-history", "-j", "1", "--out", (dir_ / "out").string(), "--cache", (dir_ / "cache").string(),
                                      "--data-dir", HARNESS_SOURCE_DIR};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return Exec(argv, {{"PATH", path_}});
@@ -79,6 +80,34 @@ TEST_F(HistoryCliTest, NewFailureThenStillFailing) {
   r = Exec({HARNESS_BIN, "report", (dir_ / "out" / "results.json").string(), "--to", (dir_ / "again").string()});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(ReadFile(dir_ / "again" / "report.html"), HasSubstr("still failing"));
+}
+
+// Given a matrix with a shared history and a run with --stop-after (or --fragment, --boot-timeout)
+// that does not ask to be recorded: the history is neither read nor written, with a note, and
+// --fail-on new (which needs it) is refused before anything is built.
+TEST_F(HistoryCliTest, AnAdHocRunLeavesTheSharedHistoryAlone) {
+  const std::string good = Commit("", 1);
+  ProcessResult r = Run(good, {});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto kept = [&] {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir_ / "history")) n += e.path().extension() == ".json";
+    return n;
+  };
+  ASSERT_EQ(kept(), 1u);
+  std::vector<std::string> argv = {HARNESS_BIN, "run", (dir_ / "matrix.yaml").string(), "--stop-after", "inspect",
+                                   "-j", "1", "--out", (dir_ / "out").string(), "--cache", (dir_ / "cache").string(),
+                                   "--data-dir", HARNESS_SOURCE_DIR};
+  r = Exec(argv, {{"PATH", path_}});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("note: not classing this run against the history"));
+  EXPECT_THAT(r.output, HasSubstr("it has --stop-after"));
+  EXPECT_EQ(kept(), 1u);
+  argv.insert(argv.end(), {"--fail-on", "new"});
+  r = Exec(argv, {{"PATH", path_}});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("add --record-history"));
+  EXPECT_EQ(kept(), 1u);
 }
 
 TEST_F(HistoryCliTest, FlagErrorsComeBeforeAnyBuild) {

@@ -87,10 +87,15 @@ TEST(BaselineTest, Classes) {
   EXPECT_EQ(b.cell, "t/none/arm64/gcc");
   EXPECT_EQ(b.artifacts_dir, "/out/t/none/arm64/gcc");
 
-  b = ClassAgainstBaseline(with, Result(base, Verdict::kBuildFailed, Stage::kBuild, "ld: undefined reference"));
+  b = ClassAgainstBaseline(with, Result(base, Verdict::kBuildFailed, Stage::kBuild, "objcopy: invalid bfd target"));
   EXPECT_EQ(b.cls, "pre-existing");
   EXPECT_THAT(b.detail, HasSubstr("fails the same way without the series: "));
-  EXPECT_THAT(b.detail, HasSubstr("ld: undefined reference"));
+  EXPECT_THAT(b.detail, HasSubstr("objcopy: invalid bfd target"));
+
+  // The same verdict at the same stage with another first error: the series broke something else.
+  b = ClassAgainstBaseline(with, Result(base, Verdict::kBuildFailed, Stage::kBuild, "ld: undefined reference"));
+  EXPECT_EQ(b.cls, "introduced");
+  EXPECT_THAT(b.detail, HasSubstr("cause without the series: ld: undefined reference; with it: objcopy: invalid bfd target"));
 
   // The series turned a boot failure into a build failure: it changed how the cell fails.
   b = ClassAgainstBaseline(with, Result(base, Verdict::kTimedOut, Stage::kBoot, "no power-off in 60 s"));
@@ -102,6 +107,60 @@ TEST(BaselineTest, Classes) {
   b = ClassAgainstBaseline(with, errored);
   EXPECT_EQ(b.cls, "unknown");
   EXPECT_THAT(b.detail, HasSubstr("No space left on device"));
+}
+
+// A cell that ended as the pipeline ends one at the build stage: the facts and detail BuildPass
+// records for a compile error in `file` at `line`.
+CellResult CompileBreak(const Cell& cell, const std::string& object, const std::string& file, int line) {
+  const std::string error = "/work/out/t/src/" + file + ":" + std::to_string(line) + ":5: error: expected ';' before '}' token";
+  CellResult r = Result(cell, Verdict::kBuildFailed, Stage::kBuild, "CC " + object + ": " + error);
+  r.facts["build_step"] = "CC";
+  r.facts["build_target"] = object;
+  r.facts["build_error"] = error;
+  return r;
+}
+
+// A cell that ended as VerifyBtf ends one whose console showed `line` first.
+CellResult Complained(const Cell& cell, const std::string& line) {
+  CellResult r = Result(cell, Verdict::kKernelComplained, Stage::kVerify,
+                        "the bytes match, but the kernel complained before the probe finished: " + line);
+  r.facts["complaint"] = line;
+  return r;
+}
+
+// Given a base tree whose kernel prints a WARNING: at boot, a series that adds a different BUG:
+// should be introduced, not pre-existing (same verdict, same stage, another cause).
+TEST(BaselineTest, ADifferentComplaintIsIntroduced) {
+  const auto cells = ExpandCells(Matrix("{name: s, path: p}"), {});
+  const Cell base = BaselineCells(cells, std::vector<CellResult>{Result(cells[0], Verdict::kPass, Stage::kVerify),
+                                                                 Complained(cells[1], "x"),
+                                                                 Result(cells[2], Verdict::kPass, Stage::kVerify)})[0];
+  const CellResult with = Complained(cells[1], "[    1.204518] BUG: kernel NULL pointer dereference, address: 0000000000000008");
+  const CellResult without =
+      Complained(base, "[    0.912345] WARNING: CPU: 0 PID: 1 at kernel/bpf/btf.c:1234 btf_parse+0x1a/0x40");
+  const CellBaseline b = ClassAgainstBaseline(with, without);
+  EXPECT_EQ(b.cls, "introduced");
+  EXPECT_THAT(b.detail, HasSubstr("WARNING: CPU"));
+}
+
+// Given the same complaint with and without the series -- another time stamp, CPU, PID, address
+// and line number -- it should be pre-existing.
+TEST(BaselineTest, TheSameComplaintIsPreExisting) {
+  const auto cells = ExpandCells(Matrix("{name: s, path: p}"), {});
+  const CellResult with =
+      Complained(cells[1], "[    1.204518] WARNING: CPU: 1 PID: 57 at kernel/bpf/btf.c:1240 btf_parse+0x1c/0x48");
+  const CellResult without =
+      Complained(cells[1], "[    0.912345] WARNING: CPU: 0 PID: 1 at kernel/bpf/btf.c:1234 btf_parse+0x1a/0x40");
+  EXPECT_EQ(ClassAgainstBaseline(with, without).cls, "pre-existing");
+}
+
+// Given a base tree that fails to compile one file, a series whose build breaks in another file
+// should be introduced; the same file's break, moved to another line, pre-existing.
+TEST(BaselineTest, ACompileBreakInAnotherFileIsIntroduced) {
+  const auto cells = ExpandCells(Matrix("{name: s, path: p}"), {});
+  const CellResult with = CompileBreak(cells[1], "mm/memory.o", "mm/memory.c", 20);
+  EXPECT_EQ(ClassAgainstBaseline(with, CompileBreak(cells[1], "kernel/fork.o", "kernel/fork.c", 12)).cls, "introduced");
+  EXPECT_EQ(ClassAgainstBaseline(with, CompileBreak(cells[1], "mm/memory.o", "mm/memory.c", 17)).cls, "pre-existing");
 }
 
 // Given one failing cell of each class, each --fail-on introduced outcome.

@@ -78,6 +78,8 @@ class PipelineTest : public ::testing::Test {
       }
     } else if (program == "aarch64-linux-gnu-gcc") {
       if (spec.argv.size() > 2) WriteFile(spec.argv[5], "probe binary");  // -o PATH
+    } else if (program == "qemu-system-aarch64" && last == "--version") {
+      r.output = "QEMU emulator version 7.2.11 (Debian 1:7.2+dfsg-7+deb12u7)\nCopyright (c) 2003-2022\n";
     } else if (program == "qemu-system-aarch64") {
       r.seconds = qemu_seconds_;
       {
@@ -338,6 +340,7 @@ TEST_F(PipelineTest, PassingCellRunsEveryCommandInOrder) {
   EXPECT_EQ(Steps(runner_), (std::vector<std::string>{
                                 "pahole --version",                              // once per run: pahole frozen into .config
                                 "dpkg-query /fake/bin/pahole",                   // and the package it came from
+                                "qemu-system-aarch64 --version",                 // once per arch: an input of the verdict
                                 "aarch64-linux-gnu-gcc --version",               // the toolchain's version, an input
                                 "aarch64-linux-gnu-ld --version",                // binutils: inputs kbuild never compares
                                 "aarch64-linux-gnu-objcopy --version",
@@ -357,9 +360,10 @@ TEST_F(PipelineTest, FailingPassEndsTheCellAndSkipsTheRestInOrder) {
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
   EXPECT_EQ(Steps(runner_),
-            (std::vector<std::string>{"pahole --version", "dpkg-query /fake/bin/pahole", "aarch64-linux-gnu-gcc --version",
-                                      "aarch64-linux-gnu-ld --version", "aarch64-linux-gnu-objcopy --version",
-                                      "make tinyconfig", "make olddefconfig", "make Image"}));
+            (std::vector<std::string>{"pahole --version", "dpkg-query /fake/bin/pahole", "qemu-system-aarch64 --version",
+                                      "aarch64-linux-gnu-gcc --version", "aarch64-linux-gnu-ld --version",
+                                      "aarch64-linux-gnu-objcopy --version", "make tinyconfig", "make olddefconfig",
+                                      "make Image"}));
   std::vector<std::string> stages;
   for (const auto& t : r.timings) stages.push_back(std::string(StageName(t.stage)) + (t.skipped ? " skipped" : ""));
   EXPECT_EQ(stages, (std::vector<std::string>{"tree", "apply", "config", "build", "inspect skipped", "image skipped",
@@ -429,7 +433,7 @@ TEST_F(PipelineTest, BootRunsBesideTheNextBuildAndResultsStayInMatrixOrder) {
   std::vector<std::string> finished;  // which tree's guest ended, in order
   runner_.SetHandler([&](const ProcessSpec& spec) {
     const std::string command = ShellJoin(spec.argv);
-    const bool qemu = spec.argv[0] == "qemu-system-aarch64";
+    const bool qemu = spec.argv[0] == "qemu-system-aarch64" && spec.argv.back() != "--version";  // a boot
     const bool t_boot = qemu && command.find("/out/t/") != std::string::npos;
     const bool u_make = spec.argv[0] == "make" && spec.argv.back() == "Image" &&
                         command.find("/out/u/") != std::string::npos;

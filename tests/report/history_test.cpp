@@ -13,14 +13,35 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// Every input a verdict depends on, as the pipeline records them among a cell's facts.
+std::map<std::string, std::string> AllInputs() {
+  return {{"revision", "r1"},
+          {"kconfig", "k1"},
+          {"toolchain", "gcc"},
+          {"toolchain_version", "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0"},
+          {"binutils_version", "GNU ld (GNU Binutils for Debian) 2.40"},
+          {"pahole_version", "v1.24"},
+          {"qemu_version", "QEMU emulator version 7.2.11 (Debian 1:7.2+dfsg-7+deb12u7)"},
+          {"harness_version", "0.1.0+g0123456789ab"},
+          {"probe_hash", "5f2c9a"}};
+}
+
+// A cell with every input recorded; `revision` and `kconfig` as given.
 CellResult Cell(Verdict v, std::string revision = "r1", std::string kconfig = "k1") {
   CellResult r;
   r.cell = "debian-6.1/none/arm64/gcc";
   r.arch = "arm64";
   r.verdict = v;
   r.stage = Stage::kVerify;
+  r.facts = AllInputs();
   r.facts["revision"] = std::move(revision);
   r.facts["kconfig"] = std::move(kconfig);
+  return r;
+}
+
+CellResult WithInputs(Verdict v, std::map<std::string, std::string> facts) {
+  CellResult r = Cell(v);
+  r.facts = std::move(facts);
   return r;
 }
 
@@ -29,7 +50,10 @@ PastCell Past(const std::string& verdict, const std::string& revision = "r1", co
   p.verdict = verdict;
   p.failed = verdict != "pass" && verdict != "built";
   p.revision = revision;
-  p.inputs = "revision " + revision + ", kconfig " + kconfig;
+  auto facts = AllInputs();
+  facts["revision"] = revision;
+  facts["kconfig"] = kconfig;
+  p.inputs = InputsOf(facts);
   return p;
 }
 
@@ -45,7 +69,7 @@ TEST(HistoryClassifyTest, NewFailureWhenAnInputChanged) {
   const CellHistory h = Classify(Cell(Verdict::kBuildFailed, "r2"), &was, kThen);
   EXPECT_EQ(h.cls, kNewFailure);
   EXPECT_THAT(h.detail, HasSubstr("was pass at 2026-12-01T02:00:00Z"));
-  EXPECT_THAT(h.detail, HasSubstr("revision r1, kconfig k1 -> revision r2, kconfig k1"));
+  EXPECT_THAT(h.detail, HasSubstr("inputs changed: revision r1 -> r2"));
 }
 
 // Given a verdict that changed while the kconfig changed (same revision), it should not be
@@ -211,6 +235,81 @@ TEST_F(HistoryDirTest, AHistoryThatIsAFileIsAHarnessError) {
   std::vector<CellResult> now = {Cell(Verdict::kPass)};
   EXPECT_THROW(ApplyHistory(now, dir_, "2026-12-03T02:00:00Z"), HarnessError);
   std::filesystem::remove(dir_);
+}
+
+// Given a PASS, then a FAIL on the same pinned tree and kconfig after a compiler upgrade, it
+// should be a new failure naming the change, and --fail-on new should be red.
+TEST_F(HistoryDirTest, ACompilerUpgradeIsANewFailureNamingIt) {
+  std::vector<CellResult> first = {WithInputs(Verdict::kPass, AllInputs())};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  auto upgraded = AllInputs();
+  upgraded["toolchain_version"] = "aarch64-linux-gnu-gcc (Debian 13.2.0-7) 13.2.0";
+  std::vector<CellResult> second = {WithInputs(Verdict::kBuildFailed, upgraded)};
+  ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  EXPECT_THAT(second[0].history.detail,
+              HasSubstr("compiler aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0 -> aarch64-linux-gnu-gcc (Debian "
+                        "13.2.0-7) 13.2.0"));
+  EXPECT_EQ(ExitCodeForNewFailures(second), 1);
+}
+
+// Given the same with a pahole upgrade (the tool that writes .BTF), the same.
+TEST_F(HistoryDirTest, APaholeUpgradeIsANewFailureNamingIt) {
+  std::vector<CellResult> first = {WithInputs(Verdict::kPass, AllInputs())};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  auto upgraded = AllInputs();
+  upgraded["pahole_version"] = "v1.25";
+  std::vector<CellResult> second = {WithInputs(Verdict::kContentMismatch, upgraded)};
+  ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  EXPECT_THAT(second[0].history.detail, HasSubstr("pahole v1.24 -> v1.25"));
+  EXPECT_EQ(ExitCodeForNewFailures(second), 1);
+  // And each other input, one at a time.
+  int day = 3;
+  for (const char* input : {"binutils_version", "qemu_version", "harness_version", "probe_hash"}) {
+    auto changed = AllInputs();
+    changed[input] += "-new";
+    const std::string date = "2026-12-0" + std::to_string(day++);
+    std::vector<CellResult> pass = {WithInputs(Verdict::kPass, AllInputs())};
+    ApplyHistory(pass, dir_, date + "T02:00:00Z");
+    std::vector<CellResult> fail = {WithInputs(Verdict::kTimedOut, changed)};
+    ApplyHistory(fail, dir_, date + "T03:00:00Z");
+    EXPECT_EQ(fail[0].history.cls, kNewFailure) << input;
+  }
+}
+
+// Given a version line with a byte results.json escapes, the kept run's value and this run's
+// are still the same input.
+TEST_F(HistoryDirTest, AnEscapedInputReadBackIsTheSameInput) {
+  auto inputs = AllInputs();
+  inputs["qemu_version"] = "QEMU emulator version 7.2.11, Copyright (c) 2003-2022 Fabrice Bellard \xc2\xa9";
+  std::vector<CellResult> first = {WithInputs(Verdict::kPass, inputs)};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> second = {WithInputs(Verdict::kTimedOut, inputs)};
+  ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kFlaky) << second[0].history.detail;
+}
+
+// Given a PASS then a FAIL with every input recorded and equal on both sides, it is flaky.
+TEST_F(HistoryDirTest, IdenticalInputsAreFlaky) {
+  std::vector<CellResult> first = {WithInputs(Verdict::kPass, AllInputs())};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> second = {WithInputs(Verdict::kTimedOut, AllInputs())};
+  ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kFlaky);
+  EXPECT_EQ(ExitCodeForNewFailures(second), 0);
+}
+
+// Given an earlier run kept by an older harness (revision and kconfig only), an input unknown on
+// one side is no evidence that it did not change: not flaky.
+TEST_F(HistoryDirTest, AnUnknownInputIsNotFlaky) {
+  std::vector<CellResult> first = {WithInputs(Verdict::kPass, {{"revision", "r1"}, {"kconfig", "k1"}})};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  std::vector<CellResult> second = {WithInputs(Verdict::kTimedOut, AllInputs())};
+  ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
+  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  EXPECT_THAT(second[0].history.detail, HasSubstr("not recorded"));
+  EXPECT_EQ(ExitCodeForNewFailures(second), 1);
 }
 
 TEST(HistoryParseTest, RecordWithoutTimeIsAnError) {

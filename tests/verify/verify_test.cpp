@@ -71,6 +71,22 @@ TEST_P(VerifyBtfTest, OneFlippedByteIsContentMismatchAtItsOffset) {
   EXPECT_EQ(out.detail, "first difference at offset 4096 (0x1000), 1 byte differs");
 }
 
+// Given a BTF header (24 bytes, types at 0..2000, strings at 2000..4976 after it), a mismatch's
+// offset class (what its failure signature compares) follows the header, not the offset.
+TEST_P(VerifyBtfTest, AMismatchIsClassedByThePartOfTheSectionItIsIn) {
+  vmlinux_.header = BtfHeader{.magic = 0xEB9F, .version = 1, .hdr_len = 24, .type_off = 0, .type_len = 2000,
+                              .str_off = 2000, .str_len = 2976};
+  for (const auto& [offset, expected] : std::vector<std::pair<std::size_t, std::string>>{
+           {10, "header"}, {24, "type section"}, {2023, "type section"}, {2024, "string section"},
+           {5000, "outside the sections"}}) {
+    record_.blob = vmlinux_.btf;
+    record_.blob[offset] ^= 0x40;
+    VerifyOutcome out = Verify();
+    EXPECT_EQ(out.verdict, Verdict::kContentMismatch) << offset;
+    EXPECT_EQ(out.facts["offset_class"], expected) << offset;
+  }
+}
+
 TEST_P(VerifyBtfTest, ShortGuestFileIsSizeMismatch) {
   record_.size = vmlinux_.btf.size() - 1;
   record_.blob.pop_back();
@@ -229,6 +245,8 @@ TEST_P(VerifyBtfTest, ConsoleComplaintIsKernelComplainedEvenWhenBytesMatch) {
   EXPECT_EQ(out.verdict, Verdict::kKernelComplained);
   EXPECT_NE(out.detail.find("WARNING: CPU: 0"), std::string::npos);
   EXPECT_NE(std::find(out.diagnosis.begin(), out.diagnosis.end(), "  Call Trace:"), out.diagnosis.end());
+  // The first line, whole, for the failure signature (core/signature.h) to normalise.
+  EXPECT_EQ(out.facts["complaint"], complaint_.front());
 }
 
 // A complaint does not hide a more precise verdict about the bytes; it is in the diagnosis.
