@@ -7,7 +7,9 @@
 # (the real bisect's x86_64 endpoints), e2e.NightlyDebian61Arm64ClangPasses and
 # e2e.NightlyDebian510S390xGccPasses (the nightly matrix's second clang cell and its 5.10 tree)
 # and e2e.ShardsSharingRedisMergeToTheVerdictsOfOneRun (three shards with empty local caches
-# sharing a redis-server, merged; one shard again from Redis alone and with no cache). Most need the default matrix's kernels (the e2e_built fixture),
+# sharing a redis-server, merged; one shard again from Redis alone and with no cache) and
+# e2e.LinkStepCorpusIncrementalEqualsClean (five link-step corpus entries on x86_64, built
+# incrementally and from clean: the same verdict and BTF; issue 24's invariant). Most need the default matrix's kernels (the e2e_built fixture),
 # which ctest builds first if needed. Sets up like ./run-tests.sh, then prints each test's time.
 #
 #   bench/e2e-extended.sh [ctest arguments]
