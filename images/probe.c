@@ -16,7 +16,7 @@
  * - `harness.btf_size=N` on the command line is the size of the vmlinux's .BTF section. The probe
  *   never reads more than N plus one page (an export without a bound would otherwise walk off
  *   the end of the section into unmapped memory and oops the guest before anything is recorded).
- *   At the cap it reads once more, up to a page, and records what that returned (TAG_PAST_CAP):
+ *   At the cap it reads one more byte and records what that returned (TAG_PAST_CAP):
  *   EOF there is a file one page longer than the section, which has an end (a size mismatch);
  *   more bytes set FLAG_READ_CAPPED, an export with no end where it should have one.
  * - 1-byte reads cover the header and a few ranges spread over the file (ProbeRanges, which
@@ -70,7 +70,7 @@
 
 #define CHUNK (1u << 20)          /* bytes asked for per large read() */
 #define BLOB_CAP (64u << 20)      /* never hold more than this of the BTF file */
-#define PAGE 4096u                /* what the probe reads past the expected size, at most */
+#define PAGE 4096u                /* what the probe keeps past the expected size, at most */
 #define HEAD_RANGE 64u            /* 1-byte reads over the header and what follows it */
 #define SPREAD_RANGE 32u          /* 1-byte reads at each spread offset */
 #define MAX_RANGES 5
@@ -398,10 +398,11 @@ int main(void) {
     for (;;) {
       ssize_t n;
       if (blob_len == cap) {
-        /* One read past the cap tells a file that ends here from one that goes on. More bytes are
-         * not an error of the probe: evidence that the export has no end where it should. */
-        static unsigned char past[PAGE];
-        ssize_t more = ReadRetry(fd, past, sizeof past);
+        /* One byte past the cap tells a file that ends here from one that goes on, and reaches no
+         * further into what follows the section. More is not an error of the probe: evidence
+         * that the export has no end where it should. */
+        unsigned char past;
+        ssize_t more = ReadRetry(fd, &past, 1);
         have_past_cap = 1;
         past_cap = more < 0 ? -(int64_t)errno : (int64_t)more;
         if (more < 0) {

@@ -32,8 +32,8 @@ enum RecordTag : std::uint32_t {
   kTagErrors = 9,       // text: one "step: strerror" line per failed step
   kTagRanges = 10,      // 1-byte reads: repeated {u64 offset, u32 count, count bytes}
   kTagReadCap = 11,     // u64 the most the large reads would take (expected size + a page)
-  kTagPastCap = 12,     // i64 one read() of up to a page once the large reads reached the cap:
-                        // 0 is EOF right there (the file has an end), > 0 it went on, < 0 -errno.
+  kTagPastCap = 12,     // i64 a 1-byte read() once the large reads reached the cap: 0 is EOF
+                        // right there (the file has an end), 1 it went on, < 0 -errno.
                         // Absent: the cap was not reached, or the probe predates this field.
   kTagEnd = 0xffffffff, // u32 CRC-32
 };

@@ -139,7 +139,7 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
                 "reads of /sys/kernel/btf/vmlinux went on past " + std::to_string(got.size()) +
                     " bytes without end of file (the probe's cap: section size " + std::to_string(want.size()) +
                     " plus a page" +
-                    (past_cap ? "; a read past it returned " + std::to_string(past_cap) + " more" : std::string()) +
+                    (past_cap ? "; a read past it was not end of file" : "") +
                     "); st_size " + std::to_string(st_size));
   }
   if (got.size() > st_size) {
