@@ -15,8 +15,10 @@
  *   sleeps forever (an e2e test of the harness's timeout verdict uses this).
  * - `harness.btf_size=N` on the command line is the size of the vmlinux's .BTF section. The probe
  *   never reads more than N plus one page (an export without a bound would otherwise walk off
- *   the end of the section into unmapped memory and oops the guest before anything is recorded);
- *   when the cap is reached before end of file it says so in the record (FLAG_READ_CAPPED).
+ *   the end of the section into unmapped memory and oops the guest before anything is recorded).
+ *   At the cap it reads one more byte and records what that returned (TAG_PAST_CAP):
+ *   EOF there is a file one page longer than the section, which has an end (a size mismatch);
+ *   more bytes set FLAG_READ_CAPPED, an export with no end where it should have one.
  * - 1-byte reads cover the header and a few ranges spread over the file (ProbeRanges, which
  *   harness/boot/record.cpp mirrors), each range recorded with its offset.
  */
@@ -46,6 +48,7 @@
 #define TAG_ERRORS 9u
 #define TAG_RANGES 10u
 #define TAG_READ_CAP 11u
+#define TAG_PAST_CAP 12u
 #define TAG_END 0xffffffffu
 
 #define FLAG_PROC_MOUNTED (1u << 0)
@@ -67,7 +70,7 @@
 
 #define CHUNK (1u << 20)          /* bytes asked for per large read() */
 #define BLOB_CAP (64u << 20)      /* never hold more than this of the BTF file */
-#define PAGE 4096u                /* what the probe reads past the expected size, at most */
+#define PAGE 4096u                /* what the probe keeps past the expected size, at most */
 #define HEAD_RANGE 64u            /* 1-byte reads over the header and what follows it */
 #define SPREAD_RANGE 32u          /* 1-byte reads at each spread offset */
 #define MAX_RANGES 5
@@ -336,8 +339,8 @@ int main(void) {
   unsigned char *ranges = NULL; /* per range: u64 offset, u32 count, count bytes */
   size_t ranges_len = 0;
   int nranges = 0, small_opened = 0;
-  int64_t eof_read = 0;
-  int have_eof_read = 0;
+  int64_t eof_read = 0, past_cap = 0;
+  int have_eof_read = 0, have_past_cap = 0;
   char *version, *notes, *cmdline;
   size_t version_len, notes_len, cmdline_len;
   struct Out out = {-1, 0xffffffffu, 0, 0};
@@ -395,8 +398,19 @@ int main(void) {
     for (;;) {
       ssize_t n;
       if (blob_len == cap) {
-        /* Not an error of the probe: evidence that the export has no end where it should. */
-        flags |= FLAG_READ_CAPPED;
+        /* One byte past the cap tells a file that ends here from one that goes on, and reaches no
+         * further into what follows the section. More is not an error of the probe: evidence
+         * that the export has no end where it should. */
+        unsigned char past;
+        ssize_t more = ReadRetry(fd, &past, 1);
+        have_past_cap = 1;
+        past_cap = more < 0 ? -(int64_t)errno : (int64_t)more;
+        if (more < 0) {
+          AddError("read " BTF_FILE " at the cap, offset %zu: %s", blob_len, strerror(errno));
+          flags |= FLAG_READ_ERROR;
+        } else if (more > 0) {
+          flags |= FLAG_READ_CAPPED;
+        }
         break;
       }
       if (blob_alloc - blob_len < CHUNK && blob_alloc < cap) {
@@ -492,6 +506,7 @@ int main(void) {
     if (blob_opened) OutTlv(&out, TAG_BLOB, blob, blob_len);
     if (small_opened) OutTlv(&out, TAG_RANGES, ranges, ranges_len);
     OutU64(&out, TAG_READ_CAP, cap);
+    if (have_past_cap) OutU64(&out, TAG_PAST_CAP, (uint64_t)past_cap);
     if (have_eof_read) OutU64(&out, TAG_EOF_READ, (uint64_t)eof_read);
     OutTlv(&out, TAG_VERSION, version, version_len);
     OutTlv(&out, TAG_NOTES, notes, notes_len);

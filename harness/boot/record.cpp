@@ -50,6 +50,7 @@ const char* TagName(std::uint32_t tag) {
     case kTagErrors: return "errors";
     case kTagRanges: return "ranges";
     case kTagReadCap: return "read-cap";
+    case kTagPastCap: return "past-cap";
     case kTagEnd: return "end";
     default: return "unknown";
   }
@@ -143,7 +144,7 @@ DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_b
     const auto value = bytes.subspan(pos + kTlvHeader, len);
     const std::size_t at = pos;
     pos += kTlvHeader + len;
-    if (tag < kTagFlags || tag > kTagReadCap || tag == kTagSmallReads) continue;  // unknown or retired: skip
+    if (tag < kTagFlags || tag > kTagPastCap || tag == kTagSmallReads) continue;  // unknown or retired: skip
     if (seen & (1u << tag)) {
       result.error = Format("record malformed: %s field (tag %u) repeated at byte %zu",
                             TagName(tag), tag, at);
@@ -152,7 +153,7 @@ DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_b
     seen |= 1u << tag;
     std::size_t want = 0;
     if (tag == kTagFlags || tag == kTagMode) want = 4;
-    if (tag == kTagSize || tag == kTagEofRead || tag == kTagReadCap) want = 8;
+    if (tag == kTagSize || tag == kTagEofRead || tag == kTagReadCap || tag == kTagPastCap) want = 8;
     if (want != 0 && len != want) {
       result.error = Format("record malformed: %s field (tag %u) at byte %zu has %u bytes, expected %zu",
                             TagName(tag), tag, at, len, want);
@@ -181,6 +182,7 @@ DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_b
         }
         break;
       case kTagReadCap: record.read_cap = LoadU64Le(value); break;
+      case kTagPastCap: record.past_cap = static_cast<std::int64_t>(LoadU64Le(value)); break;
       case kTagEofRead: record.eof_read = static_cast<std::int64_t>(LoadU64Le(value)); break;
       case kTagVersion: record.version.assign(value.begin(), value.end()); break;
       case kTagNotes: record.notes.assign(value.begin(), value.end()); break;

@@ -32,6 +32,9 @@ enum RecordTag : std::uint32_t {
   kTagErrors = 9,       // text: one "step: strerror" line per failed step
   kTagRanges = 10,      // 1-byte reads: repeated {u64 offset, u32 count, count bytes}
   kTagReadCap = 11,     // u64 the most the large reads would take (expected size + a page)
+  kTagPastCap = 12,     // i64 a 1-byte read() once the large reads reached the cap: 0 is EOF
+                        // right there (the file has an end), 1 it went on, < 0 -errno.
+                        // Absent: the cap was not reached, or the probe predates this field.
   kTagEnd = 0xffffffff, // u32 CRC-32
 };
 
@@ -43,7 +46,8 @@ enum RecordFlag : std::uint32_t {
   kFlagVmlinuxExists = 1u << 4,
   kFlagVmlinuxRegular = 1u << 5,
   kFlagReadError = 1u << 6,   // a large read failed before EOF
-  kFlagReadCapped = 1u << 7,  // the large reads reached the cap without reaching EOF
+  kFlagReadCapped = 1u << 7,  // the large reads reached the cap and the read past it returned more
+                              // (probes before kTagPastCap set it at the cap, whatever came next)
 };
 
 // Bytes read again one byte per read() from `offset`.
@@ -64,6 +68,7 @@ struct ProbeRecord {
   std::vector<std::uint8_t> blob;
   std::vector<ByteRange> small_reads;
   std::optional<std::uint64_t> read_cap;
+  std::optional<std::int64_t> past_cap;
   std::optional<std::int64_t> eof_read;
   std::string version;
   std::vector<std::uint8_t> notes;

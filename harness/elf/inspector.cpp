@@ -248,22 +248,25 @@ void CheckSymbols(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
   info.stop_symbol = stop_name;
   info.start_value = starts[pair];
   info.stop_value = stops[pair];
+  auto disagree = [&](std::string line) {
+    if (info.symbol_problem.empty()) info.symbol_problem = line;
+    info.problems.push_back(std::move(line));
+  };
   if (!starts[pair] || !stops[pair]) {
-    info.problems.push_back((starts[pair] ? start_name : stop_name) + " is present but " +
-                            (starts[pair] ? stop_name : start_name) + " is missing");
+    disagree((starts[pair] ? start_name : stop_name) + " is present but " +
+             (starts[pair] ? stop_name : start_name) + " is missing");
     return;
   }
   const std::uint64_t start = *starts[pair];
   const std::uint64_t stop = *stops[pair];
   if (start != info.btf_addr) {
-    info.problems.push_back(start_name + " = " + HexNumber(start) + ", .BTF starts at " +
-                            HexNumber(info.btf_addr));
+    disagree(start_name + " = " + HexNumber(start) + ", .BTF starts at " + HexNumber(info.btf_addr));
   }
   if (stop - start != info.btf_size) {
     const std::string length = stop >= start ? std::to_string(stop - start)
                                              : "-" + std::to_string(start - stop);
-    info.problems.push_back(stop_name + " - " + start_name + " = " + length +
-                            ", section size " + std::to_string(info.btf_size));
+    disagree(stop_name + " - " + start_name + " = " + length + ", section size " +
+             std::to_string(info.btf_size));
   }
 }
 

@@ -34,6 +34,10 @@ struct VmlinuxInfo {
   bool btf_in_load = false;        // lies inside a PT_LOAD segment (by address and file offset)
   std::string start_symbol, stop_symbol;     // the delimiting pair that was found, if any
   std::optional<std::uint64_t> start_value, stop_value;
+  // The delimiting symbols disagree with .BTF (start not its address, stop - start not its size,
+  // or one of the pair missing): the kernel would export other bytes than the section's, so no
+  // boot can say anything about it. The line, as in `problems`; empty when they agree.
+  std::string symbol_problem;
 
   std::optional<BtfHeader> header;  // when the section holds at least the fixed header
   std::optional<std::uint32_t> type_count;  // from libbpf, when it parsed the blob

@@ -678,10 +678,16 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
   result.facts["btf_size"] = std::to_string(ctx.info.btf_size);
   if (ctx.info.type_count) result.facts["btf_types"] = std::to_string(*ctx.info.type_count);
   result.facts["build_id"] = ctx.info.build_id;
-  // Only an unreadable ELF stops here. A missing .BTF still boots, so the guest side is seen
-  // too ("btf file missing"); other problems are weighed when the guest has been compared.
+  // An unreadable ELF stops here, and so do delimiting symbols that disagree with .BTF: the
+  // kernel would export other bytes than the section's, and the guest would be graded for the
+  // linker script's fault. A missing .BTF still boots, so the guest side is seen too ("btf file
+  // missing"); other problems are weighed when the guest has been compared.
   if (!ctx.info.is_elf || (ctx.info.fatal && ctx.info.has_btf)) {
     Decide(result, Verdict::kBadVmlinux, ctx.info.problems.empty() ? "unreadable .BTF" : ctx.info.problems.front());
+    return End("failed");
+  }
+  if (!ctx.info.symbol_problem.empty()) {
+    Decide(result, Verdict::kBadVmlinux, ctx.info.symbol_problem);
     return End("failed");
   }
   const std::string summary = ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section";

@@ -404,7 +404,7 @@ std::string InspectionJson(const VmlinuxInfo& info) {
     j["btf"] = {{"present", info.has_btf}, {"size", info.btf_size}, {"address", info.btf_addr},
                 {"offset", info.btf_offset}, {"flags", info.btf_flags}, {"alloc", info.btf_alloc},
                 {"in_load_segment", info.btf_in_load}, {"start_symbol", info.start_symbol},
-                {"stop_symbol", info.stop_symbol}};
+                {"stop_symbol", info.stop_symbol}, {"symbol_problem", info.symbol_problem}};
     if (info.start_value) j["btf"]["start_value"] = *info.start_value;
     if (info.stop_value) j["btf"]["stop_value"] = *info.stop_value;
     if (info.header) {

@@ -129,11 +129,18 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   const std::uint64_t st_size = *record.size;
   out.facts["guest_size"] = std::to_string(st_size);
   out.facts["readable"] = std::to_string(got.size());
-  if (record.flags & kFlagReadCapped) {
+  // Reads stopped by the probe's cap are an export without an end only when nothing shows one: a
+  // file a page longer than the section ends right at the cap (st_size says so, a read there is
+  // EOF) and is a size mismatch. Older probes flag the cap whatever the next read would return.
+  const std::uint64_t past_cap = record.past_cap && *record.past_cap > 0 ? static_cast<std::uint64_t>(*record.past_cap) : 0;
+  const bool ends_at_st_size = record.eof_read == 0 && got.size() + past_cap <= st_size;
+  if ((record.flags & kFlagReadCapped) && !ends_at_st_size) {
     return fail(Verdict::kUnboundedExport,
                 "reads of /sys/kernel/btf/vmlinux went on past " + std::to_string(got.size()) +
                     " bytes without end of file (the probe's cap: section size " + std::to_string(want.size()) +
-                    " plus a page); st_size " + std::to_string(st_size));
+                    " plus a page" +
+                    (past_cap ? "; a read past it was not end of file" : "") +
+                    "); st_size " + std::to_string(st_size));
   }
   if (got.size() > st_size) {
     return fail(Verdict::kUnboundedExport, "reads of /sys/kernel/btf/vmlinux returned " + std::to_string(got.size()) +
@@ -143,7 +150,9 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   if (st_size != want.size() || got.size() != want.size()) {
     return fail(Verdict::kSizeMismatch, "guest st_size " + std::to_string(st_size) + ", section size " +
                                             std::to_string(want.size()) + ", " + std::to_string(got.size()) +
-                                            " bytes readable");
+                                            " bytes readable" +
+                                            ((record.flags & kFlagReadCapped) ? " (the probe's cap), end of file at st_size"
+                                                                               : ""));
   }
   if (record.flags & kFlagReadError) {
     return fail(Verdict::kSizeMismatch, "reading /sys/kernel/btf/vmlinux failed before end of file after " +

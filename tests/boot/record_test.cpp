@@ -23,6 +23,7 @@ ProbeRecord SampleRecord() {
   r.blob = {0x9f, 0xeb, 1, 0, 0x18, 0, 0, 0, 0, 0};
   r.small_reads = {{0, {0x9f, 0xeb, 1, 0}}, {6, {0, 0}}};
   r.read_cap = 10 + 4096;
+  r.past_cap = 0;
   r.eof_read = 0;
   r.version = "Linux version 6.1.0 (gcc 12.2.0)\n";
   r.notes = {4, 0, 0, 0, 'G', 'N', 'U', 0};
@@ -79,6 +80,7 @@ TEST(DecodeRecord, RoundTrips) {
   EXPECT_EQ(out.blob, in.blob);
   EXPECT_EQ(out.small_reads, in.small_reads);
   EXPECT_EQ(out.read_cap, in.read_cap);
+  EXPECT_EQ(out.past_cap, in.past_cap);
   EXPECT_EQ(out.eof_read, in.eof_read);
   EXPECT_EQ(out.version, in.version);
   EXPECT_EQ(out.notes, in.notes);

@@ -132,6 +132,24 @@ TEST(CliTest, InspectOfANonElfFileFailsTheCheck) {
   EXPECT_THAT(r.output, HasSubstr("verdict: BAD"));
 }
 
+// Given a vmlinux whose __stop_BTF lies 8 bytes past the section, it should fail the check
+// (exit 1, a kernel verdict) and quote the disagreement.
+TEST(CliTest, InspectOfMisplacedBtfSymbolsFailsTheCheck) {
+  const auto file = Temp("vmlinux");
+  ProcessResult made = MakeRealRunner()->Run({.argv = {FAKE_VMLINUX_BIN, "--machine", "62", "--class", "64", "--endian",
+                                                       "little", "--stop-delta", "8", file.string()},
+                                              .timeout = std::chrono::seconds(60)});
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  ProcessResult r = Harness({"inspect", file.string()});
+  ProcessResult json = Harness({"inspect", "--json", file.string()});
+  std::filesystem::remove(file);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("problem: __stop_BTF - __start_BTF = "));
+  EXPECT_THAT(r.output, HasSubstr("verdict: BAD"));
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_THAT(json.output, HasSubstr("\"symbol_problem\": \"__stop_BTF - __start_BTF = "));
+}
+
 TEST(CliTest, InspectOfAMissingFileIsAHarnessError) {
   ProcessResult r = Harness({"inspect", "/nonexistent/vmlinux"});
   EXPECT_EQ(r.exit_code, 2);

@@ -119,6 +119,7 @@ TEST_P(InspectVmlinuxTest, GoodVmlinuxHasNoProblems) {
   EXPECT_EQ(info.btf, spec.btf);
   EXPECT_EQ(info.start_symbol, "__start_BTF");
   EXPECT_EQ(info.stop_symbol, "__stop_BTF");
+  EXPECT_EQ(info.symbol_problem, "");
   EXPECT_EQ(info.start_value, btf_addr_);
   EXPECT_EQ(info.stop_value, btf_addr_ + spec.btf.size());
   ASSERT_TRUE(info.header.has_value());
@@ -267,6 +268,20 @@ TEST_P(InspectVmlinuxTest, StopSymbolOffByOneIsReported) {
   EXPECT_THAT(info.problems, ElementsAre("__stop_BTF - __start_BTF = " +
                                          std::to_string(size - 1) + ", section size " +
                                          std::to_string(size)));
+  EXPECT_EQ(info.symbol_problem, info.problems.front());
+}
+
+// Given __stop_BTF 8 bytes past the section's end, it should name the disagreement as the
+// symbol problem that stops a cell before boot.
+TEST_P(InspectVmlinuxTest, StopSymbolPastTheEndIsASymbolProblem) {
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.stop_delta = 8;
+  VmlinuxInfo info = WriteAndInspect(spec);
+  const std::size_t size = spec.btf.size();
+  EXPECT_EQ(info.symbol_problem, "__stop_BTF - __start_BTF = " + std::to_string(size + 8) + ", section size " +
+                                     std::to_string(size));
+  EXPECT_THAT(info.problems, ElementsAre(info.symbol_problem));
+  EXPECT_FALSE(info.fatal);
 }
 
 TEST_P(InspectVmlinuxTest, StartSymbolElsewhereIsReported) {
@@ -277,6 +292,7 @@ TEST_P(InspectVmlinuxTest, StartSymbolElsewhereIsReported) {
   EXPECT_THAT(info.problems,
               ElementsAre("__start_BTF = " + Hex(btf_addr_ + 8) + ", .BTF starts at " +
                           Hex(btf_addr_)));
+  EXPECT_EQ(info.symbol_problem, info.problems.front());
 }
 
 TEST_P(InspectVmlinuxTest, StopBeforeStartIsReportedAsNegative) {
@@ -294,6 +310,9 @@ TEST_P(InspectVmlinuxTest, MissingSymbolsAreReported) {
   VmlinuxInfo info = WriteAndInspect(spec);
   EXPECT_THAT(info.problems, ElementsAre(HasSubstr("no __start_BTF/__stop_BTF symbols")));
   EXPECT_FALSE(info.start_value.has_value());
+  // Neither symbol: the kernel's weak references are null and it exports no file, which the
+  // guest shows ("btf file missing"); nothing disagrees, so nothing stops the boot.
+  EXPECT_EQ(info.symbol_problem, "");
 }
 
 TEST_P(InspectVmlinuxTest, OneMissingSymbolIsReported) {
@@ -301,6 +320,7 @@ TEST_P(InspectVmlinuxTest, OneMissingSymbolIsReported) {
   spec.stop_symbol.clear();
   VmlinuxInfo info = WriteAndInspect(spec);
   EXPECT_THAT(info.problems, ElementsAre("__start_BTF is present but __stop_BTF is missing"));
+  EXPECT_EQ(info.symbol_problem, info.problems.front());
 }
 
 // Given a 2019 kernel, whose .BTF came from an objcopy'd object, it should accept its names.

@@ -38,7 +38,8 @@ void CheckDecoded(const harness::DecodeResult& result) {
   if (!again.record) std::abort();
   const harness::ProbeRecord& a = *again.record;
   if (a.flags != r.flags || a.mode != r.mode || a.size != r.size || a.blob != r.blob ||
-      a.small_reads != r.small_reads || a.read_cap != r.read_cap || a.eof_read != r.eof_read ||
+      a.small_reads != r.small_reads || a.read_cap != r.read_cap || a.past_cap != r.past_cap ||
+      a.eof_read != r.eof_read ||
       a.version != r.version ||
       a.notes != r.notes || a.errors != r.errors) {
     std::abort();

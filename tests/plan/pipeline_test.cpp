@@ -66,21 +66,23 @@ class PipelineTest : public ::testing::Test {
         if (drop_btf_) config += "# CONFIG_DEBUG_INFO_BTF is not set\n";
         WriteFile(build / ".config", config);
       }
-      if (last == "Image") {
+      if (last == arch_->make_targets.back()) {
         WriteFile(spec.log_path, build_log_);
         if (!build_log_.empty()) {
           r.exit_code = 2;
           return r;
         }
-        WriteFakeVmlinux(build / "vmlinux", {.endian = Endian::kLittle, .machine = 183, .with_btf = !btf_.empty(),
-                                             .btf_alloc = btf_alloc_, .btf = btf_, .build_id = {0xaa, 0xbb}});
-        WriteFile(build / "arch/arm64/boot/Image", "image");
+        WriteFakeVmlinux(build / "vmlinux", {.endian = arch_->endian, .machine = arch_->elf_machine,
+                                             .with_btf = !btf_.empty(), .btf_alloc = btf_alloc_, .btf = btf_,
+                                             .start_delta = start_delta_, .stop_delta = stop_delta_,
+                                             .build_id = {0xaa, 0xbb}});
+        WriteFile(build / arch_->boot_image, "image");
       }
-    } else if (program == "aarch64-linux-gnu-gcc") {
+    } else if (program == std::string(arch_->cross_prefix) + "gcc") {
       if (spec.argv.size() > 2) WriteFile(spec.argv[5], "probe binary");  // -o PATH
-    } else if (program == "qemu-system-aarch64" && last == "--version") {
+    } else if (program == arch_->qemu.binary && last == "--version") {
       r.output = "QEMU emulator version 7.2.11 (Debian 1:7.2+dfsg-7+deb12u7)\nCopyright (c) 2003-2022\n";
-    } else if (program == "qemu-system-aarch64") {
+    } else if (program == arch_->qemu.binary) {
       r.seconds = qemu_seconds_;
       {
         std::lock_guard lock(fake_mutex_);  // cells boot side by side
@@ -136,7 +138,9 @@ class PipelineTest : public ::testing::Test {
   FakeRunner runner_;
   NullSink sink_;
   FakeHost host_;
+  const Arch* arch_ = FindArch("arm64");  // what the fake make builds for and the fake QEMU boots
   std::vector<std::uint8_t> btf_;
+  std::int64_t start_delta_ = 0, stop_delta_ = 0;  // __start_BTF/__stop_BTF moved from the section's ends
   bool drop_btf_ = false;
   bool btf_alloc_ = true;
   bool hang_ = false;
@@ -581,6 +585,53 @@ TEST_F(PipelineTest, CcacheRemoteWithoutCcacheIsNotAsked) {
   EXPECT_EQ(results[0].facts.at("ccache_remote"), "redis://cache.lan:6379: unused (ccache is not installed)");
   EXPECT_THAT(notes.notes, ::testing::Contains(HasSubstr("ccache is not installed")));
 }
+
+// A vmlinux whose delimiting symbols disagree with its .BTF (a linker-script change that moved
+// them) is the kernel's fault and is named before any boot, on either byte order.
+class PipelineBtfSymbolsTest : public PipelineTest, public ::testing::WithParamInterface<const char*> {
+ protected:
+  void SetUp() override {
+    PipelineTest::SetUp();
+    arch_ = FindArch(GetParam());
+    config_.arches = {GetParam()};
+    btf_ = MakeBtfBlob(arch_->endian, 20);
+    record_ = GoodRecord();  // a guest, were one booted, would serve the section's bytes
+  }
+  // The cell ended at inspect, and neither the probe was built nor a guest booted.
+  void ExpectStoppedBeforeBoot(const CellResult& r) {
+    EXPECT_EQ(r.verdict, Verdict::kBadVmlinux) << r.detail;
+    EXPECT_EQ(r.stage, Stage::kInspect);
+    EXPECT_TRUE(qemu_argv_.empty()) << "a guest booted: " << r.detail;
+    for (const auto& step : Steps(runner_)) {
+      EXPECT_THAT(step, ::testing::Not(HasSubstr("images/probe.c")));
+      if (step.starts_with(std::string(arch_->qemu.binary))) {
+        EXPECT_EQ(step, std::string(arch_->qemu.binary) + " --version");
+      }
+    }
+    std::vector<std::string> stages;
+    for (const auto& t : r.timings) stages.push_back(std::string(StageName(t.stage)) + (t.skipped ? " skipped" : ""));
+    EXPECT_EQ(stages, (std::vector<std::string>{"tree", "apply", "config", "build", "inspect", "image skipped",
+                                                "boot skipped", "verify skipped"}));
+  }
+};
+
+TEST_P(PipelineBtfSymbolsTest, StopSymbolPastTheSectionEndIsBadVmlinuxBeforeAnyBoot) {
+  stop_delta_ = 8;
+  CellResult r = RunOne();
+  ExpectStoppedBeforeBoot(r);
+  EXPECT_EQ(r.detail, "__stop_BTF - __start_BTF = " + std::to_string(btf_.size() + 8) + ", section size " +
+                          std::to_string(btf_.size()));
+}
+
+TEST_P(PipelineBtfSymbolsTest, StartSymbolElsewhereIsBadVmlinuxBeforeAnyBoot) {
+  start_delta_ = stop_delta_ = 8;  // the length agrees; only the start is wrong
+  CellResult r = RunOne();
+  ExpectStoppedBeforeBoot(r);
+  EXPECT_THAT(r.detail, ::testing::StartsWith("__start_BTF = 0x"));
+  EXPECT_THAT(r.detail, HasSubstr(", .BTF starts at 0x"));
+}
+
+INSTANTIATE_TEST_SUITE_P(BothByteOrders, PipelineBtfSymbolsTest, ::testing::Values("arm64", "s390x"));
 
 }  // namespace
 }  // namespace harness

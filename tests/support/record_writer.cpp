@@ -46,6 +46,7 @@ std::vector<std::uint8_t> EncodeRecord(const ProbeRecord& record) {
   }
   PutTlv(out, kTagRanges, ranges.data(), ranges.size());
   if (record.read_cap) PutU64Tlv(out, kTagReadCap, *record.read_cap);
+  if (record.past_cap) PutU64Tlv(out, kTagPastCap, static_cast<std::uint64_t>(*record.past_cap));
   if (record.eof_read) PutU64Tlv(out, kTagEofRead, static_cast<std::uint64_t>(*record.eof_read));
   PutTlv(out, kTagVersion, record.version.data(), record.version.size());
   PutTlv(out, kTagNotes, record.notes.data(), record.notes.size());

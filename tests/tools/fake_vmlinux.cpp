@@ -4,7 +4,7 @@
 // PT_LOAD, between __start_BTF and __stop_BTF, and a GNU build-id note.
 //
 //   fake-vmlinux --machine 62 --class 64 --endian little [--btf-types N] [--no-btf]
-//                [--build-id-from FILE] OUTPUT
+//                [--build-id-from FILE] [--stop-delta N] OUTPUT
 //
 // The build ID is derived from FILE's bytes (the tree passes .config), so the same
 // configuration gives the same ID run after run and a different one gives a different ID.
@@ -22,7 +22,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: fake-vmlinux --machine N --class 32|64 --endian little|big [--btf-types N] [--no-btf] "
-    "[--build-id-from FILE] OUTPUT";
+    "[--build-id-from FILE] [--stop-delta N] OUTPUT";
 
 struct Options {
   FakeVmlinuxSpec spec;
@@ -66,6 +66,11 @@ Options ParseArgs(const std::vector<std::string>& args) {
       options.spec.stop_symbol.clear();
     } else if (arg == "--build-id-from") {
       options.build_id_from = value();
+    } else if (arg == "--stop-delta") {  // __stop_BTF moved by N bytes: a linker script gone wrong
+      const std::string& v = value();
+      char* end = nullptr;
+      options.spec.stop_delta = std::strtoll(v.c_str(), &end, 0);
+      if (v.empty() || *end != '\0') throw HarnessError("--stop-delta wants a number, got '" + v + "'");
     } else if (!arg.empty() && arg[0] == '-') {
       throw HarnessError("unknown option '" + arg + "'");
     } else if (options.output.empty()) {

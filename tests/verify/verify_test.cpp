@@ -1,5 +1,6 @@
 #include "harness/verify/verify.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 
 namespace harness {
 namespace {
+
+using ::testing::HasSubstr;
 
 // ELF notes (namesz 4, descsz 4, type 3 "GNU", desc) in the given byte order.
 std::vector<std::uint8_t> Notes(Endian e, std::vector<std::uint8_t> id) {
@@ -49,6 +52,14 @@ class VerifyBtfTest : public ::testing::TestWithParam<const char*> {
     record_.notes = Notes(arch_->endian, {1, 2, 3, 4});
   }
   VerifyOutcome Verify() { return VerifyBtf(*arch_, vmlinux_, record_, complaint_, {}); }
+  // The large reads stopped at the probe's cap (the section plus a page), flagged as a probe
+  // without the read past the cap flags it, with the given st_size.
+  void ReadToTheCap(std::uint64_t st_size) {
+    record_.size = st_size;
+    record_.blob.resize(vmlinux_.btf.size() + 4096, 0x5a);
+    record_.read_cap = vmlinux_.btf.size() + 4096;
+    record_.flags |= kFlagReadCapped;
+  }
 
   const Arch* arch_ = nullptr;
   VmlinuxInfo vmlinux_;
@@ -153,6 +164,38 @@ TEST_P(VerifyBtfTest, OneByteTooLargeIsSizeMismatch) {
   record_.size = vmlinux_.btf.size() + 1;
   record_.blob.push_back(0);
   EXPECT_EQ(Verify().verdict, Verdict::kSizeMismatch);
+}
+
+// Given a file exactly one page longer than the section, with an end (st_size says so, the read
+// at st_size is EOF), as a probe without the read past its cap recorded it (the reads stopped at
+// the cap, flagged capped), it should be a size mismatch naming both sizes, not unbounded export.
+TEST_P(VerifyBtfTest, OnePageLongerFileWithAnEndIsSizeMismatchNotUnbounded) {
+  const std::size_t section = vmlinux_.btf.size();
+  ReadToTheCap(section + 4096);
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kSizeMismatch) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("st_size " + std::to_string(section + 4096)));
+  EXPECT_THAT(out.detail, HasSubstr("section size " + std::to_string(section)));
+  // As the probe records it now: its read past the cap found end of file, so no cap flag.
+  record_.flags &= ~kFlagReadCapped;
+  record_.past_cap = 0;
+  out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kSizeMismatch) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("st_size " + std::to_string(section + 4096)));
+}
+
+// Given reads that went on past the cap (the probe's read past it returned more bytes), it stays
+// unbounded export, even when st_size claims an end at the cap and a read there says EOF.
+TEST_P(VerifyBtfTest, ReadsThatRunPastTheCapAreUnboundedExport) {
+  const std::size_t section = vmlinux_.btf.size();
+  ReadToTheCap(section + 4096);
+  record_.past_cap = 1;
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kUnboundedExport) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("without end of file"));
+  // A file whose st_size is the section's, read past the cap: no end where st_size says.
+  record_.size = section;
+  EXPECT_EQ(Verify().verdict, Verdict::kUnboundedExport);
 }
 
 TEST_P(VerifyBtfTest, NotAllocSectionIsBadVmlinuxWithWhatTheGuestServed) {
