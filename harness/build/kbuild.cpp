@@ -257,7 +257,9 @@ ConfigOutcome KernelBuilder::Configure(const BuildRequest& request) {
   if (std::filesystem::exists(dot_config) && std::filesystem::exists(key_file)) last = SplitLines(ReadFile(key_file));
   std::string why_regenerate;
   if (last.size() != 3 || last[0] != key) {
-    why_regenerate = last.empty() ? "" : "the request, toolchain or tools changed";
+    why_regenerate = last.empty()      ? ""
+                     : last.size() != 3 ? "its record here was written by an older harness"
+                                        : "the kconfig asked for, the toolchain, the tools or the make variables changed";
   } else if (Sha256OfFile(dot_config).value_or("") != last[2]) {
     why_regenerate = ".config was changed since the harness wrote it";
   } else {
