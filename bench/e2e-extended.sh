@@ -5,7 +5,8 @@
 # build), e2e.CorpusAgreesWithExpectedVerdicts (the regression corpus: 12 entries on x86_64,
 # arm64 and s390x), e2e.DefineOutputFormatFixesOutputFormat, e2e.BisectOnX86_64SaysNothingToBisect
 # (the real bisect's x86_64 endpoints), e2e.NightlyDebian61Arm64ClangPasses and
-# e2e.NightlyDebian510S390xGccPasses (the nightly matrix's second clang cell and its 5.10 tree)
+# e2e.NightlyDebian510S390xGccPasses and e2e.NightlyDebian612X86_64ClangPasses (the nightly
+# matrix's clang cells and its 5.10 and 6.12 trees)
 # and e2e.ShardsSharingRedisMergeToTheVerdictsOfOneRun (three shards with empty local caches
 # sharing a redis-server, merged; one shard again from Redis alone and with no cache) and
 # e2e.LinkStepCorpusIncrementalEqualsClean (five link-step corpus entries on x86_64, built
