@@ -11,6 +11,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <span>
 #include <string_view>
 
@@ -331,6 +332,20 @@ void ParseWithLibbpf(VmlinuxInfo& info) {
     return;
   }
   info.type_count = btf__type_cnt(btf.get()) - 1;
+  // The named types as a set ("<kind> <name>", each once): what two builds of the same inputs
+  // share whatever order pahole -j wrote the types in and however many duplicates its parallel
+  // dedup left. Measured on one 6.1 arm64 vmlinux: three pahole -j runs gave 30120, 30111 and
+  // 30117 types (30095 without -j), and the same 15929 named types each time.
+  std::set<std::string> named;
+  for (std::uint32_t id = 1; id <= *info.type_count; ++id) {
+    const struct btf_type* type = btf__type_by_id(btf.get(), id);
+    const char* name = type ? btf__name_by_offset(btf.get(), type->name_off) : nullptr;
+    if (name && *name) named.insert(std::to_string(btf_kind(type)) + " " + name);
+  }
+  std::string lines;
+  for (const auto& entry : named) lines += entry + "\n";
+  info.named_types = named.size();
+  info.named_types_digest = Sha256Hex(lines).substr(0, 16);
 }
 
 std::string BuildIdFromNoteData(Elf_Data* data) {

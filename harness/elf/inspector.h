@@ -41,6 +41,11 @@ struct VmlinuxInfo {
 
   std::optional<BtfHeader> header;  // when the section holds at least the fixed header
   std::optional<std::uint32_t> type_count;  // from libbpf, when it parsed the blob
+  // The distinct named types ("<kind> <name>") and the first 16 hex digits of the SHA-256 of
+  // their sorted list: equal for two builds of the same inputs even where pahole -j makes the
+  // bytes, the order and the type count differ. Set when libbpf parsed the blob.
+  std::size_t named_types = 0;
+  std::string named_types_digest;
   std::string libbpf_error;
 
   std::string build_id;            // lower-case hex from the GNU build-id note; empty if none

@@ -677,6 +677,9 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
   result.facts["vmlinux_format"] = VmlinuxFormat(ctx.info);
   result.facts["btf_size"] = std::to_string(ctx.info.btf_size);
   if (ctx.info.type_count) result.facts["btf_types"] = std::to_string(*ctx.info.type_count);
+  if (!ctx.info.named_types_digest.empty()) {
+    result.facts["btf_named_types"] = std::to_string(ctx.info.named_types) + " " + ctx.info.named_types_digest;
+  }
   result.facts["build_id"] = ctx.info.build_id;
   // An unreadable ELF stops here, and so do delimiting symbols that disagree with .BTF: the
   // kernel would export other bytes than the section's, and the guest would be graded for the

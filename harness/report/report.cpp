@@ -414,6 +414,10 @@ std::string InspectionJson(const VmlinuxInfo& info) {
                             {"str_off", h.str_off}, {"str_len", h.str_len}};
     }
     if (info.type_count) j["btf"]["type_count"] = *info.type_count;
+    if (!info.named_types_digest.empty()) {
+      j["btf"]["named_types"] = info.named_types;
+      j["btf"]["named_types_sha256_16"] = info.named_types_digest;
+    }
     if (!info.libbpf_error.empty()) j["btf"]["libbpf_error"] = info.libbpf_error;
   }
   return j.dump(2) + "\n";

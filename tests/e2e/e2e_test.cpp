@@ -457,8 +457,10 @@ TEST(E2E, ExportedKcflagsReachMake) {
 // entry that changes the link step (gen_btf, the linker script, kconfig) is run on x86_64 twice:
 // incrementally, in the fixture's build directory after its passing build (a relink), and from
 // clean in an output directory of its own. Both must end at the same stage with the same
-// verdict and build step, and build the same BTF: the same section size and type count (pahole
-// -j encodes types in no fixed order on 6.1, so the bytes may differ, their totals may not).
+// verdict and build step, and build the same BTF: the same set of named types (facts
+// btf_named_types). Not the bytes, the size or the type count: pahole 1.24's -j (6.1) varies all
+// three from run to run (three runs on one vmlinux: 30120, 30111 and 30117 types, the same 15929
+// named ones); this test's first version compared size and count and failed on not-alloc so.
 // Then a run without a series puts the fixture's build back. Five clean builds: extended.
 TEST(E2E, LinkStepCorpusIncrementalEqualsClean) {
   REQUIRE_TOOLS();
@@ -472,7 +474,7 @@ TEST(E2E, LinkStepCorpusIncrementalEqualsClean) {
     const json& b = OnlyCell(clean);
     EXPECT_EQ(a["stage"], b["stage"]) << a.dump(2) << b.dump(2);
     EXPECT_EQ(a["verdict"], b["verdict"]) << a.dump(2) << b.dump(2);
-    for (const char* fact : {"build_step", "btf_size", "btf_types"}) {
+    for (const char* fact : {"build_step", "btf_named_types"}) {
       EXPECT_EQ(a["facts"].value(fact, ""), b["facts"].value(fact, "")) << fact;
     }
     EXPECT_EQ(incremental.exit_code, clean.exit_code);

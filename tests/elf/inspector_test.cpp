@@ -99,6 +99,39 @@ class InspectVmlinuxTest : public TempDirTest, public ::testing::WithParamInterf
   std::filesystem::path path_;
 };
 
+// Given two blobs with the same named types in another order, one with a duplicate (as pahole
+// -j leaves them), their named-type digest agrees although bytes and type counts differ; a
+// renamed struct changes it.
+TEST_P(InspectVmlinuxTest, NamedTypesIgnoreOrderAndDuplicates) {
+  auto blob = [&](bool reversed, bool duplicate, const std::string& struct_name) {
+    BtfBuilder btf(endian());
+    std::uint32_t i = 0;
+    if (reversed) {
+      btf.Struct(struct_name, 4, {});
+      i = btf.Int("int", 4);
+    } else {
+      i = btf.Int("int", 4);
+      btf.Struct(struct_name, 4, {{"x", i, 0}});
+    }
+    if (duplicate) btf.Int("int", 4);
+    btf.Ptr(i);
+    return btf.Blob();
+  };
+  FakeVmlinuxSpec spec = GoodSpec();
+  spec.btf = blob(false, false, "task_struct");
+  const VmlinuxInfo first = WriteAndInspect(spec);
+  spec.btf = blob(true, true, "task_struct");
+  const VmlinuxInfo second = WriteAndInspect(spec);
+  spec.btf = blob(false, false, "mm_struct");
+  const VmlinuxInfo renamed = WriteAndInspect(spec);
+  ASSERT_EQ(first.named_types_digest.size(), 16u) << first.libbpf_error;
+  EXPECT_EQ(first.named_types, 2u);
+  EXPECT_NE(first.type_count, second.type_count);
+  EXPECT_EQ(second.named_types, 2u);
+  EXPECT_EQ(first.named_types_digest, second.named_types_digest);
+  EXPECT_NE(first.named_types_digest, renamed.named_types_digest);
+}
+
 TEST_P(InspectVmlinuxTest, GoodVmlinuxHasNoProblems) {
   const FakeVmlinuxSpec spec = GoodSpec();
   VmlinuxInfo info = WriteAndInspect(spec);
