@@ -23,11 +23,13 @@ constexpr std::array<std::string_view, 3> kPanicMarkers = {
     "No working init found",
 };
 
+constexpr std::string_view kCutHere = "------------[ cut here ]";
+
 // What the kernel prints when something went wrong without stopping it. Matched anywhere in a
 // line (timestamps and console prefixes vary by arch); a line may hold several.
 constexpr std::array<std::string_view, 16> kComplaintMarkers = {
     "WARNING:",                   // WARN_ON(), lockdep's "WARNING: possible ..." reports
-    "------------[ cut here ]",   // the line before a WARN or BUG
+    kCutHere,                     // the line before a WARN or BUG
     "BUG:",                       // BUG: KASAN, BUG: unable to handle, BUG: sleeping function
     "kernel BUG at",
     "Oops:",                      // x86 "Oops: 0000 [#1]", arm64 "Internal error: Oops: ..."
@@ -99,6 +101,12 @@ bool ConsoleParser::Feed(std::string_view line) {
         complaint_open_ = false;
       } else {
         complaint_.push_back(Stored(line));
+        // "cut here" only announces a WARN or BUG: the line after it says what happened and is
+        // the one a verdict quotes (the first line), the marker stays in the trace after it.
+        if (complaint_.size() == 2 && complaint_[0].find(kCutHere) != std::string::npos &&
+            !ComplaintIn(line, allowlist_).empty()) {
+          std::swap(complaint_[0], complaint_[1]);
+        }
       }
     }
   }
