@@ -93,11 +93,6 @@ std::string DropLineNumbers(std::string_view text) {
   return out;
 }
 
-std::string Fact(const CellResult& r, const char* key) {
-  auto it = r.facts.find(key);
-  return it == r.facts.end() ? "" : it->second;
-}
-
 // The first error line names the file that broke (its directories dropped, its name kept). The
 // kbuild target beside it is not part of the cause: under make -jN the last step line before
 // the error is often another object's ("CC kernel/bpf/btf.o" before kernel/fork.c's error), so

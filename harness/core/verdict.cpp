@@ -56,4 +56,9 @@ std::string VerdictToken(Verdict verdict) {
   return token;
 }
 
+std::string Fact(const CellResult& result, const std::string& key) {
+  auto it = result.facts.find(key);
+  return it == result.facts.end() ? "" : it->second;
+}
+
 }  // namespace harness

@@ -101,4 +101,7 @@ struct CellResult {
   CellBaseline baseline;
 };
 
+// The cell's fact `key`, or "" when it has none.
+std::string Fact(const CellResult& result, const std::string& key);
+
 }  // namespace harness

@@ -8,11 +8,6 @@
 namespace harness {
 namespace {
 
-std::string Fact(const CellResult& r, const std::string& key) {
-  auto it = r.facts.find(key);
-  return it == r.facts.end() ? "" : it->second;
-}
-
 std::string Describe(const ExpectedCell& e) {
   std::string text = e.stage + "/" + e.verdict;
   if (!e.step.empty()) text += " step=" + e.step;

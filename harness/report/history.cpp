@@ -18,11 +18,6 @@ std::string Token(const CellResult& r) { return r.error.empty() ? VerdictToken(r
 
 bool TokenIsSuccess(const std::string& token) { return token == "pass" || token == "built"; }
 
-std::string Fact(const CellResult& r, const std::string& key) {
-  auto it = r.facts.find(key);
-  return it == r.facts.end() ? "" : it->second;
-}
-
 std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
 // The kept runs in `dir`, newest first (names are UTC times); HarnessError when it cannot be listed.

@@ -101,11 +101,6 @@ std::vector<std::uint8_t> ReadBlob(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::string Fact(const CellResult& r, const std::string& key) {
-  auto it = r.facts.find(key);
-  return it == r.facts.end() ? "" : it->second;
-}
-
 std::string StageTimes(const CellResult& r) {
   std::string out;
   for (const auto& t : r.timings) {
