@@ -117,8 +117,12 @@ TEST_P(ClosedOutputTest, EndsTheRunWithResultsAndNoProcessLeft) {
   for (const auto& arg : HarnessArgv()) argv.push_back(arg);
   ProcessSpec spec;
   spec.argv = argv;
-  // Far more output than a pipe holds, so the harness writes on after the reader is gone.
-  spec.env = {{"PATH", path_}, {"FAKE_LINES", "10000"}};
+  // Far more output than a pipe holds, so the harness writes on after the reader is gone. In the
+  // tree's local.mk: the harness gives make an environment of its own, so FAKE_LINES set here
+  // would never reach it (with the default 200 lines the harness could write them all before grep
+  // exits, then wait out the hang with nothing to write and never see the closed pipe).
+  WriteFile(dir_ / "linux" / "local.mk", "HANG := 300\nFAKE_SLEEP := " + sleep_ + "\nFAKE_LINES := 10000\n");
+  spec.env = {{"PATH", path_}};
   spec.timeout = 20s;
   ProcessResult r = MakeRealRunner()->Run(spec);
   EXPECT_FALSE(r.timed_out);
