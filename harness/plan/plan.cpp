@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "harness/boot/record.h"
-#include "harness/build/ccache.h"
-#include "harness/build/kbuild.h"
+#include "harness/kbuild/ccache.h"
+#include "harness/kbuild/kbuild.h"
 #include "harness/config/ccache_remote.h"
 #include "harness/config/kconfig.h"
 #include "harness/core/error.h"

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "harness/arch/arch.h"
-#include "harness/build/kbuild.h"
+#include "harness/kbuild/kbuild.h"
 #include "harness/boot/qemu.h"
 #include "harness/config/matrix.h"
 #include "harness/patches/series.h"

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "harness/build/diagnose.h"
+#include "harness/kbuild/diagnose.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/report/report.h"

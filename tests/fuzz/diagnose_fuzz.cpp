@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "harness/build/diagnose.h"
+#include "harness/kbuild/diagnose.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view log(reinterpret_cast<const char*>(data), size);

@@ -230,7 +230,7 @@ int main(int argc, char** argv) {
     TarSeeds(out / "tar");
     CopyFixtures(source / "kernel-patches", ".patch", out / "series");
     CopyFixtures(source / "tests/data/console", ".log", out / "console");
-    CopyFixtures(source / "tests/data/build", ".log", out / "diagnose");
+    CopyFixtures(source / "tests/data/kbuild-logs", ".log", out / "diagnose");
     CopyFixtures(source / "configs", ".yaml", out / "matrix");
     CopyFixtures(source / "kernel-patches", "expected.yaml", out / "expected");
   } catch (const std::exception& e) {

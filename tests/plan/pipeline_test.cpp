@@ -268,7 +268,7 @@ TEST_F(PipelineTest, FullDiskDuringTheBuildIsAHarnessErrorNotAVerdict) {
 // inside gen_btf, ld under link-vmlinux.sh), the cell should be a harness error (exit 2, a
 // bisect abort), never a build-failed verdict; pahole that exits 1 on its own stays a verdict.
 TEST_F(PipelineTest, PaholeKilledBySigkillIsAHarnessErrorNotAVerdict) {
-  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/build/pahole-oom-killed.log");
+  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/kbuild-logs/pahole-oom-killed.log");
   CellResult r = RunOne();
   EXPECT_THAT(r.error, HasSubstr("the machine failed the build, not the kernel: Killed"));
   EXPECT_THAT(r.error, HasSubstr("build.log:7"));
@@ -276,14 +276,14 @@ TEST_F(PipelineTest, PaholeKilledBySigkillIsAHarnessErrorNotAVerdict) {
 }
 
 TEST_F(PipelineTest, LdKilledBySigkillIsAHarnessErrorNotAVerdict) {
-  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/build/ld-oom-killed.log");
+  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/kbuild-logs/ld-oom-killed.log");
   CellResult r = RunOne();
   EXPECT_THAT(r.error, HasSubstr("the machine failed the build, not the kernel: scripts/link-vmlinux.sh: line 95: "));
   EXPECT_TRUE(qemu_argv_.empty());
 }
 
 TEST_F(PipelineTest, PaholeExitingOneIsABuildFailedVerdict) {
-  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/build/pahole-exit-1.log");
+  build_log_ = ReadFile(std::string(HARNESS_TEST_DATA) + "/kbuild-logs/pahole-exit-1.log");
   CellResult r = RunOne();
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.verdict, Verdict::kBuildFailed);

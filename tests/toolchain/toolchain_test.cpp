@@ -7,7 +7,7 @@
 
 #include <set>
 
-#include "harness/build/kbuild.h"
+#include "harness/kbuild/kbuild.h"
 #include "harness/core/error.h"
 #include "tests/support/fake_host.h"
 #include "tests/support/fake_runner.h"

@@ -1,4 +1,4 @@
-#include "harness/build/kbuild.h"
+#include "harness/kbuild/kbuild.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "harness/build/diagnose.h"
+#include "harness/kbuild/diagnose.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@ namespace harness {
 namespace {
 
 BuildDiagnosis Diagnose(const std::string& name) {
-  return DiagnoseBuildLog(ReadFile(std::string(HARNESS_TEST_DATA) + "/build/" + name));
+  return DiagnoseBuildLog(ReadFile(std::string(HARNESS_TEST_DATA) + "/kbuild-logs/" + name));
 }
 
 TEST(DiagnoseBuildLogTest, CompilerErrorNamesStepAndLine) {

@@ -10,8 +10,8 @@
 #include <chrono>
 #include <map>
 
-#include "harness/build/ccache.h"
-#include "harness/build/kbuild.h"
+#include "harness/kbuild/ccache.h"
+#include "harness/kbuild/kbuild.h"
 #include "harness/core/host.h"
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"

@@ -1,4 +1,4 @@
-#include "harness/build/ccache.h"
+#include "harness/kbuild/ccache.h"
 
 #include <map>
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "harness/arch/arch.h"
-#include "harness/build/ccache.h"
-#include "harness/build/diagnose.h"
+#include "harness/kbuild/ccache.h"
+#include "harness/kbuild/diagnose.h"
 #include "harness/config/kconfig.h"
 #include "harness/core/host.h"
 #include "harness/core/events.h"

@@ -1,4 +1,4 @@
-#include "harness/build/kbuild.h"
+#include "harness/kbuild/kbuild.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "harness/build/diagnose.h"
+#include "harness/kbuild/diagnose.h"
 
 #include <array>
 #include <vector>

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/arch/arch.h"
-#include "harness/build/kbuild.h"
+#include "harness/kbuild/kbuild.h"
 #include "harness/core/lock.h"
 #include "harness/core/util.h"
 #include "harness/elf/inspector.h"
