@@ -39,7 +39,7 @@ extern const Arch kArchI386 = {
              .transport = VirtioTransport::kPci,
              .blk_device = "virtio-blk-pci",
              .timeout_factor = 2.0},
-    .cold_build_seconds = 720,  // 11-14 min measured with the CPU shared (README)
+    .cold_build_seconds = 720,  // 11-14 min measured with the CPU shared (docs/performance.md)
 };
 
 }  // namespace harness

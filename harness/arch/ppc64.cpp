@@ -50,7 +50,7 @@ extern const Arch kArchPpc64 = {
              .blk_device = "virtio-blk-pci",
              .timeout_factor = 3.0},
     .console_allowlist = kAllow,
-    .cold_build_seconds = 780,  // 11-14 min measured with the CPU shared (README)
+    .cold_build_seconds = 780,  // 11-14 min measured with the CPU shared (docs/performance.md)
 };
 
 }  // namespace harness

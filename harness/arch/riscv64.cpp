@@ -37,7 +37,7 @@ extern const Arch kArchRiscv64 = {
              .transport = VirtioTransport::kMmio,
              .blk_device = "virtio-blk-device",
              .timeout_factor = 1.5},
-    .cold_build_seconds = 720,  // 11-14 min measured with the CPU shared (README)
+    .cold_build_seconds = 720,  // 11-14 min measured with the CPU shared (docs/performance.md)
 };
 
 }  // namespace harness
