@@ -39,6 +39,7 @@ class KernelBuilderTest : public ::testing::Test {
                 .kconfig_base = "tinyconfig",
                 .options = ParseFragment("CONFIG_DEBUG_INFO_BTF=y\n# CONFIG_DEBUG_INFO_REDUCED is not set\n", "frag"),
                 .jobs = 2};
+    host_.InstallEverything();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -84,11 +85,7 @@ class KernelBuilderTest : public ::testing::Test {
   std::string git_status_, git_diff_;  // what the fake `git status --porcelain` / `git diff --name-only` print
   FakeRunner runner_;
   NullSink sink_;
-  FakeHost host_ = [] {
-    FakeHost host;
-    host.InstallEverything();
-    return host;
-  }();
+  FakeHost host_;  // every tool installed (SetUp); nothing is looked up on this machine
 };
 
 TEST_F(KernelBuilderTest, ExactMakeCommandLine) {
