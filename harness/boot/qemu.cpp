@@ -24,6 +24,13 @@ std::filesystem::path KvmMarker(const std::filesystem::path& cache_dir, const Ho
 
 }  // namespace
 
+void CheckQemuInstalled(const Arch& arch, const Host& host) {
+  if (host.FindProgram(arch.qemu.binary).empty()) {
+    throw HarnessError("'" + std::string(arch.qemu.binary) + "' is not installed: apt-get install " +
+                       std::string(arch.qemu.package));
+  }
+}
+
 Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir, const Host& host) {
   if (arch.name != host.HostArch()) return Accel::kTcg;
   if (std::filesystem::exists(KvmMarker(cache_dir, host))) return Accel::kTcg;

@@ -59,6 +59,10 @@ BootOutcome BootKernel(ProcessRunner& runner, EventSink& sink, const BootRequest
 // The last 400 bytes of what QEMU printed, printable: why it refused, for a harness error.
 std::string QemuOutputTail(const BootOutcome& booted);
 
+// Throws HarnessError naming the Debian package when `arch`'s QEMU is not on the host: before
+// anything is built for a cell that boots, and before `harness boot` boots.
+void CheckQemuInstalled(const Arch& arch, const Host& host);
+
 // The first line of `<qemu binary> --version` ("QEMU emulator version 7.2.11 (Debian ...)"), an
 // input of every booted verdict; empty when it cannot be asked (then unknown, never "the same").
 std::string QemuVersion(ProcessRunner& runner, const Arch& arch);
@@ -67,10 +71,10 @@ std::string QemuVersion(ProcessRunner& runner, const Arch& arch);
 // boot since the host started found KVM broken (a marker in cache_dir); otherwise TCG. On this
 // kind of machine /dev/kvm exists and even runs a trivial vCPU, but a real kernel hangs after
 // "Booting from ROM..." on one host and makes QEMU abort on another, hence the marker.
-Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir, const Host& host = RealHost());
+Accel ChooseAccel(const Arch& arch, const std::filesystem::path& cache_dir, const Host& host);
 
 // Records that KVM failed on this host until it reboots, so later boots go straight to TCG.
-void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& why, const Host& host = RealHost());
+void MarkKvmBroken(const std::filesystem::path& cache_dir, const std::string& why, const Host& host);
 
 // A KVM boot that shows nothing from the kernel itself within this long means KVM is broken.
 inline constexpr std::chrono::seconds kKvmTrialTimeout{20};
@@ -85,6 +89,6 @@ inline constexpr std::chrono::seconds kKvmTrialTimeout{20};
 // before every boot (a fresh record disk).
 BootOutcome BootWithAccel(ProcessRunner& runner, EventSink& sink, BootRequest request, AccelChoice choice,
                           const std::filesystem::path& cache_dir, const std::function<void()>& before_boot,
-                          const Host& host = RealHost());
+                          const Host& host);
 
 }  // namespace harness

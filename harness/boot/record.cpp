@@ -75,69 +75,80 @@ std::vector<std::pair<std::uint64_t, std::uint32_t>> ProbeRanges(std::uint64_t s
   return ranges;
 }
 
-DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_blob) {
-  DecodeResult result;
-  if (bytes.size() < kRecordMagic.size() ||
-      std::memcmp(bytes.data(), kRecordMagic.data(), kRecordMagic.size()) != 0) {
-    result.error = "no probe record on the disk (the probe did not run or could not write /dev/vda)";
-    return result;
-  }
+namespace {
 
-  // Pass 1: walk the TLVs to the end marker with every length bounds-checked, then check the CRC,
-  // so that a corrupted byte is reported as corruption rather than as whatever it happens to look
-  // like.
+// Pass 1 of DecodeRecord: walks the TLVs to the end marker with every length bounds-checked, so
+// that a corrupted byte is reported as corruption rather than as whatever it happens to look
+// like. Sets `end_pos` to the end marker's offset; returns the error, empty when there is none.
+std::string FindEndMarker(std::span<const std::uint8_t> bytes, std::size_t max_blob, std::size_t& end_pos) {
   std::size_t pos = kRecordMagic.size();
-  std::size_t end_pos = 0;
   for (;;) {
     const std::size_t remaining = bytes.size() - pos;
     if (remaining < kTlvHeader) {
-      result.error = Format(
+      return Format(
           "record truncated: no end marker before byte %zu (the probe stopped writing, or the "
           "disk is too small)",
           bytes.size());
-      return result;
     }
     const std::uint32_t tag = LoadU32(bytes.subspan(pos, 4), Endian::kLittle);
     const std::uint32_t len = LoadU32(bytes.subspan(pos + 4, 4), Endian::kLittle);
     if (tag == kTagEnd) {
       if (len != 4) {
-        result.error = Format("record corrupt: end marker at byte %zu has length %u, expected 4",
-                              pos, len);
-        return result;
+        return Format("record corrupt: end marker at byte %zu has length %u, expected 4", pos, len);
       }
       if (remaining - kTlvHeader < 4) {
-        result.error = Format("record truncated: end marker at byte %zu lacks its CRC", pos);
-        return result;
+        return Format("record truncated: end marker at byte %zu lacks its CRC", pos);
       }
       end_pos = pos;
-      break;
+      return "";
     }
     if (len > max_blob) {
-      result.error = Format(
+      return Format(
           "record corrupt: %s field (tag %u) at byte %zu claims %u bytes, above the %zu-byte limit",
           TagName(tag), tag, pos, len, max_blob);
-      return result;
     }
     if (len > remaining - kTlvHeader) {
-      result.error = Format(
+      return Format(
           "record truncated: %s field (tag %u) at byte %zu claims %u bytes but only %zu remain",
           TagName(tag), tag, pos, len, remaining - kTlvHeader);
-      return result;
     }
     pos += kTlvHeader + len;
   }
+}
+
+// The CRC after the end marker against the bytes before it; the error, empty when they agree.
+std::string CheckCrc(std::span<const std::uint8_t> bytes, std::size_t end_pos) {
   const std::uint32_t stored = LoadU32(bytes.subspan(end_pos + kTlvHeader, 4), Endian::kLittle);
   const std::uint32_t computed = Crc32(bytes.data(), end_pos);
   if (stored != computed) {
-    result.error = Format("record corrupt: CRC 0x%08x stored, 0x%08x computed over %zu bytes",
-                          stored, computed, end_pos);
-    return result;
+    return Format("record corrupt: CRC 0x%08x stored, 0x%08x computed over %zu bytes", stored, computed, end_pos);
   }
+  return "";
+}
 
-  // Pass 2: interpret. Lengths are known to be in bounds; fields must still be well-formed.
-  ProbeRecord record;
+// The ranges field (at byte `at`): entries of offset (8 bytes), count (4) and the bytes read.
+std::string ReadRanges(std::span<const std::uint8_t> value, std::size_t at, ProbeRecord& record) {
+  for (std::size_t i = 0; i < value.size();) {
+    if (value.size() - i < 12) {
+      return Format("record malformed: ranges field at byte %zu has a partial entry at %zu", at, i);
+    }
+    const std::uint64_t offset = LoadU64Le(value.subspan(i, 8));
+    const std::uint32_t count = LoadU32(value.subspan(i + 8, 4), Endian::kLittle);
+    if (count > value.size() - i - 12) {
+      return Format("record malformed: ranges field at byte %zu: entry at %zu claims %u bytes", at, i, count);
+    }
+    const auto data = value.subspan(i + 12, count);
+    record.small_reads.push_back({offset, {data.begin(), data.end()}});
+    i += 12 + count;
+  }
+  return "";
+}
+
+// Pass 2 of DecodeRecord: interprets the fields before `end_pos`. Lengths are known to be in
+// bounds; fields must still be well-formed. Returns the error, empty when there is none.
+std::string ReadFields(std::span<const std::uint8_t> bytes, std::size_t end_pos, ProbeRecord& record) {
   std::uint32_t seen = 0;  // bit per known tag
-  pos = kRecordMagic.size();
+  std::size_t pos = kRecordMagic.size();
   while (pos < end_pos) {
     const std::uint32_t tag = LoadU32(bytes.subspan(pos, 4), Endian::kLittle);
     const std::uint32_t len = LoadU32(bytes.subspan(pos + 4, 4), Endian::kLittle);
@@ -146,18 +157,15 @@ DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_b
     pos += kTlvHeader + len;
     if (tag < kTagFlags || tag > kTagPastCap || tag == kTagSmallReads) continue;  // unknown or retired: skip
     if (seen & (1u << tag)) {
-      result.error = Format("record malformed: %s field (tag %u) repeated at byte %zu",
-                            TagName(tag), tag, at);
-      return result;
+      return Format("record malformed: %s field (tag %u) repeated at byte %zu", TagName(tag), tag, at);
     }
     seen |= 1u << tag;
     std::size_t want = 0;
     if (tag == kTagFlags || tag == kTagMode) want = 4;
     if (tag == kTagSize || tag == kTagEofRead || tag == kTagReadCap || tag == kTagPastCap) want = 8;
     if (want != 0 && len != want) {
-      result.error = Format("record malformed: %s field (tag %u) at byte %zu has %u bytes, expected %zu",
-                            TagName(tag), tag, at, len, want);
-      return result;
+      return Format("record malformed: %s field (tag %u) at byte %zu has %u bytes, expected %zu",
+                    TagName(tag), tag, at, len, want);
     }
     switch (tag) {
       case kTagFlags: record.flags = LoadU32(value, Endian::kLittle); break;
@@ -165,21 +173,7 @@ DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_b
       case kTagSize: record.size = LoadU64Le(value); break;
       case kTagBlob: record.blob.assign(value.begin(), value.end()); break;
       case kTagRanges:
-        for (std::size_t i = 0; i < value.size();) {
-          if (value.size() - i < 12) {
-            result.error = Format("record malformed: ranges field at byte %zu has a partial entry at %zu", at, i);
-            return result;
-          }
-          const std::uint64_t offset = LoadU64Le(value.subspan(i, 8));
-          const std::uint32_t count = LoadU32(value.subspan(i + 8, 4), Endian::kLittle);
-          if (count > value.size() - i - 12) {
-            result.error = Format("record malformed: ranges field at byte %zu: entry at %zu claims %u bytes", at, i, count);
-            return result;
-          }
-          const auto data = value.subspan(i + 12, count);
-          record.small_reads.push_back({offset, {data.begin(), data.end()}});
-          i += 12 + count;
-        }
+        if (std::string error = ReadRanges(value, at, record); !error.empty()) return error;
         break;
       case kTagReadCap: record.read_cap = LoadU64Le(value); break;
       case kTagPastCap: record.past_cap = static_cast<std::int64_t>(LoadU64Le(value)); break;
@@ -189,7 +183,26 @@ DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_b
       case kTagErrors: record.errors.assign(value.begin(), value.end()); break;
     }
   }
-  result.record = std::move(record);
+  return "";
+}
+
+}  // namespace
+
+DecodeResult DecodeRecord(std::span<const std::uint8_t> bytes, std::size_t max_blob) {
+  DecodeResult result;
+  if (bytes.size() < kRecordMagic.size() ||
+      std::memcmp(bytes.data(), kRecordMagic.data(), kRecordMagic.size()) != 0) {
+    result.error = "no probe record on the disk (the probe did not run or could not write /dev/vda)";
+    return result;
+  }
+  // The whole record is checked (its framing, then its CRC) before any field is believed.
+  std::size_t end_pos = 0;
+  result.error = FindEndMarker(bytes, max_blob, end_pos);
+  if (result.error.empty()) result.error = CheckCrc(bytes, end_pos);
+  if (!result.error.empty()) return result;
+  ProbeRecord record;
+  result.error = ReadFields(bytes, end_pos, record);
+  if (result.error.empty()) result.record = std::move(record);
   return result;
 }
 

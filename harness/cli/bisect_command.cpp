@@ -85,7 +85,7 @@ class PipelineProbe : public CellProbe {
     const bool had_build = fs::exists(build_dir / ".config");
     ProbeOutcome outcome;
     try {
-      Pipeline pipeline(runner_, sink_, options_);
+      Pipeline pipeline(runner_, sink_, options_, RealHost());
       auto results = pipeline.Run(config);
       if (results.size() != 1) throw HarnessError("the pipeline ran " + std::to_string(results.size()) + " cells, not 1");
       outcome.result = std::move(results.front());

@@ -19,7 +19,7 @@ int BootCommand(const BootArgs& args, ProcessRunner& runner) {
   const Arch& arch = ArchNamed(args.arch);
   RunOptions options = MakeRunOptions(args.common);
   ProgressReporter reporter = MakeReporter(args.common);
-  Pipeline pipeline(runner, reporter, options);
+  Pipeline pipeline(runner, reporter, options, RealHost());
   auto result = pipeline.BootExisting(arch, std::filesystem::absolute(args.kernel), std::filesystem::absolute(args.vmlinux));
   reporter.Stop();
   return Finish({result}, args.common, options);

@@ -31,7 +31,7 @@ int CorpusCommand(const CorpusArgs& args, ProcessRunner& runner) {
   std::cerr << "harness: corpus of " << entries.size() << " entries from " << dir.string() << ", output in "
             << options.out_dir.string() << "\n";
   ProgressReporter reporter = MakeReporter(args.common);
-  Pipeline pipeline(runner, reporter, options);
+  Pipeline pipeline(runner, reporter, options, RealHost());
   const std::vector<CellResult> results = pipeline.Run(config);
   reporter.Stop();
   const int code = Finish(results, args.common, options);

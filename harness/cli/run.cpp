@@ -262,7 +262,7 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   }
   std::cerr << "harness: " << what << ", output in " << options.out_dir.string() << "\n";
   ProgressReporter reporter = MakeReporter(args.common);
-  Pipeline pipeline(runner, reporter, options);
+  Pipeline pipeline(runner, reporter, options, RealHost());
   const std::vector<CellResult> results = pipeline.Run(config, cells);
   reporter.Stop();  // the live lines end before the summary is printed
   return Finish(results, common, options, run);

@@ -15,32 +15,20 @@
 
 namespace harness {
 
-MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path& source) {
-  Reader reader(source);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    throw HarnessError(source.string() + ":" + std::to_string(e.mark.line + 1) + ":" +
-                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
-  }
-  if (!root.IsDefined() || root.IsNull()) {
-    throw HarnessError(source.string() + ": empty matrix file");
-  }
-  reader.CheckKeys(root, "the matrix", {"trees", "series", "arches", "toolchains", "kconfig", "timeouts",
-                                        "define_output_format", "accel", "exclude", "include", "history",
-                                        "ccache_remote"});
+namespace {
 
-  MatrixConfig config;
-  config.source = source;
+// One function per top-level key of the matrix, each reading its key of `root` into `config`.
+// They run in the order ParseMatrix lists them: exclude: and include: check their names against
+// the trees and series read before them.
 
+void ReadTrees(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (!root["trees"]) reader.Fail(root, "missing key 'trees'");
   if (!root["trees"].IsSequence() || root["trees"].size() == 0) {
     reader.Fail(root["trees"], "'trees' must be a non-empty list");
   }
   // Names key the output directories and the cell ids: two trees or series with one name would
   // silently share (and overwrite) each other's builds and results.
-  std::map<std::string, YAML::Mark> tree_names, series_names;
+  std::map<std::string, YAML::Mark> tree_names;
   for (const auto& node : root["trees"]) {
     reader.CheckKeys(node, "a tree",
                      {"name", "debian_package", "path", "git", "ref", "version", "suite", "kconfig_fragments"});
@@ -74,9 +62,13 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     else if (tree.ref.empty()) tree.ref = "HEAD";
     config.trees.push_back(std::move(tree));
   }
+}
 
+void ReadSeries(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (root["series"]) {
     if (!root["series"].IsSequence()) reader.Fail(root["series"], "'series' must be a list");
+    // As tree names: one name, one output directory.
+    std::map<std::string, YAML::Mark> series_names;
     for (const auto& node : root["series"]) {
       reader.CheckKeys(node, "a series", {"name", "path"});
       SeriesSpec series;
@@ -95,7 +87,9 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     }
   }
   if (config.series.empty()) config.series.push_back({"none", {}});
+}
 
+void ReadArches(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (!root["arches"]) reader.Fail(root, "missing key 'arches'");
   config.arches = reader.StringList(root["arches"], "arches");
   std::map<std::string, YAML::Mark> arch_names;
@@ -106,7 +100,9 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
                                          KnownArchNames() + ")");
     }
   }
+}
 
+void ReadToolchains(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   config.toolchains = {"gcc"};
   if (root["toolchains"]) {
     config.toolchains = reader.StringList(root["toolchains"], "toolchains");
@@ -122,16 +118,20 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
       }
     }
   }
+}
 
-  // exclude: and include: name trees and series of this matrix, and known arches and toolchains.
-  auto rule_values = [&](const YAML::Node& entry, const char* key, auto known, const std::string& what,
+// exclude: (exclude true) or include: (false). They name trees and series of this matrix, and
+// known arches and toolchains.
+std::vector<CellRule> ReadRules(const Reader& reader, const YAML::Node& root, const MatrixConfig& config,
+                                const char* key, bool exclude) {
+  auto rule_values = [&](const YAML::Node& entry, const char* field, auto known, const std::string& what,
                          std::vector<std::string>& out) {
-    const YAML::Node node = entry[key];
+    const YAML::Node node = entry[field];
     if (!node) return;
     if (node.IsSequence()) {
-      out = reader.StringList(node, key);
+      out = reader.StringList(node, field);
     } else {
-      out = {reader.String(node, key)};
+      out = {reader.String(node, field)};
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (auto message = known(out[i]); !message.empty()) {
@@ -157,45 +157,43 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
   auto toolchain_known = [](const std::string& v) -> std::string {
     return FindToolchain(v) ? "" : "(known toolchains: " + KnownToolchainNames() + ")";
   };
-  auto read_rules = [&](const char* key, bool exclude) {
-    const YAML::Node list = root[key];
-    if (!list) return std::vector<CellRule>{};
-    if (!list.IsSequence()) reader.Fail(list, "'" + std::string(key) + "' must be a list");
-    std::vector<CellRule> rules;
-    for (const auto& entry : list) {
-      const std::string context = exclude ? "an exclude entry" : "an include entry";
-      reader.CheckKeys(entry, context, {"tree", "series", "arch", "toolchain", "reason"});
-      CellRule rule;
-      const YAML::Mark mark = entry.Mark();
-      rule.where = source.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-      rule_values(entry, "tree", tree_known, "tree", rule.trees);
-      rule_values(entry, "series", series_known, "series", rule.series);
-      rule_values(entry, "arch", arch_known, "arch", rule.arches);
-      rule_values(entry, "toolchain", toolchain_known, "toolchain", rule.toolchains);
-      if (entry["reason"]) rule.reason = std::string(Trim(reader.String(entry["reason"], "reason")));
-      if (exclude) {
-        if (rule.trees.empty() && rule.series.empty() && rule.arches.empty() && rule.toolchains.empty()) {
-          reader.Fail(entry, "an exclude entry needs at least one of 'tree', 'series', 'arch' or 'toolchain'");
-        }
-        if (rule.reason.empty()) {
-          reader.Fail(entry, "an exclude entry needs a 'reason': say why these cells cannot work (it is printed "
-                             "with every cell it excludes)");
-        }
-      } else {
-        for (const char* needed : {"tree", "arch", "toolchain"}) {
-          if (!entry[needed]) {
-            reader.Fail(entry, "an include entry needs 'tree', 'arch' and 'toolchain' (missing '" +
-                                   std::string(needed) + "'; 'series' defaults to every series)");
-          }
+  const YAML::Node list = root[key];
+  if (!list) return std::vector<CellRule>{};
+  if (!list.IsSequence()) reader.Fail(list, "'" + std::string(key) + "' must be a list");
+  std::vector<CellRule> rules;
+  for (const auto& entry : list) {
+    const std::string context = exclude ? "an exclude entry" : "an include entry";
+    reader.CheckKeys(entry, context, {"tree", "series", "arch", "toolchain", "reason"});
+    CellRule rule;
+    const YAML::Mark mark = entry.Mark();
+    rule.where = config.source.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    rule_values(entry, "tree", tree_known, "tree", rule.trees);
+    rule_values(entry, "series", series_known, "series", rule.series);
+    rule_values(entry, "arch", arch_known, "arch", rule.arches);
+    rule_values(entry, "toolchain", toolchain_known, "toolchain", rule.toolchains);
+    if (entry["reason"]) rule.reason = std::string(Trim(reader.String(entry["reason"], "reason")));
+    if (exclude) {
+      if (rule.trees.empty() && rule.series.empty() && rule.arches.empty() && rule.toolchains.empty()) {
+        reader.Fail(entry, "an exclude entry needs at least one of 'tree', 'series', 'arch' or 'toolchain'");
+      }
+      if (rule.reason.empty()) {
+        reader.Fail(entry, "an exclude entry needs a 'reason': say why these cells cannot work (it is printed "
+                           "with every cell it excludes)");
+      }
+    } else {
+      for (const char* needed : {"tree", "arch", "toolchain"}) {
+        if (!entry[needed]) {
+          reader.Fail(entry, "an include entry needs 'tree', 'arch' and 'toolchain' (missing '" +
+                                 std::string(needed) + "'; 'series' defaults to every series)");
         }
       }
-      rules.push_back(std::move(rule));
     }
-    return rules;
-  };
-  config.excludes = read_rules("exclude", true);
-  config.includes = read_rules("include", false);
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
 
+void ReadKconfig(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (const auto kconfig = root["kconfig"]) {
     reader.CheckKeys(kconfig, "kconfig", {"base", "fragments"});
     if (kconfig["base"]) {
@@ -208,13 +206,21 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
     }
     if (kconfig["fragments"]) config.fragments = reader.StringList(kconfig["fragments"], "fragments");
   }
+}
 
+void ReadDefineOutputFormat(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (const auto define = root["define_output_format"]) {
     if (!define.IsScalar() || !YAML::convert<bool>::decode(define, config.define_output_format)) {
       reader.Fail(define, "'define_output_format' must be true or false");
     }
   }
+}
+
+void ReadHistory(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (const auto history = root["history"]) config.history = reader.String(history, "history");
+}
+
+void ReadCcacheRemote(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (const auto remote = root["ccache_remote"]) {
     config.ccache_remote = reader.String(remote, "ccache_remote");
     try {
@@ -223,17 +229,57 @@ MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path
       reader.Fail(remote, e.what());
     }
   }
+}
+
+void ReadAccel(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (const auto accel = root["accel"]) {
     config.accel = reader.String(accel, "accel");
     if (config.accel != "auto" && config.accel != "kvm" && config.accel != "tcg") {
       reader.Fail(accel, "unknown accel '" + config.accel + "' (known: auto, kvm, tcg)");
     }
   }
+}
+
+void ReadTimeouts(const Reader& reader, const YAML::Node& root, MatrixConfig& config) {
   if (const auto timeouts = root["timeouts"]) {
     reader.CheckKeys(timeouts, "timeouts", {"build", "boot"});
     if (timeouts["build"]) config.build_timeout = reader.PositiveInt(timeouts["build"], "build");
     if (timeouts["boot"]) config.boot_timeout = reader.PositiveInt(timeouts["boot"], "boot");
   }
+}
+
+}  // namespace
+
+MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path& source) {
+  Reader reader(source);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    throw HarnessError(source.string() + ":" + std::to_string(e.mark.line + 1) + ":" +
+                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    throw HarnessError(source.string() + ": empty matrix file");
+  }
+  reader.CheckKeys(root, "the matrix", {"trees", "series", "arches", "toolchains", "kconfig", "timeouts",
+                                        "define_output_format", "accel", "exclude", "include", "history",
+                                        "ccache_remote"});
+
+  MatrixConfig config;
+  config.source = source;
+  ReadTrees(reader, root, config);
+  ReadSeries(reader, root, config);
+  ReadArches(reader, root, config);
+  ReadToolchains(reader, root, config);
+  config.excludes = ReadRules(reader, root, config, "exclude", true);
+  config.includes = ReadRules(reader, root, config, "include", false);
+  ReadKconfig(reader, root, config);
+  ReadDefineOutputFormat(reader, root, config);
+  ReadHistory(reader, root, config);
+  ReadCcacheRemote(reader, root, config);
+  ReadAccel(reader, root, config);
+  ReadTimeouts(reader, root, config);
   return config;
 }
 

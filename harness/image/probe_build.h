@@ -14,6 +14,6 @@ namespace harness {
 // Throws HarnessError when the cross compiler or its static libc is missing (naming the package).
 std::filesystem::path BuildProbe(ProcessRunner& runner, EventSink& sink, const Arch& arch,
                                  const std::filesystem::path& data_dir,
-                                 const std::filesystem::path& cache_dir, const Host& host = RealHost());
+                                 const std::filesystem::path& cache_dir, const Host& host);
 
 }  // namespace harness

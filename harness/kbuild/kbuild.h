@@ -78,7 +78,7 @@ struct BuildOutcome {
 
 class KernelBuilder {
  public:
-  KernelBuilder(ProcessRunner& runner, EventSink& sink, const Host& host = RealHost())
+  KernelBuilder(ProcessRunner& runner, EventSink& sink, const Host& host)
       : runner_(runner), sink_(sink), host_(host) {}
 
   ConfigOutcome Configure(const BuildRequest& request);
@@ -156,12 +156,12 @@ const Toolchain& ToolchainOf(const BuildRequest& request);
 
 // Checks the host tools a build of `arch` with `toolchain` needs (gcc when null); throws
 // HarnessError naming the Debian package of the first missing one.
-void CheckBuildTools(const Arch& arch, const Host& host = RealHost(), const Toolchain* toolchain = nullptr);
+void CheckBuildTools(const Arch& arch, const Host& host, const Toolchain* toolchain = nullptr);
 
 // The first line of `<compiler> --version` as make would find it (e.g. "Debian clang version
 // 16.0.6 (15~deb12u1)"); empty when it cannot be run.
 std::string ToolchainVersion(ProcessRunner& runner, const Arch& arch, const Toolchain& toolchain,
-                             const Host& host = RealHost());
+                             const Host& host);
 
 // kbuild's variables a user sets to change a build (KCFLAGS, KCPPFLAGS, KAFLAGS, USERCFLAGS,
 // HOSTCFLAGS, KBUILD_BUILD_TIMESTAMP, ...) as set in the host's environment: make gets them.
@@ -180,13 +180,13 @@ std::string BinutilsVersion(ProcessRunner& runner, const Arch& arch, const Toolc
 std::string PaholeVersionLine(ProcessRunner& runner, const Host& host);
 
 // pahole's version as kconfig encodes it (v1.24 -> 124); 0 when pahole is missing.
-int PaholeVersion(ProcessRunner& runner, const Host& host = RealHost());
+int PaholeVersion(ProcessRunner& runner, const Host& host);
 // The first MAJOR.MINOR of pahole's version text ("v1.24 (...)" -> 124); 0 when there is none.
 int ParsePaholeVersion(std::string_view version_text);
 
 // Creates (once) a ccache masquerade dir holding, for every arch and toolchain, a link to ccache
 // named as each compiler the toolchain runs (<prefix>gcc, clang). Returns
 // an empty path when ccache is not installed.
-std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir, const Host& host = RealHost());
+std::filesystem::path PrepareCcacheDir(const std::filesystem::path& cache_dir, const Host& host);
 
 }  // namespace harness

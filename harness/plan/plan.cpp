@@ -257,10 +257,7 @@ void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
   for (const auto& cell : cells) {
     if (!cell.excluded.empty()) continue;
     CheckBuildTools(*cell.arch, host_, FindToolchain(cell.toolchain));
-    if (boot && host_.FindProgram(cell.arch->qemu.binary).empty()) {
-      throw HarnessError("'" + std::string(cell.arch->qemu.binary) +
-                         "' is not installed: apt-get install " + std::string(cell.arch->qemu.package));
-    }
+    if (boot) CheckQemuInstalled(*cell.arch, host_);
   }
 }
 
@@ -800,10 +797,7 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
     for (const auto& path : {kernel, vmlinux}) {
       if (!std::filesystem::exists(path)) throw HarnessError("'" + path.string() + "' does not exist");
     }
-    if (host_.FindProgram(arch.qemu.binary).empty()) {
-      throw HarnessError("'" + std::string(arch.qemu.binary) + "' is not installed: apt-get install " +
-                         std::string(arch.qemu.package));
-    }
+    CheckQemuInstalled(arch, host_);
     if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
     CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir, .kernel = kernel, .vmlinux = vmlinux};
     std::filesystem::create_directories(ctx.dir);

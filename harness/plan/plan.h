@@ -73,7 +73,7 @@ std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& opti
 
 class Pipeline {
  public:
-  Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options, const Host& host = RealHost());
+  Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options, const Host& host);
 
   // Checks every tool the cells need before anything long starts; throws HarnessError naming
   // the Debian package to install.

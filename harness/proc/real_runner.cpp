@@ -411,12 +411,12 @@ class OutputSink {
   bool stop_requested_ = false;
 };
 
-class RealRunner : public ProcessRunner {
- public:
-  ProcessResult Run(const ProcessSpec& spec) override;
-};
+// The steps of RealRunner::Run, in order: what it checks before starting, the watch over the
+// running group, and how the leader's status becomes the result.
 
-ProcessResult RealRunner::Run(const ProcessSpec& spec) {
+// Throws HarnessError when the command cannot start (an interrupt, an empty command, a program
+// not found, a missing working directory); else the program to execute.
+std::filesystem::path CheckRunnable(const ProcessSpec& spec) {
   if (Interrupted()) throw HarnessError(InterruptMessage());
   if (spec.argv.empty() || spec.argv[0].empty()) throw HarnessError("cannot run an empty command");
   std::filesystem::path exe = ResolveProgram(spec);
@@ -425,6 +425,165 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
     throw HarnessError("cannot run '" + spec.argv[0] + "': working directory '" +
                        spec.cwd.string() + "' does not exist");
   }
+  return exe;
+}
+
+// Watches a started group until it is gone: reaps the leader, ends the group (TERM, grace,
+// KILL) on an interrupt, a stop asked by on_line, the timeout, or processes the leader left
+// behind, and hands what the pipe carries to the sink meanwhile.
+class GroupSupervisor {
+ public:
+  GroupSupervisor(const ProcessSpec& spec, pid_t pid, Clock::time_point start, int read_end, OutputSink& sink,
+                  GroupGuard& guard, ProcessResult& result)
+      : spec_(spec),
+        pid_(pid),
+        start_(start),
+        read_end_(read_end),
+        sink_(sink),
+        guard_(guard),
+        result_(result),
+        // Readable when the leader exits; without it (old kernel, seccomp) we fall back to
+        // ticking. (Raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C".)
+        pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {
+    ::fcntl(read_end_, F_SETFL, ::fcntl(read_end_, F_GETFL) | O_NONBLOCK);
+  }
+
+  // Returns when the group is gone (true), or when SIGKILL did not end it within kKillWait
+  // (false: a process stuck in the kernel).
+  bool Supervise() {
+    for (;;) {
+      Reap();
+      const Clock::time_point now = Clock::now();
+      const bool group_alive = !reaped_ || GroupAlive(pid_);
+      Escalate(now, group_alive);
+      if (!group_alive || (phase_ == Phase::kKilling && Clock::now() >= phase_deadline_)) {
+        // Whatever is still in the pipe was written before the group died. If someone outside
+        // the group (a process that called setsid) still holds the pipe, we do not wait for it.
+        Drain();
+        return !group_alive;
+      }
+      WaitForActivity(now);
+    }
+  }
+
+  // The leader's wait status; -1 when it was lost.
+  int status() const { return status_; }
+
+ private:
+  enum class Phase { kRunning, kTerminating, kKilling };
+
+  void Reap() {
+    if (reaped_) return;
+    pid_t r = ::waitpid(pid_, &status_, WNOHANG);
+    if (r == pid_ || (r == -1 && errno == ECHILD)) {
+      // ECHILD: someone else reaped it (SIGCHLD ignored); the status is lost.
+      if (r == -1) status_ = -1;
+      reaped_ = true;
+      guard_.MarkReaped();
+      pidfd_.Reset();
+    }
+  }
+
+  // Moves to the next phase when the time has come.
+  void Escalate(Clock::time_point now, bool group_alive) {
+    if (phase_ == Phase::kRunning) {
+      if (Interrupted()) {
+        result_.stopped = true;
+        Signal(SIGTERM, Phase::kTerminating, kGracePeriod);
+      } else if (sink_.stop_requested()) {
+        result_.stopped = true;
+        Signal(SIGTERM, Phase::kTerminating, kGracePeriod);
+      } else if (spec_.timeout.count() > 0 && now - start_ >= spec_.timeout) {
+        result_.timed_out = true;
+        Signal(SIGTERM, Phase::kTerminating, kGracePeriod);
+      } else if (reaped_ && group_alive) {
+        // The leader is gone but left processes behind (e.g. `sleep 5 &`): nothing may outlive
+        // Run, so they get the same TERM, grace, KILL; the leader's status stands.
+        Signal(SIGTERM, Phase::kTerminating, kGracePeriod);
+      }
+    } else if (phase_ == Phase::kTerminating && now >= phase_deadline_) {
+      Signal(SIGKILL, Phase::kKilling, kKillWait);
+    }
+  }
+
+  void Signal(int sig, Phase next, milliseconds wait) {
+    ::kill(-pid_, sig);
+    phase_ = next;
+    phase_deadline_ = Clock::now() + wait;
+  }
+
+  // Reads what the pipe holds right now; never blocks (the read end is O_NONBLOCK).
+  void Drain() {
+    while (pipe_open_) {
+      ssize_t n = ::read(read_end_, buf_, sizeof buf_);
+      if (n > 0) {
+        sink_.Write(std::string_view(buf_, static_cast<std::size_t>(n)));
+      } else if (n == 0) {
+        pipe_open_ = false;
+      } else if (errno != EINTR) {
+        if (errno != EAGAIN) pipe_open_ = false;
+        return;
+      }
+    }
+  }
+
+  // Sleeps until output arrives, the leader exits or the next deadline, whichever is first.
+  void WaitForActivity(Clock::time_point now) {
+    milliseconds wait = (phase_ == Phase::kRunning && !reaped_ && pidfd_.get() >= 0)
+                            ? milliseconds(1000)
+                            : (phase_ == Phase::kRunning && !reaped_ ? milliseconds(100) : kTick);
+    Clock::time_point next = now + wait;
+    if (phase_ == Phase::kRunning && spec_.timeout.count() > 0) {
+      next = std::min(next, start_ + spec_.timeout);
+    } else if (phase_ != Phase::kRunning) {
+      next = std::min(next, phase_deadline_);
+    }
+    int timeout_ms = static_cast<int>(
+        std::max<long long>(0, std::chrono::ceil<milliseconds>(next - Clock::now()).count()));
+    pollfd fds[2];
+    nfds_t nfds = 0;
+    if (pipe_open_) fds[nfds++] = {read_end_, POLLIN, 0};
+    if (pidfd_.get() >= 0) fds[nfds++] = {pidfd_.get(), POLLIN, 0};
+    int ready = ::poll(nfds ? fds : nullptr, nfds, timeout_ms);
+    if (ready < 0 && errno != EINTR) throw HarnessError(SysError("poll failed"));
+    if (ready > 0 && pipe_open_ && fds[0].revents != 0) Drain();
+  }
+
+  const ProcessSpec& spec_;
+  const pid_t pid_;
+  const Clock::time_point start_;
+  const int read_end_;
+  OutputSink& sink_;
+  GroupGuard& guard_;
+  ProcessResult& result_;
+  Fd pidfd_;
+  Phase phase_ = Phase::kRunning;
+  Clock::time_point phase_deadline_{};
+  bool reaped_ = false;
+  int status_ = 0;
+  bool pipe_open_ = true;
+  char buf_[64 << 10];
+};
+
+// The leader's wait status as the result's exit code or signal; a run that was stopped or timed
+// out, or whose status was lost, keeps neither.
+void SetExitStatus(int status, ProcessResult& result) {
+  if (!result.timed_out && !result.stopped && status != -1) {
+    if (WIFEXITED(status)) {
+      result.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      result.signal = WTERMSIG(status);
+    }
+  }
+}
+
+class RealRunner : public ProcessRunner {
+ public:
+  ProcessResult Run(const ProcessSpec& spec) override;
+};
+
+ProcessResult RealRunner::Run(const ProcessSpec& spec) {
+  const std::filesystem::path exe = CheckRunnable(spec);
 
   ProcessResult result;
   OutputSink sink(spec, result);
@@ -454,106 +613,12 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
   GroupGuard guard(pid);
   write_end.Reset();  // else we would never see EOF
   null_fd.Reset();
-  ::fcntl(read_end.get(), F_SETFL, ::fcntl(read_end.get(), F_GETFL) | O_NONBLOCK);
-  // Readable when the leader exits; without it (old kernel, seccomp) we fall back to ticking.
-  // (Raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C".)
-  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
 
-  enum class Phase { kRunning, kTerminating, kKilling };
-  Phase phase = Phase::kRunning;
-  Clock::time_point phase_deadline{};
-  bool reaped = false;
-  int status = 0;
-  bool pipe_open = true;
-  bool gave_up = false;  // SIGKILL did not end the group within kKillWait
-
-  char buf[64 << 10];
-  // Reads what the pipe holds right now; never blocks (the read end is O_NONBLOCK).
-  auto drain = [&] {
-    while (pipe_open) {
-      ssize_t n = ::read(read_end.get(), buf, sizeof buf);
-      if (n > 0) {
-        sink.Write(std::string_view(buf, static_cast<std::size_t>(n)));
-      } else if (n == 0) {
-        pipe_open = false;
-      } else if (errno != EINTR) {
-        if (errno != EAGAIN) pipe_open = false;
-        return;
-      }
-    }
-  };
-  auto signal_group = [&](int sig, Phase next, milliseconds wait) {
-    ::kill(-pid, sig);
-    phase = next;
-    phase_deadline = Clock::now() + wait;
-  };
-
-  for (;;) {
-    if (!reaped) {
-      pid_t r = ::waitpid(pid, &status, WNOHANG);
-      if (r == pid || (r == -1 && errno == ECHILD)) {
-        // ECHILD: someone else reaped it (SIGCHLD ignored); the status is lost.
-        if (r == -1) status = -1;
-        reaped = true;
-        guard.MarkReaped();
-        pidfd.Reset();
-      }
-    }
-    const Clock::time_point now = Clock::now();
-    const bool group_alive = !reaped || GroupAlive(pid);
-
-    if (phase == Phase::kRunning) {
-      if (Interrupted()) {
-        result.stopped = true;
-        signal_group(SIGTERM, Phase::kTerminating, kGracePeriod);
-      } else if (sink.stop_requested()) {
-        result.stopped = true;
-        signal_group(SIGTERM, Phase::kTerminating, kGracePeriod);
-      } else if (spec.timeout.count() > 0 && now - start >= spec.timeout) {
-        result.timed_out = true;
-        signal_group(SIGTERM, Phase::kTerminating, kGracePeriod);
-      } else if (reaped && group_alive) {
-        // The leader is gone but left processes behind (e.g. `sleep 5 &`): nothing may outlive
-        // Run, so they get the same TERM, grace, KILL; the leader's status stands.
-        signal_group(SIGTERM, Phase::kTerminating, kGracePeriod);
-      }
-    } else if (phase == Phase::kTerminating && now >= phase_deadline) {
-      signal_group(SIGKILL, Phase::kKilling, kKillWait);
-    }
-
-    if (!group_alive || (phase == Phase::kKilling && Clock::now() >= phase_deadline)) {
-      gave_up = group_alive;
-      // Whatever is still in the pipe was written before the group died. If someone outside
-      // the group (a process that called setsid) still holds the pipe, we do not wait for it.
-      drain();
-      break;
-    }
-
-    // Sleep until output arrives, the leader exits or the next deadline, whichever is first.
-    milliseconds wait = (phase == Phase::kRunning && !reaped && pidfd.get() >= 0)
-                            ? milliseconds(1000)
-                            : (phase == Phase::kRunning && !reaped ? milliseconds(100) : kTick);
-    Clock::time_point next = now + wait;
-    if (phase == Phase::kRunning && spec.timeout.count() > 0) {
-      next = std::min(next, start + spec.timeout);
-    } else if (phase != Phase::kRunning) {
-      next = std::min(next, phase_deadline);
-    }
-    int timeout_ms = static_cast<int>(
-        std::max<long long>(0, std::chrono::ceil<milliseconds>(next - Clock::now()).count()));
-    pollfd fds[2];
-    nfds_t nfds = 0;
-    if (pipe_open) fds[nfds++] = {read_end.get(), POLLIN, 0};
-    if (pidfd.get() >= 0) fds[nfds++] = {pidfd.get(), POLLIN, 0};
-    int ready = ::poll(nfds ? fds : nullptr, nfds, timeout_ms);
-    if (ready < 0 && errno != EINTR) throw HarnessError(SysError("poll failed"));
-    if (ready > 0 && pipe_open && fds[0].revents != 0) drain();
-  }
-
-  // Only reachable when SIGKILL did not end the group within kKillWait: a process stuck in
-  // the kernel (uninterruptible sleep, a ptrace stop). Waiting longer could hang the harness for
+  GroupSupervisor supervisor(spec, pid, start, read_end.get(), sink, guard, result);
+  // Only false when SIGKILL did not end the group within kKillWait: a process stuck in the
+  // kernel (uninterruptible sleep, a ptrace stop). Waiting longer could hang the harness for
   // good, so give up and say so; the unreaped leader stays a zombie until the harness exits.
-  if (gave_up) {
+  if (!supervisor.Supervise()) {
     guard.Release();
     throw HarnessError("'" + spec.argv[0] + "' (process group " + std::to_string(pid) +
                        ") did not die within " + std::to_string(kKillWait.count() / 1000) +
@@ -563,13 +628,7 @@ ProcessResult RealRunner::Run(const ProcessSpec& spec) {
   guard.Release();
   sink.Finish();
 
-  if (!result.timed_out && !result.stopped && status != -1) {
-    if (WIFEXITED(status)) {
-      result.exit_code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-      result.signal = WTERMSIG(status);
-    }
-  }
+  SetExitStatus(supervisor.status(), result);
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (Interrupted()) {
     throw HarnessError(InterruptMessage() + " while running '" + spec.argv[0] + "' (its process group was killed)");

@@ -37,46 +37,114 @@ bool MagicSwapped(const std::vector<std::uint8_t>& blob, Endian endian) {
   return LoadU16(blob, endian) == 0x9FEB;
 }
 
-}  // namespace
-
-VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
-                        std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir) {
-  VerifyOutcome out;
-  const std::vector<std::uint8_t>& want = vmlinux.btf;
-  const std::vector<std::uint8_t>& got = record.blob;
-  const std::string section = vmlinux.has_btf ? "a .BTF section of " + std::to_string(want.size()) + " bytes"
-                                               : "no .BTF section (built without CONFIG_DEBUG_INFO_BTF?)";
-  auto fail = [&](Verdict verdict, std::string detail) {
-    out.verdict = verdict;
-    out.detail = std::move(detail);
-    return out;
-  };
-  out.facts["section_size"] = std::to_string(want.size());
-  if (!record.version.empty()) out.diagnosis.push_back("guest: " + Printable(Trim(record.version)));
-  const std::vector<std::string> probe_errors = SplitLines(record.errors);
-  for (const auto& line : probe_errors) out.diagnosis.push_back("probe: " + Printable(line));
-  if (!console_complaint.empty()) {
-    out.facts["complaint"] = console_complaint.front();
-    out.diagnosis.push_back("the kernel complained on the console:");
-    for (const auto& line : console_complaint) out.diagnosis.push_back("  " + line);
-  }
-  if (!artifacts_dir.empty()) {
-    WriteFile(artifacts_dir / "vmlinux.btf", std::string_view(reinterpret_cast<const char*>(want.data()), want.size()));
-    WriteFile(artifacts_dir / "guest.btf", std::string_view(reinterpret_cast<const char*>(got.data()), got.size()));
-  }
+// The guest's record and the vmlinux it should serve, with the outcome the checks fill in. Each
+// check below looks at one piece of evidence; one that finds it missing or wrong sets the verdict
+// and detail and returns true, and the first such check decides the cell.
+class Evidence {
+ public:
+  Evidence(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
+           std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir)
+      : arch(arch),
+        vmlinux(vmlinux),
+        record(record),
+        console_complaint(console_complaint),
+        artifacts_dir(artifacts_dir),
+        want(vmlinux.btf),
+        got(record.blob),
+        section(vmlinux.has_btf ? "a .BTF section of " + std::to_string(want.size()) + " bytes"
+                                : "no .BTF section (built without CONFIG_DEBUG_INFO_BTF?)"),
+        probe_errors(SplitLines(record.errors)),
+        guest_id(BuildIdFromNotes(record.notes, arch.endian)) {}
 
   // 1. Is the guest running the kernel we inspected?
-  const std::string guest_id = BuildIdFromNotes(record.notes, arch.endian);
+  bool SameBuild();
+  // 2. Can the .BTF be served at all?
+  bool SectionMapped();
+  // 3. Does the file exist, as a regular file readable by everyone?
+  bool SysfsMounted();
+  bool FileExists();
+  bool ModeAndSizeRecorded();
+  bool RegularFile();
+  bool ReadableByEveryone();
+  // 4. Byte order.
+  bool ByteOrder();
+  // 5. Sizes.
+  bool BoundedReads();
+  bool ReadsWithinStSize();
+  bool SizesAgree();
+  bool NoReadError();
+  bool EofReadRecorded();
+  bool EofAtStSize();
+  // 6. Content.
+  bool LargeReadsAgree();
+  bool SmallReadsAgree();
+  // 7. The section itself.
+  bool SectionWellFormed();
+  // 8. A quiet kernel and every piece of evidence.
+  bool QuietConsole();
+  bool BuildIdsPresent();
+  bool NoProbeErrors();
+
+  const Arch& arch;
+  const VmlinuxInfo& vmlinux;
+  const ProbeRecord& record;
+  std::span<const std::string> console_complaint;
+  const std::filesystem::path& artifacts_dir;
+  const std::vector<std::uint8_t>& want;
+  const std::vector<std::uint8_t>& got;
+  const std::string section;
+  const std::vector<std::string> probe_errors;
+  const std::string guest_id;
+  VerifyOutcome out;
+
+ private:
+  bool Fail(Verdict verdict, std::string detail) {
+    out.verdict = verdict;
+    out.detail = std::move(detail);
+    return true;
+  }
+};
+
+// What a PASS needs, in the order the checks run. The order is part of the verdict: a stale
+// image is named before anything the stale guest showed, a missing file before its mode, sizes
+// before content, and a malformed section or a complaining kernel only once the bytes agree.
+constexpr bool (Evidence::*kEvidenceChecks[])() = {
+    &Evidence::SameBuild,            // both build IDs, when present, equal
+    &Evidence::SectionMapped,        // .BTF is SHF_ALLOC and inside a PT_LOAD
+    &Evidence::SysfsMounted,         // the probe could mount sysfs
+    &Evidence::FileExists,           // /sys/kernel/btf/vmlinux exists
+    &Evidence::ModeAndSizeRecorded,  // the probe recorded its mode and st_size
+    &Evidence::RegularFile,          // a regular file
+    &Evidence::ReadableByEveryone,   // mode 0444
+    &Evidence::ByteOrder,            // neither side's magic swapped for the target
+    &Evidence::BoundedReads,         // reads end (not stopped only by the probe's cap)
+    &Evidence::ReadsWithinStSize,    // no more bytes than st_size
+    &Evidence::SizesAgree,           // st_size, readable bytes and the section's size equal
+    &Evidence::NoReadError,          // no read failed
+    &Evidence::EofReadRecorded,      // a read at st_size was recorded
+    &Evidence::EofAtStSize,          // and it was end of file
+    &Evidence::LargeReadsAgree,      // the large reads equal the section
+    &Evidence::SmallReadsAgree,      // every range of 1-byte reads present and equal
+    &Evidence::SectionWellFormed,    // no inspector finding about the section
+    &Evidence::QuietConsole,         // no kernel complaint before the probe finished
+    &Evidence::BuildIdsPresent,      // both build IDs there to compare
+    &Evidence::NoProbeErrors,        // the probe reported no error
+};
+
+bool Evidence::SameBuild() {
   out.facts["guest_build_id"] = guest_id;
   out.facts["vmlinux_build_id"] = vmlinux.build_id;
   if (!guest_id.empty() && !vmlinux.build_id.empty() && guest_id != vmlinux.build_id) {
-    return fail(Verdict::kStaleImage, "the guest's build ID " + guest_id + " is not the checked vmlinux's " +
+    return Fail(Verdict::kStaleImage, "the guest's build ID " + guest_id + " is not the checked vmlinux's " +
                                           vmlinux.build_id + ": the boot image and the vmlinux come from different builds");
   }
+  return false;
+}
 
-  // 2. A .BTF that has no place in the running kernel's memory (not SHF_ALLOC, or outside every
-  //    PT_LOAD) cannot be served as built: that is the vmlinux's fault, whatever the guest then
-  //    showed, so say what it showed. (Other inspector findings are weighed at the end.)
+// A .BTF that has no place in the running kernel's memory (not SHF_ALLOC, or outside every
+// PT_LOAD) cannot be served as built: that is the vmlinux's fault, whatever the guest then
+// showed, so say what it showed. (Other inspector findings are weighed at the end.)
+bool Evidence::SectionMapped() {
   if (vmlinux.has_btf && (!vmlinux.btf_alloc || !vmlinux.btf_in_load)) {
     auto unmapped = std::find_if(vmlinux.problems.begin(), vmlinux.problems.end(), [](const std::string& p) {
       return p.find("SHF_ALLOC") != std::string::npos || p.find("PT_LOAD") != std::string::npos;
@@ -87,45 +155,69 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
                                    (record.size ? std::to_string(*record.size) : std::string("unknown")) + ")" +
                                    (got == want ? ", identical to the section" : ", not the section's bytes");
     out.diagnosis.insert(out.diagnosis.begin(), "the guest served " + served);
-    return fail(Verdict::kBadVmlinux, unmapped != vmlinux.problems.end()
+    return Fail(Verdict::kBadVmlinux, unmapped != vmlinux.problems.end()
                                           ? *unmapped
                                           : std::string(".BTF is not SHF_ALLOC or lies outside every PT_LOAD"));
   }
+  return false;
+}
 
-  // 3. Does the file exist, as a regular file readable by everyone?
+bool Evidence::SysfsMounted() {
   if (!(record.flags & kFlagSysfsMounted)) {
-    return fail(Verdict::kBtfFileMissing,
+    return Fail(Verdict::kBtfFileMissing,
                 "sysfs could not be mounted in the guest, so /sys/kernel/btf/vmlinux cannot exist; the ELF has " + section);
   }
+  return false;
+}
+
+bool Evidence::FileExists() {
   if (!(record.flags & kFlagVmlinuxExists)) {
-    return fail(Verdict::kBtfFileMissing,
+    return Fail(Verdict::kBtfFileMissing,
                 std::string("/sys/kernel/btf/vmlinux does not exist in the guest (") +
                     ((record.flags & kFlagBtfDirIsDir) ? "/sys/kernel/btf exists" : "no /sys/kernel/btf directory") +
                     "); the ELF has " + section);
   }
+  return false;
+}
+
+bool Evidence::ModeAndSizeRecorded() {
   if (!record.mode || !record.size) {
-    return fail(Verdict::kIncompleteEvidence, std::string("the probe recorded no ") +
+    return Fail(Verdict::kIncompleteEvidence, std::string("the probe recorded no ") +
                                                   (!record.mode ? "mode" : "st_size") + " for /sys/kernel/btf/vmlinux");
   }
+  return false;
+}
+
+bool Evidence::RegularFile() {
   out.facts["guest_mode"] = Octal(*record.mode & 07777);
   if (!(record.flags & kFlagVmlinuxRegular)) {
-    return fail(Verdict::kBtfFileMissing, "/sys/kernel/btf/vmlinux exists but is not a regular file (mode " +
+    return Fail(Verdict::kBtfFileMissing, "/sys/kernel/btf/vmlinux exists but is not a regular file (mode " +
                                               Octal(*record.mode) + "); the ELF has " + section);
   }
+  return false;
+}
+
+bool Evidence::ReadableByEveryone() {
   if ((*record.mode & 07777) != 0444) {
-    return fail(Verdict::kWrongPermissions, "/sys/kernel/btf/vmlinux has mode " + Octal(*record.mode & 07777) +
+    return Fail(Verdict::kWrongPermissions, "/sys/kernel/btf/vmlinux has mode " + Octal(*record.mode & 07777) +
                                                 ", not 0444: BTF consumers that do not run as root cannot read it");
   }
+  return false;
+}
 
-  // 4. Byte order: either side's magic swapped for this target.
+// Either side's magic swapped for this target.
+bool Evidence::ByteOrder() {
   if (MagicSwapped(want, arch.endian) || MagicSwapped(got, arch.endian)) {
-    return fail(Verdict::kWrongByteOrder,
+    return Fail(Verdict::kWrongByteOrder,
                 std::string("BTF magic is byte-swapped for a ") + EndianName(arch.endian) + "-endian target in " +
                     (MagicSwapped(want, arch.endian) ? "the vmlinux's .BTF" : "the guest's /sys/kernel/btf/vmlinux"));
   }
+  return false;
+}
 
-  // 5. Sizes: bounded reads first (an export with no end), then st_size, what was readable, and
-  //    EOF exactly at st_size.
+// Sizes: bounded reads first (an export with no end), then st_size, what was readable, and EOF
+// exactly at st_size.
+bool Evidence::BoundedReads() {
   const std::uint64_t st_size = *record.size;
   out.facts["guest_size"] = std::to_string(st_size);
   out.facts["readable"] = std::to_string(got.size());
@@ -135,38 +227,64 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   const std::uint64_t past_cap = record.past_cap && *record.past_cap > 0 ? static_cast<std::uint64_t>(*record.past_cap) : 0;
   const bool ends_at_st_size = record.eof_read == 0 && got.size() + past_cap <= st_size;
   if ((record.flags & kFlagReadCapped) && !ends_at_st_size) {
-    return fail(Verdict::kUnboundedExport,
+    return Fail(Verdict::kUnboundedExport,
                 "reads of /sys/kernel/btf/vmlinux went on past " + std::to_string(got.size()) +
                     " bytes without end of file (the probe's cap: section size " + std::to_string(want.size()) +
                     " plus a page" +
                     (past_cap ? "; a read past it was not end of file" : "") +
                     "); st_size " + std::to_string(st_size));
   }
+  return false;
+}
+
+bool Evidence::ReadsWithinStSize() {
+  const std::uint64_t st_size = *record.size;
   if (got.size() > st_size) {
-    return fail(Verdict::kUnboundedExport, "reads of /sys/kernel/btf/vmlinux returned " + std::to_string(got.size()) +
+    return Fail(Verdict::kUnboundedExport, "reads of /sys/kernel/btf/vmlinux returned " + std::to_string(got.size()) +
                                                " bytes, past its st_size " + std::to_string(st_size) +
                                                " (section size " + std::to_string(want.size()) + ")");
   }
+  return false;
+}
+
+bool Evidence::SizesAgree() {
+  const std::uint64_t st_size = *record.size;
   if (st_size != want.size() || got.size() != want.size()) {
-    return fail(Verdict::kSizeMismatch, "guest st_size " + std::to_string(st_size) + ", section size " +
+    return Fail(Verdict::kSizeMismatch, "guest st_size " + std::to_string(st_size) + ", section size " +
                                             std::to_string(want.size()) + ", " + std::to_string(got.size()) +
                                             " bytes readable" +
                                             ((record.flags & kFlagReadCapped) ? " (the probe's cap), end of file at st_size"
                                                                                : ""));
   }
+  return false;
+}
+
+bool Evidence::NoReadError() {
   if (record.flags & kFlagReadError) {
-    return fail(Verdict::kSizeMismatch, "reading /sys/kernel/btf/vmlinux failed before end of file after " +
+    return Fail(Verdict::kSizeMismatch, "reading /sys/kernel/btf/vmlinux failed before end of file after " +
                                             std::to_string(got.size()) + " bytes");
   }
+  return false;
+}
+
+bool Evidence::EofReadRecorded() {
   if (!record.eof_read) {
-    return fail(Verdict::kIncompleteEvidence, "the probe recorded no read at st_size, so end of file was not checked");
+    return Fail(Verdict::kIncompleteEvidence, "the probe recorded no read at st_size, so end of file was not checked");
   }
+  return false;
+}
+
+bool Evidence::EofAtStSize() {
+  const std::uint64_t st_size = *record.size;
   if (*record.eof_read != 0) {
-    return fail(Verdict::kSizeMismatch, "a read at st_size (" + std::to_string(st_size) + ") returned " +
+    return Fail(Verdict::kSizeMismatch, "a read at st_size (" + std::to_string(st_size) + ") returned " +
                                             std::to_string(*record.eof_read) + " instead of end of file");
   }
+  return false;
+}
 
-  // 6. Content, from the large reads and from the 1-byte reads.
+// Content, from the large reads: the first difference, the types around it, and a hex dump.
+bool Evidence::LargeReadsAgree() {
   auto first = std::mismatch(want.begin(), want.end(), got.begin());
   if (first.first != want.end()) {
     const std::size_t offset = static_cast<std::size_t>(first.first - want.begin());
@@ -175,7 +293,7 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     out.facts["offset"] = std::to_string(offset);
     out.facts["offset_class"] = OffsetClass(vmlinux, offset);
     out.facts["differing_bytes"] = std::to_string(differing);
-    fail(Verdict::kContentMismatch, "first difference at offset " + std::to_string(offset) + " (" +
+    Fail(Verdict::kContentMismatch, "first difference at offset " + std::to_string(offset) + " (" +
                                         HexNumber(offset) + "), " + std::to_string(differing) +
                                         (differing == 1 ? " byte differs" : " bytes differ"));
     const std::size_t begin = offset >= 32 ? offset - 32 : 0;
@@ -189,13 +307,18 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
                        HexDump(got, begin, offset + 48);
     if (!artifacts_dir.empty()) WriteFile(artifacts_dir / "btf-diff.txt", out.detail + "\n" + types + dump);
     for (const auto& line : SplitLines(types + dump)) out.diagnosis.push_back(line);
-    return out;
+    return true;
   }
+  return false;
+}
+
+// Content, from the 1-byte reads.
+bool Evidence::SmallReadsAgree() {
   for (const auto& [offset, length] : ProbeRanges(want.size())) {
     auto range = std::find_if(record.small_reads.begin(), record.small_reads.end(),
                               [&](const ByteRange& r) { return r.offset == offset; });
     if (range == record.small_reads.end() || range->bytes.size() != length) {
-      return fail(Verdict::kIncompleteEvidence,
+      return Fail(Verdict::kIncompleteEvidence,
                   "the 1-byte reads at offset " + std::to_string(offset) + " (" + std::to_string(length) +
                       " bytes) are " +
                       (range == record.small_reads.end() ? std::string("missing")
@@ -206,36 +329,76 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
       if (range->bytes[i] != want[offset + i]) {
         out.facts["offset"] = std::to_string(offset + i);
         out.facts["offset_class"] = OffsetClass(vmlinux, offset + i);
-        return fail(Verdict::kContentMismatch, "1-byte reads disagree with the section at offset " +
+        return Fail(Verdict::kContentMismatch, "1-byte reads disagree with the section at offset " +
                                                    std::to_string(offset + i) + " (large reads matched)");
       }
     }
   }
+  return false;
+}
 
-  // 7. The bytes agree, but the section itself is malformed: never a pass.
+// The bytes agree, but the section itself is malformed: never a pass.
+bool Evidence::SectionWellFormed() {
   if (!vmlinux.problems.empty()) {
-    return fail(Verdict::kBadVmlinux, "the guest matches the vmlinux, but its .BTF is malformed: " +
+    return Fail(Verdict::kBadVmlinux, "the guest matches the vmlinux, but its .BTF is malformed: " +
                                           vmlinux.problems.front());
   }
+  return false;
+}
 
-  // 8. A PASS also needs a quiet kernel and every piece of evidence.
+bool Evidence::QuietConsole() {
   if (!console_complaint.empty()) {
-    return fail(Verdict::kKernelComplained, "the bytes match, but the kernel complained before the probe finished: " +
+    return Fail(Verdict::kKernelComplained, "the bytes match, but the kernel complained before the probe finished: " +
                                                 console_complaint.front());
   }
+  return false;
+}
+
+bool Evidence::BuildIdsPresent() {
   if (guest_id.empty() || vmlinux.build_id.empty()) {
-    return fail(Verdict::kIncompleteEvidence,
+    return Fail(Verdict::kIncompleteEvidence,
                 std::string("no build ID to compare: ") +
                     (guest_id.empty() ? "the guest's /sys/kernel/notes has none" : "the vmlinux has none") +
                     ", so the guest may not be running the vmlinux that was checked");
   }
+  return false;
+}
+
+bool Evidence::NoProbeErrors() {
   if (!probe_errors.empty()) {
-    return fail(Verdict::kIncompleteEvidence, "the bytes match, but the probe reported an error: " +
+    return Fail(Verdict::kIncompleteEvidence, "the bytes match, but the probe reported an error: " +
                                                   Printable(probe_errors.front()));
   }
+  return false;
+}
+
+}  // namespace
+
+VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
+                        std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir) {
+  Evidence evidence(arch, vmlinux, record, console_complaint, artifacts_dir);
+  VerifyOutcome& out = evidence.out;
+  const std::vector<std::uint8_t>& want = evidence.want;
+  const std::vector<std::uint8_t>& got = evidence.got;
+  out.facts["section_size"] = std::to_string(want.size());
+  if (!record.version.empty()) out.diagnosis.push_back("guest: " + Printable(Trim(record.version)));
+  for (const auto& line : evidence.probe_errors) out.diagnosis.push_back("probe: " + Printable(line));
+  if (!console_complaint.empty()) {
+    out.facts["complaint"] = console_complaint.front();
+    out.diagnosis.push_back("the kernel complained on the console:");
+    for (const auto& line : console_complaint) out.diagnosis.push_back("  " + line);
+  }
+  if (!artifacts_dir.empty()) {
+    WriteFile(artifacts_dir / "vmlinux.btf", std::string_view(reinterpret_cast<const char*>(want.data()), want.size()));
+    WriteFile(artifacts_dir / "guest.btf", std::string_view(reinterpret_cast<const char*>(got.data()), got.size()));
+  }
+  for (auto check : kEvidenceChecks) {
+    if ((evidence.*check)()) return std::move(out);
+  }
   out.detail = std::to_string(want.size()) + " bytes identical; mode 0444; EOF at st_size; " +
-               std::to_string(ProbeRanges(want.size()).size()) + " ranges of 1-byte reads agree; build ID " + guest_id;
-  return out;
+               std::to_string(ProbeRanges(want.size()).size()) + " ranges of 1-byte reads agree; build ID " +
+               evidence.guest_id;
+  return std::move(out);
 }
 
 std::string VmlinuxFormat(const VmlinuxInfo& vmlinux) {

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "tests/support/fake_host.h"
 #include "tests/support/fake_runner.h"
 
 namespace harness {
@@ -102,6 +104,20 @@ TEST(BootKernelTest, StopsAtPanicAndAtTheMarker) {
     EXPECT_EQ(runner.calls().at(0).timeout, std::chrono::seconds(30));
     EXPECT_EQ(runner.calls().at(0).log_path, "/o/console.log");
   }
+}
+
+// Given a host without the arch's QEMU, it should name the Debian package; the one check that
+// both a run's preflight and `harness boot` make.
+TEST(CheckQemuInstalledTest, MissingQemuNamesItsPackage) {
+  FakeHost host;
+  try {
+    CheckQemuInstalled(*FindArch("arm64"), host);
+    ADD_FAILURE() << "expected a HarnessError";
+  } catch (const HarnessError& e) {
+    EXPECT_STREQ(e.what(), "'qemu-system-aarch64' is not installed: apt-get install qemu-system-arm");
+  }
+  host.programs.insert("qemu-system-aarch64");
+  EXPECT_NO_THROW(CheckQemuInstalled(*FindArch("arm64"), host));
 }
 
 }  // namespace

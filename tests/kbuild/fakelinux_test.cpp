@@ -107,7 +107,7 @@ class FakeTreeBuildTest : public ::testing::TestWithParam<const Arch*> {
   // Configures cleanly, then builds with FAIL=`fail`: make fails and the command is still kept.
   BuildOutcome FailingBuild(const std::string& fail) {
     WriteLocalMk(tree_, fail);
-    KernelBuilder builder(*runner_, sink_);
+    KernelBuilder builder(*runner_, sink_, RealHost());
     EXPECT_EQ(builder.Configure(request_).error, "");
     BuildOutcome built = builder.Build(request_);
     EXPECT_FALSE(built.ok);
@@ -126,7 +126,7 @@ class FakeTreeBuildTest : public ::testing::TestWithParam<const Arch*> {
 // arch's boot image under O=, and leave a vmlinux the inspector finds clean and of this arch.
 TEST_P(FakeTreeBuildTest, ConfiguresAndBuildsACleanVmlinuxOfTheArch) {
   WriteLocalMk(tree_);
-  KernelBuilder builder(*runner_, sink_);
+  KernelBuilder builder(*runner_, sink_, RealHost());
 
   ConfigOutcome configured = builder.Configure(request_);
   ASSERT_EQ(configured.error, "");
@@ -176,7 +176,7 @@ TEST_P(FakeTreeBuildTest, ConfiguresAndBuildsACleanVmlinuxOfTheArch) {
 TEST_P(FakeTreeBuildTest, WithoutBtfBuildsNoBtfSection) {
   WriteLocalMk(tree_);
   request_.options = DefaultOptions(arch(), "no-btf.config");
-  KernelBuilder builder(*runner_, sink_);
+  KernelBuilder builder(*runner_, sink_, RealHost());
   ASSERT_EQ(builder.Configure(request_).error, "");
   BuildOutcome built = builder.Build(request_);
   ASSERT_TRUE(built.ok) << built.failure;
@@ -189,7 +189,7 @@ TEST_P(FakeTreeBuildTest, WithoutBtfBuildsNoBtfSection) {
 // Given FAIL=config, it should report the config make as failed, naming its log.
 TEST_P(FakeTreeBuildTest, FailConfigFailsTheConfigMake) {
   WriteLocalMk(tree_, "config");
-  ConfigOutcome configured = KernelBuilder(*runner_, sink_).Configure(request_);
+  ConfigOutcome configured = KernelBuilder(*runner_, sink_, RealHost()).Configure(request_);
   EXPECT_THAT(configured.error, StartsWith("make tinyconfig failed (exit status 2); see "));
   EXPECT_THAT(configured.error, HasSubstr("config.log"));
   EXPECT_THAT(ReadFile(request_.log_dir / "config.log"), HasSubstr("init/Kconfig:1: syntax error"));
@@ -199,7 +199,7 @@ TEST_P(FakeTreeBuildTest, FailConfigFailsTheConfigMake) {
 // Given FAIL=olddefconfig, tinyconfig works and olddefconfig fails, naming its own log.
 TEST_P(FakeTreeBuildTest, FailOlddefconfigNamesItsLog) {
   WriteLocalMk(tree_, "olddefconfig");
-  ConfigOutcome configured = KernelBuilder(*runner_, sink_).Configure(request_);
+  ConfigOutcome configured = KernelBuilder(*runner_, sink_, RealHost()).Configure(request_);
   EXPECT_THAT(configured.error, StartsWith("make olddefconfig failed (exit status 2); see "));
   EXPECT_THAT(configured.error, HasSubstr("olddefconfig.log"));
 }
@@ -208,7 +208,7 @@ TEST_P(FakeTreeBuildTest, FailOlddefconfigNamesItsLog) {
 // reason; the .config is not cached as good, so the next run configures again.
 TEST_P(FakeTreeBuildTest, DroppedBtfOptionIsReported) {
   WriteLocalMk(tree_, "", "CONFIG_DEBUG_INFO_BTF");
-  KernelBuilder builder(*runner_, sink_);
+  KernelBuilder builder(*runner_, sink_, RealHost());
   ConfigOutcome configured = builder.Configure(request_);
   ASSERT_EQ(configured.error, "");
   ASSERT_EQ(configured.dropped.size(), 1u);

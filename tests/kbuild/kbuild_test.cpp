@@ -39,6 +39,7 @@ class KernelBuilderTest : public ::testing::Test {
                 .kconfig_base = "tinyconfig",
                 .options = ParseFragment("CONFIG_DEBUG_INFO_BTF=y\n# CONFIG_DEBUG_INFO_REDUCED is not set\n", "frag"),
                 .jobs = 2};
+    host_.InstallEverything();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -84,6 +85,7 @@ class KernelBuilderTest : public ::testing::Test {
   std::string git_status_, git_diff_;  // what the fake `git status --porcelain` / `git diff --name-only` print
   FakeRunner runner_;
   NullSink sink_;
+  FakeHost host_;  // every tool installed (SetUp); nothing is looked up on this machine
 };
 
 TEST_F(KernelBuilderTest, ExactMakeCommandLine) {
@@ -132,7 +134,7 @@ TEST_F(KernelBuilderTest, MakeEnvIsBuiltNotInherited) {
 // an untouched .config and the build stays incremental.
 TEST_F(KernelBuilderTest, SecondConfigureReusesDotConfig) {
   FakeMake("CONFIG_DEBUG_INFO_BTF=y\n");
-  KernelBuilder builder(runner_, sink_);
+  KernelBuilder builder(runner_, sink_, host_);
   ConfigOutcome first = builder.Configure(request_);
   EXPECT_FALSE(first.reused);
   EXPECT_TRUE(first.dropped.empty());
@@ -154,7 +156,7 @@ TEST_F(KernelBuilderTest, SecondConfigureReusesDotConfig) {
 TEST_F(KernelBuilderTest, FragmentIsAppendedBeforeOlddefconfig) {
   std::string seen;
   FakeMake("CONFIG_DEBUG_INFO_BTF=y\n");
-  KernelBuilder builder(runner_, sink_);
+  KernelBuilder builder(runner_, sink_, host_);
   builder.Configure(request_);
   std::vector<std::string> targets;
   for (const auto& call : runner_.calls()) {
@@ -166,7 +168,7 @@ TEST_F(KernelBuilderTest, FragmentIsAppendedBeforeOlddefconfig) {
 
 TEST_F(KernelBuilderTest, DroppedBtfIsReportedAndNotCached) {
   FakeMake("# CONFIG_DEBUG_INFO_BTF is not set\nCONFIG_DEBUG_INFO_REDUCED=y\n");
-  KernelBuilder builder(runner_, sink_);
+  KernelBuilder builder(runner_, sink_, host_);
   ConfigOutcome outcome = builder.Configure(request_);
   ASSERT_EQ(outcome.dropped.size(), 2u);
   EXPECT_EQ(outcome.dropped[0].requested.name, "CONFIG_DEBUG_INFO_BTF");
@@ -178,7 +180,7 @@ TEST_F(KernelBuilderTest, FailedBuildIsDiagnosedFromTheLog) {
   FakeMake("", 2,
            "  LD      .tmp_vmlinux.btf\n  BTF     .btf.vmlinux.bin.o\n"
            "aarch64-linux-gnu-objcopy: error: invalid bfd target\nmake: *** [Makefile:1] Error 2\n");
-  KernelBuilder builder(runner_, sink_);
+  KernelBuilder builder(runner_, sink_, host_);
   BuildOutcome outcome = builder.Build(request_);
   EXPECT_FALSE(outcome.ok);
   EXPECT_TRUE(outcome.diagnosis.btf_generation);
@@ -287,7 +289,7 @@ TEST_F(KernelBuilderTest, UnchangedBuildSkipsMake) {
   request_.revision = "aaaa";
   request_.pahole_version = 124;
   request_.toolchain_version = "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0";
-  KernelBuilder builder(runner_, sink_);
+  KernelBuilder builder(runner_, sink_, host_);
   ASSERT_TRUE(builder.Build(request_).ok);
   EXPECT_EQ(Makes(), 1u);
   BuildOutcome again = builder.Build(request_);
@@ -334,7 +336,7 @@ TEST_F(KernelBuilderTest, SettledOutputsAreRecognisedByTheirStat) {
   FakeMake("");
   request_.revision = "aaaa";
   request_.pahole_version = 124;
-  KernelBuilder builder(runner_, sink_);
+  KernelBuilder builder(runner_, sink_, host_);
   ASSERT_TRUE(builder.Build(request_).ok);
   const auto stamp = dir_ / "build" / ".harness-built";
   const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5);
@@ -357,7 +359,7 @@ TEST_F(KernelBuilderTest, SettledOutputsAreRecognisedByTheirStat) {
 TEST_F(KernelBuilderTest, NoSkipWithoutACommitOrAfterAFailure) {
   FakeMake("");
   request_.pahole_version = 124;
-  KernelBuilder builder(runner_, sink_);
+  KernelBuilder builder(runner_, sink_, host_);
   ASSERT_TRUE(builder.Build(request_).ok);
   EXPECT_FALSE(builder.Build(request_).skipped);
   request_.revision = "aaaa";
@@ -372,7 +374,7 @@ TEST_F(KernelBuilderTest, NoSkipWithoutACommitOrAfterAFailure) {
 
 TEST_F(KernelBuilderTest, SuccessfulBuildFindsImageAndVmlinux) {
   FakeMake("");
-  KernelBuilder builder(runner_, sink_);
+  KernelBuilder builder(runner_, sink_, host_);
   BuildOutcome outcome = builder.Build(request_);
   EXPECT_TRUE(outcome.ok) << outcome.failure;
   EXPECT_EQ(outcome.image, dir_ / "build" / "arch/arm64/boot/Image");
@@ -454,7 +456,7 @@ TEST_F(KernelBuilderTest, StepEstimateFromConfigThenFromTheLastBuild) {
 
   FakeMake("", 0, "  CC      init/main.o\n  AR      built-in.a\nwarning: x\n  LD      vmlinux\n");
   RecordingSink sink;
-  ASSERT_TRUE(KernelBuilder(runner_, sink).Build(request_).ok);
+  ASSERT_TRUE(KernelBuilder(runner_, sink, host_).Build(request_).ok);
   ASSERT_FALSE(sink.events.empty());
   EXPECT_EQ(sink.events[0].kind, Event::Kind::kEstimate);
   EXPECT_EQ(sink.events[0].count, 6u);
@@ -462,7 +464,7 @@ TEST_F(KernelBuilderTest, StepEstimateFromConfigThenFromTheLastBuild) {
   EXPECT_EQ(EstimateBuildSteps(request_.build_dir).source, "the last build here");
   // An incremental build (a relink) keeps the count of the build from nothing.
   FakeMake("", 0, "  LD      vmlinux\n");
-  ASSERT_TRUE(KernelBuilder(runner_, sink_).Build(request_).ok);
+  ASSERT_TRUE(KernelBuilder(runner_, sink_, host_).Build(request_).ok);
   EXPECT_EQ(EstimateBuildSteps(request_.build_dir).steps, 3u);
 }
 
@@ -495,11 +497,12 @@ TEST(CheckBuildToolsTest, MissingToolNamesItsPackage) {
 // Given pahole's --version output, it should read the first MAJOR.MINOR and name a version too
 // large for kconfig's encoding instead of failing inside std::stoi.
 TEST(PaholeVersionTest, ReadsFirstVersionAndNamesOverflow) {
-  if (FindProgram("pahole").empty()) GTEST_SKIP() << "pahole is not installed";
   auto version = [](std::string output) {
     FakeRunner runner;
     runner.Push({.exit_code = 0, .output = std::move(output)});
-    return PaholeVersion(runner);
+    FakeHost host;
+    host.programs.insert("pahole");
+    return PaholeVersion(runner, host);
   };
   EXPECT_EQ(version("v1.24\n"), 124);
   EXPECT_EQ(version("pahole 7 v1.25.3\n"), 125);

@@ -379,7 +379,7 @@ TEST_F(PipelineTest, FailingPassEndsTheCellAndSkipsTheRestInOrder) {
 TEST_F(PipelineTest, SharedTreeTimeIsCountedOnce) {
   config_.arches = {"arm64", "arm64"};
   record_ = GoodRecord();
-  Pipeline pipeline(runner_, sink_, options_);
+  Pipeline pipeline(runner_, sink_, options_, host_);
   auto results = pipeline.Run(config_);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_TRUE(results[0].timings[0].shared);
