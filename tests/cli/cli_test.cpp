@@ -143,7 +143,7 @@ TEST(CliTest, NonElfVmlinuxIsAHarnessError) {
   EXPECT_THAT(r.output, HasSubstr("harness: error: '" + file.string() + "' is not an ELF file"));
   EXPECT_THAT(r.output, Not(HasSubstr("verdict:")));
   EXPECT_EQ(json.exit_code, 2);
-  EXPECT_THAT(json.output, HasSubstr("is not an ELF file (it is empty)"));
+  EXPECT_THAT(json.output, HasSubstr("harness: error: '" + empty.string() + "' is not an ELF file"));
   EXPECT_EQ(boot.exit_code, 2) << boot.output;
   EXPECT_THAT(boot.output, HasSubstr("harness: error: --vmlinux '" + file.string() + "' is not an ELF file"));
   EXPECT_FALSE(std::filesystem::exists(out));
@@ -254,8 +254,9 @@ TEST(CliTest, ListRefusesWhatARunWouldRefuse) {
   std::filesystem::create_directories(tree);
   WriteFile(dir / "file", "not a directory\n");
   const auto out = dir / "out";
+  int matrices = 0;  // each case reads its own file: the cases are all written before the first runs
   const auto matrix = [&](const std::string& trees, const std::string& rest) {
-    const auto path = dir / "matrix.yaml";
+    const auto path = dir / ("matrix" + std::to_string(++matrices) + ".yaml");
     WriteFile(path, "trees: [" + trees + "]\narches: [x86_64]\ntoolchains: [gcc]\n" +
                         "kconfig: {base: tinyconfig, fragments: [common.config]}\n" + rest);
     return path.string();
@@ -266,7 +267,7 @@ TEST(CliTest, ListRefusesWhatARunWouldRefuse) {
 
   ProcessResult r = Harness({"run", matrix(good_tree, ""), "--list", data, out_flag});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("1 cell, 1 to run, 0 excluded\n  run      t/none/x86_64/gcc\n"));
+  EXPECT_THAT(r.output, HasSubstr("matrix1.yaml: 1 cell, 1 to run, 0 excluded\n  run      t/none/x86_64/gcc\n"));
 
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"run", matrix(good_tree, "series: [{name: s, path: " + (dir / "no-such.patch").string() + "}]\n"), "--list",
