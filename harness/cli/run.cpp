@@ -248,7 +248,9 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   run->add_option("--tree", args.trees, "only these trees of the matrix (repeatable)");
   run->add_option("--toolchain", args.toolchains, "only these toolchains of the matrix (repeatable)");
   run->add_flag("--list", args.list,
-                "print every cell and every excluded cell with its reason; builds nothing, obtains no tree");
+                "make every check a run makes before its first build (flags, trees, series, history, --out, tools; "
+                "exit 2 on any), then print every cell and every excluded cell with its reason; builds nothing, "
+                "obtains no tree");
   run->add_option("--shard", args.shard,
                   "K/N: only shard K of N (1-based); cells sharing a build directory stay together, shards are "
                   "balanced by the history's timings or each arch's typical cold build; see `harness merge`");
