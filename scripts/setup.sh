@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the harness needs from Debian 12's archive (only what is missing), then
-# configures and builds it in ./build. Safe to re-run: a second run installs nothing and
-# rebuilds only what changed. Sourced by run-matrix.sh and run-tests.sh.
+# Installs what the main job needs from Debian 12's archive (only what is missing): building the
+# harness, building kernels and booting them. Then configures and builds the harness in ./build.
+# Safe to re-run: a second run installs nothing and rebuilds only what changed. Run by
+# run-matrix.sh as it is, and by run-tests.sh with the packages only the tests need:
+#
+#   scripts/setup.sh [EXTRA_PACKAGE...]
+#
+# Environment: HARNESS_WERROR=ON makes compiler warnings errors (CI's build, .ci/run); a user's
+# build leaves it off, so that a newer compiler's new warning never stops ./run-matrix.sh.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -11,7 +17,7 @@ packages=(
   libyaml-cpp-dev libelf-dev libbpf-dev               # config module, .BTF inspector
   libboost-dev libboost-filesystem-dev                # Boost.Process (proc module)
   nlohmann-json3-dev libcli11-dev libssl-dev          # reports, command line, SHA-256
-  libgtest-dev libgmock-dev                           # tests
+  libgtest-dev libgmock-dev                           # tests (CMake configures them with the harness)
   gcc-aarch64-linux-gnu gcc-s390x-linux-gnu           # cross compilers (x86_64 uses gcc)
   gcc-riscv64-linux-gnu gcc-powerpc64-linux-gnu gcc-i686-linux-gnu
   libc6-dev-arm64-cross libc6-dev-s390x-cross         # static libc for the guest probe
@@ -20,11 +26,8 @@ packages=(
   linux-source-6.1                                    # the default kernel tree
   qemu-system-x86 qemu-system-arm qemu-system-misc    # booting x86_64 and i386, arm64, s390x and riscv64
   qemu-system-ppc                                     # booting ppc64 (pseries, SLOF)
-  clang libfuzzer-14-dev libclang-rt-14-dev           # fuzz targets and sanitizer runtime (CI)
   clang-16 lld-16 llvm-16                             # the clang toolchain (LLVM=1 with /usr/lib/llvm-16/bin)
-  chromium                                            # report.html loaded headless (integration test)
-  redis-server                                        # the shared ccache server (integration test; never started in production)
-  tmux                                                # live progress checked in a real terminal (integration test)
+  "$@"                                                # the caller's (run-tests.sh: what only tests need)
 )
 
 missing=()
@@ -56,5 +59,5 @@ fi
 
 # ccache also serves the harness's own C++ builds (build/, build-asan/, build-fuzz/).
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-  -DCMAKE_C_COMPILER_LAUNCHER=ccache >/dev/null
+  -DCMAKE_C_COMPILER_LAUNCHER=ccache -DHARNESS_WERROR="${HARNESS_WERROR:-OFF}" >/dev/null
 cmake --build "$top/build" -j"$(nproc)"

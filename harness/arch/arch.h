@@ -1,7 +1,8 @@
 #pragma once
 // Everything the harness knows about one target architecture, as data. One file per arch
-// (x86_64.cpp, arm64.cpp, s390x.cpp) defines one Arch; registry.cpp lists them. Call sites
-// never test an arch's name: a new arch is a new file plus one registry line.
+// (x86_64.cpp, arm64.cpp, s390x.cpp, riscv64.cpp, ppc64.cpp, i386.cpp: six today) defines one
+// Arch; registry.cpp lists them. Call sites never test an arch's name: a new arch is a new file
+// plus one registry line.
 #include <span>
 #include <string>
 #include <string_view>

@@ -1,7 +1,8 @@
 // arm64: boots the raw `Image` (not the ELF) on QEMU's `virt` board with a PL011 UART on
 // ttyAMA0 and virtio over MMIO (virtio-blk-device), so CONFIG_VIRTIO_MMIO is required and the
 // PL011 console options are off under tinyconfig. No CONFIG_OUTPUT_FORMAT in its Kconfig: the
-// 2019 objcopy -O ${CONFIG_OUTPUT_FORMAT} step fails here. Fastest TCG boot of the three.
+// 2019 objcopy -O ${CONFIG_OUTPUT_FORMAT} step fails here. Fastest TCG boot of the first three
+// arches (x86_64, arm64, s390x).
 #include <array>
 
 #include "harness/arch/arch.h"

@@ -170,7 +170,7 @@ CLI::App* AddBisectCommand(CLI::App& app, BisectArgs& args) {
   cmd->add_option("--out", args.out_dir, "the bisect's directory (default: $HARNESS_OUT/bisect, else harness-out/bisect)");
   cmd->add_option("--cache", args.cache_dir, "cache for trees and probes (env HARNESS_CACHE, default ~/.cache/harness)");
   cmd->add_option("--data-dir", args.data_dir, "directory holding configs/ and images/ (env HARNESS_DATA_DIR)");
-  cmd->add_option("-j,--jobs", args.jobs, "make -j (default: number of CPUs)")->check(CLI::PositiveNumber);
+  cmd->add_option("-j,--jobs", args.jobs, "make -j (default: number of CPUs)")->check(WholeNumberFrom(1, kMaxJobs));
   cmd->add_flag("-v,--verbose", args.verbose, "stream build output and the guest console");
   return cmd;
 }
@@ -181,7 +181,7 @@ CLI::App* AddBisectStepCommand(CLI::App& app, BisectArgs& args) {
   cmd->add_option("--state", args.state_dir, "the bisect's directory")->required();
   cmd->add_option("--cache", args.cache_dir, "cache for trees and probes");
   cmd->add_option("--data-dir", args.data_dir, "directory holding configs/ and images/");
-  cmd->add_option("-j,--jobs", args.jobs, "make -j")->check(CLI::PositiveNumber);
+  cmd->add_option("-j,--jobs", args.jobs, "make -j")->check(WholeNumberFrom(1, kMaxJobs));
   cmd->add_flag("-v,--verbose", args.verbose, "stream build output and the guest console");
   return cmd;
 }

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "harness/cli/commands.h"
+#include "harness/core/error.h"
 #include "harness/report/report.h"
 
 namespace harness {
@@ -17,6 +18,10 @@ CLI::App* AddBoot(CLI::App& app, BootArgs& args) {
 
 int BootCommand(const BootArgs& args, ProcessRunner& runner) {
   const Arch& arch = ArchNamed(args.arch);
+  if (std::filesystem::exists(args.vmlinux) && !ClaimsToBeElf(args.vmlinux)) {
+    throw HarnessError("--vmlinux '" + args.vmlinux + "' is not an ELF file; give the vmlinux of the build whose "
+                       "--kernel is booted");
+  }
   RunOptions options = MakeRunOptions(args.common);
   ProgressReporter reporter = MakeReporter(args.common);
   Pipeline pipeline(runner, reporter, options, RealHost());

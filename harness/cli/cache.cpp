@@ -36,7 +36,7 @@ CLI::App* AddCache(CLI::App& app, CacheArgs& args) {
   import->add_option("--message", args.message, "the commit message")->required();
   import->add_option("--ident", args.ident, "author and committer: 'name <email> epoch tz'")->required();
   import->add_option("--strip-components", args.strip_components, "leading path components to drop (default 1)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(WholeNumberFrom(0, 255));
   import->callback([&args] { args.import_tar = true; });
   return cache;
 }

@@ -39,6 +39,13 @@ struct CommonFlags {
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
+// The bounds of -j and --boot-timeout: no machine runs more than 1024 make jobs usefully, and a
+// boot base over a day (times the arch's factor) is a typo, not a slow guest.
+constexpr long long kMaxJobs = 1024;
+constexpr long long kMaxBootTimeout = 24 * 60 * 60;
+// A check for a whole-number option that says in words what it takes ("--jobs: must be a whole
+// number from 1 to 1024, not '0'"), where CLI11's own ranges print a bound of 300 digits.
+CLI::Validator WholeNumberFrom(long long low, long long high);
 // The flag when given, else the environment variable `name` when set, else `fallback`; absolute.
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback);
 // The file $GITHUB_STEP_SUMMARY names; a HarnessError when it is unset (--summary-to-env).
@@ -65,6 +72,10 @@ RunOptions MakeRunOptions(const CommonFlags& flags, const CellFlags& cells);
 
 // The arch called `name`; throws HarnessError listing the known ones.
 const Arch& ArchNamed(const std::string& name);
+
+// Whether the file starts with the ELF magic. A --vmlinux that does not was never a vmlinux: the
+// wrong path was given (an input error, exit 2), not a kernel with a bad .BTF (a verdict, exit 1).
+bool ClaimsToBeElf(const std::filesystem::path& path);
 
 // `harness run`: every cell of a matrix.
 struct RunArgs {
@@ -146,6 +157,11 @@ struct BootArgs {
 };
 CLI::App* AddBoot(CLI::App& app, BootArgs& args);
 int BootCommand(const BootArgs& args, ProcessRunner& runner);
+
+// `harness --version`, `harness version`: the harness's version and what it was built with.
+std::string VersionText();
+CLI::App* AddVersion(CLI::App& app);  // the --version flag and the version subcommand
+int VersionCommand();
 
 // `harness cache prune`: old tree imports out of the cache. `harness cache import-tar`: the
 // filter between the decompressor and `git fast-import` in a tree's import (tar_import.h).

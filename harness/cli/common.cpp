@@ -2,6 +2,8 @@
 // how results are written and turned into an exit code.
 #include <unistd.h>
 
+#include <charconv>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -42,6 +44,19 @@ std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, 
   return std::filesystem::absolute(value && !value->empty() ? std::filesystem::path(*value) : fallback);
 }
 
+CLI::Validator WholeNumberFrom(long long low, long long high) {
+  const std::string range = std::to_string(low) + " to " + std::to_string(high);
+  return CLI::Validator(
+      [low, high, range](std::string& value) -> std::string {
+        long long number = 0;
+        const char* end = value.data() + value.size();
+        const auto [stop, error] = std::from_chars(value.data(), end, number);
+        if (error == std::errc() && stop == end && number >= low && number <= high) return {};
+        return "must be a whole number from " + range + ", not '" + value + "'";
+      },
+      "INT:" + range, "");
+}
+
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
   cmd->add_option("--out", flags.out_dir, "output directory: per-cell builds, logs, artifacts (env HARNESS_OUT, default ./harness-out)");
   cmd->add_option("--cache", flags.cache_dir, "cache for unpacked trees and probes (env HARNESS_CACHE, default ~/.cache/harness)");
@@ -49,7 +64,8 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
   cmd->add_option("--json", flags.json_path, "also write the results as JSON here");
   cmd->add_option("--junit", flags.junit_path, "also write the results as JUnit XML here");
   cmd->add_option("--cmdline", flags.cmdline, "extra guest kernel command line");
-  cmd->add_option("--boot-timeout", flags.boot_timeout, "boot timeout base in seconds (times the arch factor)")->check(CLI::PositiveNumber);
+  cmd->add_option("--boot-timeout", flags.boot_timeout, "boot timeout base in seconds (times the arch factor)")
+      ->check(WholeNumberFrom(1, kMaxBootTimeout));
   cmd->add_option("--accel", flags.accel,
                   "QEMU accelerator: auto (KVM on trial, TCG when KVM fails; the default), kvm, tcg; overrides the matrix's accel:")
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}));
@@ -81,7 +97,7 @@ RunOptions MakeRunOptions(const CommonFlags& flags) {
 
 void AddCellFlags(CLI::App* cmd, CellFlags& flags) {
   cmd->add_option("--arch", flags.arches, "only these arches (repeatable)");
-  cmd->add_option("-j,--jobs", flags.jobs, "make -j (default: number of CPUs)")->check(CLI::PositiveNumber);
+  cmd->add_option("-j,--jobs", flags.jobs, "make -j (default: number of CPUs)")->check(WholeNumberFrom(1, kMaxJobs));
 }
 
 RunOptions MakeRunOptions(const CommonFlags& flags, const CellFlags& cells) {
@@ -146,6 +162,13 @@ int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags,
   }
   if (code == kExitHarnessError && flags.bisect) return kExitBisectAbort;
   return code;
+}
+
+bool ClaimsToBeElf(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  return in.gcount() == sizeof magic && std::memcmp(magic, "\x7f" "ELF", sizeof magic) == 0;
 }
 
 const Arch& ArchNamed(const std::string& name) {

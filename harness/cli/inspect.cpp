@@ -18,7 +18,11 @@ CLI::App* AddInspect(CLI::App& app, InspectArgs& args) {
 }
 
 int InspectCommand(const InspectArgs& args) {
-  VmlinuxInfo info = InspectVmlinux(args.vmlinux);
+  VmlinuxInfo info = InspectVmlinux(args.vmlinux);  // throws for a file that cannot be read
+  if (!info.is_elf && !ClaimsToBeElf(args.vmlinux)) {
+    throw HarnessError((info.problems.empty() ? "'" + args.vmlinux + "' is not an ELF file" : info.problems.front()) +
+                       "; inspect reads the vmlinux (an ELF file) a kernel build leaves in its build directory");
+  }
   if (!args.arch.empty()) {
     if (auto wrong = CheckVmlinuxArch(ArchNamed(args.arch), info); !wrong.empty()) {
       info.problems.insert(info.problems.begin(), wrong);

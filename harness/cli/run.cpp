@@ -1,8 +1,13 @@
 // `harness run`: every cell of a matrix, optionally with a series applied (pre-merge mode).
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 
 #include "harness/cli/commands.h"
 #include "harness/config/ccache_remote.h"
@@ -11,6 +16,7 @@
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/core/version.h"
+#include "harness/kbuild/ccache.h"
 #include "harness/plan/shard.h"
 #include "harness/report/history.h"
 #include "harness/report/report.h"
@@ -54,14 +60,35 @@ std::vector<SeriesSpec> SeriesFromFlags(const std::vector<std::string>& series_p
   return series;
 }
 
+// Throws unless `path` is a directory this user can write, or one that can be made (its nearest
+// existing ancestor is): what --list checks of --out, --cache and --history, making nothing.
+void CheckCanMakeDirectory(const std::filesystem::path& path, const std::string& what) {
+  std::error_code ec;
+  std::filesystem::path existing = std::filesystem::absolute(path);
+  while (!existing.empty() && !std::filesystem::exists(existing, ec)) {
+    if (existing == existing.parent_path()) break;
+    existing = existing.parent_path();
+  }
+  if (std::filesystem::exists(existing, ec) && !std::filesystem::is_directory(existing, ec)) {
+    throw HarnessError(what + " '" + path.string() + "' is not a directory that can be made: '" + existing.string() +
+                       "' is a file");
+  }
+  if (::access(existing.c_str(), W_OK | X_OK) != 0) {
+    throw HarnessError(what + " '" + path.string() + "' is not a directory that can be written: '" +
+                       existing.string() + "': " + std::strerror(errno));
+  }
+}
+
 // --fail-on new needs a previous run to tell new failures from old; the history directory is
-// made (or found unusable) before anything is built, not after.
-void CheckHistoryFlags(const CommonFlags& flags) {
+// made (or found unusable) before anything is built, not after. `make` false (--list) only
+// checks that it could be.
+void CheckHistoryFlags(const CommonFlags& flags, bool make = true) {
   if (flags.fail_on == "new" && flags.history_dir.empty()) {
     throw HarnessError("--fail-on new needs a history to tell new failures from old ones: add --history DIR "
                        "(or history: in the matrix)");
   }
   if (flags.history_dir.empty()) return;
+  if (!make) return CheckCanMakeDirectory(flags.history_dir, "--history");
   std::error_code ec;
   std::filesystem::create_directories(flags.history_dir, ec);
   if (ec || !std::filesystem::is_directory(flags.history_dir)) {
@@ -170,6 +197,48 @@ RunProvenance Provenance(const std::filesystem::path& matrix, const RunOptions& 
   return run;
 }
 
+// `run --list`: every check a run makes before its first build, in a form that changes nothing
+// (no directory made, no tree obtained, no lock taken), so that what a run would refuse, the list
+// refuses now (exit 2). A ccache remote that does not answer refuses nothing (the builds would
+// use the local cache), so it is only noted.
+void CheckBeforeTheFirstBuild(const MatrixConfig& config, const RunOptions& options, const CommonFlags& common,
+                              const std::vector<Cell>& cells, ProcessRunner& runner) {
+  CheckHistoryFlags(common, /*make=*/false);
+  CheckCanMakeDirectory(options.out_dir, "--out");
+  CheckCanMakeDirectory(options.cache_dir, "--cache");
+  std::set<std::string> trees_checked;
+  for (const Cell& cell : cells) {
+    const TreeSpec& tree = cell.tree;
+    if (!cell.excluded.empty() || !trees_checked.insert(tree.name).second) continue;
+    if (!tree.path.empty() && !std::filesystem::is_directory(tree.path)) {
+      throw HarnessError("tree '" + tree.name + "': '" + tree.path.string() + "' is not a directory");
+    }
+    if (!tree.git.empty()) {
+      const std::string ref = tree.ref.empty() ? "HEAD" : tree.ref;
+      const ProcessResult rev = runner.Run(
+          {.argv = {"git", "-C", tree.git.string(), "rev-parse", "--verify", "--quiet", ref + "^{commit}"}});
+      if (!rev.ok()) {
+        throw HarnessError("tree '" + tree.name + "': '" + ref + "' is not a commit in git repository '" +
+                           tree.git.string() + "'");
+      }
+    }
+    // A debian_package tree is had through apt, which --list does not run.
+  }
+  for (const SeriesSpec& series : config.series) {
+    if (series.name != "none") LoadSeries(series.path);  // missing, unreadable or escaping the tree
+  }
+  NullSink sink;
+  const bool boot = !options.stop_after || *options.stop_after >= Stage::kBoot;
+  Pipeline(runner, sink, options, RealHost()).Preflight(cells, boot);  // disk space, tools, QEMU
+  if (!options.ccache_remote.empty()) {
+    const RedisUrl url = ParseRedisUrl(options.ccache_remote, "ccache remote");
+    if (const std::string why_not = ProbeCcacheRemote(url, RealHost()); !why_not.empty()) {
+      std::cerr << "harness: note: ccache remote " << url.url << " does not answer (" << why_not
+                << "): a run would build with the local cache only\n";
+    }
+  }
+}
+
 }  // namespace
 
 CLI::App* AddRun(CLI::App& app, RunArgs& args) {
@@ -179,7 +248,9 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
   run->add_option("--tree", args.trees, "only these trees of the matrix (repeatable)");
   run->add_option("--toolchain", args.toolchains, "only these toolchains of the matrix (repeatable)");
   run->add_flag("--list", args.list,
-                "print every cell and every excluded cell with its reason; builds nothing, obtains no tree");
+                "make every check a run makes before its first build (flags, trees, series, history, --out, tools; "
+                "exit 2 on any), then print every cell and every excluded cell with its reason; builds nothing, "
+                "obtains no tree");
   run->add_option("--shard", args.shard,
                   "K/N: only shard K of N (1-based); cells sharing a build directory stay together, shards are "
                   "balanced by the history's timings or each arch's typical cold build; see `harness merge`");
@@ -242,13 +313,14 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   const std::vector<Cell> cells =
       CellsOfShard(all_cells, shard, shard.count ? CostsFromHistory(common.history_dir) : CellCosts{});
   const std::string what = matrix.string() + (shard.count ? ", shard " + args.shard : "");
+  LeaveHistoryToTheMatrix(args, common);
   if (args.list) {
+    CheckBeforeTheFirstBuild(config, options, common, cells, runner);
     std::vector<ListedCell> listed;
     for (const Cell& cell : cells) listed.push_back({cell.id, cell.excluded});
     PrintCellList(std::cout, what, listed);
     return kExitPass;
   }
-  LeaveHistoryToTheMatrix(args, common);
   CheckHistoryFlags(common);
   const RunProvenance run = Provenance(matrix, options, shard, all_cells, args.run_id);
   RemoveStaleResults(options.out_dir, common);

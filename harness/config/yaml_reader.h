@@ -11,24 +11,10 @@
 #include <vector>
 
 #include "harness/core/error.h"
+#include "harness/core/spelling.h"
 
 namespace harness {
 namespace {
-
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 class Reader {
  public:
@@ -83,15 +69,7 @@ class Reader {
       const std::string key = item.first.Scalar();
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
       std::string message = "unknown key '" + key + "' in " + std::string(context);
-      std::string_view best;
-      std::size_t best_distance = 3;
-      for (auto candidate : known) {
-        std::size_t d = EditDistance(key, candidate);
-        if (d < best_distance) {
-          best_distance = d;
-          best = candidate;
-        }
-      }
+      const std::string_view best = NearestName(key, known);
       if (!best.empty()) message += ", did you mean '" + std::string(best) + "'?";
       else message += " (known: " + Join(known) + ")";
       Fail(item.first, message);

@@ -242,7 +242,7 @@ std::string HexDump(std::span<const std::uint8_t> data, std::size_t begin, std::
   if (end > data.size()) end = data.size();
   begin -= begin % 16;
   for (std::size_t row = begin; row < end; row += 16) {
-    char buf[16];
+    char buf[24];  // room for all 16 hex digits a size_t may need, though rows stay below 2^32
     std::snprintf(buf, sizeof buf, "%08zx:", row);
     out += buf;
     std::string ascii;

@@ -91,7 +91,7 @@ std::optional<std::uint64_t> Number(const std::array<char, kBlock>& block, std::
   const auto* field = reinterpret_cast<const unsigned char*>(block.data() + at);
   std::uint64_t value = 0;
   if (field[0] & 0x80) {
-    if (field[0] != 0x80 || width > 9 && std::any_of(field + 1, field + width - 8, [](unsigned char c) { return c; })) {
+    if (field[0] != 0x80 || (width > 9 && std::any_of(field + 1, field + width - 8, [](unsigned char c) { return c; }))) {
       return std::nullopt;  // negative or wider than 64 bits
     }
     for (std::size_t i = width - 8; i < width; ++i) value = value << 8 | field[i];
@@ -255,7 +255,7 @@ TarImportCounts TarToFastImport(std::istream& tar, std::ostream& out, const Impo
 
     if (type == 'S') reader.Fail("'" + name + "' is a sparse file, which git cannot record as such");
     const std::optional<std::string> path = Stripped(name, commit.strip_components, reader);
-    const bool directory = type == '5' || (type == '0' || type == '\0') && !name.empty() && name.back() == '/';
+    const bool directory = type == '5' || ((type == '0' || type == '\0') && !name.empty() && name.back() == '/');
     const bool regular = !directory && type != '1' && type != '2' && type != '3' && type != '4' && type != '6' &&
                          type != 'D' && type != 'V';  // unknown types are files, as tar extracts them
     if (path && type == '2') {

@@ -1,5 +1,6 @@
 // Bad input is a harness error (exit 2) with a message a person can act on, never a crash and
-// never a cell verdict; a bad vmlinux given to `inspect` is a failed check (exit 1).
+// never a cell verdict; a bad vmlinux given to `inspect` is a failed check (exit 1), a file that
+// is not ELF at all is bad input.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@ namespace harness {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 ProcessResult Harness(std::vector<std::string> args) {
   args.insert(args.begin(), HARNESS_BIN);
@@ -122,14 +124,29 @@ TEST(CliTest, SeriesWithTheSameNameAreAHarnessError) {
   EXPECT_THAT(none.output, HasSubstr("none.patch' would be named 'none', which means the tree without patches; rename it"));
 }
 
-TEST(CliTest, InspectOfANonElfFileFailsTheCheck) {
+// Given a file that is not ELF at all, inspect and boot should call it the wrong input (exit 2):
+// it was never a vmlinux, so it says nothing about a kernel's .BTF. Boot refuses it before
+// booting anything.
+TEST(CliTest, NonElfVmlinuxIsAHarnessError) {
   const auto file = Temp("not-elf");
   WriteFile(file, "hello\n");
+  const auto empty = Temp("empty");
+  WriteFile(empty, "");
+  const auto out = Temp("boot-out");
   ProcessResult r = Harness({"inspect", file.string()});
+  ProcessResult json = Harness({"inspect", "--json", empty.string()});
+  ProcessResult boot = Harness({"boot", "--arch", "x86_64", "--kernel", file.string(), "--vmlinux", file.string(),
+                                "--out", out.string()});
   std::filesystem::remove(file);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.output, HasSubstr("is not an ELF file"));
-  EXPECT_THAT(r.output, HasSubstr("verdict: BAD"));
+  std::filesystem::remove(empty);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error: '" + file.string() + "' is not an ELF file"));
+  EXPECT_THAT(r.output, Not(HasSubstr("verdict:")));
+  EXPECT_EQ(json.exit_code, 2);
+  EXPECT_THAT(json.output, HasSubstr("harness: error: '" + empty.string() + "' is not an ELF file"));
+  EXPECT_EQ(boot.exit_code, 2) << boot.output;
+  EXPECT_THAT(boot.output, HasSubstr("harness: error: --vmlinux '" + file.string() + "' is not an ELF file"));
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 // Given a vmlinux whose __stop_BTF lies 8 bytes past the section, it should fail the check
@@ -170,6 +187,115 @@ TEST(CliTest, StopAfterBuildPointsToInspect) {
   r = Harness({"run", "--stop-after", "boot", "--out", Temp("out").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("'boot' is not a stage to stop after"));
+}
+
+// `harness --version` and `harness version` name the harness's version and what it reads
+// vmlinux files with, and run nothing.
+TEST(CliTest, VersionNamesTheHarnessAndItsLibraries) {
+  for (const char* how : {"--version", "version"}) {
+    ProcessResult r = Harness({how});
+    EXPECT_EQ(r.exit_code, 0) << how << ": " << r.output;
+    EXPECT_THAT(r.output, ::testing::StartsWith("harness 0.")) << how;
+    EXPECT_THAT(r.output, HasSubstr("built with: ")) << how;
+    EXPECT_THAT(r.output, HasSubstr("reads vmlinux with: libbpf ")) << how;
+  }
+}
+
+// Given a misspelt command, the harness should name it and the nearest command, not say that a
+// command is missing; given one near nothing, it should list the commands instead.
+TEST(CliTest, UnknownCommandSuggestsTheNearest) {
+  ProcessResult r = Harness({"runn", "--list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error: unknown command 'runn' (did you mean 'run'?)"));
+  EXPECT_THAT(r.output, Not(HasSubstr("A subcommand is required")));
+  r = Harness({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error: unknown command 'frobnicate'; the commands are run, corpus"));
+  EXPECT_THAT(r.output, Not(HasSubstr("did you mean")));
+  EXPECT_THAT(r.output, Not(HasSubstr("bisect-step")));  // hidden, never offered
+  r = Harness({"cache", "prunee"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("unknown command 'cache prunee' (did you mean 'cache prune'?)"));
+  EXPECT_EQ(Harness({"runn", "--bisect"}).exit_code, 255);  // under git bisect run: abort, not "bad"
+}
+
+// Given a number out of its range, each numeric option should say its range in plain words (CLI11
+// alone printed a bound of 300 digits), exit 2, and run nothing.
+TEST(CliTest, NumbersOutOfRangeSayTheRange) {
+  const std::string out = Temp("range-out").string();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"run", "--list", "-j", "0", "--out", out}, "--jobs: must be a whole number from 1 to 1024, not '0'"},
+      {{"run", "--list", "--jobs", "99999999999999999999999", "--out", out},
+       "--jobs: must be a whole number from 1 to 1024, not '99999999999999999999999'"},
+      {{"run", "--list", "-j", "two", "--out", out}, "--jobs: must be a whole number from 1 to 1024, not 'two'"},
+      {{"corpus", "-j", "-3", "--out", out}, "--jobs: must be a whole number from 1 to 1024, not '-3'"},
+      {{"bisect", "-j", "0", "--out", out}, "--jobs: must be a whole number from 1 to 1024, not '0'"},
+      {{"run", "--list", "--boot-timeout", "0", "--out", out},
+       "--boot-timeout: must be a whole number from 1 to 86400, not '0'"},
+      {{"cache", "import-tar", "--ref", "r", "--message", "m", "--ident", "i", "--strip-components", "-1"},
+       "--strip-components: must be a whole number from 0 to 255, not '-1'"},
+  };
+  for (const auto& [args, message] : cases) {
+    ProcessResult r = Harness(args);
+    EXPECT_EQ(r.exit_code, 2) << ShellJoin(args) << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr(message)) << ShellJoin(args);
+    EXPECT_THAT(r.output, Not(HasSubstr("e+308"))) << ShellJoin(args);
+  }
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// `run --list` refuses (exit 2) what a run would refuse before its first build, changing nothing:
+// a missing series, a tree that is not there, an unknown arch, a history or --out that cannot be
+// a directory, and a --fail-on a run would refuse.
+TEST(CliTest, ListRefusesWhatARunWouldRefuse) {
+  const auto dir = Temp("list-checks");
+  const auto tree = dir / "tree";
+  std::filesystem::create_directories(tree);
+  WriteFile(dir / "file", "not a directory\n");
+  const auto out = dir / "out";
+  int matrices = 0;  // each case reads its own file: the cases are all written before the first runs
+  const auto matrix = [&](const std::string& trees, const std::string& rest) {
+    const auto path = dir / ("matrix" + std::to_string(++matrices) + ".yaml");
+    WriteFile(path, "trees: [" + trees + "]\narches: [x86_64]\ntoolchains: [gcc]\n" +
+                        "kconfig: {base: tinyconfig, fragments: [common.config]}\n" + rest);
+    return path.string();
+  };
+  const std::string good_tree = "{name: t, path: " + tree.string() + "}";
+  const std::string data = std::string("--data-dir=") + HARNESS_SOURCE_DIR;
+  const std::string out_flag = "--out=" + out.string();
+
+  ProcessResult r = Harness({"run", matrix(good_tree, ""), "--list", data, out_flag});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("matrix1.yaml: 1 cell, 1 to run, 0 excluded\n  run      t/none/x86_64/gcc\n"));
+
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"run", matrix(good_tree, "series: [{name: s, path: " + (dir / "no-such.patch").string() + "}]\n"), "--list",
+        data, out_flag},
+       "patch series '" + (dir / "no-such.patch").string() + "' does not exist"},
+      {{"run", matrix("{name: t, path: " + (dir / "no-tree").string() + "}", ""), "--list", data, out_flag},
+       "tree 't': '" + (dir / "no-tree").string() + "' is not a directory"},
+      {{"run", matrix(good_tree, ""), "--list", "--arch", "sparc", data, out_flag},
+       "--arch 'sparc' is not in"},
+      {{"run", matrix(good_tree, "history: " + (dir / "file").string() + "\n"), "--list", data, out_flag},
+       "--history '" + (dir / "file").string() + "' is not a directory that can be made"},
+      {{"run", matrix(good_tree, ""), "--list", "--history", (dir / "file" / "h").string(), data, out_flag},
+       "is not a directory that can be made: '" + (dir / "file").string() + "' is a file"},
+      {{"run", matrix(good_tree, ""), "--list", data, "--out", (dir / "file" / "out").string()},
+       "--out '" + (dir / "file" / "out").string() + "' is not a directory that can be made"},
+      {{"run", matrix(good_tree, ""), "--list", "--fail-on", "new", data, out_flag}, "--fail-on new needs a history"},
+  };
+  for (const auto& [args, message] : cases) {
+    r = Harness(args);
+    EXPECT_EQ(r.exit_code, 2) << ShellJoin(args) << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr(message)) << ShellJoin(args);
+  }
+  // An unknown arch in the matrix itself is refused as it is read, --list or not.
+  WriteFile(dir / "sparc.yaml", "trees: [" + good_tree + "]\narches: [sparc]\n");
+  r = Harness({"run", (dir / "sparc.yaml").string(), "--list", data, out_flag});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("unknown arch 'sparc'"));
+  EXPECT_FALSE(std::filesystem::exists(out));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(CliTest, UnknownOptionIsAUsageError) {

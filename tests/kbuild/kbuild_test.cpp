@@ -126,7 +126,9 @@ TEST_F(KernelBuilderTest, MakeEnvIsBuiltNotInherited) {
   KernelBuilder(runner_, sink_, host).Configure(request_);
   ASSERT_FALSE(runner_.calls().empty());
   for (const auto& call : runner_.calls()) {
-    if (call.argv[0] == "make") EXPECT_FALSE(call.inherit_env) << ShellJoin(call.argv);
+    if (call.argv[0] == "make") {
+      EXPECT_FALSE(call.inherit_env) << ShellJoin(call.argv);
+    }
   }
 }
 

@@ -246,7 +246,9 @@ TEST_F(PipelineTest, BuildFailureSkipsTheRestAndQuotesTheError) {
   EXPECT_EQ(r.detail, "CC kernel/fork.o: kernel/fork.c:1:1: error: boom");
   EXPECT_EQ(r.facts["build_step"], "CC");
   for (const auto& t : r.timings) {
-    if (t.stage > Stage::kBuild) EXPECT_TRUE(t.skipped) << StageName(t.stage);
+    if (t.stage > Stage::kBuild) {
+      EXPECT_TRUE(t.skipped) << StageName(t.stage);
+    }
   }
   EXPECT_TRUE(qemu_argv_.empty()) << "QEMU must not run after a failed build";
 }
