@@ -66,9 +66,9 @@ class BisectSink : public EventSink {
 // The bisect's one cell, through the pipeline: tree `git: <tree>, ref: <commit>`, the state's
 // arch, kconfig and timeouts from its matrix, in <out>/run so every point shares one work tree
 // and, per arch, one build directory (each step an incremental build).
-class PipelineProbe : public CellProbe {
+class PipelinePointTester : public PointTester {
  public:
-  PipelineProbe(ProcessRunner& runner, EventSink& sink, const BisectState& state, const BisectArgs& args,
+  PipelinePointTester(ProcessRunner& runner, EventSink& sink, const BisectState& state, const BisectArgs& args,
                 const fs::path& out_dir)
       : runner_(runner), sink_(sink), state_(state), out_dir_(out_dir), matrix_(LoadMatrix(state.matrix)) {
     options_.data_dir = DataDir(args);
@@ -78,12 +78,12 @@ class PipelineProbe : public CellProbe {
     if (!state.stop_after.empty()) options_.stop_after = Stage::kInspect;
   }
 
-  ProbeOutcome Run(const ProbeRequest& request) override {
+  PointOutcome Run(const BisectPoint& request) override {
     const MatrixConfig config = Matrix(request);
     const fs::path build_dir =
         options_.out_dir / kTreeName / ("build-" + state_.arch + "-" + config.toolchains.front());
     const bool had_build = fs::exists(build_dir / ".config");
-    ProbeOutcome outcome;
+    PointOutcome outcome;
     try {
       Pipeline pipeline(runner_, sink_, options_);
       auto results = pipeline.Run(config);
@@ -99,7 +99,7 @@ class PipelineProbe : public CellProbe {
     return outcome;
   }
 
-  std::string ReproduceCommand(const ProbeRequest& request) override {
+  std::string ReproduceCommand(const BisectPoint& request) override {
     const MatrixConfig config = Matrix(request);
     std::string yaml = "# harness bisect: the cell at " + request.commit +
                        (request.series.empty() ? "" : " with " + request.series.string()) + "\n" +
@@ -127,7 +127,7 @@ class PipelineProbe : public CellProbe {
   }
 
  private:
-  MatrixConfig Matrix(const ProbeRequest& request) const {
+  MatrixConfig Matrix(const BisectPoint& request) const {
     MatrixConfig config = matrix_;
     TreeSpec tree;
     tree.name = kTreeName;
@@ -215,12 +215,12 @@ int BisectCommand(const BisectArgs& args) {
     }
     std::cerr << "harness: bisect of " << state.tree.string() << " on " << state.arch << ", state in "
               << StatePath(out_dir).string() << "\n";
-    PipelineProbe probe(*runner, sink, state, args, out_dir);
+    PipelinePointTester tester(*runner, sink, state, args, out_dir);
     std::vector<std::string> step = {SelfPath().string(), "bisect-step", "--state",
                                      out_dir.string(), "--cache", CacheDir(args).string(), "--data-dir",
                                      DataDir(args).string(), "-j", std::to_string(Jobs(args))};
     if (args.verbose) step.push_back("-v");
-    const BisectReport report = bisector.Run(out_dir, probe, step);
+    const BisectReport report = bisector.Run(out_dir, tester, step);
     std::cout << FormatBisectReport(report);
     return report.found ? kExitPass : kExitCellFailed;
   } catch (const HarnessError& e) {
@@ -240,8 +240,8 @@ int BisectStepCommand(const BisectArgs& args) {
     InstallInterruptHandlers();
     TerminalReporter sink(std::cerr, args.verbose);
     const BisectState state = LoadState(out_dir);
-    PipelineProbe probe(*runner, sink, state, args, out_dir);
-    return Bisector(*runner, sink).Step(out_dir, probe);
+    PipelinePointTester tester(*runner, sink, state, args, out_dir);
+    return Bisector(*runner, sink).Step(out_dir, tester);
   } catch (const std::exception& e) {
     std::cerr << "harness: error: bisect-step: " << e.what() << "\n";
     return kStepAbort;

@@ -546,7 +546,7 @@ void Pipeline::ChooseCcacheRemote() {
                            " unused (apt-get install ccache)"});
     return;
   }
-  const std::string why_not = ProbeCcacheRemote(url, host_);
+  const std::string why_not = CheckCcacheRemote(url, host_);
   if (why_not.empty()) {
     ccache_remote_ = url.url;
     ccache_remote_fact_ = url.url + ": used";

@@ -114,13 +114,13 @@ TEST_F(CcacheRemoteTest, SecondRunnerIsARemoteHit) {
   EXPECT_EQ(PrintStats("runner-b")["local_storage_hit"], 1);
 }
 
-// Given a port where nothing listens, the probe should say so at once, and the build the
+// Given a port where nothing listens, the check should say so at once, and the build the
 // harness then plans (no remote) should compile with the local cache only.
 TEST_F(CcacheRemoteTest, DeadPortIsRefusedAndTheBuildStaysLocal) {
   if (FindProgram(std::string(arch_->cross_prefix) + "gcc").empty()) GTEST_SKIP() << "no host gcc";
   const std::string url = "redis://127.0.0.1:" + std::to_string(FreeLoopbackPort());
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THAT(ProbeCcacheRemote(ParseRedisUrl(url, "test"), RealHost()), ::testing::HasSubstr("refused"));
+  EXPECT_THAT(CheckCcacheRemote(ParseRedisUrl(url, "test"), RealHost()), ::testing::HasSubstr("refused"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   const CcacheStats local = Compile(Request("runner-a", ""));
   EXPECT_EQ(local.misses, 1);

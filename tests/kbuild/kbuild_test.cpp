@@ -431,17 +431,17 @@ TEST_F(KernelBuilderTest, BuildReadsItsOwnCcacheCounters) {
 }
 
 // Given a Redis that answers PONG it is usable; refused, silent or another answer says why not.
-TEST(ProbeCcacheRemoteTest, PongOrWhyNot) {
+TEST(CheckCcacheRemoteTest, PongOrWhyNot) {
   FakeHost host;
   const RedisUrl url = ParseRedisUrl("redis://cache:7000", "x");
-  EXPECT_EQ(ProbeCcacheRemote(url, host), "Connection refused");
+  EXPECT_EQ(CheckCcacheRemote(url, host), "Connection refused");
   EXPECT_THAT(host.asked, ElementsAre("cache:7000 PING\r\n"));
   host.servers["cache:7000"] = {.line = "+PONG"};
-  EXPECT_EQ(ProbeCcacheRemote(url, host), "");
+  EXPECT_EQ(CheckCcacheRemote(url, host), "");
   host.servers["cache:7000"] = {.line = "-NOAUTH Authentication required."};
-  EXPECT_EQ(ProbeCcacheRemote(url, host), "answered '-NOAUTH Authentication required.' instead of +PONG");
+  EXPECT_EQ(CheckCcacheRemote(url, host), "answered '-NOAUTH Authentication required.' instead of +PONG");
   host.servers["cache:7000"] = {.error = "timed out after 2000 ms waiting for an answer"};
-  EXPECT_EQ(ProbeCcacheRemote(url, host), "timed out after 2000 ms waiting for an answer");
+  EXPECT_EQ(CheckCcacheRemote(url, host), "timed out after 2000 ms waiting for an answer");
 }
 
 // Given no build yet, the estimate comes from .config (3 steps per "=y"); after a build, it is
