@@ -14,6 +14,7 @@
 #include "harness/core/error.h"
 #include "harness/core/host.h"
 #include "harness/core/lock.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
 #include "harness/plan/plan.h"
 #include "harness/report/report.h"
@@ -80,8 +81,7 @@ class PipelinePointTester : public PointTester {
 
   PointOutcome Run(const BisectPoint& request) override {
     const MatrixConfig config = Matrix(request);
-    const fs::path build_dir =
-        options_.out_dir / kTreeName / ("build-" + state_.arch + "-" + config.toolchains.front());
+    const fs::path build_dir = OutLayout(options_.out_dir).BuildDir(kTreeName, state_.arch, config.toolchains.front());
     const bool had_build = fs::exists(build_dir / ".config");
     PointOutcome outcome;
     try {

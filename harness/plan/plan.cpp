@@ -13,6 +13,7 @@
 #include "harness/config/kconfig.h"
 #include "harness/core/error.h"
 #include "harness/core/lock.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
 #include "harness/core/version.h"
 #include "harness/elf/inspector.h"
@@ -71,13 +72,6 @@ namespace {
 using PassOutcome = Pipeline::PassOutcome;
 PassOutcome Next(std::string line) { return {true, std::move(line)}; }
 PassOutcome End(std::string line) { return {false, std::move(line)}; }
-
-std::string SafeName(std::string name) {
-  for (char& c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
-  }
-  return name;
-}
 
 // Times one pass and reports its start and end; the harness's own share is the pass's time
 // less what its children (make, QEMU, git) took.
@@ -243,7 +237,7 @@ std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& opti
 }
 
 Pipeline::Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options, const Host& host)
-    : clock_(runner), runner_(clock_), sink_(sink), host_(host), options_(std::move(options)) {}
+    : clock_(runner), runner_(clock_), sink_(sink), host_(host), options_(std::move(options)), out_(options_.out_dir) {}
 
 void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
   // A work tree is ~1.3 GB and a build directory up to 0.5 GB: with less than this, the run
@@ -269,7 +263,7 @@ namespace {
 // Held until the Pipeline is gone: a second harness on the same --out waits (or stops, with --no-wait).
 std::unique_ptr<FileLock> LockOutDir(const std::filesystem::path& out_dir, bool wait, EventSink& sink) {
   return std::make_unique<FileLock>(
-      out_dir / ".harness.lock",
+      OutLayout(out_dir).Lock(),
       FileLock::Options{.holder = "harness (pid " + std::to_string(::getpid()) + ") since " + FormatNow(TimeZone::kLocal, "%Y-%m-%d %H:%M:%S"),
                         .on_wait = [&](const std::string& holder) {
                           sink.OnEvent({.kind = Event::Kind::kNote,
@@ -334,8 +328,7 @@ std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std
     CellContext& ctx = contexts[i];
     result.cell = cell.id;
     result.arch = std::string(cell.arch->name);
-    result.artifacts_dir = (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) /
-                            (std::string(cell.arch->name) + "-" + cell.toolchain)).string();
+    result.artifacts_dir = out_.CellDir(cell.tree.name, cell.series.name, cell.arch->name, cell.toolchain).string();
     if (!cell.excluded.empty()) {
       // Reported with its reason; nothing of it runs, and it obtains no tree.
       result.verdict = Verdict::kExcluded;
@@ -347,7 +340,7 @@ std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std
     result.facts["harness_version"] = std::string(HarnessVersion());  // an input --history compares
     // Keyed by the tree's output directory, not its name: two names can map to one directory
     // ("a/b" and "a_b"), and then they share its work tree and build directories as well.
-    const std::string tree_dir = SafeName(cell.tree.name);
+    const std::string tree_dir = out_.TreeDir(cell.tree.name).string();
     if (const std::string key = cell.tree.name + "/" + cell.series.name; key != source_key) {
       source_key = key;
       scheduler.Wait(tree_busy[tree_dir]);
@@ -389,7 +382,7 @@ void Pipeline::RunLane(Lane lane, CellContext& ctx, CellResult& result) {
     std::optional<FileLock> build_dir_lock;
     if (lane == Lane::kBuild) {
       const auto& dir = ctx.request.build_dir;
-      build_dir_lock.emplace(dir.parent_path() / ("." + dir.filename().string() + ".lock"),
+      build_dir_lock.emplace(OutLayout::BuildLock(dir),
                              FileLock::Options{.holder = ctx.cell + " (pid " + std::to_string(::getpid()) + ")",
                                                .on_wait = [&](const std::string& holder) {
                                                  sink_.OnEvent({.kind = Event::Kind::kNote, .cell = ctx.cell,
@@ -460,7 +453,7 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
                    .text = "obtain " + cell.tree.name + " and its work tree (once for all its arches)"});
     double start = NowSeconds();
     prepared->tree = provider.Obtain(cell.tree);
-    prepared->source = provider.EnsureWorktree(prepared->tree, options_.out_dir / SafeName(cell.tree.name) / "src");
+    prepared->source = provider.EnsureWorktree(prepared->tree, out_.WorkTree(cell.tree.name));
     prepared->tree_seconds = NowSeconds() - start;
     std::string outcome = prepared->source.string() + " at " +
                           (prepared->tree.base.empty() ? std::string("(not git)") : prepared->tree.base);
@@ -470,7 +463,7 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
     sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = Stage::kTree, .text = outcome,
                    .seconds = prepared->tree_seconds});
     start = NowSeconds();
-    prepared->apply_log = options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) / "apply.log";
+    prepared->apply_log = out_.ApplyLog(cell.tree.name, cell.series.name);
     if (!prepared->tree.repo.empty()) {
       Series series = cell.series.name == "none" ? Series{"none", {}, {}} : series_.at(cell.series.name);
       if (define_output_format_) {
@@ -580,8 +573,7 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
                              .toolchain = FindToolchain(ctx.spec->toolchain),
                              .source = ctx.prepared->source,
                              .revision = ctx.prepared->revision,
-                             .build_dir = options_.out_dir / SafeName(ctx.spec->tree.name) /
-                                          ("build-" + std::string(arch.name) + "-" + ctx.spec->toolchain),
+                             .build_dir = out_.BuildDir(ctx.spec->tree.name, arch.name, ctx.spec->toolchain),
                              .log_dir = ctx.dir,
                              .kconfig_base = config.kconfig_base,
                              .options = MergeFragments(fragments),
@@ -795,7 +787,7 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
   CellResult result;
   result.cell = "boot/" + std::string(arch.name);
   result.arch = std::string(arch.name);
-  result.artifacts_dir = (options_.out_dir / ("boot-" + std::string(arch.name))).string();
+  result.artifacts_dir = out_.BootDir(arch.name).string();
   try {
     for (const auto& path : {kernel, vmlinux}) {
       if (!std::filesystem::exists(path)) throw HarnessError("'" + path.string() + "' does not exist");

@@ -26,6 +26,7 @@
 #include "harness/plan/scheduler.h"
 #include "harness/core/events.h"
 #include "harness/core/lock.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/verdict.h"
 #include "harness/proc/runner.h"
 
@@ -135,6 +136,7 @@ class Pipeline {
   SerializedSink sink_;  // cells report from several threads
   const Host& host_;
   RunOptions options_;
+  OutLayout out_;  // options_.out_dir's paths
   std::map<std::string, std::shared_ptr<PreparedSource>> prepared_;
   std::map<std::string, Series> series_;  // loaded and checked before any cell runs
   bool define_output_format_ = false;
