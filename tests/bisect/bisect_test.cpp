@@ -12,6 +12,7 @@
 #include "harness/core/util.h"
 #include "tests/support/error_of.h"
 #include "tests/support/fake_runner.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -68,8 +69,6 @@ class FakePointTester : public PointTester {
 class BisectTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bisect_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
     state_.tree = "/src/linux";
     state_.good = Sha('a');
     state_.bad = Sha('f');
@@ -90,7 +89,6 @@ class BisectTest : public ::testing::Test {
       return r;
     });
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // The git commands, with the test directory shown as DIR.
   std::vector<std::string> Commands() const {
@@ -104,7 +102,7 @@ class BisectTest : public ::testing::Test {
     return lines;
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"bisect-test"};
   BisectState state_;
   FakeRunner runner_;
   NullSink sink_;

@@ -10,6 +10,7 @@
 #include "harness/core/util.h"
 #include "tests/support/fake_runner.h"
 #include "tests/support/fake_host.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -27,10 +28,6 @@ class RecordingSink : public EventSink {
 class KernelBuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kbuild_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     request_ = {.cell = "t/none/arm64/gcc",
                 .arch = FindArch("arm64"),
                 .source = "/src/linux",
@@ -40,7 +37,6 @@ class KernelBuilderTest : public ::testing::Test {
                 .options = ParseFragment("CONFIG_DEBUG_INFO_BTF=y\n# CONFIG_DEBUG_INFO_REDUCED is not set\n", "frag"),
                 .jobs = 2};
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Plays make: config targets write `dot_config` as .config; other targets append to the log.
   void FakeMake(std::string dot_config, int build_exit = 0, std::string build_log = "") {
@@ -78,7 +74,7 @@ class KernelBuilderTest : public ::testing::Test {
     return n;
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"kbuild-test"};
   BuildRequest request_;
   bool link_outputs_at_make_ = false;  // whether vmlinux or a link intermediate was there when make built
   std::string git_status_, git_diff_;  // what the fake `git status --porcelain` / `git diff --name-only` print

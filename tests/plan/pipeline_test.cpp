@@ -23,6 +23,7 @@
 #include "tests/support/fake_host.h"
 #include "tests/support/elf_writer.h"
 #include "tests/support/record_writer.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -33,9 +34,6 @@ using ::testing::HasSubstr;
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pipeline_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     WriteFile(dir_ / "linux" / "Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
     WriteFile(dir_ / "linux" / "scripts" / "link-vmlinux.sh", "");
     options_.data_dir = HARNESS_SOURCE_DIR;
@@ -50,7 +48,6 @@ class PipelineTest : public ::testing::Test {
     btf_ = MakeBtfBlob(Endian::kLittle, 20);
     runner_.SetHandler([this](const ProcessSpec& spec) { return Fake(spec); });
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   ProcessResult Fake(const ProcessSpec& spec) {
     ProcessResult r;
@@ -133,7 +130,7 @@ class PipelineTest : public ::testing::Test {
     return results.at(0);
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"pipeline-test"};
   RunOptions options_;
   MatrixConfig config_;
   FakeRunner runner_;
