@@ -6,6 +6,7 @@
 #include "harness/arch/arch.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/proc/git.h"
 #include "harness/patches/series.h"
 
 namespace harness {
@@ -123,11 +124,8 @@ GitBisectEnd ParseGitBisectOutput(std::string_view output) {
 
 ProcessResult Bisector::Git(const std::filesystem::path& dir, std::vector<std::string> args,
                             const std::filesystem::path& log) {
-  std::vector<std::string> argv = {"git", "-C", dir.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = "bisect", .text = ShellJoin(argv)});
-  ProcessSpec spec;
-  spec.argv = std::move(argv);
+  ProcessSpec spec = GitCommand(dir, args);
+  sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = "bisect", .text = ShellJoin(spec.argv)});
   spec.log_path = log;
   return runner_.Run(spec);
 }
@@ -158,9 +156,7 @@ BisectState Bisector::Begin(const BisectOptions& options) {
   state.bad_if = ParseBadIf(options.bad_if).Name();
   state.matrix = std::filesystem::absolute(options.matrix).lexically_normal();
   state.stop_after = options.stop_after;
-  if (!FindArch(options.arch)) {
-    throw HarnessError("unknown arch '" + options.arch + "' (known: " + KnownArchNames() + ")");
-  }
+  if (!FindArch(options.arch)) throw HarnessError(UnknownArchMessage(options.arch));
   const BadRule rule = ParseBadIf(options.bad_if);
   if (!options.stop_after.empty() && (rule.boot || rule.verify)) {
     throw HarnessError("--bad-if " + rule.Name() + " needs a boot, but --stop-after " + options.stop_after +

@@ -31,20 +31,14 @@ namespace fs = std::filesystem;
 // The cells' tree name, so their directories are <out>/run/bisect/{src,build-<arch>-gcc,...}.
 constexpr const char* kTreeName = "bisect";
 
-// The same defaults as run's (commands.h); DefaultCacheDir already honours HARNESS_CACHE.
+// The same defaults as run's (commands.h); ResolveCacheDir honours HARNESS_CACHE.
 fs::path DataDir(const BisectArgs& args) { return FlagOrEnv(args.data_dir, "HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR); }
-fs::path CacheDir(const BisectArgs& args) { return fs::absolute(args.cache_dir.empty() ? DefaultCacheDir(RealHost()) : fs::path(args.cache_dir)); }
+fs::path CacheDir(const BisectArgs& args) { return ResolveCacheDir(args.cache_dir, RealHost()); }
 fs::path OutDir(const BisectArgs& args) {
   return args.out_dir.empty() ? FlagOrEnv("", "HARNESS_OUT", "harness-out") / "bisect" : fs::absolute(args.out_dir);
 }
 int Jobs(const BisectArgs& args) {
   return args.jobs > 0 ? args.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-std::string YamlQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  return quoted + "'";
 }
 
 // Progress as `harness run` shows it; the step processes' own lines (from git bisect run) as
@@ -100,22 +94,16 @@ class PipelinePointTester : public PointTester {
   }
 
   std::string ReproduceCommand(const BisectPoint& request) override {
-    const MatrixConfig config = Matrix(request);
-    std::string yaml = "# harness bisect: the cell at " + request.commit +
-                       (request.series.empty() ? "" : " with " + request.series.string()) + "\n" +
-                       "trees:\n  - name: " + kTreeName + "\n    git: " + YamlQuote(state_.tree.string()) +
-                       "\n    ref: " + request.commit + "\nseries:\n";
-    for (const auto& series : config.series) {
-      yaml += "  - name: " + YamlQuote(series.name) + "\n";
-      if (!series.path.empty()) yaml += "    path: " + YamlQuote(series.path.string()) + "\n";
-    }
-    yaml += "arches: [" + state_.arch + "]\ntoolchains: [" + config.toolchains.front() + "]\nkconfig:\n  base: " +
-            config.kconfig_base + "\n  fragments: [";
-    for (std::size_t i = 0; i < config.fragments.size(); ++i) yaml += (i ? ", " : "") + YamlQuote(config.fragments[i]);
-    yaml += "]\ntimeouts:\n  build: " + std::to_string(config.build_timeout) +
-            "\n  boot: " + std::to_string(config.boot_timeout) +
-            "\ndefine_output_format: " + (config.define_output_format ? "true" : "false") + "\naccel: " + config.accel +
-            "\n";
+    // The one cell: the matrix's rules name its own trees, and the history and the shared cache
+    // are the bisect's business, not a reproduction's.
+    MatrixConfig config = Matrix(request);
+    config.excludes.clear();
+    config.includes.clear();
+    config.history.clear();
+    config.ccache_remote.clear();
+    const std::string yaml = "# harness bisect: the cell at " + request.commit +
+                             (request.series.empty() ? "" : " with " + request.series.string()) + "\n" +
+                             MatrixToYaml(config);
     const fs::path file = out_dir_ / ("reproduce-" + request.commit.substr(0, 12) +
                                       (request.series.empty() ? "" : "-" + request.series.filename().string()) + ".yaml");
     WriteFileAtomic(file, yaml);

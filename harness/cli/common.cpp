@@ -69,8 +69,7 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
 RunOptions MakeRunOptions(const CommonFlags& flags) {
   RunOptions options;
   options.out_dir = FlagOrEnv(flags.out_dir, "HARNESS_OUT", "harness-out");
-  options.cache_dir = std::filesystem::absolute(
-      flags.cache_dir.empty() ? DefaultCacheDir(RealHost()) : std::filesystem::path(flags.cache_dir));
+  options.cache_dir = ResolveCacheDir(flags.cache_dir, RealHost());
   options.data_dir = FlagOrEnv(flags.data_dir, "HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR);
   options.extra_cmdline = flags.cmdline;
   if (flags.boot_timeout > 0) options.boot_timeout = flags.boot_timeout;
@@ -151,7 +150,7 @@ int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags,
 
 const Arch& ArchNamed(const std::string& name) {
   const Arch* arch = FindArch(name);
-  if (!arch) throw HarnessError("unknown arch '" + name + "' (known: " + KnownArchNames() + ")");
+  if (!arch) throw HarnessError(UnknownArchMessage(name));
   return *arch;
 }
 
