@@ -15,6 +15,7 @@
 #include "harness/core/lock.h"
 #include "harness/core/out_layout.h"
 #include "harness/core/util.h"
+#include "harness/proc/git.h"
 #include "harness/core/version.h"
 #include "harness/elf/inspector.h"
 #include "harness/image/initramfs.h"
@@ -35,7 +36,7 @@ struct Pipeline::PreparedSource {
   std::string revision;           // the commit built (part of the .config cache key)
   std::optional<ApplyOutcome> applied;
   std::filesystem::path apply_log;
-  double tree_seconds = 0, apply_seconds = 0;
+  std::map<Stage, double> seconds;  // of each source pass
   bool reported = false;          // its time went to the first cell that used it
 };
 
@@ -151,6 +152,14 @@ const Pipeline::Pass Pipeline::kCellPasses[] = {
     {Stage::kImage, &Pipeline::ImagePass, Lane::kBoot},        // the probe as /init in an initramfs
     {Stage::kBoot, &Pipeline::BootPass, Lane::kBoot},          // QEMU, KVM on trial, console watched
     {Stage::kVerify, &Pipeline::VerifyPass, Lane::kBoot},      // the probe's record against the section
+};
+
+// A (tree, series), once for all the cells that build it: the tree obtained and its work tree
+// made, then the series applied (or checked to be absent). Each reports under the (tree,
+// series) name, not a cell's; its time goes to the first cell that uses it.
+const Pipeline::SourcePass Pipeline::kSourcePasses[] = {
+    {Stage::kTree, &Pipeline::TreePass},
+    {Stage::kApply, &Pipeline::ApplyPass},
 };
 
 // `harness boot`: an existing kernel and vmlinux.
@@ -371,7 +380,7 @@ std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std
     tree_busy[tree_dir].push_back(booted);
   }
   scheduler.WaitAll();
-  for (auto& result : results) Close(result, {Stage::kTree, Stage::kApply}, kCellPasses);
+  for (auto& result : results) Close(result, kSourcePasses, kCellPasses);
   return results;
 }
 
@@ -427,14 +436,14 @@ void Pipeline::RunPasses(std::span<const Pass> passes, CellContext& ctx, CellRes
   }
 }
 
-void Pipeline::Close(CellResult& result, std::initializer_list<Stage> shared, std::span<const Pass> passes) {
+void Pipeline::Close(CellResult& result, std::span<const SourcePass> shared, std::span<const Pass> passes) {
   // Every stage after the one that ended the cell is skipped, in the list's order.
   auto skip_unless_ran = [&](Stage stage) {
     const bool ran = std::any_of(result.timings.begin(), result.timings.end(),
                                  [&](const StageTiming& t) { return t.stage == stage; });
     if (!ran) result.timings.push_back({stage, 0, true});
   };
-  for (Stage stage : shared) skip_unless_ran(stage);
+  for (const SourcePass& pass : shared) skip_unless_ran(pass.stage);
   for (const Pass& pass : passes) skip_unless_ran(pass.stage);
   if (result.error.empty() && result.verdict == Verdict::kUndecided) {
     result.error = "internal error: the cell ended at the " + std::string(StageName(result.stage)) +
@@ -446,61 +455,74 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
   const std::string key = cell.tree.name + "/" + cell.series.name;
   auto it = prepared_.find(key);
   if (it == prepared_.end()) {
-    // Reported once, under the (tree, series) name, not per cell.
+    // Reported once, under the (tree, series) name, not per cell. A pass that throws ends every
+    // cell of the (tree, series), unreported (the cells carry the error).
     auto prepared = std::make_shared<PreparedSource>();
-    TreeProvider provider(runner_, sink_, options_.cache_dir);
-    sink_.OnEvent({.kind = Event::Kind::kStageStart, .cell = key, .stage = Stage::kTree,
-                   .text = "obtain " + cell.tree.name + " and its work tree (once for all its arches)"});
-    double start = NowSeconds();
-    prepared->tree = provider.Obtain(cell.tree);
-    prepared->source = provider.EnsureWorktree(prepared->tree, out_.WorkTree(cell.tree.name));
-    prepared->tree_seconds = NowSeconds() - start;
-    std::string outcome = prepared->source.string() + " at " +
-                          (prepared->tree.base.empty() ? std::string("(not git)") : prepared->tree.base);
-    if (provider.last_import_seconds() > 0) {
-      outcome += ", imported into git in " + std::to_string(static_cast<int>(provider.last_import_seconds())) + " s";
+    for (const SourcePass& pass : kSourcePasses) {
+      const double start = NowSeconds();
+      std::string outcome = (this->*pass.run)(cell, key, *prepared);
+      const double seconds = NowSeconds() - start;
+      prepared->seconds[pass.stage] = seconds;
+      sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = pass.stage, .text = std::move(outcome),
+                     .seconds = seconds});
     }
-    sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = Stage::kTree, .text = outcome,
-                   .seconds = prepared->tree_seconds});
-    start = NowSeconds();
-    prepared->apply_log = out_.ApplyLog(cell.tree.name, cell.series.name);
-    if (!prepared->tree.repo.empty()) {
-      Series series = cell.series.name == "none" ? Series{"none", {}, {}} : series_.at(cell.series.name);
-      if (define_output_format_) {
-        std::vector<const Arch*> arches;
-        for (const Arch* arch : AllArches()) arches.push_back(arch);
-        auto read = [&](const std::string& path) -> std::optional<std::string> {
-          ProcessResult show = runner_.Run({.argv = {"git", "-C", prepared->tree.repo.string(), "show",
-                                                     prepared->tree.base + ":" + path}});
-          if (!show.ok()) return std::nullopt;
-          return show.output;
-        };
-        if (auto patch = OutputFormatPatch(arches, read)) series.patches.push_back(std::move(*patch));
-      }
-      prepared->applied = SeriesApplier(runner_, sink_, key)
-                              .Apply(prepared->source, prepared->tree.base, series, options_.skip_applied,
-                                     prepared->apply_log);
-      prepared->revision = prepared->applied->head;
-    } else if (cell.series.name != "none") {
-      throw HarnessError("tree '" + cell.tree.name + "' is a plain directory: series need a git tree "
-                         "('git:' in the matrix) or a Debian package tree");
-    }
-    prepared->apply_seconds = NowSeconds() - start;
-    const ApplyOutcome* a = prepared->applied ? &*prepared->applied : nullptr;
-    sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = Stage::kApply,
-                   .text = !a ? "no series"
-                           : a->status == ApplyOutcome::Status::kApplied ? "at " + prepared->revision
-                           : a->status == ApplyOutcome::Status::kAlreadyApplied ? "already applied"
-                                                                                 : "does not apply",
-                   .seconds = prepared->apply_seconds});
     it = prepared_.emplace(key, std::move(prepared)).first;
   }
   PreparedSource& p = *it->second;
   // The first cell carries the shared time; the others show 0, so the cells' times add up.
-  result.timings.push_back({Stage::kTree, p.reported ? 0 : p.tree_seconds, false, true});
-  result.timings.push_back({Stage::kApply, p.reported ? 0 : p.apply_seconds, false, true});
+  for (const SourcePass& pass : kSourcePasses) {
+    result.timings.push_back({pass.stage, p.reported ? 0 : p.seconds[pass.stage], false, true});
+  }
   p.reported = true;
   result.stage = Stage::kApply;
+  RecordSource(p, result);
+  return p;
+}
+
+std::string Pipeline::TreePass(const Cell& cell, const std::string& key, PreparedSource& prepared) {
+  TreeProvider provider(runner_, sink_, options_.cache_dir);
+  sink_.OnEvent({.kind = Event::Kind::kStageStart, .cell = key, .stage = Stage::kTree,
+                 .text = "obtain " + cell.tree.name + " and its work tree (once for all its arches)"});
+  prepared.tree = provider.Obtain(cell.tree);
+  prepared.source = provider.EnsureWorktree(prepared.tree, out_.WorkTree(cell.tree.name));
+  std::string outcome = prepared.source.string() + " at " +
+                        (prepared.tree.base.empty() ? std::string("(not git)") : prepared.tree.base);
+  if (provider.last_import_seconds() > 0) {
+    outcome += ", imported into git in " + std::to_string(static_cast<int>(provider.last_import_seconds())) + " s";
+  }
+  return outcome;
+}
+
+std::string Pipeline::ApplyPass(const Cell& cell, const std::string& key, PreparedSource& prepared) {
+  prepared.apply_log = out_.ApplyLog(cell.tree.name, cell.series.name);
+  if (!prepared.tree.repo.empty()) {
+    Series series = cell.series.name == "none" ? Series{"none", {}, {}} : series_.at(cell.series.name);
+    if (define_output_format_) {
+      std::vector<const Arch*> arches;
+      for (const Arch* arch : AllArches()) arches.push_back(arch);
+      auto read = [&](const std::string& path) -> std::optional<std::string> {
+        ProcessResult show = runner_.Run(GitCommand(prepared.tree.repo, {"show", prepared.tree.base + ":" + path}));
+        if (!show.ok()) return std::nullopt;
+        return show.output;
+      };
+      if (auto patch = OutputFormatPatch(arches, read)) series.patches.push_back(std::move(*patch));
+    }
+    prepared.applied = SeriesApplier(runner_, sink_, key)
+                           .Apply(prepared.source, prepared.tree.base, series, options_.skip_applied,
+                                  prepared.apply_log);
+    prepared.revision = prepared.applied->head;
+  } else if (cell.series.name != "none") {
+    throw HarnessError("tree '" + cell.tree.name + "' is a plain directory: series need a git tree "
+                       "('git:' in the matrix) or a Debian package tree");
+  }
+  const ApplyOutcome* a = prepared.applied ? &*prepared.applied : nullptr;
+  return !a ? "no series"
+         : a->status == ApplyOutcome::Status::kApplied ? "at " + prepared.revision
+         : a->status == ApplyOutcome::Status::kAlreadyApplied ? "already applied"
+                                                               : "does not apply";
+}
+
+void Pipeline::RecordSource(const PreparedSource& p, CellResult& result) {
   if (p.applied && p.applied->status != ApplyOutcome::Status::kApplied) {
     const ApplyOutcome& a = *p.applied;
     const std::string patch = "patch " + std::to_string(a.patch_index + 1) + " '" + a.subject + "' (" + a.origin + ")";
@@ -524,7 +546,6 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
     for (const auto& s : p.applied->skipped) result.diagnosis.push_back("skipped, already applied: " + s);
     result.facts["revision"] = p.revision;
   }
-  return p;
 }
 
 void Pipeline::ChooseCcacheRemote() {

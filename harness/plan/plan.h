@@ -106,9 +106,20 @@ class Pipeline {
   };
   static const Pass kCellPasses[];  // config, build, inspect, image, boot, verify
   static const Pass kBootPasses[];  // inspect, image, boot, verify (`harness boot`)
+  // A pass run once per (tree, series), shared by its cells: what it did, for its stage line.
+  struct SourcePass {
+    Stage stage;
+    std::string (Pipeline::*run)(const Cell& cell, const std::string& key, PreparedSource& prepared);
+  };
+  static const SourcePass kSourcePasses[];  // tree, apply
 
-  // Tree and series for a cell, done once per (tree, series), reported once, shared by its arches.
+  // Tree and series for a cell: the source passes, run for the first cell of a (tree, series);
+  // each cell gets their (shared) timings and what they found.
   const PreparedSource& Prepare(const Cell& cell, CellResult& result);
+  std::string TreePass(const Cell& cell, const std::string& key, PreparedSource& prepared);
+  std::string ApplyPass(const Cell& cell, const std::string& key, PreparedSource& prepared);
+  // The (tree, series)'s verdict (a series that does not apply) and facts, into a cell's result.
+  static void RecordSource(const PreparedSource& p, CellResult& result);
   // The cells, side by side, results in the cells' order.
   std::vector<CellResult> RunCells(const MatrixConfig& config, const std::vector<Cell>& cells);
   // Runs the passes of `lane` (all of them when null) until one ends the cell.
@@ -122,7 +133,7 @@ class Pipeline {
   // ccache_remote_fact_, and says so when the builds go without it.
   void ChooseCcacheRemote();
   // Marks the stages that did not run as skipped; a cell left undecided is an internal error.
-  static void Close(CellResult& result, std::initializer_list<Stage> shared, std::span<const Pass> passes);
+  static void Close(CellResult& result, std::span<const SourcePass> shared, std::span<const Pass> passes);
 
   PassOutcome ConfigurePass(CellContext& ctx, CellResult& result);
   PassOutcome BuildPass(CellContext& ctx, CellResult& result);
