@@ -339,7 +339,8 @@ BisectReport Bisector::RunSeries(const std::filesystem::path& out_dir, PointTest
   };
   auto subject = [&](std::size_t k) { return k ? series.patches[k - 1].subject : std::string("(no patches)"); };
   Endpoint(out_dir, state, tester, request(0), "good", PatchesAt(0), "base " + Short(state.good), subject(0));
-  Endpoint(out_dir, state, tester, request(n), "bad", PatchesAt(n), "all " + std::to_string(n) + " patches", subject(n));
+  Endpoint(out_dir, state, tester, request(n), "bad", PatchesAt(n), "all " + std::to_string(n) + " patches",
+           subject(n));
   const BadRule rule = RuleOf(state);
   const auto bad = BadSignature(state);
 

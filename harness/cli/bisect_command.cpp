@@ -64,7 +64,7 @@ class BisectSink : public EventSink {
 class PipelinePointTester : public PointTester {
  public:
   PipelinePointTester(ProcessRunner& runner, EventSink& sink, const BisectState& state, const BisectArgs& args,
-                const fs::path& out_dir)
+                      const fs::path& out_dir)
       : runner_(runner), sink_(sink), state_(state), out_dir_(out_dir), matrix_(LoadMatrix(state.matrix)) {
     options_.data_dir = DataDir(args);
     options_.cache_dir = CacheDir(args);
