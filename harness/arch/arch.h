@@ -56,6 +56,8 @@ std::span<const Arch* const> AllArches();
 const Arch* FindArch(std::string_view name);
 // "x86_64, arm64, s390x"
 std::string KnownArchNames();
+// "unknown arch 'NAME' (known: x86_64, arm64, ...)": the one text for a name FindArch does not know.
+std::string UnknownArchMessage(std::string_view name);
 
 // The arch whose vmlinux has this ELF machine, class and byte order; nullptr when none.
 const Arch* ArchForElf(unsigned machine, int elf_class, Endian endian);

@@ -26,6 +26,10 @@ const Arch* FindArch(std::string_view name) {
   return nullptr;
 }
 
+std::string UnknownArchMessage(std::string_view name) {
+  return "unknown arch '" + std::string(name) + "' (known: " + KnownArchNames() + ")";
+}
+
 std::string KnownArchNames() {
   std::string names;
   for (const Arch* arch : kArches) {

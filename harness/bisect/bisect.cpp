@@ -6,6 +6,7 @@
 #include "harness/arch/arch.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/proc/git.h"
 #include "harness/patches/series.h"
 
 namespace harness {
@@ -123,11 +124,8 @@ GitBisectEnd ParseGitBisectOutput(std::string_view output) {
 
 ProcessResult Bisector::Git(const std::filesystem::path& dir, std::vector<std::string> args,
                             const std::filesystem::path& log) {
-  std::vector<std::string> argv = {"git", "-C", dir.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = "bisect", .text = ShellJoin(argv)});
-  ProcessSpec spec;
-  spec.argv = std::move(argv);
+  ProcessSpec spec = GitCommand(dir, args);
+  sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = "bisect", .text = ShellJoin(spec.argv)});
   spec.log_path = log;
   return runner_.Run(spec);
 }
@@ -158,9 +156,7 @@ BisectState Bisector::Begin(const BisectOptions& options) {
   state.bad_if = ParseBadIf(options.bad_if).Name();
   state.matrix = std::filesystem::absolute(options.matrix).lexically_normal();
   state.stop_after = options.stop_after;
-  if (!FindArch(options.arch)) {
-    throw HarnessError("unknown arch '" + options.arch + "' (known: " + KnownArchNames() + ")");
-  }
+  if (!FindArch(options.arch)) throw HarnessError(UnknownArchMessage(options.arch));
   const BadRule rule = ParseBadIf(options.bad_if);
   if (!options.stop_after.empty() && (rule.boot || rule.verify)) {
     throw HarnessError("--bad-if " + rule.Name() + " needs a boot, but --stop-after " + options.stop_after +
@@ -195,16 +191,16 @@ BisectState Bisector::Begin(const BisectOptions& options) {
   return state;
 }
 
-StepRecord Bisector::RunPoint(const std::filesystem::path& out_dir, CellProbe& probe, const ProbeRequest& request,
+StepRecord Bisector::RunPoint(const std::filesystem::path& out_dir, PointTester& tester, const BisectPoint& request,
                               const std::string& role, const std::string& at, const std::string& subject,
                               const BadRule& rule, const std::optional<FailureSignature>& bad) {
   Note(role + " " + Short(at) + " \"" + subject + "\": building and checking");
   const double start = NowSeconds();
-  ProbeOutcome outcome = probe.Run(request);
+  PointOutcome outcome = tester.Run(request);
   int attempts = 1;
   if (CanFlake(outcome.result)) {
     Note(Short(at) + ": " + std::string(VerdictName(outcome.result.verdict)) + " can be a flake: trying once more");
-    outcome = probe.Run(request);
+    outcome = tester.Run(request);
     attempts = 2;
   }
   const CellResult& result = outcome.result;
@@ -225,13 +221,13 @@ StepRecord Bisector::RunPoint(const std::filesystem::path& out_dir, CellProbe& p
   return record;
 }
 
-StepRecord Bisector::Endpoint(const std::filesystem::path& out_dir, BisectState& state, CellProbe& probe,
-                              const ProbeRequest& request, const std::string& role, const std::string& at,
+StepRecord Bisector::Endpoint(const std::filesystem::path& out_dir, BisectState& state, PointTester& tester,
+                              const BisectPoint& request, const std::string& role, const std::string& at,
                               const std::string& rev, const std::string& subject) {
   const StepRecord* logged = state.Find(at);
   const StepRecord record = logged && logged->role == role && logged->exit_code != kStepAbort
                                 ? *logged
-                                : RunPoint(out_dir, probe, request, role, at, subject, kAnyFailure, std::nullopt);
+                                : RunPoint(out_dir, tester, request, role, at, subject, kAnyFailure, std::nullopt);
   if (record.exit_code == kStepAbort) {
     throw HarnessError("the " + role + " endpoint " + rev + " could not be checked: " + record.detail + "; " +
                        ResumeHint(out_dir));
@@ -253,20 +249,20 @@ StepRecord Bisector::Endpoint(const std::filesystem::path& out_dir, BisectState&
   return record;
 }
 
-BisectReport Bisector::Run(const std::filesystem::path& out_dir, CellProbe& probe,
+BisectReport Bisector::Run(const std::filesystem::path& out_dir, PointTester& tester,
                            const std::vector<std::string>& step_command) {
-  return LoadState(out_dir).series_mode() ? RunSeries(out_dir, probe) : RunCommits(out_dir, probe, step_command);
+  return LoadState(out_dir).series_mode() ? RunSeries(out_dir, tester) : RunCommits(out_dir, tester, step_command);
 }
 
-BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, CellProbe& probe,
+BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, PointTester& tester,
                                   const std::vector<std::string>& step_command) {
   BisectState state = LoadState(out_dir);
   for (const auto& note : state.notes) Note(note);
   auto subject = [&](const std::string& commit) {
     return GitOut(state.tree, {"log", "-1", "--format=%s", commit}, "cannot read the subject of " + commit);
   };
-  Endpoint(out_dir, state, probe, {state.good, {}}, "good", state.good, state.good, subject(state.good));
-  Endpoint(out_dir, state, probe, {state.bad, {}}, "bad", state.bad, state.bad, subject(state.bad));
+  Endpoint(out_dir, state, tester, {state.good, {}}, "good", state.good, state.good, subject(state.good));
+  Endpoint(out_dir, state, tester, {state.bad, {}}, "bad", state.bad, state.bad, subject(state.bad));
 
   // git's own work tree for the bisect: no files (--no-checkout), only its bisect refs.
   const auto git_dir = out_dir / kGitDir;
@@ -329,21 +325,22 @@ BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, CellProb
     report.parent = std::string(Trim(parent.output));
     if (const StepRecord* at_parent = report.state.Find(report.parent)) report.at_parent = *at_parent;
   }
-  report.reproduce = probe.ReproduceCommand({end.first_bad, {}});
+  report.reproduce = tester.ReproduceCommand({end.first_bad, {}});
   return report;
 }
 
-BisectReport Bisector::RunSeries(const std::filesystem::path& out_dir, CellProbe& probe) {
+BisectReport Bisector::RunSeries(const std::filesystem::path& out_dir, PointTester& tester) {
   BisectState state = LoadState(out_dir);
   for (const auto& note : state.notes) Note(note);
   const Series series = LoadSeries(state.series);
   const std::size_t n = series.patches.size();
   auto request = [&](std::size_t k) {
-    return ProbeRequest{state.good, k ? PrefixSeries(out_dir, series, k) : std::filesystem::path()};
+    return BisectPoint{state.good, k ? PrefixSeries(out_dir, series, k) : std::filesystem::path()};
   };
   auto subject = [&](std::size_t k) { return k ? series.patches[k - 1].subject : std::string("(no patches)"); };
-  Endpoint(out_dir, state, probe, request(0), "good", PatchesAt(0), "base " + Short(state.good), subject(0));
-  Endpoint(out_dir, state, probe, request(n), "bad", PatchesAt(n), "all " + std::to_string(n) + " patches", subject(n));
+  Endpoint(out_dir, state, tester, request(0), "good", PatchesAt(0), "base " + Short(state.good), subject(0));
+  Endpoint(out_dir, state, tester, request(n), "bad", PatchesAt(n), "all " + std::to_string(n) + " patches",
+           subject(n));
   const BadRule rule = RuleOf(state);
   const auto bad = BadSignature(state);
 
@@ -362,7 +359,7 @@ BisectReport Bisector::RunSeries(const std::filesystem::path& out_dir, CellProbe
     if (!k) break;  // only skipped patches left
     const StepRecord* logged = Judged(state, PatchesAt(*k));
     const StepRecord record =
-        logged ? *logged : RunPoint(out_dir, probe, request(*k), "step", PatchesAt(*k), subject(*k), rule, bad);
+        logged ? *logged : RunPoint(out_dir, tester, request(*k), "step", PatchesAt(*k), subject(*k), rule, bad);
     if (record.exit_code == kStepGood) good = *k;
     else if (record.exit_code == kStepBad) first_bad = *k;
     else if (record.exit_code == kStepSkip) skipped.insert(*k);
@@ -385,11 +382,11 @@ BisectReport Bisector::RunSeries(const std::filesystem::path& out_dir, CellProbe
   if (const StepRecord* there = report.state.Find(report.first_bad)) report.there = *there;
   report.parent = PatchesAt(first_bad - 1);
   if (const StepRecord* at_parent = report.state.Find(report.parent)) report.at_parent = *at_parent;
-  report.reproduce = probe.ReproduceCommand(request(first_bad));
+  report.reproduce = tester.ReproduceCommand(request(first_bad));
   return report;
 }
 
-int Bisector::Step(const std::filesystem::path& out_dir, CellProbe& probe) {
+int Bisector::Step(const std::filesystem::path& out_dir, PointTester& tester) {
   BisectState state = LoadState(out_dir);
   const std::string commit =
       GitOut(out_dir / kGitDir, {"rev-parse", "BISECT_HEAD"}, "no bisect in progress in " + (out_dir / kGitDir).string());
@@ -399,7 +396,7 @@ int Bisector::Step(const std::filesystem::path& out_dir, CellProbe& probe) {
   }
   const std::string subject =
       GitOut(state.tree, {"log", "-1", "--format=%s", commit}, "cannot read the subject of " + commit);
-  return RunPoint(out_dir, probe, {commit, {}}, "step", commit, subject, RuleOf(state), BadSignature(state)).exit_code;
+  return RunPoint(out_dir, tester, {commit, {}}, "step", commit, subject, RuleOf(state), BadSignature(state)).exit_code;
 }
 
 std::string FormatBisectReport(const BisectReport& report) {

@@ -3,7 +3,7 @@
 // bisected by `git bisect run` in a work tree of the bisect's own (created with --no-checkout:
 // git only keeps the bisect's refs there, and the user's checkout is never touched), with
 // `harness bisect-step` as the test; a series is bisected by a binary search over "the first K
-// patches". Both run each point through one CellProbe, judge it (judge.h) and log it in the
+// patches". Both run each point through one PointTester, judge it (judge.h) and log it in the
 // state file (state.h), so a stopped bisect resumes without building a point twice.
 #include <filesystem>
 #include <optional>
@@ -20,24 +20,24 @@
 namespace harness {
 
 // One point to build and judge.
-struct ProbeRequest {
+struct BisectPoint {
   std::string commit;            // the commit built (in series mode: the base)
   std::filesystem::path series;  // a series of the first K patches applied on top; empty: none
 };
 
-struct ProbeOutcome {
+struct PointOutcome {
   CellResult result;  // a harness or machine failure is result.error, never an exception
   std::string build;  // "clean", "incremental" (the build directory held an earlier build), "none"
 };
 
 // Runs the bisect's one cell (tree x arch x config of the state) at a point, as `harness run`
 // would. The CLI's runs the pipeline in process; tests hand in a fake.
-class CellProbe {
+class PointTester {
  public:
-  virtual ~CellProbe() = default;
-  virtual ProbeOutcome Run(const ProbeRequest& request) = 0;
+  virtual ~PointTester() = default;
+  virtual PointOutcome Run(const BisectPoint& request) = 0;
   // The command that runs the same cell again with all its logs, pasteable.
-  virtual std::string ReproduceCommand(const ProbeRequest& request) = 0;
+  virtual std::string ReproduceCommand(const BisectPoint& request) = 0;
 };
 
 struct BisectOptions {
@@ -91,24 +91,24 @@ class Bisector {
   // pass, bad must fail as --bad-if counts), then git bisect run with `step_command` (commit
   // mode) or the search over the series. Throws HarnessError when an endpoint is not as it
   // must be, or a step hit a harness error (the bisect stays resumable).
-  BisectReport Run(const std::filesystem::path& out_dir, CellProbe& probe,
+  BisectReport Run(const std::filesystem::path& out_dir, PointTester& tester,
                    const std::vector<std::string>& step_command);
 
   // `harness bisect-step`: the cell at the bisect work tree's BISECT_HEAD, judged and logged;
   // the exit code for git bisect run. Throws HarnessError (the caller exits kStepAbort).
-  int Step(const std::filesystem::path& out_dir, CellProbe& probe);
+  int Step(const std::filesystem::path& out_dir, PointTester& tester);
 
  private:
-  StepRecord RunPoint(const std::filesystem::path& out_dir, CellProbe& probe, const ProbeRequest& request,
+  StepRecord RunPoint(const std::filesystem::path& out_dir, PointTester& tester, const BisectPoint& request,
                       const std::string& role, const std::string& at, const std::string& subject,
                       const BadRule& rule, const std::optional<FailureSignature>& bad);
   // The endpoint at `at` (from the log, or run now); throws unless it is as `role` must be.
-  StepRecord Endpoint(const std::filesystem::path& out_dir, BisectState& state, CellProbe& probe,
-                      const ProbeRequest& request, const std::string& role, const std::string& at,
+  StepRecord Endpoint(const std::filesystem::path& out_dir, BisectState& state, PointTester& tester,
+                      const BisectPoint& request, const std::string& role, const std::string& at,
                       const std::string& rev, const std::string& subject);
-  BisectReport RunCommits(const std::filesystem::path& out_dir, CellProbe& probe,
+  BisectReport RunCommits(const std::filesystem::path& out_dir, PointTester& tester,
                           const std::vector<std::string>& step_command);
-  BisectReport RunSeries(const std::filesystem::path& out_dir, CellProbe& probe);
+  BisectReport RunSeries(const std::filesystem::path& out_dir, PointTester& tester);
   ProcessResult Git(const std::filesystem::path& dir, std::vector<std::string> args,
                     const std::filesystem::path& log = {});
   std::string GitOut(const std::filesystem::path& dir, std::vector<std::string> args, const std::string& what);

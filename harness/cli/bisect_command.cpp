@@ -14,6 +14,7 @@
 #include "harness/core/error.h"
 #include "harness/core/host.h"
 #include "harness/core/lock.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
 #include "harness/plan/plan.h"
 #include "harness/report/report.h"
@@ -30,20 +31,14 @@ namespace fs = std::filesystem;
 // The cells' tree name, so their directories are <out>/run/bisect/{src,build-<arch>-gcc,...}.
 constexpr const char* kTreeName = "bisect";
 
-// The same defaults as run's (commands.h); DefaultCacheDir already honours HARNESS_CACHE.
+// The same defaults as run's (commands.h); ResolveCacheDir honours HARNESS_CACHE.
 fs::path DataDir(const BisectArgs& args) { return FlagOrEnv(args.data_dir, "HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR); }
-fs::path CacheDir(const BisectArgs& args) { return fs::absolute(args.cache_dir.empty() ? DefaultCacheDir(RealHost()) : fs::path(args.cache_dir)); }
+fs::path CacheDir(const BisectArgs& args) { return ResolveCacheDir(args.cache_dir, RealHost()); }
 fs::path OutDir(const BisectArgs& args) {
   return args.out_dir.empty() ? FlagOrEnv("", "HARNESS_OUT", "harness-out") / "bisect" : fs::absolute(args.out_dir);
 }
 int Jobs(const BisectArgs& args) {
   return args.jobs > 0 ? args.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-std::string YamlQuote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  return quoted + "'";
 }
 
 // Progress as `harness run` shows it; the step processes' own lines (from git bisect run) as
@@ -66,10 +61,10 @@ class BisectSink : public EventSink {
 // The bisect's one cell, through the pipeline: tree `git: <tree>, ref: <commit>`, the state's
 // arch, kconfig and timeouts from its matrix, in <out>/run so every point shares one work tree
 // and, per arch, one build directory (each step an incremental build).
-class PipelineProbe : public CellProbe {
+class PipelinePointTester : public PointTester {
  public:
-  PipelineProbe(ProcessRunner& runner, EventSink& sink, const BisectState& state, const BisectArgs& args,
-                const fs::path& out_dir)
+  PipelinePointTester(ProcessRunner& runner, EventSink& sink, const BisectState& state, const BisectArgs& args,
+                      const fs::path& out_dir)
       : runner_(runner), sink_(sink), state_(state), out_dir_(out_dir), matrix_(LoadMatrix(state.matrix)) {
     options_.data_dir = DataDir(args);
     options_.cache_dir = CacheDir(args);
@@ -78,12 +73,11 @@ class PipelineProbe : public CellProbe {
     if (!state.stop_after.empty()) options_.stop_after = Stage::kInspect;
   }
 
-  ProbeOutcome Run(const ProbeRequest& request) override {
+  PointOutcome Run(const BisectPoint& request) override {
     const MatrixConfig config = Matrix(request);
-    const fs::path build_dir =
-        options_.out_dir / kTreeName / ("build-" + state_.arch + "-" + config.toolchains.front());
+    const fs::path build_dir = OutLayout(options_.out_dir).BuildDir(kTreeName, state_.arch, config.toolchains.front());
     const bool had_build = fs::exists(build_dir / ".config");
-    ProbeOutcome outcome;
+    PointOutcome outcome;
     try {
       Pipeline pipeline(runner_, sink_, options_, RealHost());
       auto results = pipeline.Run(config);
@@ -99,23 +93,17 @@ class PipelineProbe : public CellProbe {
     return outcome;
   }
 
-  std::string ReproduceCommand(const ProbeRequest& request) override {
-    const MatrixConfig config = Matrix(request);
-    std::string yaml = "# harness bisect: the cell at " + request.commit +
-                       (request.series.empty() ? "" : " with " + request.series.string()) + "\n" +
-                       "trees:\n  - name: " + kTreeName + "\n    git: " + YamlQuote(state_.tree.string()) +
-                       "\n    ref: " + request.commit + "\nseries:\n";
-    for (const auto& series : config.series) {
-      yaml += "  - name: " + YamlQuote(series.name) + "\n";
-      if (!series.path.empty()) yaml += "    path: " + YamlQuote(series.path.string()) + "\n";
-    }
-    yaml += "arches: [" + state_.arch + "]\ntoolchains: [" + config.toolchains.front() + "]\nkconfig:\n  base: " +
-            config.kconfig_base + "\n  fragments: [";
-    for (std::size_t i = 0; i < config.fragments.size(); ++i) yaml += (i ? ", " : "") + YamlQuote(config.fragments[i]);
-    yaml += "]\ntimeouts:\n  build: " + std::to_string(config.build_timeout) +
-            "\n  boot: " + std::to_string(config.boot_timeout) +
-            "\ndefine_output_format: " + (config.define_output_format ? "true" : "false") + "\naccel: " + config.accel +
-            "\n";
+  std::string ReproduceCommand(const BisectPoint& request) override {
+    // The one cell: the matrix's rules name its own trees, and the history and the shared cache
+    // are the bisect's business, not a reproduction's.
+    MatrixConfig config = Matrix(request);
+    config.excludes.clear();
+    config.includes.clear();
+    config.history.clear();
+    config.ccache_remote.clear();
+    const std::string yaml = "# harness bisect: the cell at " + request.commit +
+                             (request.series.empty() ? "" : " with " + request.series.string()) + "\n" +
+                             MatrixToYaml(config);
     const fs::path file = out_dir_ / ("reproduce-" + request.commit.substr(0, 12) +
                                       (request.series.empty() ? "" : "-" + request.series.filename().string()) + ".yaml");
     WriteFileAtomic(file, yaml);
@@ -127,7 +115,7 @@ class PipelineProbe : public CellProbe {
   }
 
  private:
-  MatrixConfig Matrix(const ProbeRequest& request) const {
+  MatrixConfig Matrix(const BisectPoint& request) const {
     MatrixConfig config = matrix_;
     TreeSpec tree;
     tree.name = kTreeName;
@@ -215,12 +203,12 @@ int BisectCommand(const BisectArgs& args) {
     }
     std::cerr << "harness: bisect of " << state.tree.string() << " on " << state.arch << ", state in "
               << StatePath(out_dir).string() << "\n";
-    PipelineProbe probe(*runner, sink, state, args, out_dir);
+    PipelinePointTester tester(*runner, sink, state, args, out_dir);
     std::vector<std::string> step = {SelfPath().string(), "bisect-step", "--state",
                                      out_dir.string(), "--cache", CacheDir(args).string(), "--data-dir",
                                      DataDir(args).string(), "-j", std::to_string(Jobs(args))};
     if (args.verbose) step.push_back("-v");
-    const BisectReport report = bisector.Run(out_dir, probe, step);
+    const BisectReport report = bisector.Run(out_dir, tester, step);
     std::cout << FormatBisectReport(report);
     return report.found ? kExitPass : kExitCellFailed;
   } catch (const HarnessError& e) {
@@ -240,8 +228,8 @@ int BisectStepCommand(const BisectArgs& args) {
     InstallInterruptHandlers();
     TerminalReporter sink(std::cerr, args.verbose);
     const BisectState state = LoadState(out_dir);
-    PipelineProbe probe(*runner, sink, state, args, out_dir);
-    return Bisector(*runner, sink).Step(out_dir, probe);
+    PipelinePointTester tester(*runner, sink, state, args, out_dir);
+    return Bisector(*runner, sink).Step(out_dir, tester);
   } catch (const std::exception& e) {
     std::cerr << "harness: error: bisect-step: " << e.what() << "\n";
     return kStepAbort;

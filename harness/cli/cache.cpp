@@ -52,8 +52,7 @@ int CacheCommand(const CacheArgs& args) {
               << " bytes\n";
     return 0;
   }
-  const std::filesystem::path cache_dir = std::filesystem::absolute(
-      args.cache_dir.empty() ? DefaultCacheDir(RealHost()) : std::filesystem::path(args.cache_dir));
+  const std::filesystem::path cache_dir = ResolveCacheDir(args.cache_dir, RealHost());
   const std::vector<PrunedImport> pruned = PruneImports(cache_dir, args.dry_run);
   std::uintmax_t total = 0;
   const char* verb = args.dry_run ? "would remove" : "removed";

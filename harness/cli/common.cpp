@@ -9,6 +9,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/core/error.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/host.h"
 #include "harness/core/util.h"
 #include "harness/plan/baseline.h"
@@ -84,8 +85,7 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
 RunOptions MakeRunOptions(const CommonFlags& flags) {
   RunOptions options;
   options.out_dir = FlagOrEnv(flags.out_dir, "HARNESS_OUT", "harness-out");
-  options.cache_dir = std::filesystem::absolute(
-      flags.cache_dir.empty() ? DefaultCacheDir(RealHost()) : std::filesystem::path(flags.cache_dir));
+  options.cache_dir = ResolveCacheDir(flags.cache_dir, RealHost());
   options.data_dir = FlagOrEnv(flags.data_dir, "HARNESS_DATA_DIR", HARNESS_DEFAULT_DATA_DIR);
   options.extra_cmdline = flags.cmdline;
   if (flags.boot_timeout > 0) options.boot_timeout = flags.boot_timeout;
@@ -136,14 +136,14 @@ int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags,
   // Results always land next to the logs; --json/--junit add copies where CI wants them. Written
   // before anything is printed, so a closed stdout (`| head`) cannot cost them, and atomically,
   // so a full disk leaves the previous file, never half of one.
-  WriteFileAtomic(options.out_dir / "results.json", ResultsJson(results, run));
-  WriteFileAtomic(options.out_dir / "junit.xml", ResultsJUnit(results));
+  const OutLayout out(options.out_dir);
+  WriteFileAtomic(out.ResultsFile(), ResultsJson(results, run));
+  WriteFileAtomic(out.JUnitFile(), ResultsJUnit(results));
   WriteReportPages(results, options.out_dir);  // report.html, summary.md
   if (!flags.json_path.empty()) WriteFileAtomic(flags.json_path, ResultsJson(results, run));
   if (!flags.junit_path.empty()) WriteFileAtomic(flags.junit_path, ResultsJUnit(results));
   PrintSummary(std::cout, results);
-  std::cout << "results: " << (options.out_dir / "results.json").string() << ", "
-            << (options.out_dir / "junit.xml").string() << "\n";
+  std::cout << "results: " << out.ResultsFile().string() << ", " << out.JUnitFile().string() << "\n";
   if (flags.summary_to_env) {
     const std::filesystem::path summary = StepSummaryPath();
     std::ofstream out(summary, std::ios::app);
@@ -173,7 +173,7 @@ bool ClaimsToBeElf(const std::filesystem::path& path) {
 
 const Arch& ArchNamed(const std::string& name) {
   const Arch* arch = FindArch(name);
-  if (!arch) throw HarnessError("unknown arch '" + name + "' (known: " + KnownArchNames() + ")");
+  if (!arch) throw HarnessError(UnknownArchMessage(name));
   return *arch;
 }
 

@@ -5,6 +5,7 @@
 #include "harness/cli/commands.h"
 #include "harness/config/matrix.h"
 #include "harness/core/error.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
 #include "harness/plan/corpus.h"
 #include "harness/report/report.h"
@@ -36,9 +37,9 @@ int CorpusCommand(const CorpusArgs& args, ProcessRunner& runner) {
   reporter.Stop();
   const int code = Finish(results, args.common, options);
   const auto rows = CompareCorpus(entries, results);
-  WriteFileAtomic(options.out_dir / "corpus.json", CorpusJson(rows));
+  WriteFileAtomic(OutLayout(options.out_dir).CorpusFile(), CorpusJson(rows));
   PrintCorpus(std::cout, rows);
-  std::cout << "corpus: " << (options.out_dir / "corpus.json").string() << "\n";
+  std::cout << "corpus: " << OutLayout(options.out_dir).CorpusFile().string() << "\n";
   if (code == kExitHarnessError || code == kExitBisectAbort) return code;
   bool all_agree = !rows.empty();
   for (const auto& r : rows) all_agree &= r.agree;

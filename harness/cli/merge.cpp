@@ -6,6 +6,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/core/error.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
 #include "harness/report/merge.h"
 
@@ -15,7 +16,7 @@ namespace {
 ShardResults ReadShardDir(const std::string& given) {
   const std::filesystem::path dir = std::filesystem::absolute(given).lexically_normal();
   if (!std::filesystem::is_directory(dir)) throw HarnessError("'" + given + "' is not a directory (give each shard's --out)");
-  const std::filesystem::path results = dir / "results.json";
+  const std::filesystem::path results = OutLayout(dir).ResultsFile();
   if (!std::filesystem::is_regular_file(results)) {
     throw HarnessError("'" + given + "' has no results.json: was its shard interrupted, or is it not a shard's --out "
                        "directory (an artifact must be unpacked first)?");

@@ -5,6 +5,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/core/error.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
 #include "harness/report/html_report.h"
 #include "harness/report/report.h"
@@ -27,7 +28,7 @@ int ReportCommand(const ReportArgs& args) {
   const std::filesystem::path to = args.to.empty() ? results_path.parent_path() : std::filesystem::absolute(args.to);
   std::filesystem::create_directories(to);
   WriteReportPages(results, to);
-  std::cout << (to / "report.html").string() << "\n" << (to / "summary.md").string() << "\n";
+  std::cout << OutLayout(to).ReportPage().string() << "\n" << OutLayout(to).SummaryPage().string() << "\n";
   return kExitPass;
 }
 

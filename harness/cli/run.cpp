@@ -14,6 +14,7 @@
 #include "harness/config/matrix.h"
 #include "harness/core/host.h"
 #include "harness/core/error.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
 #include "harness/core/version.h"
 #include "harness/kbuild/ccache.h"
@@ -164,8 +165,8 @@ std::string FreshRunId(const std::string& started) {
 // this run's first stage: a run that dies must leave nothing a merge or a CI step could take
 // for its own. The logs and artifacts stay.
 void RemoveStaleResults(const std::filesystem::path& out_dir, const CommonFlags& flags) {
-  std::vector<std::filesystem::path> files;
-  for (const char* name : {"results.json", "junit.xml", "report.html", "summary.md"}) files.push_back(out_dir / name);
+  const OutLayout out(out_dir);
+  std::vector<std::filesystem::path> files = {out.ResultsFile(), out.JUnitFile(), out.ReportPage(), out.SummaryPage()};
   for (const auto& copy : {flags.json_path, flags.junit_path}) {
     if (!copy.empty()) files.push_back(copy);  // --json, --junit
   }

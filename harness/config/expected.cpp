@@ -38,7 +38,7 @@ CorpusEntry ParseCorpusEntry(const std::string& yaml_text, const std::filesystem
   reader.Keys(root["expect"], "'expect'");
   for (const auto& item : root["expect"]) {
     const std::string arch = item.first.Scalar();
-    if (!FindArch(arch)) reader.Fail(item.first, "unknown arch '" + arch + "' (known: " + KnownArchNames() + ")");
+    if (!FindArch(arch)) reader.Fail(item.first, UnknownArchMessage(arch));
     const YAML::Node& node = item.second;
     reader.CheckKeys(node, "the expectation for " + arch, {"stage", "verdict", "step", "option", "offset", "offset_slack"});
     ExpectedCell cell;

@@ -96,8 +96,7 @@ void ReadArches(const Reader& reader, const YAML::Node& root, MatrixConfig& conf
   for (std::size_t i = 0; i < config.arches.size(); ++i) {
     reader.Unique(arch_names, root["arches"][i], "arch '" + config.arches[i] + "'", "list each arch once");
     if (!FindArch(config.arches[i])) {
-      reader.Fail(root["arches"][i], "unknown arch '" + config.arches[i] + "' (known: " +
-                                         KnownArchNames() + ")");
+      reader.Fail(root["arches"][i], UnknownArchMessage(config.arches[i]));
     }
   }
 }

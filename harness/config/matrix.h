@@ -21,11 +21,13 @@ struct TreeSpec {
   // Fragments under configs/kconfig/ added after the matrix's for this tree only (e.g. 5.10's
   // DWARF lines, which its Kconfig spells differently).
   std::vector<std::string> kconfig_fragments;
+  bool operator==(const TreeSpec&) const = default;
 };
 
 struct SeriesSpec {
   std::string name;               // "none": the tree as it is
   std::filesystem::path path;     // kernel-patches/<name>, an mbox or a .patch
+  bool operator==(const SeriesSpec&) const = default;
 };
 
 // One entry of `exclude:` or `include:`. Each list holds the names the rule matches; an empty
@@ -37,6 +39,7 @@ struct CellRule {
   std::vector<std::string> toolchains;
   std::string reason;             // exclude: why (required); include: optional
   std::string where;              // FILE:LINE:COL of the entry
+  bool operator==(const CellRule&) const = default;
 };
 
 struct MatrixConfig {
@@ -61,6 +64,7 @@ struct MatrixConfig {
   // ccache_remote: a Redis server shared as ccache's remote storage (redis://HOST[:PORT]);
   // --ccache-remote and HARNESS_CCACHE_REMOTE override it. Empty: the local cache only.
   std::string ccache_remote;
+  bool operator==(const MatrixConfig&) const = default;
 };
 
 // Whether `rule` matches the cell; an empty list in the rule matches any value.
@@ -70,5 +74,8 @@ bool RuleMatches(const CellRule& rule, std::string_view tree, std::string_view s
 // Throws HarnessError("FILE:LINE:COL: ...") on any problem.
 MatrixConfig ParseMatrix(std::string_view yaml_text, const std::filesystem::path& source);
 MatrixConfig LoadMatrix(const std::filesystem::path& path);
+// The matrix as YAML that ParseMatrix reads back to it (ParseMatrix(MatrixToYaml(m)) == m, but for
+// `source` and the rules' `where`), e.g. for a bisect's reproduce file.
+std::string MatrixToYaml(const MatrixConfig& config);
 
 }  // namespace harness

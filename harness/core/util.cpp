@@ -334,6 +334,10 @@ std::filesystem::path DefaultCacheDir(const Host& host) {
   return std::filesystem::path(non_empty("HOME").value_or("/tmp")) / ".cache" / "harness";
 }
 
+std::filesystem::path ResolveCacheDir(const std::string& flag, const Host& host) {
+  return std::filesystem::absolute(flag.empty() ? DefaultCacheDir(host) : std::filesystem::path(flag));
+}
+
 double NowSeconds() {
   using namespace std::chrono;
   return duration<double>(steady_clock::now().time_since_epoch()).count();

@@ -82,6 +82,9 @@ std::filesystem::path FindProgram(std::string_view name);
 // $XDG_CACHE_HOME/harness or ~/.cache/harness, unless HARNESS_CACHE is set (empty values count
 // as unset; without HOME, /tmp/.cache/harness).
 std::filesystem::path DefaultCacheDir(const Host& host);
+// The cache a command uses: --cache when given (`flag`), else DefaultCacheDir; made absolute, as
+// the cells' children run in other directories.
+std::filesystem::path ResolveCacheDir(const std::string& flag, const Host& host);
 
 // Seconds since an arbitrary epoch, for stage timings.
 double NowSeconds();

@@ -6,7 +6,7 @@
 
 namespace harness {
 
-std::string ProbeCcacheRemote(const RedisUrl& url, const Host& host) {
+std::string CheckCcacheRemote(const RedisUrl& url, const Host& host) {
   // An inline command: Redis takes "PING\r\n" as well as the array form.
   const ServerReply reply = host.AskServer(url.host, url.port, "PING\r\n", kCcacheRemoteTimeout);
   if (!reply.error.empty()) return reply.error;

@@ -16,7 +16,7 @@ inline constexpr std::chrono::milliseconds kCcacheRemoteTimeout{2000};
 
 // Empty when the Redis server at `url` answers PING with +PONG within kCcacheRemoteTimeout;
 // otherwise why it is of no use ("Connection refused", "answered '-NOAUTH ...'").
-std::string ProbeCcacheRemote(const RedisUrl& url, const Host& host);
+std::string CheckCcacheRemote(const RedisUrl& url, const Host& host);
 
 // One build's ccache counters, from the file CCACHE_STATSLOG names (ccache appends one line
 // per counter it bumps, so builds running side by side each keep their own).

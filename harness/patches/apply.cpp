@@ -9,6 +9,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/proc/git.h"
 
 namespace harness {
 namespace {
@@ -162,16 +163,12 @@ std::map<std::string, std::string> SeriesApplier::CommitEnv() {
 
 ProcessResult SeriesApplier::Git(const fs::path& worktree, const std::vector<std::string>& args,
                                  const fs::path& log, const std::map<std::string, std::string>& env) {
-  std::vector<std::string> argv = {"git", "-C", worktree.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const std::string command = CommandLine(env, argv);
+  ProcessSpec spec = GitCommand(worktree, args);
+  const std::string command = CommandLine(env, spec.argv);
   sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = cell_, .stage = Stage::kApply, .text = command});
-  ProcessSpec spec;
-  spec.argv = argv;
-  spec.env = env;
+  // git's messages are parsed: its LC_ALL=C stays whatever the caller's env says.
+  spec.env.insert(env.begin(), env.end());
   spec.timeout = std::chrono::minutes(10);
-  // git's messages are parsed: keep them in English whatever the user's locale.
-  spec.env["LC_ALL"] = "C";
   ProcessResult result = runner_.Run(spec);
   std::string entry = "$ " + command + "\n" + result.output;
   if (!result.output.empty() && result.output.back() != '\n') entry += '\n';

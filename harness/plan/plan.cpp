@@ -13,7 +13,9 @@
 #include "harness/config/kconfig.h"
 #include "harness/core/error.h"
 #include "harness/core/lock.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
+#include "harness/proc/git.h"
 #include "harness/core/version.h"
 #include "harness/elf/inspector.h"
 #include "harness/image/initramfs.h"
@@ -34,7 +36,7 @@ struct Pipeline::PreparedSource {
   std::string revision;           // the commit built (part of the .config cache key)
   std::optional<ApplyOutcome> applied;
   std::filesystem::path apply_log;
-  double tree_seconds = 0, apply_seconds = 0;
+  std::map<Stage, double> seconds;  // of each source pass
   bool reported = false;          // its time went to the first cell that used it
 };
 
@@ -71,13 +73,6 @@ namespace {
 using PassOutcome = Pipeline::PassOutcome;
 PassOutcome Next(std::string line) { return {true, std::move(line)}; }
 PassOutcome End(std::string line) { return {false, std::move(line)}; }
-
-std::string SafeName(std::string name) {
-  for (char& c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
-  }
-  return name;
-}
 
 // Times one pass and reports its start and end; the harness's own share is the pass's time
 // less what its children (make, QEMU, git) took.
@@ -157,6 +152,14 @@ const Pipeline::Pass Pipeline::kCellPasses[] = {
     {Stage::kImage, &Pipeline::ImagePass, Lane::kBoot},        // the probe as /init in an initramfs
     {Stage::kBoot, &Pipeline::BootPass, Lane::kBoot},          // QEMU, KVM on trial, console watched
     {Stage::kVerify, &Pipeline::VerifyPass, Lane::kBoot},      // the probe's record against the section
+};
+
+// A (tree, series), once for all the cells that build it: the tree obtained and its work tree
+// made, then the series applied (or checked to be absent). Each reports under the (tree,
+// series) name, not a cell's; its time goes to the first cell that uses it.
+const Pipeline::SourcePass Pipeline::kSourcePasses[] = {
+    {Stage::kTree, &Pipeline::TreePass},
+    {Stage::kApply, &Pipeline::ApplyPass},
 };
 
 // `harness boot`: an existing kernel and vmlinux.
@@ -242,22 +245,25 @@ std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& opti
   return cells;
 }
 
+RunContext::RunContext(ProcessRunner& runner, EventSink& sink, const Host& host, RunOptions options)
+    : clock(runner), runner(clock), sink(sink), host(host), options(std::move(options)), out(this->options.out_dir) {}
+
 Pipeline::Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options, const Host& host)
-    : clock_(runner), runner_(clock_), sink_(sink), host_(host), options_(std::move(options)) {}
+    : run_(runner, sink, host, std::move(options)) {}
 
 void Pipeline::Preflight(const std::vector<Cell>& cells, bool boot) const {
   // A work tree is ~1.3 GB and a build directory up to 0.5 GB: with less than this, the run
   // would fail in the middle of a build with a message that blames the kernel.
   constexpr std::uint64_t kMinFree = std::uint64_t(2) << 30;
-  if (auto free = host_.FreeBytes(options_.out_dir); free && *free < kMinFree) {
-    throw HarnessError("only " + std::to_string(*free >> 20) + " MiB free for '" + options_.out_dir.string() +
+  if (auto free = run_.host.FreeBytes(run_.options.out_dir); free && *free < kMinFree) {
+    throw HarnessError("only " + std::to_string(*free >> 20) + " MiB free for '" + run_.options.out_dir.string() +
                        "' (a run needs about 2 GiB for a work tree and its build directories): free some space "
                        "or pass --out on a larger disk");
   }
   for (const auto& cell : cells) {
     if (!cell.excluded.empty()) continue;
-    CheckBuildTools(*cell.arch, host_, FindToolchain(cell.toolchain));
-    if (boot) CheckQemuInstalled(*cell.arch, host_);
+    CheckBuildTools(*cell.arch, run_.host, FindToolchain(cell.toolchain));
+    if (boot) CheckQemuInstalled(*cell.arch, run_.host);
   }
 }
 
@@ -266,7 +272,7 @@ namespace {
 // Held until the Pipeline is gone: a second harness on the same --out waits (or stops, with --no-wait).
 std::unique_ptr<FileLock> LockOutDir(const std::filesystem::path& out_dir, bool wait, EventSink& sink) {
   return std::make_unique<FileLock>(
-      out_dir / ".harness.lock",
+      OutLayout(out_dir).Lock(),
       FileLock::Options{.holder = "harness (pid " + std::to_string(::getpid()) + ") since " + FormatNow(TimeZone::kLocal, "%Y-%m-%d %H:%M:%S"),
                         .on_wait = [&](const std::string& holder) {
                           sink.OnEvent({.kind = Event::Kind::kNote,
@@ -278,38 +284,38 @@ std::unique_ptr<FileLock> LockOutDir(const std::filesystem::path& out_dir, bool 
 
 }  // namespace
 
-std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) { return Run(config, ExpandCells(config, options_)); }
+std::vector<CellResult> Pipeline::Run(const MatrixConfig& config) { return Run(config, ExpandCells(config, run_.options)); }
 
 std::vector<CellResult> Pipeline::Run(const MatrixConfig& config, const std::vector<Cell>& cells) {
-  define_output_format_ = config.define_output_format || options_.define_output_format;
-  const bool boot = !options_.stop_after || *options_.stop_after >= Stage::kBoot;
+  run_.define_output_format = config.define_output_format || run_.options.define_output_format;
+  const bool boot = !run_.options.stop_after || *run_.options.stop_after >= Stage::kBoot;
   Preflight(cells, boot);
   // Bad series (missing, paths escaping the tree) are the user's error: say so before building.
   for (const auto& series : config.series) {
     if (series.name == "none" || series_.count(series.name)) continue;
     series_[series.name] = LoadSeries(series.path);
   }
-  if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
-  ccache_dir_ = PrepareCcacheDir(options_.cache_dir, host_);
-  pahole_version_line_ = PaholeVersionLine(runner_, host_);
-  pahole_version_ = ParsePaholeVersion(pahole_version_line_);
+  if (!out_lock_) out_lock_ = LockOutDir(run_.options.out_dir, run_.options.wait_for_out, run_.sink);
+  run_.ccache_dir = PrepareCcacheDir(run_.options.cache_dir, run_.host);
+  run_.pahole_version_line = PaholeVersionLine(run_.runner, run_.host);
+  run_.pahole_version = ParsePaholeVersion(run_.pahole_version_line);
   // Once per arch, not per cell: an input of each booted verdict that --history compares.
   for (const auto& cell : cells) {
     const std::string arch(cell.arch->name);
-    if (boot && cell.excluded.empty() && !qemu_versions_.count(arch)) {
-      qemu_versions_[arch] = QemuVersion(runner_, *cell.arch);
+    if (boot && cell.excluded.empty() && !run_.qemu_versions.count(arch)) {
+      run_.qemu_versions[arch] = QemuVersion(run_.runner, *cell.arch);
     }
   }
   ChooseCcacheRemote();
   std::vector<CellResult> results = RunCells(config, cells);
-  if (!options_.baseline) return results;
+  if (!run_.options.baseline) return results;
   // Pre-merge mode: each cell the series made fail is built again without it, in the same build
   // directory (usually a relink), to tell what the series broke from what was broken before.
   const std::vector<Cell> baseline = BaselineCells(cells, results);
   if (baseline.empty()) return results;
   std::vector<std::string> ids;
   for (const auto& cell : baseline) ids.push_back(cell.id);
-  sink_.OnEvent({.kind = Event::Kind::kNote,
+  run_.sink.OnEvent({.kind = Event::Kind::kNote,
                  .text = "re-checking without the series, to tell what it broke from what was broken before: " +
                          Join(ids, ", ")});
   ApplyBaseline(results, cells, RunCells(config, baseline));
@@ -324,15 +330,14 @@ std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std
   // is applied only when every cell of the previous one has finished.
   std::map<std::string, std::vector<Scheduler::TaskId>> tree_busy;
   std::string source_key;
-  Scheduler scheduler(options_.jobs);
+  Scheduler scheduler(run_.options.jobs);
   for (std::size_t i = 0; i < cells.size(); ++i) {
     const Cell& cell = cells[i];
     CellResult& result = results[i];
     CellContext& ctx = contexts[i];
     result.cell = cell.id;
     result.arch = std::string(cell.arch->name);
-    result.artifacts_dir = (options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) /
-                            (std::string(cell.arch->name) + "-" + cell.toolchain)).string();
+    result.artifacts_dir = run_.out.CellDir(cell.tree.name, cell.series.name, cell.arch->name, cell.toolchain).string();
     if (!cell.excluded.empty()) {
       // Reported with its reason; nothing of it runs, and it obtains no tree.
       result.verdict = Verdict::kExcluded;
@@ -344,7 +349,7 @@ std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std
     result.facts["harness_version"] = std::string(HarnessVersion());  // an input --history compares
     // Keyed by the tree's output directory, not its name: two names can map to one directory
     // ("a/b" and "a_b"), and then they share its work tree and build directories as well.
-    const std::string tree_dir = SafeName(cell.tree.name);
+    const std::string tree_dir = run_.out.TreeDir(cell.tree.name).string();
     if (const std::string key = cell.tree.name + "/" + cell.series.name; key != source_key) {
       source_key = key;
       scheduler.Wait(tree_busy[tree_dir]);
@@ -367,15 +372,15 @@ std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std
     // A build from nothing takes the whole budget; an incremental one (usually a relink after a
     // series switch, mostly serial steps) half of it; one make will most likely find up to date, one.
     const int cost = KernelBuilder::LooksUpToDate(ctx.request)     ? 1
-                     : KernelBuilder::HasEarlierBuild(ctx.request) ? std::max(1, options_.jobs / 2)
-                                                                   : options_.jobs;
+                     : KernelBuilder::HasEarlierBuild(ctx.request) ? std::max(1, run_.options.jobs / 2)
+                                                                   : run_.options.jobs;
     const auto built = scheduler.Add(Lane::kBuild, cost, [this, &ctx, &result] { RunLane(Lane::kBuild, ctx, result); });
     const auto booted =
         scheduler.Add(Lane::kBoot, 1, [this, &ctx, &result] { RunLane(Lane::kBoot, ctx, result); }, {built});
     tree_busy[tree_dir].push_back(booted);
   }
   scheduler.WaitAll();
-  for (auto& result : results) Close(result, {Stage::kTree, Stage::kApply}, kCellPasses);
+  for (auto& result : results) Close(result, kSourcePasses, kCellPasses);
   return results;
 }
 
@@ -386,10 +391,10 @@ void Pipeline::RunLane(Lane lane, CellContext& ctx, CellResult& result) {
     std::optional<FileLock> build_dir_lock;
     if (lane == Lane::kBuild) {
       const auto& dir = ctx.request.build_dir;
-      build_dir_lock.emplace(dir.parent_path() / ("." + dir.filename().string() + ".lock"),
+      build_dir_lock.emplace(OutLayout::BuildLock(dir),
                              FileLock::Options{.holder = ctx.cell + " (pid " + std::to_string(::getpid()) + ")",
                                                .on_wait = [&](const std::string& holder) {
-                                                 sink_.OnEvent({.kind = Event::Kind::kNote, .cell = ctx.cell,
+                                                 run_.sink.OnEvent({.kind = Event::Kind::kNote, .cell = ctx.cell,
                                                                 .stage = Stage::kConfig,
                                                                 .text = "waiting for " + holder + " to finish with " +
                                                                         dir.string()});
@@ -410,7 +415,7 @@ void Pipeline::RunLane(Lane lane, CellContext& ctx, CellResult& result) {
     const std::string outcome = !result.error.empty() ? "HARNESS ERROR: " + result.error
                                 : result.detail.empty() ? std::string(VerdictName(result.verdict))
                                                         : std::string(VerdictName(result.verdict)) + ": " + result.detail;
-    sink_.OnEvent({.kind = Event::Kind::kCellEnd, .cell = ctx.cell, .stage = result.stage, .text = outcome});
+    run_.sink.OnEvent({.kind = Event::Kind::kCellEnd, .cell = ctx.cell, .stage = result.stage, .text = outcome});
     // No pass reads them again: let go of the cell's .BTF and boot output now, so that a run
     // holds the blobs of the cells that are running, not of every cell until the matrix ends
     // (30 cells of a 64 MiB section would be 2 GB).
@@ -424,21 +429,21 @@ void Pipeline::RunPasses(std::span<const Pass> passes, CellContext& ctx, CellRes
   for (const Pass& pass : passes) {
     if (ctx.ended) return;
     if (lane && pass.lane != *lane) continue;
-    StageClock clock(sink_, result, pass.stage, std::string(StageName(pass.stage)));
+    StageClock clock(run_.sink, result, pass.stage, std::string(StageName(pass.stage)));
     PassOutcome outcome = (this->*pass.run)(ctx, result);
     clock.Outcome(std::move(outcome.line));
     if (!outcome.go_on) ctx.ended = true;
   }
 }
 
-void Pipeline::Close(CellResult& result, std::initializer_list<Stage> shared, std::span<const Pass> passes) {
+void Pipeline::Close(CellResult& result, std::span<const SourcePass> shared, std::span<const Pass> passes) {
   // Every stage after the one that ended the cell is skipped, in the list's order.
   auto skip_unless_ran = [&](Stage stage) {
     const bool ran = std::any_of(result.timings.begin(), result.timings.end(),
                                  [&](const StageTiming& t) { return t.stage == stage; });
     if (!ran) result.timings.push_back({stage, 0, true});
   };
-  for (Stage stage : shared) skip_unless_ran(stage);
+  for (const SourcePass& pass : shared) skip_unless_ran(pass.stage);
   for (const Pass& pass : passes) skip_unless_ran(pass.stage);
   if (result.error.empty() && result.verdict == Verdict::kUndecided) {
     result.error = "internal error: the cell ended at the " + std::string(StageName(result.stage)) +
@@ -450,61 +455,74 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
   const std::string key = cell.tree.name + "/" + cell.series.name;
   auto it = prepared_.find(key);
   if (it == prepared_.end()) {
-    // Reported once, under the (tree, series) name, not per cell.
+    // Reported once, under the (tree, series) name, not per cell. A pass that throws ends every
+    // cell of the (tree, series), unreported (the cells carry the error).
     auto prepared = std::make_shared<PreparedSource>();
-    TreeProvider provider(runner_, sink_, options_.cache_dir);
-    sink_.OnEvent({.kind = Event::Kind::kStageStart, .cell = key, .stage = Stage::kTree,
-                   .text = "obtain " + cell.tree.name + " and its work tree (once for all its arches)"});
-    double start = NowSeconds();
-    prepared->tree = provider.Obtain(cell.tree);
-    prepared->source = provider.EnsureWorktree(prepared->tree, options_.out_dir / SafeName(cell.tree.name) / "src");
-    prepared->tree_seconds = NowSeconds() - start;
-    std::string outcome = prepared->source.string() + " at " +
-                          (prepared->tree.base.empty() ? std::string("(not git)") : prepared->tree.base);
-    if (provider.last_import_seconds() > 0) {
-      outcome += ", imported into git in " + std::to_string(static_cast<int>(provider.last_import_seconds())) + " s";
+    for (const SourcePass& pass : kSourcePasses) {
+      const double start = NowSeconds();
+      std::string outcome = (this->*pass.run)(cell, key, *prepared);
+      const double seconds = NowSeconds() - start;
+      prepared->seconds[pass.stage] = seconds;
+      run_.sink.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = pass.stage, .text = std::move(outcome),
+                     .seconds = seconds});
     }
-    sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = Stage::kTree, .text = outcome,
-                   .seconds = prepared->tree_seconds});
-    start = NowSeconds();
-    prepared->apply_log = options_.out_dir / SafeName(cell.tree.name) / SafeName(cell.series.name) / "apply.log";
-    if (!prepared->tree.repo.empty()) {
-      Series series = cell.series.name == "none" ? Series{"none", {}, {}} : series_.at(cell.series.name);
-      if (define_output_format_) {
-        std::vector<const Arch*> arches;
-        for (const Arch* arch : AllArches()) arches.push_back(arch);
-        auto read = [&](const std::string& path) -> std::optional<std::string> {
-          ProcessResult show = runner_.Run({.argv = {"git", "-C", prepared->tree.repo.string(), "show",
-                                                     prepared->tree.base + ":" + path}});
-          if (!show.ok()) return std::nullopt;
-          return show.output;
-        };
-        if (auto patch = OutputFormatPatch(arches, read)) series.patches.push_back(std::move(*patch));
-      }
-      prepared->applied = SeriesApplier(runner_, sink_, key)
-                              .Apply(prepared->source, prepared->tree.base, series, options_.skip_applied,
-                                     prepared->apply_log);
-      prepared->revision = prepared->applied->head;
-    } else if (cell.series.name != "none") {
-      throw HarnessError("tree '" + cell.tree.name + "' is a plain directory: series need a git tree "
-                         "('git:' in the matrix) or a Debian package tree");
-    }
-    prepared->apply_seconds = NowSeconds() - start;
-    const ApplyOutcome* a = prepared->applied ? &*prepared->applied : nullptr;
-    sink_.OnEvent({.kind = Event::Kind::kStageEnd, .cell = key, .stage = Stage::kApply,
-                   .text = !a ? "no series"
-                           : a->status == ApplyOutcome::Status::kApplied ? "at " + prepared->revision
-                           : a->status == ApplyOutcome::Status::kAlreadyApplied ? "already applied"
-                                                                                 : "does not apply",
-                   .seconds = prepared->apply_seconds});
     it = prepared_.emplace(key, std::move(prepared)).first;
   }
   PreparedSource& p = *it->second;
   // The first cell carries the shared time; the others show 0, so the cells' times add up.
-  result.timings.push_back({Stage::kTree, p.reported ? 0 : p.tree_seconds, false, true});
-  result.timings.push_back({Stage::kApply, p.reported ? 0 : p.apply_seconds, false, true});
+  for (const SourcePass& pass : kSourcePasses) {
+    result.timings.push_back({pass.stage, p.reported ? 0 : p.seconds[pass.stage], false, true});
+  }
   p.reported = true;
   result.stage = Stage::kApply;
+  RecordSource(p, result);
+  return p;
+}
+
+std::string Pipeline::TreePass(const Cell& cell, const std::string& key, PreparedSource& prepared) {
+  TreeProvider provider(run_.runner, run_.sink, run_.options.cache_dir);
+  run_.sink.OnEvent({.kind = Event::Kind::kStageStart, .cell = key, .stage = Stage::kTree,
+                 .text = "obtain " + cell.tree.name + " and its work tree (once for all its arches)"});
+  prepared.tree = provider.Obtain(cell.tree);
+  prepared.source = provider.EnsureWorktree(prepared.tree, run_.out.WorkTree(cell.tree.name));
+  std::string outcome = prepared.source.string() + " at " +
+                        (prepared.tree.base.empty() ? std::string("(not git)") : prepared.tree.base);
+  if (provider.last_import_seconds() > 0) {
+    outcome += ", imported into git in " + std::to_string(static_cast<int>(provider.last_import_seconds())) + " s";
+  }
+  return outcome;
+}
+
+std::string Pipeline::ApplyPass(const Cell& cell, const std::string& key, PreparedSource& prepared) {
+  prepared.apply_log = run_.out.ApplyLog(cell.tree.name, cell.series.name);
+  if (!prepared.tree.repo.empty()) {
+    Series series = cell.series.name == "none" ? Series{"none", {}, {}} : series_.at(cell.series.name);
+    if (run_.define_output_format) {
+      std::vector<const Arch*> arches;
+      for (const Arch* arch : AllArches()) arches.push_back(arch);
+      auto read = [&](const std::string& path) -> std::optional<std::string> {
+        ProcessResult show = run_.runner.Run(GitCommand(prepared.tree.repo, {"show", prepared.tree.base + ":" + path}));
+        if (!show.ok()) return std::nullopt;
+        return show.output;
+      };
+      if (auto patch = OutputFormatPatch(arches, read)) series.patches.push_back(std::move(*patch));
+    }
+    prepared.applied = SeriesApplier(run_.runner, run_.sink, key)
+                           .Apply(prepared.source, prepared.tree.base, series, run_.options.skip_applied,
+                                  prepared.apply_log);
+    prepared.revision = prepared.applied->head;
+  } else if (cell.series.name != "none") {
+    throw HarnessError("tree '" + cell.tree.name + "' is a plain directory: series need a git tree "
+                       "('git:' in the matrix) or a Debian package tree");
+  }
+  const ApplyOutcome* a = prepared.applied ? &*prepared.applied : nullptr;
+  return !a ? "no series"
+         : a->status == ApplyOutcome::Status::kApplied ? "at " + prepared.revision
+         : a->status == ApplyOutcome::Status::kAlreadyApplied ? "already applied"
+                                                               : "does not apply";
+}
+
+void Pipeline::RecordSource(const PreparedSource& p, CellResult& result) {
   if (p.applied && p.applied->status != ApplyOutcome::Status::kApplied) {
     const ApplyOutcome& a = *p.applied;
     const std::string patch = "patch " + std::to_string(a.patch_index + 1) + " '" + a.subject + "' (" + a.origin + ")";
@@ -528,30 +546,29 @@ const Pipeline::PreparedSource& Pipeline::Prepare(const Cell& cell, CellResult& 
     for (const auto& s : p.applied->skipped) result.diagnosis.push_back("skipped, already applied: " + s);
     result.facts["revision"] = p.revision;
   }
-  return p;
 }
 
 void Pipeline::ChooseCcacheRemote() {
-  ccache_remote_.clear();
-  ccache_remote_fact_.clear();
-  if (options_.ccache_remote.empty()) return;
-  const RedisUrl url = ParseRedisUrl(options_.ccache_remote, "ccache remote");
-  if (ccache_dir_.empty()) {
-    ccache_remote_fact_ = url.url + ": unused (ccache is not installed)";
-    sink_.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
+  run_.ccache_remote.clear();
+  run_.ccache_remote_fact.clear();
+  if (run_.options.ccache_remote.empty()) return;
+  const RedisUrl url = ParseRedisUrl(run_.options.ccache_remote, "ccache remote");
+  if (run_.ccache_dir.empty()) {
+    run_.ccache_remote_fact = url.url + ": unused (ccache is not installed)";
+    run_.sink.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
                    .text = "ccache is not installed: building without a compiler cache, the remote " + url.url +
                            " unused (apt-get install ccache)"});
     return;
   }
-  const std::string why_not = ProbeCcacheRemote(url, host_);
+  const std::string why_not = CheckCcacheRemote(url, run_.host);
   if (why_not.empty()) {
-    ccache_remote_ = url.url;
-    ccache_remote_fact_ = url.url + ": used";
+    run_.ccache_remote = url.url;
+    run_.ccache_remote_fact = url.url + ": used";
     return;
   }
   // A dead cache server costs time, never a cell: the builds go on with the local cache.
-  ccache_remote_fact_ = url.url + ": unreachable (" + why_not + ")";
-  sink_.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
+  run_.ccache_remote_fact = url.url + ": unreachable (" + why_not + ")";
+  run_.sink.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
                  .text = "ccache remote " + url.url + " unreachable (" + why_not +
                          "): building with the local cache only"});
 }
@@ -566,31 +583,30 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
     if (!std::filesystem::exists(path)) throw HarnessError("kconfig fragment '" + path.string() + "' does not exist");
     fragments.push_back(ParseFragment(ReadFile(path), path.string()));
   };
-  const auto kconfig_dir = options_.data_dir / "configs" / "kconfig";
+  const auto kconfig_dir = run_.options.data_dir / "configs" / "kconfig";
   for (const auto& name : config.fragments) add_fragment(kconfig_dir / name);
   for (const auto& name : ctx.spec->tree.kconfig_fragments) add_fragment(kconfig_dir / name);
   add_fragment(kconfig_dir / std::string(arch.kconfig_fragment));
-  for (const auto& path : options_.extra_fragments) add_fragment(path);
+  for (const auto& path : run_.options.extra_fragments) add_fragment(path);
 
   return BuildRequest{.cell = ctx.cell,
                              .arch = &arch,
                              .toolchain = FindToolchain(ctx.spec->toolchain),
                              .source = ctx.prepared->source,
                              .revision = ctx.prepared->revision,
-                             .build_dir = options_.out_dir / SafeName(ctx.spec->tree.name) /
-                                          ("build-" + std::string(arch.name) + "-" + ctx.spec->toolchain),
+                             .build_dir = run_.out.BuildDir(ctx.spec->tree.name, arch.name, ctx.spec->toolchain),
                              .log_dir = ctx.dir,
                              .kconfig_base = config.kconfig_base,
                              .options = MergeFragments(fragments),
-                             .jobs = options_.jobs,
+                             .jobs = run_.options.jobs,
                              .timeout = std::chrono::seconds(config.build_timeout),
-                             .ccache_dir = ccache_dir_,
-                             .ccache_remote = ccache_remote_,
-                             .toolchain_version = ToolchainVersion(runner_, arch, *FindToolchain(ctx.spec->toolchain), host_),
-                             .pahole_version = pahole_version_,
-                             .binutils_version = BinutilsVersion(runner_, arch, *FindToolchain(ctx.spec->toolchain), host_),
-                             .pahole_version_line = pahole_version_line_,
-                             .user_env = UserBuildEnv(host_)};
+                             .ccache_dir = run_.ccache_dir,
+                             .ccache_remote = run_.ccache_remote,
+                             .toolchain_version = ToolchainVersion(run_.runner, arch, *FindToolchain(ctx.spec->toolchain), run_.host),
+                             .pahole_version = run_.pahole_version,
+                             .binutils_version = BinutilsVersion(run_.runner, arch, *FindToolchain(ctx.spec->toolchain), run_.host),
+                             .pahole_version_line = run_.pahole_version_line,
+                             .user_env = UserBuildEnv(run_.host)};
 }
 
 PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
@@ -598,7 +614,7 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
   std::string kconfig = ctx.request.kconfig_base + "\n";
   for (const auto& o : ctx.request.options) kconfig += o.name + "=" + o.value + "\n";
   result.facts["kconfig"] = Sha256Hex(kconfig).substr(0, 16);
-  ConfigOutcome configured = KernelBuilder(runner_, sink_, host_).Configure(ctx.request);
+  ConfigOutcome configured = KernelBuilder(run_.runner, run_.sink, run_.host).Configure(ctx.request);
   if (!configured.error.empty()) {
     // make tinyconfig/olddefconfig itself failed: no option was dropped, the kernel did not configure.
     Decide(result, Verdict::kBuildFailed, configured.error);
@@ -632,9 +648,9 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
     for (const auto& [name, value] : ctx.request.user_env) vars += (vars.empty() ? "" : " ") + name + "=" + ShellQuote(value);
     result.facts["make_env"] = vars;  // the user's KCFLAGS etc., given to make
   }
-  BuildOutcome built = KernelBuilder(runner_, sink_, host_).Build(ctx.request);
+  BuildOutcome built = KernelBuilder(run_.runner, run_.sink, run_.host).Build(ctx.request);
   result.facts["make_command"] = built.command;
-  const std::string cache_line = RecordCcache(built, ccache_remote_fact_, !ccache_remote_.empty(), result);
+  const std::string cache_line = RecordCcache(built, run_.ccache_remote_fact, !run_.ccache_remote.empty(), result);
   if (!built.ok && !built.diagnosis.machine_failure.empty()) {
     // Not a verdict: a full disk or a killed compiler says nothing about the kernel.
     throw HarnessError("the machine failed the build, not the kernel: " + built.diagnosis.machine_failure + " (" +
@@ -691,7 +707,7 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
     return End("failed");
   }
   const std::string summary = ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section";
-  if (options_.stop_after && *options_.stop_after <= Stage::kInspect) {
+  if (run_.options.stop_after && *run_.options.stop_after <= Stage::kInspect) {
     // Never a PASS: nothing was booted or compared. Clean only when the inspector found nothing.
     if (!ctx.info.problems.empty()) {
       Decide(result, Verdict::kBadVmlinux, ctx.info.problems.front());
@@ -700,8 +716,8 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
     Decide(result, Verdict::kBuilt, InspectSummary(ctx.info) + "; no boot ran (--stop-after)");
     return End(summary + "; stopping here (--stop-after)");
   }
-  ctx.boot_timeout = options_.boot_timeout.value_or(ctx.config ? ctx.config->boot_timeout : 60);
-  ctx.accel = options_.accel.value_or(
+  ctx.boot_timeout = run_.options.boot_timeout.value_or(ctx.config ? ctx.config->boot_timeout : 60);
+  ctx.accel = run_.options.accel.value_or(
       ctx.config ? ParseAccelChoice(ctx.config->accel).value_or(AccelChoice::kAuto) : AccelChoice::kAuto);
   return Next(summary);
 }
@@ -709,7 +725,7 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
 PassOutcome Pipeline::ImagePass(CellContext& ctx, CellResult& result) {
   ctx.initrd = ctx.dir / "init.cpio";
   ctx.disk = ctx.dir / "probe-disk.raw";
-  const auto probe = BuildProbe(runner_, sink_, *ctx.arch, options_.data_dir, options_.cache_dir, host_);
+  const auto probe = BuildProbe(run_.runner, run_.sink, *ctx.arch, run_.options.data_dir, run_.options.cache_dir, run_.host);
   const std::string initramfs = ProbeInitramfs(ReadFile(probe));
   WriteFile(ctx.initrd, initramfs);
   result.facts["probe_hash"] = Sha256Hex(initramfs);  // what the guest runs: an input --history compares
@@ -734,19 +750,19 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
                       .console_log = ctx.dir / "console.log",
                       .timeout = std::chrono::seconds(static_cast<int>(ctx.boot_timeout * arch.qemu.timeout_factor)),
                       .extra_cmdline = "harness.btf_size=" + std::to_string(ctx.info.btf.size()) +
-                                       (options_.extra_cmdline.empty() ? "" : " " + options_.extra_cmdline)};
+                                       (run_.options.extra_cmdline.empty() ? "" : " " + run_.options.extra_cmdline)};
   {
     // Only a boot that may try KVM (the host's arch, not forced to TCG) settles whether KVM
     // works; until one has, the others that may try it wait, rather than each trial costing 20 s.
-    const bool may_try_kvm = ctx.accel != AccelChoice::kTcg && arch.name == host_.HostArch();
+    const bool may_try_kvm = ctx.accel != AccelChoice::kTcg && arch.name == run_.host.HostArch();
     std::unique_lock settling(accel_mutex_, std::defer_lock);
     if (may_try_kvm && !accel_settled_) settling.lock();
-    ctx.booted = BootWithAccel(runner_, sink_, request, ctx.accel, options_.cache_dir, fresh_disk, host_);
+    ctx.booted = BootWithAccel(run_.runner, run_.sink, request, ctx.accel, run_.options.cache_dir, fresh_disk, run_.host);
     if (may_try_kvm) accel_settled_ = true;
   }
   const BootOutcome& booted = ctx.booted;
   result.facts["qemu_command"] = booted.command;
-  if (auto it = qemu_versions_.find(std::string(arch.name)); it != qemu_versions_.end() && !it->second.empty()) {
+  if (auto it = run_.qemu_versions.find(std::string(arch.name)); it != run_.qemu_versions.end() && !it->second.empty()) {
     result.facts["qemu_version"] = it->second;
   }
   result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
@@ -792,13 +808,13 @@ CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path&
   CellResult result;
   result.cell = "boot/" + std::string(arch.name);
   result.arch = std::string(arch.name);
-  result.artifacts_dir = (options_.out_dir / ("boot-" + std::string(arch.name))).string();
+  result.artifacts_dir = run_.out.BootDir(arch.name).string();
   try {
     for (const auto& path : {kernel, vmlinux}) {
       if (!std::filesystem::exists(path)) throw HarnessError("'" + path.string() + "' does not exist");
     }
-    CheckQemuInstalled(arch, host_);
-    if (!out_lock_) out_lock_ = LockOutDir(options_.out_dir, options_.wait_for_out, sink_);
+    CheckQemuInstalled(arch, run_.host);
+    if (!out_lock_) out_lock_ = LockOutDir(run_.options.out_dir, run_.options.wait_for_out, run_.sink);
     CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir, .kernel = kernel, .vmlinux = vmlinux};
     std::filesystem::create_directories(ctx.dir);
     RunPasses(kBootPasses, ctx, result);

@@ -26,6 +26,7 @@
 #include "harness/plan/scheduler.h"
 #include "harness/core/events.h"
 #include "harness/core/lock.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/verdict.h"
 #include "harness/proc/runner.h"
 
@@ -71,6 +72,28 @@ struct Cell {
 // HarnessError when a filter (--arch, --tree, --toolchain) names nothing in the matrix.
 std::vector<Cell> ExpandCells(const MatrixConfig& config, const RunOptions& options);
 
+// What a whole run shares: what the caller gives (options, runner, sink, host), the --out layout
+// made from it, and what is found once before the first cell (tool versions, the ccache directory
+// and remote). Every pass reads it; only Pipeline::Run writes the found part, before any cell runs.
+struct RunContext {
+  RunContext(ProcessRunner& runner, EventSink& sink, const Host& host, RunOptions options);
+
+  ChildClock clock;        // every child goes through it: a stage's own time is the rest
+  ProcessRunner& runner;   // clock
+  SerializedSink sink;     // cells report from several threads
+  const Host& host;
+  RunOptions options;
+  OutLayout out;           // options.out_dir's paths
+  // Found once per run.
+  bool define_output_format = false;  // the matrix's or --define-output-format
+  std::filesystem::path ccache_dir;   // empty: ccache is not installed
+  int pahole_version = -1;
+  std::string pahole_version_line;    // PaholeVersionLine
+  std::map<std::string, std::string> qemu_versions;  // by arch, for a run that boots
+  std::string ccache_remote;          // what the builds use: the URL when it answered, else empty
+  std::string ccache_remote_fact;     // facts["ccache_remote"]: "URL: used" / "URL: unreachable (...)"
+};
+
 class Pipeline {
  public:
   Pipeline(ProcessRunner& runner, EventSink& sink, RunOptions options, const Host& host);
@@ -105,9 +128,20 @@ class Pipeline {
   };
   static const Pass kCellPasses[];  // config, build, inspect, image, boot, verify
   static const Pass kBootPasses[];  // inspect, image, boot, verify (`harness boot`)
+  // A pass run once per (tree, series), shared by its cells: what it did, for its stage line.
+  struct SourcePass {
+    Stage stage;
+    std::string (Pipeline::*run)(const Cell& cell, const std::string& key, PreparedSource& prepared);
+  };
+  static const SourcePass kSourcePasses[];  // tree, apply
 
-  // Tree and series for a cell, done once per (tree, series), reported once, shared by its arches.
+  // Tree and series for a cell: the source passes, run for the first cell of a (tree, series);
+  // each cell gets their (shared) timings and what they found.
   const PreparedSource& Prepare(const Cell& cell, CellResult& result);
+  std::string TreePass(const Cell& cell, const std::string& key, PreparedSource& prepared);
+  std::string ApplyPass(const Cell& cell, const std::string& key, PreparedSource& prepared);
+  // The (tree, series)'s verdict (a series that does not apply) and facts, into a cell's result.
+  static void RecordSource(const PreparedSource& p, CellResult& result);
   // The cells, side by side, results in the cells' order.
   std::vector<CellResult> RunCells(const MatrixConfig& config, const std::vector<Cell>& cells);
   // Runs the passes of `lane` (all of them when null) until one ends the cell.
@@ -117,11 +151,11 @@ class Pipeline {
   void RunLane(Lane lane, CellContext& ctx, CellResult& result);
   // What the build of a cell will be asked (fragments read and merged), before it is scheduled.
   BuildRequest PlanBuild(const CellContext& ctx) const;
-  // Once per run: whether the shared ccache remote answers. Sets ccache_remote_ and
-  // ccache_remote_fact_, and says so when the builds go without it.
+  // Once per run: whether the shared ccache remote answers. Sets run_.ccache_remote and
+  // run_.ccache_remote_fact, and says so when the builds go without it.
   void ChooseCcacheRemote();
   // Marks the stages that did not run as skipped; a cell left undecided is an internal error.
-  static void Close(CellResult& result, std::initializer_list<Stage> shared, std::span<const Pass> passes);
+  static void Close(CellResult& result, std::span<const SourcePass> shared, std::span<const Pass> passes);
 
   PassOutcome ConfigurePass(CellContext& ctx, CellResult& result);
   PassOutcome BuildPass(CellContext& ctx, CellResult& result);
@@ -130,20 +164,10 @@ class Pipeline {
   PassOutcome BootPass(CellContext& ctx, CellResult& result);
   PassOutcome VerifyPass(CellContext& ctx, CellResult& result);
 
-  ChildClock clock_;       // every child goes through it: a stage's own time is the rest
-  ProcessRunner& runner_;  // clock_
-  SerializedSink sink_;  // cells report from several threads
-  const Host& host_;
-  RunOptions options_;
+  RunContext run_;
+  // What the cells share as they run.
   std::map<std::string, std::shared_ptr<PreparedSource>> prepared_;
   std::map<std::string, Series> series_;  // loaded and checked before any cell runs
-  bool define_output_format_ = false;
-  std::filesystem::path ccache_dir_;  // prepared once per run
-  int pahole_version_ = -1;           // asked once per run
-  std::string pahole_version_line_;   // PaholeVersionLine, asked once per run
-  std::map<std::string, std::string> qemu_versions_;  // by arch, asked once per run that boots
-  std::string ccache_remote_;         // what the builds use: the URL when it answered, else empty
-  std::string ccache_remote_fact_;    // facts["ccache_remote"]: "URL: used" / "URL: unreachable (...)"
   // The first boot that may try KVM decides whether it works (a trial of up to 20 s); the other
   // such boots wait for it rather than each trying KVM at once. TCG-only boots never wait.
   std::mutex accel_mutex_;

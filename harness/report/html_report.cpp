@@ -8,6 +8,7 @@
 #include "harness/core/util.h"
 #include "harness/elf/btf_diff.h"
 #include "harness/report/html.h"
+#include "harness/core/out_layout.h"
 #include "harness/report/summary.h"
 
 namespace harness {
@@ -391,8 +392,8 @@ std::string ReportHtml(const std::vector<CellResult>& results, const std::filesy
 }
 
 void WriteReportPages(const std::vector<CellResult>& results, const std::filesystem::path& out_dir) {
-  WriteFileAtomic(out_dir / "report.html", ReportHtml(results, out_dir));
-  WriteFileAtomic(out_dir / "summary.md", SummaryMarkdown(results));
+  WriteFileAtomic(OutLayout(out_dir).ReportPage(), ReportHtml(results, out_dir));
+  WriteFileAtomic(OutLayout(out_dir).SummaryPage(), SummaryMarkdown(results));
 }
 
 }  // namespace harness

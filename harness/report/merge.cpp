@@ -1,4 +1,5 @@
 #include "harness/report/merge.h"
+#include "harness/core/out_layout.h"
 
 #include <algorithm>
 #include <map>
@@ -18,7 +19,7 @@ struct Shard {
 std::string Quoted(const std::filesystem::path& dir) { return "'" + dir.string() + "'"; }
 
 Shard ReadShard(const ShardResults& given) {
-  const std::string where = (given.dir / "results.json").string();
+  const std::string where = OutLayout(given.dir).ResultsFile().string();
   Shard shard{given.dir, ProvenanceFromJson(given.json, where), ResultsFromJson(given.json, where)};
   if (shard.run.harness_version.empty()) {
     throw HarnessError(Quoted(given.dir) + " holds a results.json without a run record (written by a harness "
@@ -60,7 +61,7 @@ void CheckSameRun(const Shard& first, const Shard& other) {
 // an earlier run's file when a shard's job died before writing its own. With the CI's run id
 // every shard must carry it; without one, the ids someone chose must at least agree.
 void CheckRunId(const Shard& first, const Shard& shard, const std::string& run_id) {
-  const auto file = [](const Shard& s) { return Quoted(s.dir / "results.json"); };
+  const auto file = [](const Shard& s) { return Quoted(OutLayout(s.dir).ResultsFile()); };
   if (!run_id.empty()) {
     if (shard.run.run_id == run_id) return;
     throw HarnessError(file(shard) + " is from run '" + shard.run.run_id + "', not from run '" + run_id +

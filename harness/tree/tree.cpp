@@ -10,6 +10,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/proc/git.h"
 
 namespace harness {
 namespace {
@@ -79,9 +80,8 @@ KernelTree TreeProvider::Obtain(const TreeSpec& spec) {
     tree = FromDebianPackage(spec);
     // The import has no checkout: its commit is what is checked.
     const std::string at = tree.base + ":";
-    ProcessResult makefile = runner_.Run({.argv = {"git", "-C", tree.repo.string(), "show", at + "Makefile"}});
-    ProcessResult link = runner_.Run(
-        {.argv = {"git", "-C", tree.repo.string(), "cat-file", "-e", at + "scripts/link-vmlinux.sh"}});
+    ProcessResult makefile = runner_.Run(GitCommand(tree.repo, {"show", at + "Makefile"}));
+    ProcessResult link = runner_.Run(GitCommand(tree.repo, {"cat-file", "-e", at + "scripts/link-vmlinux.sh"}));
     if (!makefile.ok() || !link.ok()) {
       throw HarnessError("tree '" + spec.name + "': the import " + tree.repo.string() + " is not a kernel tree (no " +
                          (makefile.ok() ? "scripts/link-vmlinux.sh" : "Makefile") + " at " + tree.base + ")");
@@ -93,8 +93,7 @@ KernelTree TreeProvider::Obtain(const TreeSpec& spec) {
     tree.source = std::filesystem::absolute(spec.git).lexically_normal();
     tree.repo = tree.source;
     tree.version = "local";
-    ProcessResult rev = runner_.Run({.argv = {"git", "-C", tree.repo.string(), "rev-parse", "--verify", "--quiet",
-                                              spec.ref + "^{commit}"}});
+    ProcessResult rev = runner_.Run(GitCommand(tree.repo, {"rev-parse", "--verify", "--quiet", spec.ref + "^{commit}"}));
     if (!rev.ok()) {
       throw HarnessError("tree '" + spec.name + "': '" + spec.ref + "' is not a commit in git repository '" +
                          spec.git.string() + "'");
@@ -323,10 +322,11 @@ void TreeProvider::Import(const TreeSpec& spec, KernelTree& tree, const std::fil
 
 ProcessResult TreeProvider::Git(const std::filesystem::path& dir, std::vector<std::string> args,
                                 const std::filesystem::path& log, std::map<std::string, std::string> env) {
-  args.insert(args.begin(), {"git", "-C", dir.string()});
-  env["LC_ALL"] = "C";
-  ProcessResult result = runner_.Run({.argv = args, .env = env, .timeout = std::chrono::minutes(30)});
-  std::ofstream(log, std::ios::app) << "$ " << ShellJoin(args) << "\n" << result.output;
+  ProcessSpec spec = GitCommand(dir, args);
+  spec.env.insert(env.begin(), env.end());  // LC_ALL=C stays: the output is parsed
+  spec.timeout = std::chrono::minutes(30);
+  ProcessResult result = runner_.Run(spec);
+  std::ofstream(log, std::ios::app) << "$ " << ShellJoin(spec.argv) << "\n" << result.output;
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include "harness/arch/arch.h"
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -22,15 +23,13 @@ TEST_P(BfdFormatTest, MatchesObjdumpOfAnObjectBuiltNow) {
   if (FindProgram(gcc).empty() || FindProgram(objdump).empty()) {
     GTEST_SKIP() << gcc << " or " << objdump << " is not installed (apt-get install " << arch.compiler_package << ")";
   }
-  const auto dir = std::filesystem::temp_directory_path() / ("bfd_" + std::string(arch.name) + "_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const testing::TempDir dir("bfd-" + std::string(arch.name));
   WriteFile(dir / "t.c", "int harness_answer(void) { return 42; }\n");
   auto runner = MakeRealRunner();
   ProcessResult cc = runner->Run({.argv = {gcc, "-c", "-o", (dir / "t.o").string(), (dir / "t.c").string()}});
   ASSERT_TRUE(cc.ok()) << cc.output;
   ProcessResult dump = runner->Run({.argv = {objdump, "-f", (dir / "t.o").string()}, .env = {{"LC_ALL", "C"}}});
   ASSERT_TRUE(dump.ok()) << dump.output;
-  std::filesystem::remove_all(dir);
   std::smatch format, architecture;
   ASSERT_TRUE(std::regex_search(dump.output, format, std::regex(R"(file format (\S+))"))) << dump.output;
   ASSERT_TRUE(std::regex_search(dump.output, architecture, std::regex(R"(architecture: ([^,\n]+))"))) << dump.output;

@@ -15,6 +15,7 @@
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
 #include "tests/support/fake_tools.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -40,18 +41,10 @@ std::string MissingTool() {
 class BisectFakeTreeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("bisect_fakelinux_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     path_ = FakeTreePath(dir_ / "bin");
     repo_ = dir_ / "linux";
     runner_ = MakeRealRunner();
   }
-  void TearDown() override {
-    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
-  }
-
   ProcessResult Exec(std::vector<std::string> argv, std::map<std::string, std::string> env, int timeout_s,
                      const fs::path& log = {}) {
     ProcessSpec spec;
@@ -118,7 +111,8 @@ class BisectFakeTreeTest : public ::testing::Test {
     return steps;
   }
 
-  fs::path dir_, repo_;
+  testing::TempDir dir_{"bisect-fakelinux"};
+  fs::path repo_;
   std::string path_;
   std::unique_ptr<ProcessRunner> runner_;
 };

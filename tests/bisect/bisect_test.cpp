@@ -1,4 +1,4 @@
-// The bisect driver on a fake runner (git) and a fake probe (the cell): the exact git commands,
+// The bisect driver on a fake runner (git) and a fake tester (the cell): the exact git commands,
 // endpoint checks, flake retries, resume without rebuilding, and the series search.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include "harness/core/util.h"
 #include "tests/support/error_of.h"
 #include "tests/support/fake_runner.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -45,12 +46,12 @@ std::string Logged(const std::string& role, const std::string& at, int exit_code
 
 // Answers per commit, or per "patches:K" when the request carries a first-K series; a point
 // may have several answers (one per attempt).
-class FakeProbe : public CellProbe {
+class FakePointTester : public PointTester {
  public:
   std::map<std::string, std::vector<CellResult>> answers;
   std::vector<std::string> asked;
 
-  ProbeOutcome Run(const ProbeRequest& request) override {
+  PointOutcome Run(const BisectPoint& request) override {
     std::string at = request.commit;
     if (!request.series.empty()) at = "patches:" + request.series.filename().string().substr(6);  // first-K
     else if (answers.count("patches:0")) at = "patches:0";
@@ -60,7 +61,7 @@ class FakeProbe : public CellProbe {
     if (queue.size() > 1) queue.erase(queue.begin());
     return {result, asked.size() == 1 ? "clean" : "incremental"};
   }
-  std::string ReproduceCommand(const ProbeRequest& request) override {
+  std::string ReproduceCommand(const BisectPoint& request) override {
     return "harness run reproduce-" + request.commit.substr(0, 12) + ".yaml";
   }
 };
@@ -68,8 +69,6 @@ class FakeProbe : public CellProbe {
 class BisectTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bisect_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
     state_.tree = "/src/linux";
     state_.good = Sha('a');
     state_.bad = Sha('f');
@@ -90,7 +89,6 @@ class BisectTest : public ::testing::Test {
       return r;
     });
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // The git commands, with the test directory shown as DIR.
   std::vector<std::string> Commands() const {
@@ -104,11 +102,11 @@ class BisectTest : public ::testing::Test {
     return lines;
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"bisect-test"};
   BisectState state_;
   FakeRunner runner_;
   NullSink sink_;
-  FakeProbe probe_;
+  FakePointTester tester_;
   std::vector<std::pair<std::string, std::string>> git_answers_;
 };
 
@@ -116,16 +114,16 @@ class BisectTest : public ::testing::Test {
 // signature, run git bisect in its own no-checkout work tree and report what git names.
 TEST_F(BisectTest, ChecksEndpointsThenLetsGitBisectRun) {
   CreateState(dir_, state_);
-  probe_.answers = {{Sha('a'), {kPass}}, {Sha('f'), {kBtf}}, {Sha('c'), {kBtf}}, {Sha('b'), {kPass}}};
+  tester_.answers = {{Sha('a'), {kPass}}, {Sha('f'), {kBtf}}, {Sha('c'), {kBtf}}, {Sha('b'), {kPass}}};
   git_answers_ = {{" bisect run ", "running 'harness'\n" + Sha('c') + " is the first bad commit\ncommit " + Sha('c') + "\n"},
                   {" rev-parse --verify --quiet '" + Sha('c') + "^'", Sha('b') + "\n"}};
   // What the steps git bisect run would have made appended.
   AppendStateLine(dir_, Logged("step", Sha('c'), 1, "build-failed@build/BTF"));
   AppendStateLine(dir_, Logged("step", Sha('b'), 0, "pass@verify"));
   // Those two are replayed to git before it runs.
-  const BisectReport report = Bisector(runner_, sink_).Run(dir_, probe_, {"/bin/harness", "bisect-step", "--state", dir_.string()});
+  const BisectReport report = Bisector(runner_, sink_).Run(dir_, tester_, {"/bin/harness", "bisect-step", "--state", dir_.string()});
 
-  EXPECT_THAT(probe_.asked, ElementsAre(Sha('a'), Sha('f')));
+  EXPECT_THAT(tester_.asked, ElementsAre(Sha('a'), Sha('f')));
   EXPECT_THAT(Commands(),
               ElementsAre("git -C /src/linux worktree prune",
                           "git -C /src/linux worktree add --no-checkout --detach DIR/bisect-git " + Sha('f'),
@@ -157,31 +155,31 @@ TEST_F(BisectTest, ResumeReusesLoggedEndpoints) {
   AppendStateLine(dir_, Logged("good", Sha('a'), 0, "pass@verify"));
   AppendStateLine(dir_, Logged("bad", Sha('f'), 1, "build-failed@build/BTF"));
   git_answers_ = {{" bisect run ", Sha('c') + " is the first bad commit\n"}};
-  const BisectReport report = Bisector(runner_, sink_).Run(dir_, probe_, {"step"});
-  EXPECT_TRUE(probe_.asked.empty());
+  const BisectReport report = Bisector(runner_, sink_).Run(dir_, tester_, {"step"});
+  EXPECT_TRUE(tester_.asked.empty());
   EXPECT_TRUE(report.found);
   EXPECT_EQ(LoadState(dir_).signature, "build-failed@build/BTF");
 }
 
 TEST_F(BisectTest, AFailingGoodEndpointStopsWithItsVerdict) {
   CreateState(dir_, state_);
-  probe_.answers = {{Sha('a'), {kCc}}};
+  tester_.answers = {{Sha('a'), {kCc}}};
   try {
-    Bisector(runner_, sink_).Run(dir_, probe_, {"step"});
+    Bisector(runner_, sink_).Run(dir_, tester_, {"step"});
     ADD_FAILURE() << "no error";
   } catch (const HarnessError& e) {
     EXPECT_EQ(std::string(e.what()), "good " + Sha('a') + " already fails: build failed at build (CC): build failed");
   }
-  EXPECT_THAT(probe_.asked, ElementsAre(Sha('a')));  // bad is not built
+  EXPECT_THAT(tester_.asked, ElementsAre(Sha('a')));  // bad is not built
 }
 
 TEST_F(BisectTest, BothPassingIsNothingToBisect) {
   CreateState(dir_, state_);
-  probe_.answers = {{Sha('a'), {kPass}}, {Sha('f'), {kPass}}};
+  tester_.answers = {{Sha('a'), {kPass}}, {Sha('f'), {kPass}}};
   EXPECT_THROW(
       {
         try {
-          Bisector(runner_, sink_).Run(dir_, probe_, {"step"});
+          Bisector(runner_, sink_).Run(dir_, tester_, {"step"});
         } catch (const HarnessError& e) {
           EXPECT_STREQ(e.what(), "nothing to bisect: both pass on s390x");
           throw;
@@ -196,9 +194,9 @@ TEST_F(BisectTest, AHarnessErrorAtAnEndpointIsRetriedOnResume) {
   CreateState(dir_, state_);
   CellResult missing = kPass;
   missing.error = "'qemu-system-s390x' is not installed: apt-get install qemu-system-misc";
-  probe_.answers = {{Sha('a'), {missing, kPass}}, {Sha('f'), {kBtf}}};
+  tester_.answers = {{Sha('a'), {missing, kPass}}, {Sha('f'), {kBtf}}};
   try {
-    Bisector(runner_, sink_).Run(dir_, probe_, {"step"});
+    Bisector(runner_, sink_).Run(dir_, tester_, {"step"});
     ADD_FAILURE() << "no error";
   } catch (const HarnessError& e) {
     EXPECT_THAT(e.what(), HasSubstr("the good endpoint " + Sha('a') + " could not be checked: 'qemu-system-s390x'"));
@@ -206,8 +204,8 @@ TEST_F(BisectTest, AHarnessErrorAtAnEndpointIsRetriedOnResume) {
   }
   EXPECT_EQ(LoadState(dir_).steps.at(0).exit_code, kStepAbort);
   git_answers_ = {{" bisect run ", Sha('c') + " is the first bad commit\n"}};
-  EXPECT_TRUE(Bisector(runner_, sink_).Run(dir_, probe_, {"step"}).found);
-  EXPECT_THAT(probe_.asked, ElementsAre(Sha('a'), Sha('a'), Sha('f')));
+  EXPECT_TRUE(Bisector(runner_, sink_).Run(dir_, tester_, {"step"}).found);
+  EXPECT_THAT(tester_.asked, ElementsAre(Sha('a'), Sha('a'), Sha('f')));
 }
 
 // Given a step that aborts (exit 255), git bisect run stops: the error names the step and --resume.
@@ -218,7 +216,7 @@ TEST_F(BisectTest, AnAbortedRunNamesTheStepAndResume) {
   AppendStateLine(dir_, Logged("step", Sha('c'), 255, "error", "disk full"));
   git_answers_ = {{" bisect run ", "bisect run failed:\nexit code 255 from 'harness' is < 0 or >= 128\n"}};
   try {
-    Bisector(runner_, sink_).Run(dir_, probe_, {"step"});
+    Bisector(runner_, sink_).Run(dir_, tester_, {"step"});
     ADD_FAILURE() << "no error";
   } catch (const HarnessError& e) {
     EXPECT_THAT(e.what(), HasSubstr("git bisect run stopped at cccccccccccc: disk full; the bisect is kept"));
@@ -245,10 +243,10 @@ TEST_F(BisectTest, ResumeWhereOnlySkippedCommitsAreLeftReportsThem) {
     }
     return r;
   });
-  const BisectReport report = Bisector(runner_, sink_).Run(dir_, probe_, {"step"});
+  const BisectReport report = Bisector(runner_, sink_).Run(dir_, tester_, {"step"});
   EXPECT_FALSE(report.found);
   EXPECT_THAT(report.candidates, ElementsAre(Sha('c'), Sha('f')));
-  EXPECT_TRUE(probe_.asked.empty());
+  EXPECT_TRUE(tester_.asked.empty());
   for (const auto& line : Commands()) EXPECT_THAT(line, ::testing::Not(HasSubstr("bisect run")));
 }
 
@@ -257,16 +255,16 @@ TEST_F(BisectTest, StepRetriesATimeoutOnceAndLogsIt) {
   CreateState(dir_, state_);
   AppendStateLine(dir_, "signature build-failed@build/BTF");
   git_answers_ = {{" rev-parse BISECT_HEAD", Sha('c') + "\n"}};
-  probe_.answers = {{Sha('c'), {Verdicted(Verdict::kTimedOut, Stage::kBoot), kPass}}};
-  EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, probe_), kStepGood);
+  tester_.answers = {{Sha('c'), {Verdicted(Verdict::kTimedOut, Stage::kBoot), kPass}}};
+  EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, tester_), kStepGood);
   const BisectState state = LoadState(dir_);
   const StepRecord& step = state.steps.at(0);
   EXPECT_EQ(step.attempts, 2);
   EXPECT_EQ(step.signature, "pass@verify");
   EXPECT_EQ(step.subject, "subject cccc");
   // Asked again about a judged commit (a resume), it answers from the log.
-  EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, probe_), kStepGood);
-  EXPECT_EQ(probe_.asked.size(), 2u);
+  EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, tester_), kStepGood);
+  EXPECT_EQ(tester_.asked.size(), 2u);
 }
 
 TEST_F(BisectTest, StepSkipsADifferentFailureAndAbortsOnAHarnessError) {
@@ -275,11 +273,11 @@ TEST_F(BisectTest, StepSkipsADifferentFailureAndAbortsOnAHarnessError) {
   git_answers_ = {{" rev-parse BISECT_HEAD", Sha('c') + "\n"}};
   CellResult disk_full = kBtf;
   disk_full.error = "only 12 MiB free";
-  probe_.answers = {{Sha('c'), {kCc}}};
-  EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, probe_), kStepSkip);
+  tester_.answers = {{Sha('c'), {kCc}}};
+  EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, tester_), kStepSkip);
   git_answers_ = {{" rev-parse BISECT_HEAD", Sha('d') + "\n"}};
-  probe_.answers[Sha('d')] = {disk_full};
-  EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, probe_), kStepAbort);
+  tester_.answers[Sha('d')] = {disk_full};
+  EXPECT_EQ(Bisector(runner_, sink_).Step(dir_, tester_), kStepAbort);
   EXPECT_EQ(LoadState(dir_).steps.back().detail, "only 12 MiB free");
 }
 
@@ -316,10 +314,10 @@ class SeriesBisectTest : public BisectTest {
 // Given 4 patches where the 3rd breaks BTF, it should name patch 3 with 2 steps after the endpoints.
 TEST_F(SeriesBisectTest, FindsThePatchThatBreaks) {
   CreateState(out_, state_);
-  probe_.answers = {{"patches:0", {kPass}}, {"patches:1", {kPass}}, {"patches:2", {kPass}},
+  tester_.answers = {{"patches:0", {kPass}}, {"patches:1", {kPass}}, {"patches:2", {kPass}},
                     {"patches:3", {kBtf}}, {"patches:4", {kBtf}}};
-  const BisectReport report = Bisector(runner_, sink_).Run(out_, probe_, {});
-  EXPECT_THAT(probe_.asked, ElementsAre("patches:0", "patches:4", "patches:2", "patches:3"));
+  const BisectReport report = Bisector(runner_, sink_).Run(out_, tester_, {});
+  EXPECT_THAT(tester_.asked, ElementsAre("patches:0", "patches:4", "patches:2", "patches:3"));
   ASSERT_TRUE(report.found);
   EXPECT_EQ(report.first_bad, "patches:3");
   EXPECT_EQ(report.subject, "change 3");
@@ -333,17 +331,17 @@ TEST_F(SeriesBisectTest, FindsThePatchThatBreaks) {
 // Given the middle patch failing differently, it is skipped, a neighbour is tried, and the answer holds.
 TEST_F(SeriesBisectTest, SkipsAPatchThatFailsDifferently) {
   CreateState(out_, state_);
-  probe_.answers = {{"patches:0", {kPass}}, {"patches:1", {kPass}}, {"patches:2", {kCc}},
+  tester_.answers = {{"patches:0", {kPass}}, {"patches:1", {kPass}}, {"patches:2", {kCc}},
                     {"patches:3", {kBtf}}, {"patches:4", {kBtf}}};
-  const BisectReport report = Bisector(runner_, sink_).Run(out_, probe_, {});
-  EXPECT_THAT(probe_.asked, ElementsAre("patches:0", "patches:4", "patches:2", "patches:1", "patches:3"));
+  const BisectReport report = Bisector(runner_, sink_).Run(out_, tester_, {});
+  EXPECT_THAT(tester_.asked, ElementsAre("patches:0", "patches:4", "patches:2", "patches:1", "patches:3"));
   EXPECT_FALSE(report.found);  // patch 2 cannot be told from patch 3
   EXPECT_THAT(report.candidates, ElementsAre("patches:2", "patches:3"));
   EXPECT_THAT(FormatBisectReport(report), HasSubstr("inconclusive: only skipped patches are left"));
   // Resumed, nothing is built again.
-  probe_.asked.clear();
-  EXPECT_FALSE(Bisector(runner_, sink_).Run(out_, probe_, {}).found);
-  EXPECT_TRUE(probe_.asked.empty());
+  tester_.asked.clear();
+  EXPECT_FALSE(Bisector(runner_, sink_).Run(out_, tester_, {}).found);
+  EXPECT_TRUE(tester_.asked.empty());
 }
 
 // Given a series bisect whose state recorded its inputs, a resume should go on when nothing

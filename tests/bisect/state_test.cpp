@@ -9,6 +9,7 @@
 #include "harness/bisect/state.h"
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -110,12 +111,7 @@ TEST(StateTest, CorruptStateIsRejectedWithItsLine) {
 
 class StateFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("bisect_state_test_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"bisect-state-test"};
 };
 
 // Given a crash mid-append, the next append cuts the torn line off first.

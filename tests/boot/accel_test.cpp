@@ -8,6 +8,7 @@
 #include "harness/core/error.h"
 #include "tests/support/fake_runner.h"
 #include "tests/support/fake_host.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -29,10 +30,6 @@ enum class Fault { kNone, kAbort, kExit1, kHang, kHangAfterBanner, kPanicAfterBa
 class AccelTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cache_ = fs::temp_directory_path() / ("accel_test_" + std::to_string(::getpid()) + "_" +
-                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(cache_);
-    fs::create_directories(cache_);
     host_.kvm = true;
     runner_.SetHandler([this](const ProcessSpec& spec) {
       const bool kvm = std::find(spec.argv.begin(), spec.argv.end(), "kvm") != spec.argv.end();
@@ -40,7 +37,6 @@ class AccelTest : public ::testing::Test {
       return Qemu(spec, kvm ? kvm_fault_ : tcg_fault_);
     });
   }
-  void TearDown() override { fs::remove_all(cache_); }
 
   static ProcessResult Qemu(const ProcessSpec& spec, Fault fault) {
     ProcessResult r;
@@ -92,7 +88,7 @@ class AccelTest : public ::testing::Test {
     return false;
   }
 
-  fs::path cache_;
+  testing::TempDir cache_{"accel-test"};
   FakeRunner runner_;
   Notes sink_;
   FakeHost host_;  // x86_64 whose /dev/kvm runs a vCPU: KVM is tried unless marked broken

@@ -9,6 +9,7 @@
 #include "harness/core/lock.h"
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -21,8 +22,10 @@ ProcessResult Harness(std::vector<std::string> args) {
   return MakeRealRunner()->Run({.argv = args, .timeout = std::chrono::seconds(60)});
 }
 
+// A path in this test process's own directory, removed when the process ends.
 std::filesystem::path Temp(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("cli_test_" + std::to_string(::getpid()) + "_" + name);
+  static const testing::TempDir dir("cli-test");
+  return dir / name;
 }
 
 TEST(CliTest, BadMatrixNamesFileLineAndKey) {

@@ -17,6 +17,7 @@
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
 #include "tests/support/fake_tools.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -32,9 +33,6 @@ class LiveCliTest : public ::testing::Test {
     for (const char* tool : {"tmux", "make"}) {
       if (RealHost().FindProgram(tool).empty()) GTEST_SKIP() << tool << " is not installed";
     }
-    dir_ = fs::temp_directory_path() / ("live_cli_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     socket_ = "harness-live-" + std::to_string(::getpid());
     const fs::path tree = dir_ / "linux";
     fs::copy(HARNESS_SOURCE_DIR "/tests/data/fakelinux", tree, fs::copy_options::recursive);
@@ -44,9 +42,8 @@ class LiveCliTest : public ::testing::Test {
     path_ = FakeTreePath(dir_ / "shims");
   }
   void TearDown() override {
-    if (dir_.empty()) return;
+    if (socket_.empty()) return;  // skipped before the server started
     Tmux({"kill-server"});
-    if (!HasFailure()) fs::remove_all(dir_);
   }
 
   // tmux on this test's own server (-L), without the user's configuration.
@@ -69,7 +66,7 @@ class LiveCliTest : public ::testing::Test {
     return screen;
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"live-cli"};
   std::string socket_;
   std::string path_;
 };
@@ -84,7 +81,7 @@ TEST_F(LiveCliTest, ProgressLineWhileBuildingCleanSummaryAfter) {
 
   // While the build hangs at its first object: the running line, with a share done.
   const std::string during = WaitForScreen(std::regex(R"(fake/none/x86_64/gcc +build +[0-9.:]+s? +[0-9]+% \()"), 60s);
-  EXPECT_THAT(during, testing::ContainsRegex(R"(fake/none/x86_64/gcc +build +[0-9.:]+s? +[0-9]+% \([0-9]+/~[0-9]+ steps\))"))
+  EXPECT_THAT(during, ::testing::ContainsRegex(R"(fake/none/x86_64/gcc +build +[0-9.:]+s? +[0-9]+% \([0-9]+/~[0-9]+ steps\))"))
       << during;
   EXPECT_EQ(CursorShown(), "0") << "the cursor should be hidden while lines are redrawn";
   RecordProperty("screen_while_building", during);
@@ -92,11 +89,11 @@ TEST_F(LiveCliTest, ProgressLineWhileBuildingCleanSummaryAfter) {
   const std::string after = WaitForScreen(std::regex("harness-exit=[0-9]+"), 60s);
   EXPECT_THAT(after, HasSubstr("harness-exit=0")) << after;
   // The cell's permanent line, then the summary; no running line is left, no escape as text.
-  EXPECT_THAT(after, testing::ContainsRegex(R"(\] fake/none/x86_64/gcc built)")) << after;
-  EXPECT_THAT(after, testing::ContainsRegex(R"(fake/none/x86_64/gcc +built +tree )")) << after;
+  EXPECT_THAT(after, ::testing::ContainsRegex(R"(\] fake/none/x86_64/gcc built)")) << after;
+  EXPECT_THAT(after, ::testing::ContainsRegex(R"(fake/none/x86_64/gcc +built +tree )")) << after;
   EXPECT_THAT(after, HasSubstr("results: "));
-  EXPECT_THAT(after, Not(testing::ContainsRegex(R"(gcc +build +[0-9.:]+s? +[0-9]+%)"))) << after;
-  EXPECT_THAT(after, Not(testing::ContainsRegex(R"(\[\?25|\[[0-9]*A|\[J|\x1b)"))) << after;
+  EXPECT_THAT(after, Not(::testing::ContainsRegex(R"(gcc +build +[0-9.:]+s? +[0-9]+%)"))) << after;
+  EXPECT_THAT(after, Not(::testing::ContainsRegex(R"(\[\?25|\[[0-9]*A|\[J|\x1b)"))) << after;
   EXPECT_EQ(CursorShown(), "1") << "the cursor should be shown again";
 }
 

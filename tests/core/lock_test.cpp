@@ -14,6 +14,7 @@
 #include "harness/core/error.h"
 #include "harness/core/lock.h"
 #include "harness/core/util.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -24,14 +25,10 @@ using ::testing::HasSubstr;
 class FileLockTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lock_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     path_ = dir_ / "out" / ".harness.lock";
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_, path_;
+  testing::TempDir dir_{"lock-test"};
+  fs::path path_;
 };
 
 TEST_F(FileLockTest, BusyLockWithoutWaitNamesItsHolder) {

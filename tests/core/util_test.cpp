@@ -12,6 +12,7 @@
 #include "harness/core/error.h"
 #include "harness/core/verdict.h"
 #include "tests/support/fake_host.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -29,14 +30,8 @@ std::string ErrorOf(void (*write)(const fs::path&, std::string_view), const fs::
 
 class WriteFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "harness-util-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
   void TearDown() override {
     if (mounted_) ::umount2((dir_ / "small").c_str(), MNT_DETACH);
-    fs::remove_all(dir_);
   }
 
   // A 64 KiB tmpfs under dir_, or skips (the mount needs CAP_SYS_ADMIN).
@@ -47,7 +42,7 @@ class WriteFileTest : public ::testing::Test {
     return dir_ / "small";
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"harness-util"};
   bool mounted_ = false;
 };
 

@@ -13,6 +13,7 @@
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "tests/support/elf_writer.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -48,19 +49,7 @@ void WriteBytes(const std::filesystem::path& path, const std::vector<std::uint8_
 
 class TempDirTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(info->test_suite_name()) + "." + info->name();
-    for (char& c : name) {
-      if (c == '/') c = '_';
-    }
-    dir_ = std::filesystem::path(::testing::TempDir()) / ("harness-elf-" + name);
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"harness-elf"};
 };
 
 struct Target {

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "harness/core/util.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -22,9 +23,7 @@ using ::testing::HasSubstr;
 // Given the probe initramfs, GNU cpio should list every entry with the right type and mode.
 TEST(ProbeInitramfs, ListsWithGnuCpio) {
   if (FindProgram("cpio").empty()) GTEST_SKIP() << "cpio is not on PATH";
-  char dir_template[] = "/tmp/harness-initramfs-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::filesystem::path dir = dir_template;
+  const testing::TempDir dir("harness-initramfs");
   const auto archive = dir / "init.cpio";
   WriteFile(archive, ProbeInitramfs(std::string(5000, 'p')));
 
@@ -36,7 +35,6 @@ TEST(ProbeInitramfs, ListsWithGnuCpio) {
   char buf[4096];
   while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) listing.append(buf, n);
   const int status = pclose(pipe);
-  std::filesystem::remove_all(dir);
   ASSERT_EQ(status, 0) << listing;
 
   // e.g. "crw-------   1 root     root       5,   1 Jan  1  1970 dev/console"

@@ -12,6 +12,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {

@@ -11,6 +11,7 @@
 #include "harness/arch/arch.h"
 #include "harness/core/endian.h"
 #include "harness/core/util.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -31,9 +32,7 @@ TEST_P(ProbeBuild, CompilesStaticForTheRightMachine) {
     GTEST_SKIP() << compiler << " is not on PATH: apt-get install " << arch.compiler_package << " "
                  << arch.libc_package;
   }
-  char dir_template[] = "/tmp/harness-probe-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const std::filesystem::path dir = dir_template;
+  const testing::TempDir dir("harness-probe");
   const auto output = dir / "probe";
   const auto log = dir / "cc.log";
   // The harness builds with "-static -Os"; warnings are errors here so the probe stays clean.
@@ -45,7 +44,6 @@ TEST_P(ProbeBuild, CompilesStaticForTheRightMachine) {
   const std::string compiler_output = ReadFile(log);
   std::string elf_text;
   if (status == 0) elf_text = ReadFile(output);
-  std::filesystem::remove_all(dir);
   ASSERT_EQ(status, 0) << command << "\n" << compiler_output;
 
   const std::span<const std::uint8_t> elf(reinterpret_cast<const std::uint8_t*>(elf_text.data()),

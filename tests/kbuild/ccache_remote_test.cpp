@@ -16,6 +16,7 @@
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
 #include "tests/support/loopback.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -29,16 +30,9 @@ class CcacheRemoteTest : public ::testing::Test {
     if (FindProgram("redis-server").empty()) GTEST_SKIP() << "redis-server is not installed";
     arch_ = FindArch(RealHost().HostArch());
     ASSERT_NE(arch_, nullptr) << RealHost().HostArch();
-    dir_ = fs::temp_directory_path() / ("ccache_remote_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     ccache_bin_ = PrepareCcacheDir(dir_ / "harness-cache", RealHost());
     runner_ = MakeRealRunner();
   }
-  void TearDown() override {
-    if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
-  }
-
   // The kernel build's request, as the pipeline plans it, for a runner called `name`.
   BuildRequest Request(const std::string& name, const std::string& remote) const {
     return {.cell = name, .arch = arch_, .source = dir_ / name, .build_dir = dir_ / name / "build",
@@ -79,7 +73,7 @@ class CcacheRemoteTest : public ::testing::Test {
   }
 
   const Arch* arch_ = nullptr;
-  fs::path dir_;
+  testing::TempDir dir_{"ccache-remote-test"};
   fs::path ccache_bin_;
   std::unique_ptr<ProcessRunner> runner_;
 };
@@ -88,7 +82,6 @@ class CcacheRemoteTest : public ::testing::Test {
 // first should miss everywhere and store into Redis, the second should hit in Redis.
 TEST_F(CcacheRemoteTest, SecondRunnerIsARemoteHit) {
   if (FindProgram(std::string(arch_->cross_prefix) + "gcc").empty()) GTEST_SKIP() << "no host gcc";
-  fs::create_directories(dir_);
   RedisServer redis(FreeLoopbackPort(), dir_ / "redis.log");
   ASSERT_TRUE(redis.Answers()) << ReadFile(dir_ / "redis.log");
 
@@ -114,13 +107,13 @@ TEST_F(CcacheRemoteTest, SecondRunnerIsARemoteHit) {
   EXPECT_EQ(PrintStats("runner-b")["local_storage_hit"], 1);
 }
 
-// Given a port where nothing listens, the probe should say so at once, and the build the
+// Given a port where nothing listens, the check should say so at once, and the build the
 // harness then plans (no remote) should compile with the local cache only.
 TEST_F(CcacheRemoteTest, DeadPortIsRefusedAndTheBuildStaysLocal) {
   if (FindProgram(std::string(arch_->cross_prefix) + "gcc").empty()) GTEST_SKIP() << "no host gcc";
   const std::string url = "redis://127.0.0.1:" + std::to_string(FreeLoopbackPort());
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THAT(ProbeCcacheRemote(ParseRedisUrl(url, "test"), RealHost()), ::testing::HasSubstr("refused"));
+  EXPECT_THAT(CheckCcacheRemote(ParseRedisUrl(url, "test"), RealHost()), ::testing::HasSubstr("refused"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   const CcacheStats local = Compile(Request("runner-a", ""));
   EXPECT_EQ(local.misses, 1);

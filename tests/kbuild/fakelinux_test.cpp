@@ -21,6 +21,7 @@
 #include "harness/verify/verify.h"
 #include "tests/support/fake_tools.h"
 #include "tests/support/loopback.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 
@@ -36,19 +37,8 @@ using ::testing::StartsWith;
 const fs::path kFakeTree = fs::path(HARNESS_TEST_DATA) / "fakelinux";
 const fs::path kKconfigDir = fs::path(HARNESS_SOURCE_DIR) / "configs" / "kconfig";
 
-// A fresh directory per test holding a copy of the fake tree (a test may write its local.mk).
-fs::path MakeScratch() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-  for (char& c : name) {
-    if (c == '/') c = '_';
-  }
-  const fs::path dir = fs::temp_directory_path() / ("fakelinux_test_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::copy(kFakeTree, dir / "linux", fs::copy_options::recursive);
-  return dir;
-}
+// A copy of the fake tree in a test's directory (a test may write its local.mk).
+void CopyFakeTree(const fs::path& dir) { fs::copy(kFakeTree, dir / "linux", fs::copy_options::recursive); }
 
 // The fake tree reads these from a copy's local.mk.
 void WriteLocalMk(const fs::path& tree, const std::string& fail = "", const std::string& drop = "") {
@@ -85,7 +75,7 @@ class FakeTreeBuildTest : public ::testing::TestWithParam<const Arch*> {
  protected:
   void SetUp() override {
     if (FindProgram("make").empty()) GTEST_SKIP() << "make is not installed";
-    dir_ = MakeScratch();
+    CopyFakeTree(dir_);
     tree_ = dir_ / "linux";
     runner_ = MakeRealRunner();
     request_ = {.cell = "fake/none/" + std::string(arch().name) + "/gcc",
@@ -98,10 +88,6 @@ class FakeTreeBuildTest : public ::testing::TestWithParam<const Arch*> {
                 .jobs = 2,
                 .timeout = std::chrono::seconds(60)};
   }
-  void TearDown() override {
-    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
-  }
-
   const Arch& arch() const { return *GetParam(); }
 
   // Configures cleanly, then builds with FAIL=`fail`: make fails and the command is still kept.
@@ -116,7 +102,8 @@ class FakeTreeBuildTest : public ::testing::TestWithParam<const Arch*> {
     return built;
   }
 
-  fs::path dir_, tree_;
+  testing::TempDir dir_{"fakelinux-test"};
+  fs::path tree_;
   std::unique_ptr<ProcessRunner> runner_;
   NullSink sink_;
   BuildRequest request_;
@@ -259,7 +246,7 @@ class FakeTreeHarnessRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (FindProgram("make").empty()) GTEST_SKIP() << "make is not installed";
-    dir_ = MakeScratch();
+    CopyFakeTree(dir_);
     WriteLocalMk(dir_ / "linux");
     WriteFile(dir_ / "matrix.yaml",
               "trees:\n"
@@ -273,10 +260,6 @@ class FakeTreeHarnessRunTest : public ::testing::Test {
               "  build: 60\n");
     path_ = FakeTreePath(dir_ / "bin");
   }
-  void TearDown() override {
-    if (!HasFailure() && !dir_.empty()) fs::remove_all(dir_);
-  }
-
   struct Run {
     int exit_code = -1;
     std::string output;
@@ -333,7 +316,7 @@ class FakeTreeHarnessRunTest : public ::testing::Test {
     return run.results["cells"];
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"fakelinux-test"};
   std::string path_;
 };
 

@@ -10,6 +10,7 @@
 #include "harness/core/util.h"
 #include "tests/support/fake_runner.h"
 #include "tests/support/fake_host.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -27,10 +28,6 @@ class RecordingSink : public EventSink {
 class KernelBuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kbuild_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     request_ = {.cell = "t/none/arm64/gcc",
                 .arch = FindArch("arm64"),
                 .source = "/src/linux",
@@ -41,7 +38,6 @@ class KernelBuilderTest : public ::testing::Test {
                 .jobs = 2};
     host_.InstallEverything();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Plays make: config targets write `dot_config` as .config; other targets append to the log.
   void FakeMake(std::string dot_config, int build_exit = 0, std::string build_log = "") {
@@ -79,7 +75,7 @@ class KernelBuilderTest : public ::testing::Test {
     return n;
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"kbuild-test"};
   BuildRequest request_;
   bool link_outputs_at_make_ = false;  // whether vmlinux or a link intermediate was there when make built
   std::string git_status_, git_diff_;  // what the fake `git status --porcelain` / `git diff --name-only` print
@@ -435,17 +431,17 @@ TEST_F(KernelBuilderTest, BuildReadsItsOwnCcacheCounters) {
 }
 
 // Given a Redis that answers PONG it is usable; refused, silent or another answer says why not.
-TEST(ProbeCcacheRemoteTest, PongOrWhyNot) {
+TEST(CheckCcacheRemoteTest, PongOrWhyNot) {
   FakeHost host;
   const RedisUrl url = ParseRedisUrl("redis://cache:7000", "x");
-  EXPECT_EQ(ProbeCcacheRemote(url, host), "Connection refused");
+  EXPECT_EQ(CheckCcacheRemote(url, host), "Connection refused");
   EXPECT_THAT(host.asked, ElementsAre("cache:7000 PING\r\n"));
   host.servers["cache:7000"] = {.line = "+PONG"};
-  EXPECT_EQ(ProbeCcacheRemote(url, host), "");
+  EXPECT_EQ(CheckCcacheRemote(url, host), "");
   host.servers["cache:7000"] = {.line = "-NOAUTH Authentication required."};
-  EXPECT_EQ(ProbeCcacheRemote(url, host), "answered '-NOAUTH Authentication required.' instead of +PONG");
+  EXPECT_EQ(CheckCcacheRemote(url, host), "answered '-NOAUTH Authentication required.' instead of +PONG");
   host.servers["cache:7000"] = {.error = "timed out after 2000 ms waiting for an answer"};
-  EXPECT_EQ(ProbeCcacheRemote(url, host), "timed out after 2000 ms waiting for an answer");
+  EXPECT_EQ(CheckCcacheRemote(url, host), "timed out after 2000 ms waiting for an answer");
 }
 
 // Given no build yet, the estimate comes from .config (3 steps per "=y"); after a build, it is

@@ -12,6 +12,7 @@
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "tests/support/fake_runner.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -46,10 +47,6 @@ class SeriesApplierTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (FindProgram("git").empty()) GTEST_SKIP() << "git is not installed";
-    dir_ = fs::temp_directory_path() /
-           ("patches_apply_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     repo_ = dir_ / "linux";
     fs::create_directories(repo_);
     Git({"init", "-q", "-b", "master"});
@@ -65,10 +62,6 @@ class SeriesApplierTest : public ::testing::Test {
     Git({"tag", "base"});
     log_ = dir_ / "logs/apply.log";
   }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
   std::string Git(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"git", "-C", repo_.string()};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -109,7 +102,8 @@ class SeriesApplierTest : public ::testing::Test {
 
   std::unique_ptr<ProcessRunner> runner_ = MakeRealRunner();
   RecordingSink sink_;
-  fs::path dir_, repo_, log_;
+  testing::TempDir dir_{"patches-apply-test"};
+  fs::path repo_, log_;
 };
 
 TEST_F(SeriesApplierTest, AppliesCommitsAndGivesTheSameCommitIdEveryTime) {
@@ -292,8 +286,7 @@ TEST_F(SeriesApplierTest, UnknownBaseIsAHarnessError) {
 // Given git output (from a fake runner) with a line number too large for size_t or a 1 MB
 // line, it should still name the file and fall back to its first hunk, never throw.
 TEST(SeriesApplierLocateTest, HugeLineNumbersAndLongLinesFallBackToTheFirstHunk) {
-  const fs::path dir = fs::temp_directory_path() / ("patches_apply_locate_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const testing::TempDir dir("patches-apply-locate");
   Series series;
   series.patches.push_back({"one", "one.patch", "--- a/x.c\n+++ b/x.c\n@@ -3 +3 @@ f()\n-a\n+b\n", {"x.c"}});
   for (const char* complaint :
@@ -308,7 +301,6 @@ TEST(SeriesApplierLocateTest, HugeLineNumbersAndLongLinesFallBackToTheFirstHunk)
     EXPECT_EQ(outcome.file, "x.c") << complaint;
     EXPECT_EQ(outcome.hunk, "@@ -3 +3 @@ f()") << complaint;
   }
-  fs::remove_all(dir);
 }
 }  // namespace
 }  // namespace harness

@@ -6,6 +6,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -75,15 +76,6 @@ std::string ToCrlf(const std::string& text) {
 
 class LoadSeriesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("patches_series_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // The HarnessError message LoadSeries throws, or "" when it does not throw.
   std::string LoadError(const fs::path& path) {
     try {
@@ -94,7 +86,7 @@ class LoadSeriesTest : public ::testing::Test {
     return "";
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"patches-series-test"};
 };
 
 std::vector<std::string> Subjects(const Series& series) {

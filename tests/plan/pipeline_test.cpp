@@ -16,12 +16,14 @@
 
 #include "harness/boot/record.h"
 #include "harness/core/error.h"
+#include "harness/core/out_layout.h"
 #include "harness/core/util.h"
 #include "harness/plan/plan.h"
 #include "tests/support/fake_runner.h"
 #include "tests/support/fake_host.h"
 #include "tests/support/elf_writer.h"
 #include "tests/support/record_writer.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -32,9 +34,6 @@ using ::testing::HasSubstr;
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pipeline_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
     WriteFile(dir_ / "linux" / "Makefile", "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n");
     WriteFile(dir_ / "linux" / "scripts" / "link-vmlinux.sh", "");
     options_.data_dir = HARNESS_SOURCE_DIR;
@@ -49,7 +48,6 @@ class PipelineTest : public ::testing::Test {
     btf_ = MakeBtfBlob(Endian::kLittle, 20);
     runner_.SetHandler([this](const ProcessSpec& spec) { return Fake(spec); });
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   ProcessResult Fake(const ProcessSpec& spec) {
     ProcessResult r;
@@ -132,7 +130,7 @@ class PipelineTest : public ::testing::Test {
     return results.at(0);
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"pipeline-test"};
   RunOptions options_;
   MatrixConfig config_;
   FakeRunner runner_;
@@ -164,6 +162,29 @@ TEST_F(PipelineTest, MatchingGuestPasses) {
   EXPECT_THAT(qemu_argv_, ::testing::Contains("virtio-blk-device,drive=probe"));
   EXPECT_THAT(qemu_argv_, ::testing::Contains(HasSubstr("harness.btf_size=" + std::to_string(btf_.size()))));
   for (const auto& t : r.timings) EXPECT_FALSE(t.skipped) << StageName(t.stage);
+}
+
+// Given a tree name that is not safe as a directory name, the pipeline should build, log and
+// keep its work tree where OutLayout says, the directories `harness bisect` looks in (it asks
+// OutLayout for the build directory to tell a clean build from an incremental one).
+TEST_F(PipelineTest, PathsAreOutLayoutsEvenForNamesThatNeedSafeName) {
+  config_.trees[0].name = "linux 6.1/rc";
+  record_ = GoodRecord();
+  std::vector<std::string> make_dirs;
+  runner_.SetHandler([&](const ProcessSpec& spec) {
+    if (spec.argv[0] == "make") make_dirs.push_back(spec.argv[3].substr(2));  // O=
+    return Fake(spec);
+  });
+  CellResult r = RunOne();
+  ASSERT_EQ(r.verdict, Verdict::kPass) << r.detail << r.error;
+  const OutLayout out(options_.out_dir);
+  const fs::path build_dir = out.BuildDir("linux 6.1/rc", "arm64", "gcc");
+  EXPECT_EQ(build_dir, options_.out_dir / "linux_6.1_rc" / "build-arm64-gcc");
+  ASSERT_FALSE(make_dirs.empty());
+  for (const auto& dir : make_dirs) EXPECT_EQ(fs::path(dir), build_dir);
+  EXPECT_TRUE(fs::exists(build_dir / ".config"));
+  EXPECT_EQ(r.artifacts_dir, out.CellDir("linux 6.1/rc", "none", "arm64", "gcc").string());
+  EXPECT_TRUE(fs::exists(out.ApplyLog("linux 6.1/rc", "none").parent_path()));
 }
 
 // Given a QEMU that says it ran 30 s (the fake returns at once), the boot stage's own time should

@@ -22,6 +22,7 @@
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -72,12 +73,8 @@ std::vector<pid_t> ReadPids(const fs::path& path) {
 class RealRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "harness-proc-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     runner_ = MakeRealRunner();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   ProcessSpec Shell(const std::string& script) {
     ProcessSpec spec;
@@ -97,7 +94,7 @@ class RealRunnerTest : public ::testing::Test {
     for (pid_t pid : pids) EXPECT_FALSE(Alive(pid)) << "pid " << pid;
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"harness-proc"};
   std::unique_ptr<ProcessRunner> runner_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -125,14 +126,7 @@ TEST(HistoryClassifyTest, NoEarlierRunOrUnknownInputs) {
 
 class HistoryDirTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("history-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"history-test"};
 };
 
 // Given three runs kept in one directory, each should be classed against the one before.
@@ -231,10 +225,10 @@ TEST_F(HistoryDirTest, ExcludedCellsAndHarnessErrorsAreNotClassed) {
 }
 
 TEST_F(HistoryDirTest, AHistoryThatIsAFileIsAHarnessError) {
-  WriteFile(dir_, "x");
+  const std::filesystem::path file = dir_ / "history";
+  WriteFile(file, "x");
   std::vector<CellResult> now = {Cell(Verdict::kPass)};
-  EXPECT_THROW(ApplyHistory(now, dir_, "2026-12-03T02:00:00Z"), HarnessError);
-  std::filesystem::remove(dir_);
+  EXPECT_THROW(ApplyHistory(now, file, "2026-12-03T02:00:00Z"), HarnessError);
 }
 
 // Given a PASS, then a FAIL on the same pinned tree and kconfig after a compiler upgrade, it

@@ -7,6 +7,7 @@
 #include "harness/report/html.h"
 #include "tests/report/sample_results.h"
 #include "tests/support/elf_writer.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -15,15 +16,7 @@ using testing::Count;
 
 class HtmlReportTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    out_ = std::filesystem::temp_directory_path() /
-           ("html-report-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(out_);
-    std::filesystem::create_directories(out_);
-  }
-  void TearDown() override { std::filesystem::remove_all(out_); }
-  std::filesystem::path out_;
+  testing::TempDir out_{"html-report-test"};
 };
 
 TEST(HtmlEscapeTest, HostileTextComesOutAsText) {

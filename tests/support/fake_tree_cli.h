@@ -15,6 +15,7 @@
 #include "harness/core/util.h"
 #include "harness/proc/runner.h"
 #include "tests/support/fake_tools.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 
@@ -24,17 +25,8 @@ class FakeTreeCliTest : public ::testing::Test {
     for (const char* tool : {"git", "make"}) {
       if (RealHost().FindProgram(tool).empty()) GTEST_SKIP() << tool << " is not installed";
     }
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           (std::string(test->test_suite_name()) + "_" + std::to_string(::getpid()) + "_" + test->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     path_ = FakeTreePath(dir_ / "bin");
   }
-  void TearDown() override {
-    if (!HasFailure() && !dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-
   ProcessResult Exec(std::vector<std::string> argv, std::map<std::string, std::string> env = {}) {
     return MakeRealRunner()->Run({.argv = std::move(argv), .env = std::move(env), .timeout = std::chrono::seconds(120)});
   }
@@ -47,7 +39,7 @@ class FakeTreeCliTest : public ::testing::Test {
     return std::string(Trim(r.output));
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"fake-tree-cli"};
   std::string path_;
 };
 

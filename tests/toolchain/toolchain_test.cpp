@@ -11,6 +11,7 @@
 #include "harness/core/error.h"
 #include "tests/support/fake_host.h"
 #include "tests/support/fake_runner.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -132,14 +133,12 @@ TEST(ClangToolchainTest, VersionIsTheFirstLineOfTheCompilersOwn) {
 
 // The ccache masquerade holds a link for clang as well as for every cross gcc.
 TEST(ClangToolchainTest, CcacheStandsInForClang) {
-  const auto dir = std::filesystem::temp_directory_path() / ("toolchain_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  const testing::TempDir dir("toolchain-test");
   FakeHost host;
   host.programs.insert("ccache");
   const auto bin = PrepareCcacheDir(dir, host);
   EXPECT_EQ(std::filesystem::read_symlink(bin / "clang"), "/fake/bin/ccache");
   EXPECT_EQ(std::filesystem::read_symlink(bin / "aarch64-linux-gnu-gcc"), "/fake/bin/ccache");
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "harness/core/host.h"
 #include "harness/core/util.h"
 #include "harness/tree/debian.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -63,7 +64,7 @@ TEST(DebianDownloadTest, PrivateAptDownloadsAndDpkgDebUnpacks) {
   const fs::path deb = apt.Download("linux-source-5.10", versions.front());
   EXPECT_EQ(DebVersion(*runner, deb), versions.front());
 
-  const fs::path into = fs::temp_directory_path() / ("debian_download_test_" + std::to_string(::getpid()));
+  const testing::TempDir into("debian-download-test");
   ExtractDeb(*runner, deb, into);
   const fs::path tarball = into / "usr/src/linux-source-5.10.tar.xz";
   ASSERT_TRUE(fs::exists(tarball)) << "dpkg-deb -x left no " << tarball;
@@ -71,7 +72,6 @@ TEST(DebianDownloadTest, PrivateAptDownloadsAndDpkgDebUnpacks) {
   char magic[6] = {};
   std::ifstream(tarball, std::ios::binary).read(magic, sizeof magic);
   EXPECT_EQ(std::string(magic, 6), std::string("\xFD" "7zXZ\0", 6)) << "an xz tarball";
-  fs::remove_all(into);
   // Nothing was installed: the system's dpkg does not know the package.
   ProcessResult query = runner->Run({.argv = {"dpkg-query", "-W", "-f=${Status}", "linux-source-5.10"}});
   EXPECT_EQ(query.output.find("install ok installed"), std::string::npos);

@@ -12,6 +12,7 @@
 #include "harness/core/util.h"
 #include "harness/tree/tree.h"
 #include "tests/support/fake_runner.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -22,13 +23,6 @@ using ::testing::HasSubstr;
 
 class DebianTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("debian_test_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // Plays apt and dpkg-deb for a suite offering `offered` of linux-source-6.12; everything else
   // (the import's pipeline, git) succeeds without doing anything.
   void FakeArchive(std::vector<std::string> offered) {
@@ -70,7 +64,7 @@ class DebianTest : public ::testing::Test {
     return "no error";
   }
 
-  fs::path dir_;
+  testing::TempDir dir_{"debian-test"};
   FakeRunner runner_;
   NullSink sink_;
   std::string downloaded_version_;
@@ -211,12 +205,12 @@ TEST(DebianVersionTest, OrdersAsDpkgDoes) {
 }
 
 TEST(HostSuiteTest, ReadsVersionCodename) {
-  const fs::path file = fs::temp_directory_path() / ("os-release-" + std::to_string(::getpid()));
+  const testing::TempDir dir("os-release");
+  const fs::path file = dir / "os-release";
   WriteFile(file, "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_CODENAME=bookworm\n");
   EXPECT_EQ(HostSuite(file), "bookworm");
   WriteFile(file, "ID=debian\n");
   EXPECT_EQ(HostSuite(file), "");
-  fs::remove(file);
 }
 
 // Given three imports of 6.1 and one of 5.10, prune should remove the two older 6.1 imports (with

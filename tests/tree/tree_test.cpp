@@ -13,6 +13,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -44,8 +45,6 @@ class TreeProviderTest : public ::testing::Test {
     if (FindProgram("git").empty() || FindProgram("tar").empty() || FindProgram("xz").empty()) {
       GTEST_SKIP() << "git, tar or xz is not installed";
     }
-    dir_ = fs::temp_directory_path() / ("tree_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
     const fs::path src = dir_ / "make" / "linux-source-9.9";
     WriteFile(src / "Makefile", "VERSION = 9\nPATCHLEVEL = 9\nSUBLEVEL = 1\n");
     WriteFile(src / "scripts" / "link-vmlinux.sh", "#!/bin/sh\n");
@@ -57,9 +56,8 @@ class TreeProviderTest : public ::testing::Test {
                                       (dir_ / "make").string(), "linux-source-9.9"}})
                     .ok());
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  fs::path dir_;
+  testing::TempDir dir_{"tree-test"};
   NullSink sink_;
 };
 

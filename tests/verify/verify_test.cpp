@@ -9,6 +9,7 @@
 
 #include "harness/core/util.h"
 #include "tests/support/elf_writer.h"
+#include "tests/support/temp_dir.h"
 
 namespace harness {
 namespace {
@@ -343,12 +344,10 @@ TEST_P(VerifyBtfTest, ContentMismatchOfRealBtfNamesTheTypeThatDiffers) {
   record_.blob = btf(2248);
   record_.size = vmlinux_.btf.size();
   record_.read_cap = vmlinux_.btf.size() + 4096;
-  const auto dir = std::filesystem::temp_directory_path() / ("verify_btf_diff_" + std::to_string(::getpid()) + GetParam());
-  std::filesystem::create_directories(dir);
+  const testing::TempDir dir("verify-btf-diff");
   VerifyOutcome out = VerifyBtf(*arch_, vmlinux_, record_, complaint_, dir);
   EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
   const std::string diff = ReadFile(dir / "btf-diff.txt");
-  std::filesystem::remove_all(dir);
   EXPECT_TRUE(diff.starts_with(out.detail + "\ntypes, vmlinux .BTF vs guest:\n"
                                "  type 2 STRUCT task_struct: member 'pid' offset 2240 vs 2248\n"
                                "  1 of 2 types in both differ\nvmlinux .BTF:\n"))
