@@ -233,7 +233,7 @@ void CheckBeforeTheFirstBuild(const MatrixConfig& config, const RunOptions& opti
   Pipeline(runner, sink, options, RealHost()).Preflight(cells, boot);  // disk space, tools, QEMU
   if (!options.ccache_remote.empty()) {
     const RedisUrl url = ParseRedisUrl(options.ccache_remote, "ccache remote");
-    if (const std::string why_not = ProbeCcacheRemote(url, RealHost()); !why_not.empty()) {
+    if (const std::string why_not = CheckCcacheRemote(url, RealHost()); !why_not.empty()) {
       std::cerr << "harness: note: ccache remote " << url.url << " does not answer (" << why_not
                 << "): a run would build with the local cache only\n";
     }
