@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <map>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -34,11 +35,13 @@ struct CommonFlags {
   std::string history_dir;  // run only (--history or the matrix's history:): class cells against the last run
   // run only: "new" exits 1 only for new failures (needs a history); "introduced" only for failures
   // the --series introduced (needs --series)
-  std::string fail_on = "any";
+  FailOn fail_on = FailOn::kAny;
   std::string progress;  // --progress auto|tty|plain; empty: HARNESS_PROGRESS, else auto
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
+// --fail-on's names (results/exit_code.h's table) as CLI11 maps them onto FailOn.
+std::map<std::string, FailOn> FailOnChoices();
 // The flag when given, else the environment variable `name` when set, else `fallback`; absolute.
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback);
 // The file $GITHUB_STEP_SUMMARY names; a HarnessError when it is unset (--summary-to-env).
@@ -92,7 +95,7 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner);
 struct MergeArgs {
   std::vector<std::string> dirs;
   std::string out_dir;
-  std::string fail_on = "any";
+  FailOn fail_on = FailOn::kAny;
   bool summary_to_env = false;
   std::string run_id;  // --run-id: every shard must be of this run
 };

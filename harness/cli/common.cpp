@@ -137,15 +137,19 @@ int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags,
       return flags.bisect ? kExitBisectAbort : kExitHarnessError;
     }
   }
-  int code = flags.fail_on == "new"          ? ExitCodeForNewFailures(results)
-             : flags.fail_on == "introduced" ? ExitCodeForIntroduced(results)
-                                             : ExitCodeFor(results);
+  int code = ExitCodeFor(results, flags.fail_on);
   if (!history_error.empty()) {
     std::cerr << "harness: error: " << history_error << "\n";
     code = kExitHarnessError;
   }
   if (code == kExitHarnessError && flags.bisect) return kExitBisectAbort;
   return code;
+}
+
+std::map<std::string, FailOn> FailOnChoices() {
+  std::map<std::string, FailOn> choices;
+  for (const auto& [value, name] : kFailOnNames) choices.emplace(name, value);
+  return choices;
 }
 
 const Arch& ArchNamed(const std::string& name) {

@@ -24,9 +24,9 @@
 #include "harness/config/matrix.h"
 #include "harness/patches/series.h"
 #include "harness/plan/scheduler.h"
-#include "harness/core/events.h"
+#include "harness/results/events.h"
 #include "harness/core/lock.h"
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 #include "harness/proc/runner.h"
 
 namespace harness {
@@ -143,7 +143,7 @@ class Pipeline {
   std::string pahole_version_line_;   // PaholeVersionLine, asked once per run
   std::map<std::string, std::string> qemu_versions_;  // by arch, asked once per run that boots
   std::string ccache_remote_;         // what the builds use: the URL when it answered, else empty
-  std::string ccache_remote_fact_;    // facts["ccache_remote"]: "URL: used" / "URL: unreachable (...)"
+  std::string ccache_remote_fact_;    // facts[FactKey::kCcacheRemote]: "URL: used" / "URL: unreachable (...)"
   // The first boot that may try KVM decides whether it works (a trial of up to 20 s); the other
   // such boots wait for it rather than each trying KVM at once. TCG-only boots never wait.
   std::mutex accel_mutex_;

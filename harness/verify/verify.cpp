@@ -16,7 +16,7 @@ std::string Octal(std::uint32_t mode) {
 }
 
 // Which part of the section `offset` falls in, by the vmlinux's own BTF header: what a content
-// mismatch's signature (core/signature.h) compares, since the offset itself moves with the types.
+// mismatch's signature (results/signature.h) compares, since the offset itself moves with the types.
 std::string OffsetClass(const VmlinuxInfo& vmlinux, std::size_t offset) {
   if (!vmlinux.header) return "header";  // shorter than the fixed header: it is all header
   const BtfHeader& h = *vmlinux.header;
@@ -51,12 +51,12 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     out.detail = std::move(detail);
     return out;
   };
-  out.facts["section_size"] = std::to_string(want.size());
+  out.facts[FactKey::kSectionSize] = std::to_string(want.size());
   if (!record.version.empty()) out.diagnosis.push_back("guest: " + Printable(Trim(record.version)));
   const std::vector<std::string> probe_errors = SplitLines(record.errors);
   for (const auto& line : probe_errors) out.diagnosis.push_back("probe: " + Printable(line));
   if (!console_complaint.empty()) {
-    out.facts["complaint"] = console_complaint.front();
+    out.facts[FactKey::kComplaint] = console_complaint.front();
     out.diagnosis.push_back("the kernel complained on the console:");
     for (const auto& line : console_complaint) out.diagnosis.push_back("  " + line);
   }
@@ -67,8 +67,8 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
 
   // 1. Is the guest running the kernel we inspected?
   const std::string guest_id = BuildIdFromNotes(record.notes, arch.endian);
-  out.facts["guest_build_id"] = guest_id;
-  out.facts["vmlinux_build_id"] = vmlinux.build_id;
+  out.facts[FactKey::kGuestBuildId] = guest_id;
+  out.facts[FactKey::kVmlinuxBuildId] = vmlinux.build_id;
   if (!guest_id.empty() && !vmlinux.build_id.empty() && guest_id != vmlinux.build_id) {
     return fail(Verdict::kStaleImage, "the guest's build ID " + guest_id + " is not the checked vmlinux's " +
                                           vmlinux.build_id + ": the boot image and the vmlinux come from different builds");
@@ -107,7 +107,7 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     return fail(Verdict::kIncompleteEvidence, std::string("the probe recorded no ") +
                                                   (!record.mode ? "mode" : "st_size") + " for /sys/kernel/btf/vmlinux");
   }
-  out.facts["guest_mode"] = Octal(*record.mode & 07777);
+  out.facts[FactKey::kGuestMode] = Octal(*record.mode & 07777);
   if (!(record.flags & kFlagVmlinuxRegular)) {
     return fail(Verdict::kBtfFileMissing, "/sys/kernel/btf/vmlinux exists but is not a regular file (mode " +
                                               Octal(*record.mode) + "); the ELF has " + section);
@@ -127,8 +127,8 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   // 5. Sizes: bounded reads first (an export with no end), then st_size, what was readable, and
   //    EOF exactly at st_size.
   const std::uint64_t st_size = *record.size;
-  out.facts["guest_size"] = std::to_string(st_size);
-  out.facts["readable"] = std::to_string(got.size());
+  out.facts[FactKey::kGuestSize] = std::to_string(st_size);
+  out.facts[FactKey::kReadable] = std::to_string(got.size());
   // Reads stopped by the probe's cap are an export without an end only when nothing shows one: a
   // file a page longer than the section ends right at the cap (st_size says so, a read there is
   // EOF) and is a size mismatch. Older probes flag the cap whatever the next read would return.
@@ -172,9 +172,9 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     const std::size_t offset = static_cast<std::size_t>(first.first - want.begin());
     std::size_t differing = 0;
     for (std::size_t i = offset; i < want.size(); ++i) differing += want[i] != got[i];
-    out.facts["offset"] = std::to_string(offset);
-    out.facts["offset_class"] = OffsetClass(vmlinux, offset);
-    out.facts["differing_bytes"] = std::to_string(differing);
+    out.facts[FactKey::kOffset] = std::to_string(offset);
+    out.facts[FactKey::kOffsetClass] = OffsetClass(vmlinux, offset);
+    out.facts[FactKey::kDifferingBytes] = std::to_string(differing);
     fail(Verdict::kContentMismatch, "first difference at offset " + std::to_string(offset) + " (" +
                                         HexNumber(offset) + "), " + std::to_string(differing) +
                                         (differing == 1 ? " byte differs" : " bytes differ"));
@@ -204,8 +204,8 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     }
     for (std::size_t i = 0; i < length; ++i) {
       if (range->bytes[i] != want[offset + i]) {
-        out.facts["offset"] = std::to_string(offset + i);
-        out.facts["offset_class"] = OffsetClass(vmlinux, offset + i);
+        out.facts[FactKey::kOffset] = std::to_string(offset + i);
+        out.facts[FactKey::kOffsetClass] = OffsetClass(vmlinux, offset + i);
         return fail(Verdict::kContentMismatch, "1-byte reads disagree with the section at offset " +
                                                    std::to_string(offset + i) + " (large reads matched)");
       }
