@@ -1,7 +1,5 @@
 #include "harness/report/report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -10,6 +8,7 @@
 #include "harness/core/error.h"
 #include "harness/verify/verify.h"
 #include "harness/core/util.h"
+#include "harness/results/json.h"
 
 namespace harness {
 namespace {
@@ -263,7 +262,7 @@ void PrintInspection(std::ostream& out, const VmlinuxInfo& info) {
 }
 
 std::string InspectionJson(const VmlinuxInfo& info) {
-  nlohmann::json j = {{"path", info.path}, {"is_elf", info.is_elf}, {"ok", info.problems.empty()},
+  JsonValue j = {{"path", info.path}, {"is_elf", info.is_elf}, {"ok", info.problems.empty()},
                       {"problems", info.problems}};
   if (info.is_elf) {
     j["elf"] = {{"class", info.elf_class}, {"endian", EndianName(info.endian)}, {"machine", info.machine},
@@ -290,7 +289,7 @@ std::string InspectionJson(const VmlinuxInfo& info) {
     }
     if (!info.libbpf_error.empty()) j["btf"]["libbpf_error"] = info.libbpf_error;
   }
-  return j.dump(2) + "\n";
+  return j.Dump();
 }
 
 void PrintCorpus(std::ostream& out, const std::vector<CorpusRow>& rows) {
@@ -313,12 +312,12 @@ void PrintCorpus(std::ostream& out, const std::vector<CorpusRow>& rows) {
 }
 
 std::string CorpusJson(const std::vector<CorpusRow>& rows) {
-  nlohmann::json j = nlohmann::json::array();
+  JsonValue j = JsonValue::Array();
   for (const auto& r : rows) {
-    j.push_back({{"entry", r.entry}, {"arch", r.arch}, {"expected", r.expected}, {"observed", Printable(r.observed)},
-                 {"agree", r.agree}});
+    j.Push({{"entry", r.entry}, {"arch", r.arch}, {"expected", r.expected}, {"observed", Printable(r.observed)},
+            {"agree", r.agree}});
   }
-  return j.dump(2) + "\n";
+  return j.Dump();
 }
 
 }  // namespace harness

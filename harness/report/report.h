@@ -1,6 +1,7 @@
 #pragma once
 // Everything the harness shows or writes about a run: live progress on a terminal, the final
-// table, JSON and JUnit XML for CI, the inspector's report. The only user of nlohmann-json.
+// table, JSON and JUnit XML for CI, the inspector's report. Its JSON is
+// written through harness/results (codec.h, json.h), which owns the JSON library.
 #include <ostream>
 #include <string>
 #include <vector>
