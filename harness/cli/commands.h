@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <map>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -40,8 +39,9 @@ struct CommonFlags {
 };
 
 void AddCommonFlags(CLI::App* cmd, CommonFlags& flags);
-// --fail-on's names (results/exit_code.h's table) as CLI11 maps them onto FailOn.
-std::map<std::string, FailOn> FailOnChoices();
+// --fail-on: a name of results/exit_code.h's table, made into its FailOn; any other text
+// (a number too) is refused, naming the choices.
+CLI::Validator FailOnNames();
 // The flag when given, else the environment variable `name` when set, else `fallback`; absolute.
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback);
 // The file $GITHUB_STEP_SUMMARY names; a HarnessError when it is unset (--summary-to-env).

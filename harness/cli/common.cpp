@@ -146,10 +146,15 @@ int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags,
   return code;
 }
 
-std::map<std::string, FailOn> FailOnChoices() {
-  std::map<std::string, FailOn> choices;
-  for (const auto& [value, name] : kFailOnNames) choices.emplace(name, value);
-  return choices;
+CLI::Validator FailOnNames() {
+  return CLI::Validator(
+      [](std::string& text) {
+        const auto value = LookupName(kFailOnNames, text);
+        if (!value) return "'" + text + "': expected " + NamesOf(kFailOnNames);
+        text = std::to_string(static_cast<int>(*value));
+        return std::string();
+      },
+      "any|new|introduced");
 }
 
 const Arch& ArchNamed(const std::string& name) {

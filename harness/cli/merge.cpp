@@ -49,7 +49,7 @@ CLI::App* AddMerge(CLI::App& app, MergeArgs& args) {
   merge->add_option("--fail-on", args.fail_on,
                     "any (default): exit 1 when any cell failed; new: only when a cell is a new failure (shards run with "
                     "--history); introduced: only for failures their --series introduced (a failure never re-checked counts)")
-      ->transform(CLI::CheckedTransformer(FailOnChoices()));
+      ->transform(FailOnNames());
   merge->add_option("--run-id", args.run_id,
                     "refuse any shard whose results.json was not written by this run (the id given to every "
                     "shard's `harness run --run-id`); without it, the shards must agree with each other");

@@ -212,7 +212,7 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
                   "any (default): exit 1 when any cell fails; new: only when a cell is a new failure (needs a history); "
                   "introduced: only when the --series introduced the failure (it fails differently or passes "
                   "without it)")
-      ->transform(CLI::CheckedTransformer(FailOnChoices()));
+      ->transform(FailOnNames());
   return run;
 }
 
