@@ -13,8 +13,8 @@
 
 #include "harness/bisect/judge.h"
 #include "harness/bisect/state.h"
-#include "harness/core/events.h"
-#include "harness/core/verdict.h"
+#include "harness/results/events.h"
+#include "harness/results/results.h"
 #include "harness/proc/runner.h"
 
 namespace harness {

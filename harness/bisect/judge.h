@@ -1,7 +1,7 @@
 #pragma once
 // How one bisect step's cell result becomes git bisect's answer: good (0), bad (1), skip (125)
 // or abort (255). What counts as bad is explicit: by default the way the bad endpoint failed (its
-// FailureSignature, core/signature.h: verdict, stage and normalised cause, so an unrelated break
+// FailureSignature, results/signature.h: verdict, stage and normalised cause, so an unrelated break
 // in between is skipped), else the stages `--bad-if` names. A harness or machine failure aborts
 // and never blames a commit.
 #include <optional>
@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "harness/core/error.h"
-#include "harness/core/signature.h"
-#include "harness/core/verdict.h"
+#include "harness/results/exit_code.h"
+#include "harness/results/signature.h"
+#include "harness/results/results.h"
 
 namespace harness {
 

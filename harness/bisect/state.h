@@ -17,7 +17,7 @@
 //   matrix-sha256 <hex>     (of the matrix file's content)
 //   series-sha256 <hex>     (series mode only: of the series' files)
 //   signature build-failed@build/CC memory.c: error: ...   (once the bad endpoint
-//                           has been judged: core/signature.h's token, its cause after the space)
+//                           has been judged: results/signature.h's token, its cause after the space)
 //   step <role> <at> <exit> <signature> <seconds> <build> <attempts> <subject> <detail>
 //   end <how it ended>      (once it has: a first bad point named, or an endpoint that rules it out)
 #include <filesystem>

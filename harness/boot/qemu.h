@@ -11,7 +11,7 @@
 
 #include "harness/arch/arch.h"
 #include "harness/boot/console.h"
-#include "harness/core/events.h"
+#include "harness/results/events.h"
 #include "harness/core/host.h"
 #include "harness/proc/runner.h"
 

@@ -34,7 +34,7 @@ struct CommonFlags {
   std::string history_dir;  // run only (--history or the matrix's history:): class cells against the last run
   // run only: "new" exits 1 only for new failures (needs a history); "introduced" only for failures
   // the --series introduced (needs --series)
-  std::string fail_on = "any";
+  FailOn fail_on = FailOn::kAny;
   std::string progress;  // --progress auto|tty|plain; empty: HARNESS_PROGRESS, else auto
 };
 
@@ -46,6 +46,9 @@ constexpr long long kMaxBootTimeout = 24 * 60 * 60;
 // A check for a whole-number option that says in words what it takes ("--jobs: must be a whole
 // number from 1 to 1024, not '0'"), where CLI11's own ranges print a bound of 300 digits.
 CLI::Validator WholeNumberFrom(long long low, long long high);
+// --fail-on: a name of results/exit_code.h's table, made into its FailOn; any other text
+// (a number too) is refused, naming the choices.
+CLI::Validator FailOnNames();
 // The flag when given, else the environment variable `name` when set, else `fallback`; absolute.
 std::filesystem::path FlagOrEnv(const std::string& flag, std::string_view name, const std::filesystem::path& fallback);
 // The file $GITHUB_STEP_SUMMARY names; a HarnessError when it is unset (--summary-to-env).
@@ -103,7 +106,7 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner);
 struct MergeArgs {
   std::vector<std::string> dirs;
   std::string out_dir;
-  std::string fail_on = "any";
+  FailOn fail_on = FailOn::kAny;
   bool summary_to_env = false;
   std::string run_id;  // --run-id: every shard must be of this run
 };

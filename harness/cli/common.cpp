@@ -153,9 +153,7 @@ int Finish(const std::vector<CellResult>& run_results, const CommonFlags& flags,
       return flags.bisect ? kExitBisectAbort : kExitHarnessError;
     }
   }
-  int code = flags.fail_on == "new"          ? ExitCodeForNewFailures(results)
-             : flags.fail_on == "introduced" ? ExitCodeForIntroduced(results)
-                                             : ExitCodeFor(results);
+  int code = ExitCodeFor(results, flags.fail_on);
   if (!history_error.empty()) {
     std::cerr << "harness: error: " << history_error << "\n";
     code = kExitHarnessError;
@@ -169,6 +167,17 @@ bool ClaimsToBeElf(const std::filesystem::path& path) {
   char magic[4] = {};
   in.read(magic, sizeof magic);
   return in.gcount() == sizeof magic && std::memcmp(magic, "\x7f" "ELF", sizeof magic) == 0;
+}
+
+CLI::Validator FailOnNames() {
+  return CLI::Validator(
+      [](std::string& text) {
+        const auto value = LookupName(kFailOnNames, text);
+        if (!value) return "'" + text + "': expected " + NamesOf(kFailOnNames);
+        text = std::to_string(static_cast<int>(*value));
+        return std::string();
+      },
+      "any|new|introduced");
 }
 
 const Arch& ArchNamed(const std::string& name) {

@@ -27,9 +27,9 @@ ShardResults ReadShardDir(const std::string& given) {
 // --fail-on new reads the classes the shards' --history gave their cells; without any, every
 // failure would go unnoticed.
 void CheckFailOnNew(const MergeArgs& args, const std::vector<CellResult>& results) {
-  if (args.fail_on != "new") return;
+  if (args.fail_on != FailOn::kNew) return;
   for (const auto& r : results) {
-    if (!r.history.cls.empty()) return;
+    if (r.history.cls != HistoryClass::kNone) return;
   }
   for (const auto& r : results) {
     if (r.error.empty() && r.verdict != Verdict::kExcluded) {
@@ -50,7 +50,7 @@ CLI::App* AddMerge(CLI::App& app, MergeArgs& args) {
   merge->add_option("--fail-on", args.fail_on,
                     "any (default): exit 1 when any cell failed; new: only when a cell is a new failure (shards run with "
                     "--history); introduced: only for failures their --series introduced (a failure never re-checked counts)")
-      ->check(CLI::IsMember({"any", "new", "introduced"}));
+      ->transform(FailOnNames());
   merge->add_option("--run-id", args.run_id,
                     "refuse any shard whose results.json was not written by this run (the id given to every "
                     "shard's `harness run --run-id`); without it, the shards must agree with each other");

@@ -84,7 +84,7 @@ void CheckCanMakeDirectory(const std::filesystem::path& path, const std::string&
 // made (or found unusable) before anything is built, not after. `make` false (--list) only
 // checks that it could be.
 void CheckHistoryFlags(const CommonFlags& flags, bool make = true) {
-  if (flags.fail_on == "new" && flags.history_dir.empty()) {
+  if (flags.fail_on == FailOn::kNew && flags.history_dir.empty()) {
     throw HarnessError("--fail-on new needs a history to tell new failures from old ones: add --history DIR "
                        "(or history: in the matrix)");
   }
@@ -115,7 +115,7 @@ void LeaveHistoryToTheMatrix(const RunArgs& args, CommonFlags& common) {
   const std::vector<std::string> ad_hoc = AdHocFlags(args);
   if (ad_hoc.empty() || common.history_dir.empty() || args.record_history) return;
   const std::string flags = Join(ad_hoc, ", ");
-  if (common.fail_on == "new") {
+  if (common.fail_on == FailOn::kNew) {
     throw HarnessError("--fail-on new compares with the history '" + common.history_dir + "', which a run with " +
                        flags + " does not use (its verdicts are not the matrix's): add --record-history to class "
                        "this run against it and keep it there anyway, or drop " + flags);
@@ -129,7 +129,7 @@ void LeaveHistoryToTheMatrix(const RunArgs& args, CommonFlags& common) {
 // --fail-on introduced compares each failing cell with the tree without the series: without
 // --series there is nothing to compare, and with --no-baseline nothing is compared.
 void CheckBaselineFlags(const RunArgs& args) {
-  if (args.common.fail_on != "introduced") return;
+  if (args.common.fail_on != FailOn::kIntroduced) return;
   if (args.series_paths.empty()) {
     throw HarnessError("--fail-on introduced needs --series: it fails the run only for failures the series "
                        "introduced, found by re-checking each failing cell without it");
@@ -284,7 +284,7 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
                   "any (default): exit 1 when any cell fails; new: only when a cell is a new failure (needs a history); "
                   "introduced: only when the --series introduced the failure (it fails differently or passes "
                   "without it)")
-      ->check(CLI::IsMember({"any", "new", "introduced"}));
+      ->transform(FailOnNames());
   return run;
 }
 

@@ -5,7 +5,7 @@
 #include "harness/arch/arch.h"
 #include "harness/config/yaml_reader.h"
 #include "harness/core/util.h"
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 
 namespace harness {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "harness/arch/arch.h"
-#include "harness/core/events.h"
+#include "harness/results/events.h"
 #include "harness/proc/runner.h"
 
 #include "harness/core/host.h"

@@ -15,7 +15,7 @@
 #include "harness/kbuild/diagnose.h"
 #include "harness/config/kconfig.h"
 #include "harness/core/host.h"
-#include "harness/core/events.h"
+#include "harness/results/events.h"
 #include "harness/proc/runner.h"
 #include "harness/toolchain/toolchain.h"
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/events.h"
+#include "harness/results/events.h"
 #include "harness/patches/series.h"
 #include "harness/proc/runner.h"
 

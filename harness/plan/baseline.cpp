@@ -4,7 +4,7 @@
 #include <map>
 
 #include "harness/core/error.h"
-#include "harness/core/signature.h"
+#include "harness/results/signature.h"
 
 namespace harness {
 namespace {
@@ -55,16 +55,16 @@ std::vector<Cell> BaselineCells(std::span<const Cell> cells, std::span<const Cel
 CellBaseline ClassAgainstBaseline(const CellResult& with, const CellResult& without) {
   CellBaseline b{.cell = without.cell, .artifacts_dir = without.artifacts_dir};
   if (!without.error.empty()) {
-    b.cls = kBaselineUnknown;
+    b.cls = BaselineClass::kUnknown;
     b.detail = "the re-check without the series hit a harness error: " + without.error;
   } else if (IsSuccess(without.verdict)) {
-    b.cls = kIntroduced;
+    b.cls = BaselineClass::kIntroduced;
     b.detail = "without the series: " + std::string(VerdictName(without.verdict));
   } else if (const FailureSignature was = SignatureOf(without), is = SignatureOf(with); was == is) {
-    b.cls = kPreExisting;
+    b.cls = BaselineClass::kPreExisting;
     b.detail = "fails the same way without the series: " + Outcome(without);
   } else {
-    b.cls = kIntroduced;
+    b.cls = BaselineClass::kIntroduced;
     b.detail = "fails another way without the series: " + Outcome(without);
     // Same verdict at the same stage: only the causes tell them apart, so name both.
     if (was.verdict == is.verdict && was.stage == is.stage) {
@@ -83,26 +83,17 @@ void ApplyBaseline(std::vector<CellResult>& results, std::span<const Cell> cells
     CellResult& r = results[i];
     if (!NeedsBaseline(cells[i], r)) continue;
     if (SeriesDidNotApply(r)) {
-      r.baseline = {.cls = std::string(kIntroduced), .detail = "the series does not apply to this tree"};
+      r.baseline = {.cls = BaselineClass::kIntroduced, .detail = "the series does not apply to this tree"};
       if (r.verdict == Verdict::kAlreadyApplied) r.baseline.detail = "the series is already in this tree";
       continue;
     }
     const auto it = by_id.find(WithoutSeries(cells[i]).id);
     if (it == by_id.end()) {
-      r.baseline = {.cls = std::string(kBaselineUnknown), .detail = "the tree was not re-checked without the series"};
+      r.baseline = {.cls = BaselineClass::kUnknown, .detail = "the tree was not re-checked without the series"};
     } else {
       r.baseline = ClassAgainstBaseline(r, *it->second);
     }
   }
-}
-
-int ExitCodeForIntroduced(const std::vector<CellResult>& results) {
-  int code = kExitPass;
-  for (const auto& r : results) {
-    if (!r.error.empty() || r.baseline.cls == kBaselineUnknown) return kExitHarnessError;
-    if (Failed(r) && r.baseline.cls != kPreExisting) code = kExitCellFailed;
-  }
-  return code;
 }
 
 }  // namespace harness

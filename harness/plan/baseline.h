@@ -5,7 +5,7 @@
 //   introduced    it passes without the series, or fails another way (the series changed how
 //                 it fails: a gate must not wave that through);
 //   pre-existing  it fails the same way without the series: the same FailureSignature
-//                 (core/signature.h: verdict, stage and normalised cause, so a new BUG: beside
+//                 (results/signature.h: verdict, stage and normalised cause, so a new BUG: beside
 //                 the tree's own WARNING:, or a compile break in another file, is introduced);
 //   unknown       the re-check hit a harness error: nothing is known, and a gate that asked for
 //                 `--fail-on introduced` stops with a harness error rather than guess.
@@ -14,14 +14,10 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 #include "harness/plan/plan.h"
 
 namespace harness {
-
-inline constexpr std::string_view kIntroduced = "introduced";
-inline constexpr std::string_view kPreExisting = "pre-existing";
-inline constexpr std::string_view kBaselineUnknown = "unknown";
 
 // The cells to re-check without their series: one per failing series cell, none twice, none
 // that the run already has (a matrix listing series `none` has the answer already).
@@ -34,9 +30,5 @@ CellBaseline ClassAgainstBaseline(const CellResult& with, const CellResult& with
 // `rechecked` (BaselineCells' results) or from the run's own series-`none` cells.
 void ApplyBaseline(std::vector<CellResult>& results, std::span<const Cell> cells,
                    const std::vector<CellResult>& rechecked);
-
-// `--fail-on introduced`: 1 when a cell failed and its baseline does not say pre-existing; 2 on a
-// harness error, in a cell or in a re-check that was needed (unknown); else 0.
-int ExitCodeForIntroduced(const std::vector<CellResult>& results);
 
 }  // namespace harness

@@ -22,13 +22,13 @@ std::string Describe(const ExpectedCell& e) {
 bool Agrees(const ExpectedCell& e, const CellResult& r) {
   if (!r.error.empty()) return false;
   if (std::string(StageName(r.stage)) != e.stage || VerdictToken(r.verdict) != e.verdict) return false;
-  if (!e.step.empty() && Fact(r, "build_step") != e.step) return false;
+  if (!e.step.empty() && Fact(r, FactKey::kBuildStep) != e.step) return false;
   if (!e.option.empty()) {
-    const std::string dropped = "," + Fact(r, "dropped_options") + ",";
+    const std::string dropped = "," + Fact(r, FactKey::kDroppedOptions) + ",";
     if (dropped.find("," + e.option + ",") == std::string::npos) return false;
   }
   if (e.offset) {
-    const std::string offset = Fact(r, "offset");
+    const std::string offset = Fact(r, FactKey::kOffset);
     if (offset.empty()) return false;
     std::uint64_t got = 0;
     const auto [end, ec] = std::from_chars(offset.data(), offset.data() + offset.size(), got);
@@ -81,9 +81,9 @@ MatrixConfig CorpusMatrix(const MatrixConfig& base, const std::vector<CorpusEntr
 std::string DescribeObserved(const CellResult& r) {
   if (!r.error.empty()) return "harness error: " + r.error;
   std::string text = std::string(StageName(r.stage)) + "/" + VerdictToken(r.verdict);
-  if (!Fact(r, "build_step").empty()) text += " step=" + Fact(r, "build_step");
-  if (!Fact(r, "dropped_options").empty()) text += " option=" + Fact(r, "dropped_options");
-  if (!Fact(r, "offset").empty()) text += " offset=" + Fact(r, "offset");
+  if (!Fact(r, FactKey::kBuildStep).empty()) text += " step=" + Fact(r, FactKey::kBuildStep);
+  if (!Fact(r, FactKey::kDroppedOptions).empty()) text += " option=" + Fact(r, FactKey::kDroppedOptions);
+  if (!Fact(r, FactKey::kOffset).empty()) text += " offset=" + Fact(r, FactKey::kOffset);
   return text;
 }
 

@@ -7,7 +7,7 @@
 
 #include "harness/config/expected.h"
 #include "harness/config/matrix.h"
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 
 namespace harness {
 
@@ -17,12 +17,6 @@ std::vector<CorpusEntry> LoadCorpus(const std::filesystem::path& dir, const std:
 
 // The matrix `base` with its series replaced by the corpus entries.
 MatrixConfig CorpusMatrix(const MatrixConfig& base, const std::vector<CorpusEntry>& entries);
-
-struct CorpusRow {
-  std::string entry, arch;
-  std::string expected, observed;  // "build/build-failed step=BTF"
-  bool agree = false;
-};
 
 // One row per (entry, arch) that has both an expectation and a result.
 std::vector<CorpusRow> CompareCorpus(const std::vector<CorpusEntry>& entries, const std::vector<CellResult>& results);

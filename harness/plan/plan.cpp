@@ -112,14 +112,14 @@ void Decide(CellResult& result, Verdict verdict, std::string detail) {
 // the build's stage line says them, empty when ccache did not run.
 std::string RecordCcache(const BuildOutcome& built, const std::string& remote_fact, bool remote_used,
                          CellResult& result) {
-  if (!remote_fact.empty()) result.facts["ccache_remote"] = remote_fact;
+  if (!remote_fact.empty()) SetFact(result, FactKey::kCcacheRemote, remote_fact);
   if (!built.ccache) return {};
   const CcacheStats& stats = *built.ccache;
-  result.facts["ccache_hits"] = std::to_string(stats.hits);
-  result.facts["ccache_misses"] = std::to_string(stats.misses);
+  SetFact(result, FactKey::kCcacheHits, std::to_string(stats.hits));
+  SetFact(result, FactKey::kCcacheMisses, std::to_string(stats.misses));
   if (remote_used) {
-    result.facts["ccache_remote_hits"] = std::to_string(stats.remote_hits);
-    result.facts["ccache_remote_misses"] = std::to_string(stats.remote_misses);
+    SetFact(result, FactKey::kCcacheRemoteHits, std::to_string(stats.remote_hits));
+    SetFact(result, FactKey::kCcacheRemoteMisses, std::to_string(stats.remote_misses));
   }
   return DescribeCcacheStats(stats, remote_used);
 }
@@ -342,11 +342,11 @@ std::vector<CellResult> Pipeline::RunCells(const MatrixConfig& config, const std
       // Reported with its reason; nothing of it runs, and it obtains no tree.
       result.verdict = Verdict::kExcluded;
       result.detail = cell.excluded;
-      result.facts["toolchain"] = cell.toolchain;
+      SetFact(result, FactKey::kToolchain, cell.toolchain);
       result.artifacts_dir.clear();
       continue;
     }
-    result.facts["harness_version"] = std::string(HarnessVersion());  // an input --history compares
+    SetFact(result, FactKey::kHarnessVersion, std::string(HarnessVersion()));  // an input --history compares
     // Keyed by the tree's output directory, not its name: two names can map to one directory
     // ("a/b" and "a_b"), and then they share its work tree and build directories as well.
     const std::string tree_dir = run_.out.TreeDir(cell.tree.name).string();
@@ -532,19 +532,19 @@ void Pipeline::RecordSource(const PreparedSource& p, CellResult& result) {
     } else {
       Decide(result, Verdict::kApplyFailed, patch + " does not apply: " + (a.file.empty() ? "" : a.file) +
                                                 (a.hunk.empty() ? "" : ", hunk " + a.hunk));
-      result.facts["failed_file"] = a.file;
-      result.facts["failed_hunk"] = a.hunk;
+      SetFact(result, FactKey::kFailedFile, a.file);
+      SetFact(result, FactKey::kFailedHunk, a.hunk);
     }
     for (const auto& line : SplitLines(a.detail)) result.diagnosis.push_back("git: " + line);
     result.diagnosis.push_back("log: " + p.apply_log.string());
   }
   // Which tree was built: the package version (or "local"), its suite, the kernel's own version.
-  result.facts["tree_version"] = p.tree.version;
-  if (!p.tree.suite.empty()) result.facts["tree_suite"] = p.tree.suite;
-  if (!p.tree.kernel_version.empty()) result.facts["kernel_version"] = p.tree.kernel_version;
+  SetFact(result, FactKey::kTreeVersion, p.tree.version);
+  if (!p.tree.suite.empty()) SetFact(result, FactKey::kTreeSuite, p.tree.suite);
+  if (!p.tree.kernel_version.empty()) SetFact(result, FactKey::kKernelVersion, p.tree.kernel_version);
   if (p.applied) {
     for (const auto& s : p.applied->skipped) result.diagnosis.push_back("skipped, already applied: " + s);
-    result.facts["revision"] = p.revision;
+    SetFact(result, FactKey::kRevision, p.revision);
   }
 }
 
@@ -613,7 +613,7 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
   // The kconfig asked for, as one key: an input of the verdict that --history compares.
   std::string kconfig = ctx.request.kconfig_base + "\n";
   for (const auto& o : ctx.request.options) kconfig += o.name + "=" + o.value + "\n";
-  result.facts["kconfig"] = Sha256Hex(kconfig).substr(0, 16);
+  SetFact(result, FactKey::kKconfig, Sha256Hex(kconfig).substr(0, 16));
   ConfigOutcome configured = KernelBuilder(run_.runner, run_.sink, run_.host).Configure(ctx.request);
   if (!configured.error.empty()) {
     // make tinyconfig/olddefconfig itself failed: no option was dropped, the kernel did not configure.
@@ -630,7 +630,7 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
                                  (d.reason.empty() ? "" : ": " + d.reason));
     }
     Decide(result, Verdict::kConfigDropped, "did not survive olddefconfig: " + names);
-    result.facts["dropped_options"] = list;
+    SetFact(result, FactKey::kDroppedOptions, list);
     result.diagnosis.push_back("see " + (ctx.request.build_dir / ".config").string());
     return End("dropped " + names);
   }
@@ -639,17 +639,17 @@ PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
 
 PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   const Toolchain& toolchain = ToolchainOf(ctx.request);
-  result.facts["toolchain"] = std::string(toolchain.name);
-  result.facts["toolchain_version"] = ctx.request.toolchain_version;
-  result.facts["binutils_version"] = ctx.request.binutils_version;
-  result.facts["pahole_version"] = ctx.request.pahole_version_line;
+  SetFact(result, FactKey::kToolchain, std::string(toolchain.name));
+  SetFact(result, FactKey::kToolchainVersion, ctx.request.toolchain_version);
+  SetFact(result, FactKey::kBinutilsVersion, ctx.request.binutils_version);
+  SetFact(result, FactKey::kPaholeVersion, ctx.request.pahole_version_line);
   if (!ctx.request.user_env.empty()) {
     std::string vars;
     for (const auto& [name, value] : ctx.request.user_env) vars += (vars.empty() ? "" : " ") + name + "=" + ShellQuote(value);
-    result.facts["make_env"] = vars;  // the user's KCFLAGS etc., given to make
+    SetFact(result, FactKey::kMakeEnv, vars);  // the user's KCFLAGS etc., given to make
   }
   BuildOutcome built = KernelBuilder(run_.runner, run_.sink, run_.host).Build(ctx.request);
-  result.facts["make_command"] = built.command;
+  SetFact(result, FactKey::kMakeCommand, built.command);
   const std::string cache_line = RecordCcache(built, run_.ccache_remote_fact, !run_.ccache_remote.empty(), result);
   if (!built.ok && !built.diagnosis.machine_failure.empty()) {
     // Not a verdict: a full disk or a killed compiler says nothing about the kernel.
@@ -659,10 +659,10 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   }
   if (!built.ok) {
     Decide(result, Verdict::kBuildFailed, built.diagnosis.Summary());
-    result.facts["build_step"] = built.diagnosis.btf_generation ? "BTF" : built.diagnosis.step;
-    // The failure's cause, as SignatureOf (core/signature.h) tells one break from another.
-    result.facts["build_target"] = built.diagnosis.step_target;
-    result.facts["build_error"] = built.diagnosis.first_error;
+    SetFact(result, FactKey::kBuildStep, built.diagnosis.btf_generation ? "BTF" : built.diagnosis.step);
+    // The failure's cause, as SignatureOf (results/signature.h) tells one break from another.
+    SetFact(result, FactKey::kBuildTarget, built.diagnosis.step_target);
+    SetFact(result, FactKey::kBuildError, built.diagnosis.first_error);
     if (built.diagnosis.error_line > 0) {
       result.diagnosis.push_back("first error at " + built.log.string() + ":" + std::to_string(built.diagnosis.error_line));
     }
@@ -672,9 +672,9 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   }
   ctx.kernel = built.image;
   ctx.vmlinux = built.vmlinux;
-  result.facts["make"] = built.skipped ? "skipped (inputs unchanged)"
-                        : built.relinked.empty() ? "ran"
-                                                 : "ran (relinked: earlier link outputs removed)";
+  SetFact(result, FactKey::kMake, built.skipped              ? "skipped (inputs unchanged)"
+                                  : built.relinked.empty() ? "ran"
+                                                           : "ran (relinked: earlier link outputs removed)");
   if (built.skipped) return Next("up to date, make skipped");
   return Next(cache_line.empty() ? "built" : "built; " + cache_line);
 }
@@ -687,13 +687,13 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
     ctx.info.problems.insert(ctx.info.problems.begin(), wrong);
   }
   for (const auto& p : ctx.info.problems) result.diagnosis.push_back("vmlinux: " + p);
-  result.facts["vmlinux_format"] = VmlinuxFormat(ctx.info);
-  result.facts["btf_size"] = std::to_string(ctx.info.btf_size);
-  if (ctx.info.type_count) result.facts["btf_types"] = std::to_string(*ctx.info.type_count);
+  SetFact(result, FactKey::kVmlinuxFormat, VmlinuxFormat(ctx.info));
+  SetFact(result, FactKey::kBtfSize, std::to_string(ctx.info.btf_size));
+  if (ctx.info.type_count) SetFact(result, FactKey::kBtfTypes, std::to_string(*ctx.info.type_count));
   if (!ctx.info.named_types_digest.empty()) {
-    result.facts["btf_named_types"] = std::to_string(ctx.info.named_types) + " " + ctx.info.named_types_digest;
+    SetFact(result, FactKey::kBtfNamedTypes, std::to_string(ctx.info.named_types) + " " + ctx.info.named_types_digest);
   }
-  result.facts["build_id"] = ctx.info.build_id;
+  SetFact(result, FactKey::kBuildId, ctx.info.build_id);
   // An unreadable ELF stops here, and so do delimiting symbols that disagree with .BTF: the
   // kernel would export other bytes than the section's, and the guest would be graded for the
   // linker script's fault. A missing .BTF still boots, so the guest side is seen too ("btf file
@@ -728,7 +728,7 @@ PassOutcome Pipeline::ImagePass(CellContext& ctx, CellResult& result) {
   const auto probe = BuildProbe(run_.runner, run_.sink, *ctx.arch, run_.options.data_dir, run_.options.cache_dir, run_.host);
   const std::string initramfs = ProbeInitramfs(ReadFile(probe));
   WriteFile(ctx.initrd, initramfs);
-  result.facts["probe_hash"] = Sha256Hex(initramfs);  // what the guest runs: an input --history compares
+  SetFact(result, FactKey::kProbeHash, Sha256Hex(initramfs));  // what the guest runs: an input --history compares
   return Next("probe initramfs ready");
 }
 
@@ -761,13 +761,13 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
     if (may_try_kvm) accel_settled_ = true;
   }
   const BootOutcome& booted = ctx.booted;
-  result.facts["qemu_command"] = booted.command;
+  SetFact(result, FactKey::kQemuCommand, booted.command);
   if (auto it = run_.qemu_versions.find(std::string(arch.name)); it != run_.qemu_versions.end() && !it->second.empty()) {
-    result.facts["qemu_version"] = it->second;
+    SetFact(result, FactKey::kQemuVersion, it->second);
   }
-  result.facts["accel"] = booted.accel == Accel::kKvm ? "kvm" : "tcg";
-  if (!booted.kvm_failure.empty()) result.facts["kvm_failed"] = booted.kvm_failure;  // judged under TCG instead
-  result.facts["boot_seconds"] = std::to_string(booted.process.seconds);
+  SetFact(result, FactKey::kAccel, booted.accel == Accel::kKvm ? "kvm" : "tcg");
+  if (!booted.kvm_failure.empty()) SetFact(result, FactKey::kKvmFailed, booted.kvm_failure);  // judged under TCG instead
+  SetFact(result, FactKey::kBootSeconds, std::to_string(booted.process.seconds));
   if (booted.state == ConsoleParser::State::kPanicked) {
     Decide(result, Verdict::kGuestPanicked, booted.panic_line);
     AddConsoleTail(result, request.console_log, booted.console_tail);

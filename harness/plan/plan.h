@@ -24,10 +24,10 @@
 #include "harness/config/matrix.h"
 #include "harness/patches/series.h"
 #include "harness/plan/scheduler.h"
-#include "harness/core/events.h"
+#include "harness/results/events.h"
 #include "harness/core/lock.h"
 #include "harness/core/out_layout.h"
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 #include "harness/proc/runner.h"
 
 namespace harness {
@@ -168,6 +168,8 @@ class Pipeline {
   // What the cells share as they run.
   std::map<std::string, std::shared_ptr<PreparedSource>> prepared_;
   std::map<std::string, Series> series_;  // loaded and checked before any cell runs
+#include "harness/core/out_layout.h"
+#include "harness/results/results.h"
   // The first boot that may try KVM decides whether it works (a trial of up to 20 s); the other
   // such boots wait for it rather than each trying KVM at once. TCG-only boots never wait.
   std::mutex accel_mutex_;

@@ -25,9 +25,6 @@ struct ShardSpec {
 // "K/N" with 1 <= K <= N; throws HarnessError saying what is wrong with `text`.
 ShardSpec ParseShard(std::string_view text);
 
-// What a cell is expected to cost, in seconds, by cell id (e.g. from a previous run's timings).
-using CellCosts = std::map<std::string, double>;
-
 // The build directory a cell shares with others: tree, arch and toolchain.
 std::string BuildGroupKey(const Cell& cell);
 

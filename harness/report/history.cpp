@@ -1,7 +1,5 @@
 #include "harness/report/history.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -9,14 +7,10 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
-#include "harness/report/report.h"
+#include "harness/results/codec.h"
 
 namespace harness {
 namespace {
-
-std::string Token(const CellResult& r) { return r.error.empty() ? VerdictToken(r.verdict) : "harness-error"; }
-
-bool TokenIsSuccess(const std::string& token) { return token == "pass" || token == "built"; }
 
 std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
@@ -65,11 +59,11 @@ std::map<std::string, PastRecord> NewestRecords(const std::filesystem::path& dir
 
 }  // namespace
 
-CellInputs InputsOf(const std::map<std::string, std::string>& facts) {
+CellInputs InputsOf(const Facts& facts) {
   CellInputs inputs;
   for (const CellInput& input : kCellInputs) {
     // As results.json keeps it (Printable), so a kept value and a live one compare alike.
-    if (auto it = facts.find(std::string(input.fact)); it != facts.end() && !it->second.empty()) {
+    if (auto it = facts.find(input.fact); it != facts.end() && !it->second.empty()) {
       inputs.emplace(input.fact, Printable(it->second));
     }
   }
@@ -103,7 +97,7 @@ InputComparison CompareInputs(const CellInputs& was, const CellInputs& now) {
     const auto after = now.find(input.fact);
     const std::string name(input.name);
     // A revision is a full commit id: the short form reads better and is as unique here.
-    auto show = [&](const std::string& value) { return input.fact == "revision" ? Short(value) : value; };
+    auto show = [&](const std::string& value) { return input.fact == FactKey::kRevision ? Short(value) : value; };
     if (before == was.end() || after == now.end()) {
       const char* where = before == was.end() && after == now.end() ? "either run"
                           : before == was.end()                     ? "the earlier run"
@@ -111,7 +105,7 @@ InputComparison CompareInputs(const CellInputs& was, const CellInputs& now) {
       c.unknown.push_back(name + " (not in " + where + ")");
     } else if (before->second != after->second) {
       c.changed.push_back(name + " " + show(before->second) + " -> " + show(after->second));
-    } else if (input.fact == "revision" || input.fact == "kconfig") {
+    } else if (input.fact == FactKey::kRevision || input.fact == FactKey::kKconfig) {
       c.same.push_back(name + " " + show(after->second));
     } else {
       c.same.push_back(name);
@@ -123,82 +117,70 @@ InputComparison CompareInputs(const CellInputs& was, const CellInputs& now) {
 }  // namespace
 
 CellHistory Classify(const CellResult& current, const PastCell* previous, const std::string& previous_time) {
-  const std::string token = Token(current);
-  const bool failed = !TokenIsSuccess(token);
+  // ApplyHistory classes only cells with a verdict (no harness error, not excluded).
+  const bool failed = !IsSuccess(current.verdict);
   CellHistory h;
   if (!previous) {
-    h.cls = failed ? kNewFailure : kPassing;
+    h.cls = failed ? HistoryClass::kNewFailure : HistoryClass::kPassing;
     h.detail = "no earlier run of this cell";
     return h;
   }
-  const std::string was = "was " + previous->verdict + " at " + previous_time;
+  const std::string was = "was " + VerdictToken(previous->verdict) + " at " + previous_time;
   const InputComparison inputs = CompareInputs(previous->inputs, InputsOf(current.facts));
-  if (previous->verdict == token) {
+  if (previous->verdict == current.verdict) {
     if (!failed) {
-      h.cls = kPassing;
+      h.cls = HistoryClass::kPassing;
       h.detail = was;
       return h;
     }
-    h.cls = kStillFailing;
+    h.cls = HistoryClass::kStillFailing;
     h.since = previous->since.empty() ? previous_time : previous->since;
     h.since_revision = previous->since.empty() ? previous->revision : previous->since_revision;
     h.detail = "since " + h.since + (h.since_revision.empty() ? "" : ", first at revision " + Short(h.since_revision));
     return h;
   }
   if (inputs.Identical()) {
-    h.cls = kFlaky;
+    h.cls = HistoryClass::kFlaky;
     h.detail = was + " with the same inputs (" + Join(inputs.same, ", ") + ")";
     return h;
   }
   const std::string changed = inputs.Describe();
   if (failed && previous->failed) {
-    h.cls = kStillFailing;
+    h.cls = HistoryClass::kStillFailing;
     h.since = previous->since.empty() ? previous_time : previous->since;
     h.since_revision = previous->since.empty() ? previous->revision : previous->since_revision;
     h.detail = "since " + h.since + (h.since_revision.empty() ? "" : ", first at revision " + Short(h.since_revision)) +
                "; " + was + ", " + changed;
   } else if (failed) {
-    h.cls = kNewFailure;
+    h.cls = HistoryClass::kNewFailure;
     h.detail = was + "; " + changed;
   } else {
-    h.cls = kFixed;
+    h.cls = HistoryClass::kFixed;
     h.detail = was + (previous->since.empty() ? "" : " (failing since " + previous->since + ")") + "; " + changed;
   }
   return h;
 }
 
 PastRun ParsePastRun(std::string_view text, const std::filesystem::path& where) {
-  PastRun run;
-  run.file = where;
+  ResultsFile file;
   try {
-    const nlohmann::json j = nlohmann::json::parse(text);
-    run.time = j.at("time").get<std::string>();
-    for (const auto& c : j.at("cells")) {
-      const std::string verdict = c.at("verdict").get<std::string>();
-      if (verdict == "harness-error" || verdict == "excluded") continue;
-      PastCell cell;
-      cell.verdict = verdict;
-      cell.failed = !TokenIsSuccess(verdict);
-      const auto& facts = c.value("facts", nlohmann::json::object());
-      cell.revision = facts.value("revision", "");
-      std::map<std::string, std::string> kept;
-      for (const CellInput& input : kCellInputs) {
-        if (auto it = facts.find(input.fact); it != facts.end() && it->is_string()) {
-          kept.emplace(input.fact, it->get<std::string>());
-        }
-      }
-      cell.inputs = InputsOf(kept);
-      for (const auto& t : c.value("stages", nlohmann::json::array())) {
-        if (!t.value("skipped", false)) cell.seconds += t.value("seconds", 0.0);
-      }
-      if (c.contains("history")) {
-        cell.since = c["history"].value("since", "");
-        cell.since_revision = c["history"].value("since_revision", "");
-      }
-      run.cells[c.at("cell").get<std::string>()] = cell;
-    }
-  } catch (const nlohmann::json::exception& e) {
+    file = ReadResultsJson(text, where.string());
+  } catch (const HarnessError& e) {
     throw HarnessError("history file '" + where.string() + "' is not a harness run record: " + e.what());
+  }
+  if (file.time.empty()) {
+    throw HarnessError("history file '" + where.string() + "' is not a harness run record: it has no time");
+  }
+  PastRun run{.time = file.time, .file = where};
+  for (const CellResult& c : file.cells) {
+    if (!c.error.empty() || c.verdict == Verdict::kExcluded) continue;
+    PastCell cell{.verdict = c.verdict, .failed = !IsSuccess(c.verdict), .inputs = InputsOf(c.facts),
+                  .revision = Fact(c, FactKey::kRevision), .since = c.history.since,
+                  .since_revision = c.history.since_revision};
+    for (const auto& t : c.timings) {
+      if (!t.skipped) cell.seconds += t.seconds;
+    }
+    run.cells[c.cell] = cell;
   }
   return run;
 }
@@ -219,14 +201,6 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     const auto it = previous.find(r.cell);
     r.history = it == previous.end() ? Classify(r, nullptr, "") : Classify(r, &it->second.cell, it->second.time);
   }
-  // Keep this run: results.json plus the time and the revisions built.
-  nlohmann::json record = nlohmann::json::parse(ResultsJson(results));
-  record["time"] = now;
-  nlohmann::json revisions = nlohmann::json::object();
-  for (const auto& r : results) {
-    if (auto it = r.facts.find("revision"); it != r.facts.end()) revisions[r.cell] = it->second;
-  }
-  record["revisions"] = revisions;
   std::string stem;
   for (char c : now) {
     if (c != '-' && c != ':') stem += c;
@@ -239,7 +213,7 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     file = dir / (stem + seq + ".json");
   }
   try {
-    WriteFileAtomic(file, record.dump(2) + "\n");
+    WriteFileAtomic(file, ResultsJson(results, {}, now));  // results.json plus the time and revisions
   } catch (const std::exception& e) {
     throw HarnessError("cannot keep this run in --history '" + dir.string() + "': " + e.what());
   }
@@ -255,14 +229,5 @@ CellCosts CostsFromHistory(const std::filesystem::path& dir) {
 }
 
 std::string UtcNow() { return FormatNow(TimeZone::kUtc, "%Y-%m-%dT%H:%M:%SZ"); }
-
-int ExitCodeForNewFailures(const std::vector<CellResult>& results) {
-  int code = kExitPass;
-  for (const auto& r : results) {
-    if (!r.error.empty()) return kExitHarnessError;
-    if (r.history.cls == kNewFailure) code = kExitCellFailed;
-  }
-  return code;
-}
 
 }  // namespace harness

@@ -21,39 +21,33 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/core/verdict.h"
-#include "harness/plan/shard.h"
+#include "harness/results/results.h"
 
 namespace harness {
-
-inline constexpr std::string_view kNewFailure = "new failure";
-inline constexpr std::string_view kStillFailing = "still failing";
-inline constexpr std::string_view kFixed = "fixed";
-inline constexpr std::string_view kPassing = "passing";
-inline constexpr std::string_view kFlaky = "flaky";
 
 // One input a verdict depends on: the CellResult fact that holds it (kept with the cell in the
 // history run) and the name a person reads in "pahole v1.24 -> v1.25".
 struct CellInput {
-  std::string_view fact;
+  FactKey fact;
   std::string_view name;
 };
 // The commit built (the tree with the series applied, so the series' content too), the kconfig
 // asked for, every tool that builds or boots the kernel, the harness itself and the probe the
 // guest runs. The toolchain's name is part of the cell id.
 inline constexpr CellInput kCellInputs[] = {
-    {"revision", "revision"},          {"kconfig", "kconfig"},     {"toolchain_version", "compiler"},
-    {"binutils_version", "binutils"},  {"pahole_version", "pahole"}, {"qemu_version", "qemu"},
-    {"harness_version", "harness"},    {"probe_hash", "probe"},
+    {FactKey::kRevision, "revision"},         {FactKey::kKconfig, "kconfig"},
+    {FactKey::kToolchainVersion, "compiler"}, {FactKey::kBinutilsVersion, "binutils"},
+    {FactKey::kPaholeVersion, "pahole"},      {FactKey::kQemuVersion, "qemu"},
+    {FactKey::kHarnessVersion, "harness"},    {FactKey::kProbeHash, "probe"},
 };
 
-// By fact name; an input not recorded is absent (unknown), never "".
-using CellInputs = std::map<std::string, std::string, std::less<>>;
+// By fact; an input not recorded is absent (unknown), never "".
+using CellInputs = std::map<FactKey, std::string>;
 
 // A cell as an earlier run recorded it.
 struct PastCell {
-  std::string verdict;   // token, e.g. "pass", "content-mismatch"
-  bool failed = false;
+  Verdict verdict = Verdict::kUndecided;
+  bool failed = false;   // !IsSuccess(verdict)
   CellInputs inputs;     // InputsOf at the time
   std::string revision;
   std::string since, since_revision;  // its streak, when it was still failing
@@ -67,13 +61,14 @@ struct PastRun {
 };
 
 // The inputs of kCellInputs the cell recorded (non-empty facts).
-CellInputs InputsOf(const std::map<std::string, std::string>& facts);
+CellInputs InputsOf(const Facts& facts);
 
 // The class of `current` given the same cell's previous record (nullptr: none) from the run at
 // `previous_time`.
 CellHistory Classify(const CellResult& current, const PastCell* previous, const std::string& previous_time);
 
-// One kept run, from its JSON text; throws HarnessError naming `where` when it is not one.
+// One kept run, from its JSON text (results.json with the time it was kept, read by
+// results/codec.h); throws HarnessError naming `where` when it is not one.
 PastRun ParsePastRun(std::string_view json, const std::filesystem::path& where);
 
 // Classes every cell against the newest readable run in `dir` that holds it (a file that cannot
@@ -89,8 +84,5 @@ CellCosts CostsFromHistory(const std::filesystem::path& dir);
 
 // "2026-12-02T00:45:10Z".
 std::string UtcNow();
-
-// --fail-on new: 2 on any harness error, else 1 only when some cell is a new failure.
-int ExitCodeForNewFailures(const std::vector<CellResult>& results);
 
 }  // namespace harness

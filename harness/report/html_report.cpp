@@ -159,13 +159,13 @@ void DetailSection(Html& html, const CellResult& r, std::size_t index, const std
       .Close("span");
   if (r.error.empty()) html.Text(" at the ").Text(StageName(r.stage)).Text(" stage");
   html.Close("p");
-  if (!r.history.cls.empty()) {
-    html.Open("p", {{"class", "hist"}}).Text("history: ").Text(r.history.cls);
+  if (r.history.cls != HistoryClass::kNone) {
+    html.Open("p", {{"class", "hist"}}).Text("history: ").Text(std::string(HistoryClassName(r.history.cls)));
     if (!r.history.detail.empty()) html.Text(" (").Text(r.history.detail).Text(")");
     html.Close("p");
   }
-  if (!r.baseline.cls.empty()) {
-    html.Open("p", {{"class", "hist"}}).Text("series: ").Text(r.baseline.cls);
+  if (r.baseline.cls != BaselineClass::kNone) {
+    html.Open("p", {{"class", "hist"}}).Text("series: ").Text(std::string(BaselineClassName(r.baseline.cls)));
     if (!r.baseline.detail.empty()) html.Text(" (").Text(r.baseline.detail).Text(")");
     if (!r.baseline.artifacts_dir.empty()) {
       const std::string rel =
@@ -199,7 +199,7 @@ void DetailSection(Html& html, const CellResult& r, std::size_t index, const std
     const auto guest = ReadBlob(dir / "guest.btf");
     std::size_t offset = 0;
     try {
-      offset = std::stoull(Fact(r, "offset"));
+      offset = std::stoull(Fact(r, FactKey::kOffset));
     } catch (...) {
       offset = 0;
     }
@@ -224,7 +224,7 @@ void DetailSection(Html& html, const CellResult& r, std::size_t index, const std
     if (!build.empty()) html.Element("h3", {}, "Build log (last lines)").Element("pre", {{"class", "buildlog"}}, build);
   }
 
-  const std::string make = Fact(r, "make_command"), qemu = Fact(r, "qemu_command");
+  const std::string make = Fact(r, FactKey::kMakeCommand), qemu = Fact(r, FactKey::kQemuCommand);
   if (!make.empty() || !qemu.empty()) {
     html.Element("h3", {}, "Reproduce");
     if (!make.empty()) html.Element("p", {}, "make:").Element("pre", {{"class", "cmd"}}, make);
@@ -376,8 +376,8 @@ std::string ReportHtml(const std::vector<CellResult>& results, const std::filesy
       html.Open("td").Open("a", {{"class", "cell " + VerdictClass(r)}, {"href", "#cell-" + std::to_string(it->second)},
                                  {"title", r.cell}});
       html.Element("b", {}, VerdictLabel(r));
-      if (!r.history.cls.empty()) html.Element("small", {{"class", "hist"}}, r.history.cls);
-      if (!r.baseline.cls.empty()) html.Element("small", {{"class", "hist"}}, r.baseline.cls);
+      if (r.history.cls != HistoryClass::kNone) html.Element("small", {{"class", "hist"}}, std::string(HistoryClassName(r.history.cls)));
+      if (r.baseline.cls != BaselineClass::kNone) html.Element("small", {{"class", "hist"}}, std::string(BaselineClassName(r.baseline.cls)));
       html.Element("small", {}, StageTimes(r));
       html.Close("a").Close("td");
     }

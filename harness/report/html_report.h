@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "harness/core/endian.h"
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 #include "harness/elf/inspector.h"
 
 namespace harness {

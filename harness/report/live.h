@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/core/events.h"
+#include "harness/results/events.h"
 
 namespace harness {
 

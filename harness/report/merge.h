@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 #include "harness/report/report.h"
 
 namespace harness {

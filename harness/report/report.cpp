@@ -1,7 +1,5 @@
 #include "harness/report/report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
@@ -10,6 +8,7 @@
 #include "harness/core/error.h"
 #include "harness/verify/verify.h"
 #include "harness/core/util.h"
+#include "harness/results/json.h"
 
 namespace harness {
 namespace {
@@ -30,30 +29,6 @@ std::string XmlEscape(std::string_view text) {
     }
   }
   return out;
-}
-
-// The stage a results.json names (tree for an unknown name).
-Stage StageNamed(const std::string& name) {
-  for (Stage s : {Stage::kTree, Stage::kApply, Stage::kConfig, Stage::kBuild, Stage::kInspect, Stage::kImage,
-                  Stage::kBoot, Stage::kVerify}) {
-    if (StageName(s) == name) return s;
-  }
-  return Stage::kTree;
-}
-
-nlohmann::json ProvenanceJson(const RunProvenance& run) {
-  nlohmann::json j = {{"run_id", run.run_id},
-                      {"started", run.started},
-                      {"harness_version", run.harness_version},
-                      {"matrix", run.matrix},
-                      {"matrix_sha256", run.matrix_sha256},
-                      {"out_dir", run.out_dir}};
-  if (run.shards > 0) {
-    j["shard"] = {{"index", run.shard}, {"count", run.shards}};
-    j["matrix_cells"] = run.matrix_cells;
-  }
-  if (run.merged_shards > 0) j["merged_shards"] = run.merged_shards;
-  return j;
 }
 
 }  // namespace
@@ -134,7 +109,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
   bool history = false;
   for (const auto& r : results) {
     width = std::max(width, r.cell.size());
-    history = history || !r.history.cls.empty();
+    history = history || r.history.cls != HistoryClass::kNone;
   }
   out << "\n" << std::left << std::setw(static_cast<int>(width)) << "cell" << "  " << std::setw(22) << "verdict"
       << "  " << (history ? "history        " : "") << "stages\n";
@@ -145,7 +120,7 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
       stages += std::string(StageName(t.stage)) + " " + (t.shared && t.seconds == 0 ? "shared" : DurationText(t.seconds)) + "  ";
     }
     out << std::setw(static_cast<int>(width)) << r.cell << "  " << std::setw(22) << VerdictText(r) << "  ";
-    if (history) out << std::setw(13) << (r.history.cls.empty() ? "-" : r.history.cls) << "  ";
+    if (history) out << std::setw(13) << (r.history.cls == HistoryClass::kNone ? "-" : std::string(HistoryClassName(r.history.cls))) << "  ";
     out << stages << "\n";
   }
   for (const auto& r : results) {
@@ -159,9 +134,9 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
     } else {
       out << VerdictName(r.verdict) << " at the " << StageName(r.stage) << " stage: " << r.detail << "\n";
     }
-    if (!r.history.cls.empty()) out << "  history: " << r.history.cls << " (" << r.history.detail << ")\n";
-    if (!r.baseline.cls.empty()) {
-      out << "  series: " << r.baseline.cls << " (" << r.baseline.detail << ")\n";
+    if (r.history.cls != HistoryClass::kNone) out << "  history: " << HistoryClassName(r.history.cls) << " (" << r.history.detail << ")\n";
+    if (r.baseline.cls != BaselineClass::kNone) {
+      out << "  series: " << BaselineClassName(r.baseline.cls) << " (" << r.baseline.detail << ")\n";
       if (!r.baseline.artifacts_dir.empty()) out << "  without the series: " << r.baseline.artifacts_dir << "\n";
     }
     for (const auto& line : r.diagnosis) out << "  " << line << "\n";
@@ -182,112 +157,6 @@ void PrintSummary(std::ostream& out, const std::vector<CellResult>& results) {
   out << "\n";
 }
 
-std::string ResultsJson(const std::vector<CellResult>& results, const RunProvenance& run) {
-  nlohmann::json cells = nlohmann::json::array();
-  for (const auto& r : results) {
-    nlohmann::json stages = nlohmann::json::array();
-    for (const auto& t : r.timings) {
-      nlohmann::json stage = {
-          {"stage", StageName(t.stage)}, {"seconds", t.seconds}, {"skipped", t.skipped}, {"shared", t.shared}};
-      if (t.own_seconds >= 0) stage["harness_seconds"] = t.own_seconds;
-      stages.push_back(std::move(stage));
-    }
-    nlohmann::json facts = nlohmann::json::object();
-    for (const auto& [k, v] : r.facts) facts[k] = Printable(v);
-    nlohmann::json diagnosis = nlohmann::json::array();
-    for (const auto& d : r.diagnosis) diagnosis.push_back(Printable(d));
-    cells.push_back({{"cell", r.cell},
-                     {"arch", r.arch},
-                     {"stage", StageName(r.stage)},
-                     {"verdict", r.error.empty() ? VerdictToken(r.verdict) : "harness-error"},
-                     {"detail", Printable(r.detail)},
-                     {"error", Printable(r.error)},
-                     {"diagnosis", diagnosis},
-                     {"stages", stages},
-                     {"facts", facts},
-                     {"artifacts", r.artifacts_dir}});
-    if (!r.history.cls.empty()) {
-      cells.back()["history"] = {{"class", r.history.cls}, {"detail", Printable(r.history.detail)},
-                                 {"since", r.history.since}, {"since_revision", r.history.since_revision}};
-    }
-    if (!r.baseline.cls.empty()) {
-      cells.back()["baseline"] = {{"class", r.baseline.cls}, {"detail", Printable(r.baseline.detail)},
-                                  {"cell", r.baseline.cell}, {"artifacts", r.baseline.artifacts_dir}};
-    }
-  }
-  nlohmann::json j = {{"exit_code", ExitCodeFor(results)}, {"cells", cells}};
-  if (!run.harness_version.empty()) j["run"] = ProvenanceJson(run);
-  return j.dump(2) + "\n";
-}
-
-RunProvenance ProvenanceFromJson(std::string_view json, const std::string& where) {
-  RunProvenance run;
-  try {
-    const nlohmann::json j = nlohmann::json::parse(json);
-    if (!j.contains("run")) return run;
-    const nlohmann::json& r = j.at("run");
-    run.run_id = r.value("run_id", "");
-    run.started = r.value("started", "");
-    run.harness_version = r.value("harness_version", "");
-    run.matrix = r.value("matrix", "");
-    run.matrix_sha256 = r.value("matrix_sha256", "");
-    run.out_dir = r.value("out_dir", "");
-    if (r.contains("shard")) {
-      run.shard = r["shard"].at("index").get<int>();
-      run.shards = r["shard"].at("count").get<int>();
-    }
-    run.matrix_cells = r.value("matrix_cells", std::vector<std::string>{});
-    run.merged_shards = r.value("merged_shards", 0);
-  } catch (const nlohmann::json::exception& e) {
-    throw HarnessError("'" + where + "' is not a harness results.json: " + e.what());
-  }
-  return run;
-}
-
-std::vector<CellResult> ResultsFromJson(std::string_view json, const std::string& where) {
-  std::vector<CellResult> results;
-  try {
-    const nlohmann::json j = nlohmann::json::parse(json);
-    for (const auto& c : j.at("cells")) {
-      CellResult r;
-      r.cell = c.at("cell").get<std::string>();
-      r.arch = c.value("arch", "");
-      r.stage = StageNamed(c.value("stage", "tree"));
-      const std::string verdict = c.at("verdict").get<std::string>();
-      for (int v = 0; v <= static_cast<int>(kLastVerdict); ++v) {
-        if (VerdictToken(static_cast<Verdict>(v)) == verdict) r.verdict = static_cast<Verdict>(v);
-      }
-      r.detail = c.value("detail", "");
-      r.error = c.value("error", "");
-      if (verdict == "harness-error" && r.error.empty()) r.error = "harness error";
-      for (const auto& d : c.value("diagnosis", nlohmann::json::array())) r.diagnosis.push_back(d.get<std::string>());
-      for (const auto& t : c.value("stages", nlohmann::json::array())) {
-        StageTiming timing{StageNamed(t.value("stage", "tree"))};
-        timing.seconds = t.value("seconds", 0.0);
-        timing.skipped = t.value("skipped", false);
-        timing.shared = t.value("shared", false);
-        timing.own_seconds = t.value("harness_seconds", -1.0);
-        r.timings.push_back(timing);
-      }
-      const nlohmann::json facts = c.value("facts", nlohmann::json::object());  // items() needs it alive
-      for (const auto& [k, v] : facts.items()) r.facts[k] = v.get<std::string>();
-      r.artifacts_dir = c.value("artifacts", "");
-      if (c.contains("history")) {
-        const auto& h = c["history"];
-        r.history = {h.value("class", ""), h.value("detail", ""), h.value("since", ""), h.value("since_revision", "")};
-      }
-      if (c.contains("baseline")) {
-        const auto& b = c["baseline"];
-        r.baseline = {b.value("class", ""), b.value("detail", ""), b.value("cell", ""), b.value("artifacts", "")};
-      }
-      results.push_back(std::move(r));
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw HarnessError("'" + where + "' is not a harness results.json: " + e.what());
-  }
-  return results;
-}
-
 std::string ResultsJUnit(const std::vector<CellResult>& results) {
   std::size_t failures = 0, errors = 0;
   for (const auto& r : results) {
@@ -303,12 +172,12 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
     for (const auto& t : r.timings) total += t.seconds;
     xml << "  <testcase classname=\"harness." << XmlEscape(r.arch) << "\" name=\"" << XmlEscape(r.cell)
         << "\" time=\"" << total << "\">\n";
-    if (!r.history.cls.empty()) {
-      xml << "    <properties><property name=\"history\" value=\"" << XmlEscape(r.history.cls)
+    if (r.history.cls != HistoryClass::kNone) {
+      xml << "    <properties><property name=\"history\" value=\"" << XmlEscape(std::string(HistoryClassName(r.history.cls)))
           << "\"/><property name=\"history_detail\" value=\"" << XmlEscape(r.history.detail) << "\"/></properties>\n";
     }
-    if (!r.baseline.cls.empty()) {
-      xml << "    <properties><property name=\"series\" value=\"" << XmlEscape(r.baseline.cls)
+    if (r.baseline.cls != BaselineClass::kNone) {
+      xml << "    <properties><property name=\"series\" value=\"" << XmlEscape(std::string(BaselineClassName(r.baseline.cls)))
           << "\"/><property name=\"series_detail\" value=\"" << XmlEscape(r.baseline.detail) << "\"/></properties>\n";
     }
     std::string body;
@@ -322,8 +191,8 @@ std::string ResultsJUnit(const std::vector<CellResult>& results) {
       xml << "    <skipped message=\"" << XmlEscape("excluded: " + r.detail) << "\"/>\n";
     } else if (r.verdict != Verdict::kPass) {
       xml << "    <failure type=\"" << VerdictToken(r.verdict) << "\" message=\""
-          << XmlEscape((r.history.cls.empty() ? "" : "[" + r.history.cls + "] ") +
-                       (r.baseline.cls.empty() ? "" : "[" + r.baseline.cls + "] ") + std::string(VerdictName(r.verdict)) +
+          << XmlEscape((r.history.cls == HistoryClass::kNone ? "" : "[" + std::string(HistoryClassName(r.history.cls)) + "] ") +
+                       (r.baseline.cls == BaselineClass::kNone ? "" : "[" + std::string(BaselineClassName(r.baseline.cls)) + "] ") + std::string(VerdictName(r.verdict)) +
                        " at " + std::string(StageName(r.stage)) + ": " + r.detail)
           << "\">" << XmlEscape(body) << "</failure>\n";
     }
@@ -393,7 +262,7 @@ void PrintInspection(std::ostream& out, const VmlinuxInfo& info) {
 }
 
 std::string InspectionJson(const VmlinuxInfo& info) {
-  nlohmann::json j = {{"path", info.path}, {"is_elf", info.is_elf}, {"ok", info.problems.empty()},
+  JsonValue j = {{"path", info.path}, {"is_elf", info.is_elf}, {"ok", info.problems.empty()},
                       {"problems", info.problems}};
   if (info.is_elf) {
     j["elf"] = {{"class", info.elf_class}, {"endian", EndianName(info.endian)}, {"machine", info.machine},
@@ -420,7 +289,7 @@ std::string InspectionJson(const VmlinuxInfo& info) {
     }
     if (!info.libbpf_error.empty()) j["btf"]["libbpf_error"] = info.libbpf_error;
   }
-  return j.dump(2) + "\n";
+  return j.Dump();
 }
 
 void PrintCorpus(std::ostream& out, const std::vector<CorpusRow>& rows) {
@@ -443,21 +312,12 @@ void PrintCorpus(std::ostream& out, const std::vector<CorpusRow>& rows) {
 }
 
 std::string CorpusJson(const std::vector<CorpusRow>& rows) {
-  nlohmann::json j = nlohmann::json::array();
+  JsonValue j = JsonValue::Array();
   for (const auto& r : rows) {
-    j.push_back({{"entry", r.entry}, {"arch", r.arch}, {"expected", r.expected}, {"observed", Printable(r.observed)},
-                 {"agree", r.agree}});
+    j.Push({{"entry", r.entry}, {"arch", r.arch}, {"expected", r.expected}, {"observed", Printable(r.observed)},
+            {"agree", r.agree}});
   }
-  return j.dump(2) + "\n";
-}
-
-int ExitCodeFor(const std::vector<CellResult>& results) {
-  int code = kExitPass;
-  for (const auto& r : results) {
-    if (!r.error.empty()) return kExitHarnessError;
-    if (IsKernelFailure(r.verdict)) code = kExitCellFailed;
-  }
-  return code;
+  return j.Dump();
 }
 
 }  // namespace harness

@@ -27,7 +27,7 @@ std::string MarkdownCell(std::string_view untrusted) {
 std::string SummaryMarkdown(const std::vector<CellResult>& results) {
   const auto [passed, built, excluded, failed, errors] = CountVerdicts(results);
   bool history = false;
-  for (const auto& r : results) history = history || !r.history.cls.empty();
+  for (const auto& r : results) history = history || r.history.cls != HistoryClass::kNone;
   std::string md = "### harness: " + std::to_string(passed) + " passed, ";
   if (built) md += std::to_string(built) + " built (no boot), ";
   md += std::to_string(failed) + " failed, " + std::to_string(errors) + " harness errors";
@@ -46,11 +46,11 @@ std::string SummaryMarkdown(const std::vector<CellResult>& results) {
     std::string detail = r.error.empty() ? r.detail : r.error;
     md += "| " + MarkdownCell(r.cell) + " | " + verdict + " | " + std::string(StageName(r.stage)) + " | " + time + " | ";
     if (history) {
-      md += MarkdownCell(r.history.cls);
+      md += MarkdownCell(std::string(HistoryClassName(r.history.cls)));
       if (!r.history.since.empty()) md += " since " + MarkdownCell(r.history.since);
       md += " | ";
     }
-    if (!r.baseline.cls.empty()) detail = "[" + r.baseline.cls + ": " + r.baseline.detail + "] " + detail;
+    if (r.baseline.cls != BaselineClass::kNone) detail = "[" + std::string(BaselineClassName(r.baseline.cls)) + ": " + r.baseline.detail + "] " + detail;
     if (detail.size() > 300) detail = detail.substr(0, 300) + "...";
     md += MarkdownCell(detail) + " |\n";
   }

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 
 namespace harness {
 

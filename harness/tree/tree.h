@@ -6,7 +6,7 @@
 
 #include "harness/config/matrix.h"
 #include "harness/core/util.h"
-#include "harness/core/events.h"
+#include "harness/results/events.h"
 #include "harness/proc/runner.h"
 #include "harness/tree/debian.h"
 

@@ -16,7 +16,7 @@ std::string Octal(std::uint32_t mode) {
 }
 
 // Which part of the section `offset` falls in, by the vmlinux's own BTF header: what a content
-// mismatch's signature (core/signature.h) compares, since the offset itself moves with the types.
+// mismatch's signature (results/signature.h) compares, since the offset itself moves with the types.
 std::string OffsetClass(const VmlinuxInfo& vmlinux, std::size_t offset) {
   if (!vmlinux.header) return "header";  // shorter than the fixed header: it is all header
   const BtfHeader& h = *vmlinux.header;
@@ -132,8 +132,8 @@ constexpr bool (Evidence::*kEvidenceChecks[])() = {
 };
 
 bool Evidence::SameBuild() {
-  out.facts["guest_build_id"] = guest_id;
-  out.facts["vmlinux_build_id"] = vmlinux.build_id;
+  out.facts[FactKey::kGuestBuildId] = guest_id;
+  out.facts[FactKey::kVmlinuxBuildId] = vmlinux.build_id;
   if (!guest_id.empty() && !vmlinux.build_id.empty() && guest_id != vmlinux.build_id) {
     return Fail(Verdict::kStaleImage, "the guest's build ID " + guest_id + " is not the checked vmlinux's " +
                                           vmlinux.build_id + ": the boot image and the vmlinux come from different builds");
@@ -189,7 +189,7 @@ bool Evidence::ModeAndSizeRecorded() {
 }
 
 bool Evidence::RegularFile() {
-  out.facts["guest_mode"] = Octal(*record.mode & 07777);
+  out.facts[FactKey::kGuestMode] = Octal(*record.mode & 07777);
   if (!(record.flags & kFlagVmlinuxRegular)) {
     return Fail(Verdict::kBtfFileMissing, "/sys/kernel/btf/vmlinux exists but is not a regular file (mode " +
                                               Octal(*record.mode) + "); the ELF has " + section);
@@ -219,8 +219,8 @@ bool Evidence::ByteOrder() {
 // exactly at st_size.
 bool Evidence::BoundedReads() {
   const std::uint64_t st_size = *record.size;
-  out.facts["guest_size"] = std::to_string(st_size);
-  out.facts["readable"] = std::to_string(got.size());
+  out.facts[FactKey::kGuestSize] = std::to_string(st_size);
+  out.facts[FactKey::kReadable] = std::to_string(got.size());
   // Reads stopped by the probe's cap are an export without an end only when nothing shows one: a
   // file a page longer than the section ends right at the cap (st_size says so, a read there is
   // EOF) and is a size mismatch. Older probes flag the cap whatever the next read would return.
@@ -290,9 +290,9 @@ bool Evidence::LargeReadsAgree() {
     const std::size_t offset = static_cast<std::size_t>(first.first - want.begin());
     std::size_t differing = 0;
     for (std::size_t i = offset; i < want.size(); ++i) differing += want[i] != got[i];
-    out.facts["offset"] = std::to_string(offset);
-    out.facts["offset_class"] = OffsetClass(vmlinux, offset);
-    out.facts["differing_bytes"] = std::to_string(differing);
+    out.facts[FactKey::kOffset] = std::to_string(offset);
+    out.facts[FactKey::kOffsetClass] = OffsetClass(vmlinux, offset);
+    out.facts[FactKey::kDifferingBytes] = std::to_string(differing);
     Fail(Verdict::kContentMismatch, "first difference at offset " + std::to_string(offset) + " (" +
                                         HexNumber(offset) + "), " + std::to_string(differing) +
                                         (differing == 1 ? " byte differs" : " bytes differ"));
@@ -327,8 +327,8 @@ bool Evidence::SmallReadsAgree() {
     }
     for (std::size_t i = 0; i < length; ++i) {
       if (range->bytes[i] != want[offset + i]) {
-        out.facts["offset"] = std::to_string(offset + i);
-        out.facts["offset_class"] = OffsetClass(vmlinux, offset + i);
+        out.facts[FactKey::kOffset] = std::to_string(offset + i);
+        out.facts[FactKey::kOffsetClass] = OffsetClass(vmlinux, offset + i);
         return Fail(Verdict::kContentMismatch, "1-byte reads disagree with the section at offset " +
                                                    std::to_string(offset + i) + " (large reads matched)");
       }
@@ -380,11 +380,11 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   VerifyOutcome& out = evidence.out;
   const std::vector<std::uint8_t>& want = evidence.want;
   const std::vector<std::uint8_t>& got = evidence.got;
-  out.facts["section_size"] = std::to_string(want.size());
+  out.facts[FactKey::kSectionSize] = std::to_string(want.size());
   if (!record.version.empty()) out.diagnosis.push_back("guest: " + Printable(Trim(record.version)));
   for (const auto& line : evidence.probe_errors) out.diagnosis.push_back("probe: " + Printable(line));
   if (!console_complaint.empty()) {
-    out.facts["complaint"] = console_complaint.front();
+    out.facts[FactKey::kComplaint] = console_complaint.front();
     out.diagnosis.push_back("the kernel complained on the console:");
     for (const auto& line : console_complaint) out.diagnosis.push_back("  " + line);
   }

@@ -9,7 +9,7 @@
 
 #include "harness/arch/arch.h"
 #include "harness/boot/record.h"
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 #include "harness/elf/inspector.h"
 
 namespace harness {
@@ -18,7 +18,7 @@ struct VerifyOutcome {
   Verdict verdict = Verdict::kPass;
   std::string detail;
   std::vector<std::string> diagnosis;
-  std::map<std::string, std::string> facts;
+  Facts facts;
 };
 
 // Compares and, when artifacts_dir is not empty, keeps both blobs (guest.btf, vmlinux.btf) and

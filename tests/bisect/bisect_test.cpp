@@ -29,7 +29,7 @@ CellResult Verdicted(Verdict verdict, Stage stage, const std::string& build_step
   result.verdict = verdict;
   result.stage = stage;
   result.detail = std::string(VerdictName(verdict));
-  if (!build_step.empty()) result.facts["build_step"] = build_step;
+  if (!build_step.empty()) SetFact(result, FactKey::kBuildStep, build_step);
   return result;
 }
 const CellResult kPass = Verdicted(Verdict::kPass, Stage::kVerify);

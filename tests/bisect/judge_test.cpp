@@ -14,7 +14,7 @@ CellResult Cell(Verdict verdict, Stage stage, const std::string& build_step = ""
   result.arch = "s390x";
   result.verdict = verdict;
   result.stage = stage;
-  if (!build_step.empty()) result.facts["build_step"] = build_step;
+  if (!build_step.empty()) SetFact(result, FactKey::kBuildStep, build_step);
   return result;
 }
 
@@ -43,8 +43,8 @@ CellResult CompileBreak(const std::string& object, const std::string& file, int 
   CellResult result = Cell(Verdict::kBuildFailed, Stage::kBuild, "CC");
   const std::string error = "/src/linux/" + file + ":" + std::to_string(line) + ":5: error: expected ';' before '}' token";
   result.detail = "CC " + object + ": " + error;
-  result.facts["build_target"] = object;
-  result.facts["build_error"] = error;
+  SetFact(result, FactKey::kBuildTarget, object);
+  SetFact(result, FactKey::kBuildError, error);
   return result;
 }
 

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "harness/core/error.h"
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 #include "tests/support/fake_host.h"
 #include "tests/support/temp_dir.h"
 

@@ -5,6 +5,7 @@
 
 #include "harness/core/error.h"
 #include "harness/plan/baseline.h"
+#include "harness/results/exit_code.h"
 
 namespace harness {
 namespace {
@@ -67,8 +68,8 @@ TEST(BaselineTest, OneRecheckPerCellAndNoneWhenTheMatrixHasIt) {
   for (const auto& c : cells) results.push_back(Result(c, Verdict::kTimedOut, Stage::kBoot));
   EXPECT_TRUE(BaselineCells(cells, results).empty());
   ApplyBaseline(results, cells, {});
-  EXPECT_EQ(results[0].baseline.cls, "");  // series none: nothing to compare with
-  EXPECT_EQ(results[3].baseline.cls, "pre-existing");
+  EXPECT_EQ(results[0].baseline.cls, BaselineClass::kNone);  // series none: nothing to compare with
+  EXPECT_EQ(results[3].baseline.cls, BaselineClass::kPreExisting);
   EXPECT_EQ(results[3].baseline.cell, "t/none/x86_64/gcc");
 }
 
@@ -82,30 +83,30 @@ TEST(BaselineTest, Classes) {
   const Cell& base = rechecks[0];
 
   CellBaseline b = ClassAgainstBaseline(with, Result(base, Verdict::kPass, Stage::kVerify));
-  EXPECT_EQ(b.cls, "introduced");
+  EXPECT_EQ(b.cls, BaselineClass::kIntroduced);
   EXPECT_EQ(b.detail, "without the series: PASS");
   EXPECT_EQ(b.cell, "t/none/arm64/gcc");
   EXPECT_EQ(b.artifacts_dir, "/out/t/none/arm64/gcc");
 
   b = ClassAgainstBaseline(with, Result(base, Verdict::kBuildFailed, Stage::kBuild, "objcopy: invalid bfd target"));
-  EXPECT_EQ(b.cls, "pre-existing");
+  EXPECT_EQ(b.cls, BaselineClass::kPreExisting);
   EXPECT_THAT(b.detail, HasSubstr("fails the same way without the series: "));
   EXPECT_THAT(b.detail, HasSubstr("objcopy: invalid bfd target"));
 
   // The same verdict at the same stage with another first error: the series broke something else.
   b = ClassAgainstBaseline(with, Result(base, Verdict::kBuildFailed, Stage::kBuild, "ld: undefined reference"));
-  EXPECT_EQ(b.cls, "introduced");
+  EXPECT_EQ(b.cls, BaselineClass::kIntroduced);
   EXPECT_THAT(b.detail, HasSubstr("cause without the series: ld: undefined reference; with it: objcopy: invalid bfd target"));
 
   // The series turned a boot failure into a build failure: it changed how the cell fails.
   b = ClassAgainstBaseline(with, Result(base, Verdict::kTimedOut, Stage::kBoot, "no power-off in 60 s"));
-  EXPECT_EQ(b.cls, "introduced");
+  EXPECT_EQ(b.cls, BaselineClass::kIntroduced);
   EXPECT_THAT(b.detail, HasSubstr("fails another way without the series: "));
 
   CellResult errored = Result(base, Verdict::kUndecided, Stage::kBuild);
   errored.error = "No space left on device";
   b = ClassAgainstBaseline(with, errored);
-  EXPECT_EQ(b.cls, "unknown");
+  EXPECT_EQ(b.cls, BaselineClass::kUnknown);
   EXPECT_THAT(b.detail, HasSubstr("No space left on device"));
 }
 
@@ -114,9 +115,9 @@ TEST(BaselineTest, Classes) {
 CellResult CompileBreak(const Cell& cell, const std::string& object, const std::string& file, int line) {
   const std::string error = "/work/out/t/src/" + file + ":" + std::to_string(line) + ":5: error: expected ';' before '}' token";
   CellResult r = Result(cell, Verdict::kBuildFailed, Stage::kBuild, "CC " + object + ": " + error);
-  r.facts["build_step"] = "CC";
-  r.facts["build_target"] = object;
-  r.facts["build_error"] = error;
+  r.facts[FactKey::kBuildStep] = "CC";
+  r.facts[FactKey::kBuildTarget] = object;
+  r.facts[FactKey::kBuildError] = error;
   return r;
 }
 
@@ -124,7 +125,7 @@ CellResult CompileBreak(const Cell& cell, const std::string& object, const std::
 CellResult Complained(const Cell& cell, const std::string& line) {
   CellResult r = Result(cell, Verdict::kKernelComplained, Stage::kVerify,
                         "the bytes match, but the kernel complained before the probe finished: " + line);
-  r.facts["complaint"] = line;
+  r.facts[FactKey::kComplaint] = line;
   return r;
 }
 
@@ -139,7 +140,7 @@ TEST(BaselineTest, ADifferentComplaintIsIntroduced) {
   const CellResult without =
       Complained(base, "[    0.912345] WARNING: CPU: 0 PID: 1 at kernel/bpf/btf.c:1234 btf_parse+0x1a/0x40");
   const CellBaseline b = ClassAgainstBaseline(with, without);
-  EXPECT_EQ(b.cls, "introduced");
+  EXPECT_EQ(b.cls, BaselineClass::kIntroduced);
   EXPECT_THAT(b.detail, HasSubstr("WARNING: CPU"));
 }
 
@@ -151,7 +152,7 @@ TEST(BaselineTest, TheSameComplaintIsPreExisting) {
       Complained(cells[1], "[    1.204518] WARNING: CPU: 1 PID: 57 at kernel/bpf/btf.c:1240 btf_parse+0x1c/0x48");
   const CellResult without =
       Complained(cells[1], "[    0.912345] WARNING: CPU: 0 PID: 1 at kernel/bpf/btf.c:1234 btf_parse+0x1a/0x40");
-  EXPECT_EQ(ClassAgainstBaseline(with, without).cls, "pre-existing");
+  EXPECT_EQ(ClassAgainstBaseline(with, without).cls, BaselineClass::kPreExisting);
 }
 
 // Given a base tree that fails to compile one file, a series whose build breaks in another file
@@ -159,8 +160,8 @@ TEST(BaselineTest, TheSameComplaintIsPreExisting) {
 TEST(BaselineTest, ACompileBreakInAnotherFileIsIntroduced) {
   const auto cells = ExpandCells(Matrix("{name: s, path: p}"), {});
   const CellResult with = CompileBreak(cells[1], "mm/memory.o", "mm/memory.c", 20);
-  EXPECT_EQ(ClassAgainstBaseline(with, CompileBreak(cells[1], "kernel/fork.o", "kernel/fork.c", 12)).cls, "introduced");
-  EXPECT_EQ(ClassAgainstBaseline(with, CompileBreak(cells[1], "mm/memory.o", "mm/memory.c", 17)).cls, "pre-existing");
+  EXPECT_EQ(ClassAgainstBaseline(with, CompileBreak(cells[1], "kernel/fork.o", "kernel/fork.c", 12)).cls, BaselineClass::kIntroduced);
+  EXPECT_EQ(ClassAgainstBaseline(with, CompileBreak(cells[1], "mm/memory.o", "mm/memory.c", 17)).cls, BaselineClass::kPreExisting);
 }
 
 // Given one failing cell of each class, each --fail-on introduced outcome.
@@ -172,21 +173,21 @@ TEST(BaselineTest, FailOnIntroduced) {
   const auto base = BaselineCells(cells, results);
   ASSERT_EQ(base.size(), 1u);
   ApplyBaseline(results, cells, {Result(base[0], Verdict::kBuildFailed, Stage::kBuild)});
-  EXPECT_EQ(results[0].baseline.cls, "");
-  EXPECT_EQ(results[1].baseline.cls, "pre-existing");
-  EXPECT_EQ(results[2].baseline.cls, "introduced");
+  EXPECT_EQ(results[0].baseline.cls, BaselineClass::kNone);
+  EXPECT_EQ(results[1].baseline.cls, BaselineClass::kPreExisting);
+  EXPECT_EQ(results[2].baseline.cls, BaselineClass::kIntroduced);
   EXPECT_EQ(results[2].baseline.detail, "the series does not apply to this tree");
-  EXPECT_EQ(ExitCodeForIntroduced(results), kExitCellFailed);  // the series does not apply on s390x
+  EXPECT_EQ(ExitCodeFor(results, FailOn::kIntroduced), kExitCellFailed);  // the series does not apply on s390x
 
   results[2] = Result(cells[2], Verdict::kPass, Stage::kVerify);
-  EXPECT_EQ(ExitCodeForIntroduced(results), kExitPass);  // only the pre-existing arm64 failure is left
+  EXPECT_EQ(ExitCodeFor(results, FailOn::kIntroduced), kExitPass);  // only the pre-existing arm64 failure is left
 
-  results[1].baseline.cls = "unknown";
-  EXPECT_EQ(ExitCodeForIntroduced(results), kExitHarnessError);  // a needed re-check failed: no guess
+  results[1].baseline.cls = BaselineClass::kUnknown;
+  EXPECT_EQ(ExitCodeFor(results, FailOn::kIntroduced), kExitHarnessError);  // a needed re-check failed: no guess
 
   // A failing cell that was never re-checked is not taken for pre-existing.
   results[1].baseline = {};
-  EXPECT_EQ(ExitCodeForIntroduced(results), kExitCellFailed);
+  EXPECT_EQ(ExitCodeFor(results, FailOn::kIntroduced), kExitCellFailed);
 }
 
 // Given a re-check that is missing (not run), the cell is unknown, never pre-existing.
@@ -196,7 +197,7 @@ TEST(BaselineTest, MissingRecheckIsUnknown) {
                                      Result(cells[1], Verdict::kPass, Stage::kVerify),
                                      Result(cells[2], Verdict::kPass, Stage::kVerify)};
   ApplyBaseline(results, cells, {});
-  EXPECT_EQ(results[0].baseline.cls, "unknown");
+  EXPECT_EQ(results[0].baseline.cls, BaselineClass::kUnknown);
 }
 
 }  // namespace

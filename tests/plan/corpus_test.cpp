@@ -8,7 +8,7 @@ namespace harness {
 namespace {
 
 CellResult Result(const std::string& series, const std::string& arch, Stage stage, Verdict verdict,
-                  std::map<std::string, std::string> facts = {}) {
+                  Facts facts = {}) {
   CellResult r;
   r.cell = "debian-6.1/" + series + "/" + arch + "/gcc";
   r.arch = arch;
@@ -29,8 +29,8 @@ CorpusEntry Entry() {
 
 TEST(CompareCorpusTest, AgreesOnlyWhenStageVerdictAndDetailsMatch) {
   auto rows = CompareCorpus({Entry()}, {Result("output-format", "x86_64", Stage::kVerify, Verdict::kPass),
-                                        Result("output-format", "arm64", Stage::kBuild, Verdict::kBuildFailed, {{"build_step", "LD"}}),
-                                        Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch, {{"offset", "4100"}})});
+                                        Result("output-format", "arm64", Stage::kBuild, Verdict::kBuildFailed, {{FactKey::kBuildStep, "LD"}}),
+                                        Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch, {{FactKey::kOffset, "4100"}})});
   ASSERT_EQ(rows.size(), 3u);
   std::map<std::string, CorpusRow> by_arch;
   for (const auto& r : rows) by_arch[r.arch] = r;
@@ -43,7 +43,7 @@ TEST(CompareCorpusTest, AgreesOnlyWhenStageVerdictAndDetailsMatch) {
 TEST(CompareCorpusTest, OffsetOutsideSlackAndHarnessErrorsDisagree) {
   CellResult error = Result("output-format", "x86_64", Stage::kVerify, Verdict::kPass);
   error.error = "qemu missing";
-  auto rows = CompareCorpus({Entry()}, {error, Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch, {{"offset", "4105"}})});
+  auto rows = CompareCorpus({Entry()}, {error, Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch, {{FactKey::kOffset, "4105"}})});
   ASSERT_EQ(rows.size(), 2u);
   for (const auto& r : rows) EXPECT_FALSE(r.agree) << r.arch;
 }
@@ -56,7 +56,7 @@ TEST(CompareCorpusTest, OtherSeriesCellsAreIgnored) {
 TEST(CompareCorpusTest, BadOffsetFactIsNamed) {
   try {
     CompareCorpus({Entry()}, {Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch,
-                                     {{"offset", "99999999999999999999999"}})});
+                                     {{FactKey::kOffset, "99999999999999999999999"}})});
     FAIL() << "no error";
   } catch (const HarnessError& e) {
     EXPECT_STREQ(e.what(), "cell 'debian-6.1/output-format/s390x/gcc': offset '99999999999999999999999' is "
@@ -66,7 +66,7 @@ TEST(CompareCorpusTest, BadOffsetFactIsNamed) {
   CorpusEntry entry = Entry();
   entry.expect["s390x"].offset_slack = ~std::uint64_t(0);
   auto rows = CompareCorpus({entry}, {Result("output-format", "s390x", Stage::kVerify, Verdict::kContentMismatch,
-                                             {{"offset", "5000"}})});
+                                             {{FactKey::kOffset, "5000"}})});
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(rows[0].agree);
 }

@@ -157,7 +157,7 @@ TEST_F(PipelineTest, MatchingGuestPasses) {
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.verdict, Verdict::kPass) << r.detail;
   EXPECT_EQ(r.stage, Stage::kVerify);
-  EXPECT_EQ(r.facts["btf_size"], std::to_string(btf_.size()));
+  EXPECT_EQ(r.facts[FactKey::kBtfSize], std::to_string(btf_.size()));
   EXPECT_TRUE(fs::exists(fs::path(r.artifacts_dir) / "guest.btf"));
   EXPECT_THAT(qemu_argv_, ::testing::Contains("virtio-blk-device,drive=probe"));
   EXPECT_THAT(qemu_argv_, ::testing::Contains(HasSubstr("harness.btf_size=" + std::to_string(btf_.size()))));
@@ -213,7 +213,7 @@ TEST_F(PipelineTest, FlippedGuestByteIsContentMismatch) {
   record_->blob[30] ^= 1;
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kContentMismatch);
-  EXPECT_EQ(r.facts["offset"], "30");
+  EXPECT_EQ(r.facts[FactKey::kOffset], "30");
 }
 
 // A record left on the disk by an earlier boot must never count for a later one.
@@ -265,7 +265,7 @@ TEST_F(PipelineTest, BuildFailureSkipsTheRestAndQuotesTheError) {
   EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
   EXPECT_EQ(r.stage, Stage::kBuild);
   EXPECT_EQ(r.detail, "CC kernel/fork.o: kernel/fork.c:1:1: error: boom");
-  EXPECT_EQ(r.facts["build_step"], "CC");
+  EXPECT_EQ(r.facts[FactKey::kBuildStep], "CC");
   for (const auto& t : r.timings) {
     if (t.stage > Stage::kBuild) {
       EXPECT_TRUE(t.skipped) << StageName(t.stage);
@@ -310,7 +310,7 @@ TEST_F(PipelineTest, PaholeExitingOneIsABuildFailedVerdict) {
   CellResult r = RunOne();
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.verdict, Verdict::kBuildFailed);
-  EXPECT_EQ(r.facts["build_step"], "BTF");
+  EXPECT_EQ(r.facts[FactKey::kBuildStep], "BTF");
 }
 
 TEST_F(PipelineTest, DroppedBtfStopsAtConfig) {
@@ -318,7 +318,7 @@ TEST_F(PipelineTest, DroppedBtfStopsAtConfig) {
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kConfigDropped);
   EXPECT_EQ(r.stage, Stage::kConfig);
-  EXPECT_EQ(r.facts["dropped_options"], "CONFIG_DEBUG_INFO_BTF");
+  EXPECT_EQ(r.facts[FactKey::kDroppedOptions], "CONFIG_DEBUG_INFO_BTF");
   EXPECT_THAT(r.diagnosis.at(0), HasSubstr("CONFIG_DEBUG_INFO_BTF=y (from "));
 }
 
@@ -340,8 +340,8 @@ TEST_F(PipelineTest, KvmPanicAfterTheBannerIsRebootedUnderTcgAndTcgDecides) {
   kvm_console_ = {"Linux version 6.1.0", "Kernel panic - not syncing: Fatal exception", "never read"};
   CellResult r = RunOne();
   EXPECT_EQ(r.verdict, Verdict::kPass) << r.detail;
-  EXPECT_EQ(r.facts["accel"], "tcg");
-  EXPECT_THAT(r.facts["kvm_failed"], HasSubstr("after the kernel printed its banner"));
+  EXPECT_EQ(r.facts[FactKey::kAccel], "tcg");
+  EXPECT_THAT(r.facts[FactKey::kKvmFailed], HasSubstr("after the kernel printed its banner"));
   EXPECT_THAT(qemu_argv_, ::testing::Contains("tcg")) << "the last boot ran under TCG";
 }
 
@@ -574,11 +574,11 @@ TEST_F(PipelineTest, UnreachableCcacheRemoteIsANoteAndALocalOnlyBuild) {
   EXPECT_THAT(host_.asked, ::testing::ElementsAre("cache.lan:6379 PING\r\n")) << "asked once per run";
   EXPECT_THAT(notes.notes, ::testing::Contains("ccache remote redis://cache.lan:6379 unreachable (Connection refused): "
                                                "building with the local cache only"));
-  EXPECT_EQ(r.facts.at("ccache_remote"), "redis://cache.lan:6379: unreachable (Connection refused)");
+  EXPECT_EQ(r.facts.at(FactKey::kCcacheRemote), "redis://cache.lan:6379: unreachable (Connection refused)");
   const auto env = BuildEnv(runner_);
   EXPECT_EQ(env.count("CCACHE_REMOTE_STORAGE"), 0u);
   EXPECT_EQ(env.at("CCACHE_NOHASHDIR"), "true") << "the local cache is still used";
-  EXPECT_THAT(r.facts.at("make_command"), ::testing::Not(HasSubstr("REMOTE")));
+  EXPECT_THAT(r.facts.at(FactKey::kMakeCommand), ::testing::Not(HasSubstr("REMOTE")));
 }
 
 // Given a server that answers PONG, make gets it as ccache's remote storage, and the command a
@@ -591,9 +591,9 @@ TEST_F(PipelineTest, AnsweringCcacheRemoteIsUsedByTheBuild) {
   auto results = Pipeline(runner_, notes, options_, host_).Run(config_);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].verdict, Verdict::kPass) << results[0].detail;
-  EXPECT_EQ(results[0].facts.at("ccache_remote"), "redis://cache.lan:6379: used");
+  EXPECT_EQ(results[0].facts.at(FactKey::kCcacheRemote), "redis://cache.lan:6379: used");
   EXPECT_EQ(BuildEnv(runner_).at("CCACHE_REMOTE_STORAGE"), "redis://cache.lan:6379");
-  EXPECT_THAT(results[0].facts.at("make_command"), HasSubstr(" CCACHE_REMOTE_STORAGE=redis://cache.lan:6379 "));
+  EXPECT_THAT(results[0].facts.at(FactKey::kMakeCommand), HasSubstr(" CCACHE_REMOTE_STORAGE=redis://cache.lan:6379 "));
   EXPECT_THAT(notes.notes, ::testing::Not(::testing::Contains(HasSubstr("unreachable"))));
 }
 
@@ -606,7 +606,7 @@ TEST_F(PipelineTest, CcacheRemoteWithoutCcacheIsNotAsked) {
   auto results = Pipeline(runner_, notes, options_, host_).Run(config_);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_TRUE(host_.asked.empty());
-  EXPECT_EQ(results[0].facts.at("ccache_remote"), "redis://cache.lan:6379: unused (ccache is not installed)");
+  EXPECT_EQ(results[0].facts.at(FactKey::kCcacheRemote), "redis://cache.lan:6379: unused (ccache is not installed)");
   EXPECT_THAT(notes.notes, ::testing::Contains(HasSubstr("ccache is not installed")));
 }
 

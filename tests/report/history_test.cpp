@@ -7,6 +7,7 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
+#include "harness/results/exit_code.h"
 #include "tests/support/temp_dir.h"
 
 namespace harness {
@@ -15,16 +16,16 @@ namespace {
 using ::testing::HasSubstr;
 
 // Every input a verdict depends on, as the pipeline records them among a cell's facts.
-std::map<std::string, std::string> AllInputs() {
-  return {{"revision", "r1"},
-          {"kconfig", "k1"},
-          {"toolchain", "gcc"},
-          {"toolchain_version", "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0"},
-          {"binutils_version", "GNU ld (GNU Binutils for Debian) 2.40"},
-          {"pahole_version", "v1.24"},
-          {"qemu_version", "QEMU emulator version 7.2.11 (Debian 1:7.2+dfsg-7+deb12u7)"},
-          {"harness_version", "0.1.0+g0123456789ab"},
-          {"probe_hash", "5f2c9a"}};
+Facts AllInputs() {
+  return {{FactKey::kRevision, "r1"},
+          {FactKey::kKconfig, "k1"},
+          {FactKey::kToolchain, "gcc"},
+          {FactKey::kToolchainVersion, "aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0"},
+          {FactKey::kBinutilsVersion, "GNU ld (GNU Binutils for Debian) 2.40"},
+          {FactKey::kPaholeVersion, "v1.24"},
+          {FactKey::kQemuVersion, "QEMU emulator version 7.2.11 (Debian 1:7.2+dfsg-7+deb12u7)"},
+          {FactKey::kHarnessVersion, "0.1.0+g0123456789ab"},
+          {FactKey::kProbeHash, "5f2c9a"}};
 }
 
 // A cell with every input recorded; `revision` and `kconfig` as given.
@@ -35,25 +36,25 @@ CellResult Cell(Verdict v, std::string revision = "r1", std::string kconfig = "k
   r.verdict = v;
   r.stage = Stage::kVerify;
   r.facts = AllInputs();
-  r.facts["revision"] = std::move(revision);
-  r.facts["kconfig"] = std::move(kconfig);
+  r.facts[FactKey::kRevision] = std::move(revision);
+  r.facts[FactKey::kKconfig] = std::move(kconfig);
   return r;
 }
 
-CellResult WithInputs(Verdict v, std::map<std::string, std::string> facts) {
+CellResult WithInputs(Verdict v, Facts facts) {
   CellResult r = Cell(v);
   r.facts = std::move(facts);
   return r;
 }
 
-PastCell Past(const std::string& verdict, const std::string& revision = "r1", const std::string& kconfig = "k1") {
+PastCell Past(Verdict verdict, const std::string& revision = "r1", const std::string& kconfig = "k1") {
   PastCell p;
   p.verdict = verdict;
-  p.failed = verdict != "pass" && verdict != "built";
+  p.failed = !IsSuccess(verdict);
   p.revision = revision;
   auto facts = AllInputs();
-  facts["revision"] = revision;
-  facts["kconfig"] = kconfig;
+  facts[FactKey::kRevision] = revision;
+  facts[FactKey::kKconfig] = kconfig;
   p.inputs = InputsOf(facts);
   return p;
 }
@@ -61,14 +62,14 @@ PastCell Past(const std::string& verdict, const std::string& revision = "r1", co
 constexpr const char* kThen = "2026-12-01T02:00:00Z";
 
 TEST(HistoryClassifyTest, Passing) {
-  const PastCell was = Past("pass");
-  EXPECT_EQ(Classify(Cell(Verdict::kPass), &was, kThen).cls, kPassing);
+  const PastCell was = Past(Verdict::kPass);
+  EXPECT_EQ(Classify(Cell(Verdict::kPass), &was, kThen).cls, HistoryClass::kPassing);
 }
 
 TEST(HistoryClassifyTest, NewFailureWhenAnInputChanged) {
-  const PastCell was = Past("pass", "r1");
+  const PastCell was = Past(Verdict::kPass, "r1");
   const CellHistory h = Classify(Cell(Verdict::kBuildFailed, "r2"), &was, kThen);
-  EXPECT_EQ(h.cls, kNewFailure);
+  EXPECT_EQ(h.cls, HistoryClass::kNewFailure);
   EXPECT_THAT(h.detail, HasSubstr("was pass at 2026-12-01T02:00:00Z"));
   EXPECT_THAT(h.detail, HasSubstr("inputs changed: revision r1 -> r2"));
 }
@@ -76,52 +77,52 @@ TEST(HistoryClassifyTest, NewFailureWhenAnInputChanged) {
 // Given a verdict that changed while the kconfig changed (same revision), it should not be
 // flaky: an input did change.
 TEST(HistoryClassifyTest, ChangedKconfigIsNotFlaky) {
-  const PastCell was = Past("pass", "r1", "k1");
-  EXPECT_EQ(Classify(Cell(Verdict::kConfigDropped, "r1", "k2"), &was, kThen).cls, kNewFailure);
-  const PastCell failed = Past("config-option-dropped", "r1", "k2");
-  EXPECT_EQ(Classify(Cell(Verdict::kPass, "r1", "k1"), &failed, kThen).cls, kFixed);
+  const PastCell was = Past(Verdict::kPass, "r1", "k1");
+  EXPECT_EQ(Classify(Cell(Verdict::kConfigDropped, "r1", "k2"), &was, kThen).cls, HistoryClass::kNewFailure);
+  const PastCell failed = Past(Verdict::kConfigDropped, "r1", "k2");
+  EXPECT_EQ(Classify(Cell(Verdict::kPass, "r1", "k1"), &failed, kThen).cls, HistoryClass::kFixed);
 }
 
 TEST(HistoryClassifyTest, StillFailingNamesTheStartOfTheStreak) {
-  PastCell was = Past("content-mismatch", "r1");
+  PastCell was = Past(Verdict::kContentMismatch, "r1");
   CellHistory h = Classify(Cell(Verdict::kContentMismatch, "r2"), &was, kThen);
-  EXPECT_EQ(h.cls, kStillFailing);
+  EXPECT_EQ(h.cls, HistoryClass::kStillFailing);
   EXPECT_EQ(h.since, kThen);
   EXPECT_EQ(h.since_revision, "r1");
   // A run later: the streak still starts at the first failing run.
   was.since = kThen;
   was.since_revision = "r1";
   h = Classify(Cell(Verdict::kContentMismatch, "r3"), &was, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(h.cls, kStillFailing);
+  EXPECT_EQ(h.cls, HistoryClass::kStillFailing);
   EXPECT_EQ(h.since, kThen);
   EXPECT_EQ(h.since_revision, "r1");
   EXPECT_THAT(h.detail, HasSubstr("since 2026-12-01T02:00:00Z, first at revision r1"));
 }
 
 TEST(HistoryClassifyTest, FixedWhenAnInputChanged) {
-  PastCell was = Past("build-failed", "r1");
+  PastCell was = Past(Verdict::kBuildFailed, "r1");
   was.since = "2026-11-30T02:00:00Z";
   const CellHistory h = Classify(Cell(Verdict::kPass, "r2"), &was, kThen);
-  EXPECT_EQ(h.cls, kFixed);
+  EXPECT_EQ(h.cls, HistoryClass::kFixed);
   EXPECT_THAT(h.detail, HasSubstr("failing since 2026-11-30T02:00:00Z"));
 }
 
 TEST(HistoryClassifyTest, FlakyWhenTheVerdictChangedWithNoInputChanged) {
-  const PastCell passed = Past("pass");
-  EXPECT_EQ(Classify(Cell(Verdict::kTimedOut), &passed, kThen).cls, kFlaky);
-  const PastCell timed_out = Past("timed-out");
-  EXPECT_EQ(Classify(Cell(Verdict::kPass), &timed_out, kThen).cls, kFlaky);
-  EXPECT_EQ(Classify(Cell(Verdict::kGuestPanicked), &timed_out, kThen).cls, kFlaky);
+  const PastCell passed = Past(Verdict::kPass);
+  EXPECT_EQ(Classify(Cell(Verdict::kTimedOut), &passed, kThen).cls, HistoryClass::kFlaky);
+  const PastCell timed_out = Past(Verdict::kTimedOut);
+  EXPECT_EQ(Classify(Cell(Verdict::kPass), &timed_out, kThen).cls, HistoryClass::kFlaky);
+  EXPECT_EQ(Classify(Cell(Verdict::kGuestPanicked), &timed_out, kThen).cls, HistoryClass::kFlaky);
 }
 
 TEST(HistoryClassifyTest, NoEarlierRunOrUnknownInputs) {
-  EXPECT_EQ(Classify(Cell(Verdict::kPass), nullptr, "").cls, kPassing);
-  EXPECT_EQ(Classify(Cell(Verdict::kBuildFailed), nullptr, "").cls, kNewFailure);
+  EXPECT_EQ(Classify(Cell(Verdict::kPass), nullptr, "").cls, HistoryClass::kPassing);
+  EXPECT_EQ(Classify(Cell(Verdict::kBuildFailed), nullptr, "").cls, HistoryClass::kNewFailure);
   // An apply failure records no revision: a changed verdict there is never called flaky.
-  PastCell was = Past("pass");
+  PastCell was = Past(Verdict::kPass);
   CellResult apply_failed = Cell(Verdict::kApplyFailed);
   apply_failed.facts.clear();
-  EXPECT_EQ(Classify(apply_failed, &was, kThen).cls, kNewFailure);
+  EXPECT_EQ(Classify(apply_failed, &was, kThen).cls, HistoryClass::kNewFailure);
 }
 
 class HistoryDirTest : public ::testing::Test {
@@ -133,13 +134,13 @@ class HistoryDirTest : public ::testing::Test {
 TEST_F(HistoryDirTest, RunsAreKeptAndEachIsClassedAgainstThePreviousOne) {
   std::vector<CellResult> first = {Cell(Verdict::kPass, "r1")};
   EXPECT_TRUE(ApplyHistory(first, dir_, "2026-12-01T02:00:00Z").empty());
-  EXPECT_EQ(first[0].history.cls, kPassing);
+  EXPECT_EQ(first[0].history.cls, HistoryClass::kPassing);
   std::vector<CellResult> second = {Cell(Verdict::kBuildFailed, "r2")};
   ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  EXPECT_EQ(second[0].history.cls, HistoryClass::kNewFailure);
   std::vector<CellResult> third = {Cell(Verdict::kBuildFailed, "r3")};
   ApplyHistory(third, dir_, "2026-12-03T02:00:00Z");
-  EXPECT_EQ(third[0].history.cls, kStillFailing);
+  EXPECT_EQ(third[0].history.cls, HistoryClass::kStillFailing);
   EXPECT_EQ(third[0].history.since, "2026-12-02T02:00:00Z");
   EXPECT_EQ(third[0].history.since_revision, "r2");
   std::vector<CellResult> fourth = {Cell(Verdict::kBuildFailed, "r4")};
@@ -161,7 +162,7 @@ TEST_F(HistoryDirTest, AnUnreadableRunIsSkippedWithAWarning) {
   const auto warnings = ApplyHistory(now, dir_, "2026-12-03T02:00:00Z");
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_THAT(warnings[0], HasSubstr("20261202T020000Z-000.json' is not a harness run record"));
-  EXPECT_EQ(now[0].history.cls, kFlaky);  // against the run before the damaged one
+  EXPECT_EQ(now[0].history.cls, HistoryClass::kFlaky);  // against the run before the damaged one
 }
 
 // Given shards kept in one history (each run holding only its own cells), a cell should be
@@ -172,10 +173,10 @@ TEST_F(HistoryDirTest, ShardsAreClassedAgainstTheirOwnCellsLastRun) {
   ApplyHistory(whole, dir_, "2026-12-01T02:00:00Z");
   std::vector<CellResult> shard2 = {whole[1]};
   ApplyHistory(shard2, dir_, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(shard2[0].history.cls, kPassing);
+  EXPECT_EQ(shard2[0].history.cls, HistoryClass::kPassing);
   std::vector<CellResult> shard1 = {Cell(Verdict::kBuildFailed, "r2")};
   ApplyHistory(shard1, dir_, "2026-12-02T02:00:01Z");
-  EXPECT_EQ(shard1[0].history.cls, kStillFailing);
+  EXPECT_EQ(shard1[0].history.cls, HistoryClass::kStillFailing);
   EXPECT_EQ(shard1[0].history.since, "2026-12-01T02:00:00Z");
 }
 
@@ -204,8 +205,8 @@ TEST_F(HistoryDirTest, RunsWithinOneSecondKeepTheirOrder) {
   ApplyHistory(second, dir_, "2026-12-01T02:00:00Z");
   std::vector<CellResult> third = {Cell(Verdict::kBuildFailed, "r2")};
   ApplyHistory(third, dir_, "2026-12-01T02:00:00Z");
-  EXPECT_EQ(second[0].history.cls, kNewFailure);
-  EXPECT_EQ(third[0].history.cls, kStillFailing);
+  EXPECT_EQ(second[0].history.cls, HistoryClass::kNewFailure);
+  EXPECT_EQ(third[0].history.cls, HistoryClass::kStillFailing);
   EXPECT_TRUE(std::filesystem::exists(dir_ / "20261201T020000Z-002.json"));
 }
 
@@ -216,11 +217,11 @@ TEST_F(HistoryDirTest, ExcludedCellsAndHarnessErrorsAreNotClassed) {
   first[1].cell = "debian-6.1/none/x86_64/gcc";
   first[1].error = "qemu missing";
   ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
-  EXPECT_EQ(first[0].history.cls, "");
-  EXPECT_EQ(first[1].history.cls, "");
+  EXPECT_EQ(first[0].history.cls, HistoryClass::kNone);
+  EXPECT_EQ(first[1].history.cls, HistoryClass::kNone);
   std::vector<CellResult> second = {Cell(Verdict::kPass)};
   ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(second[0].history.cls, kPassing);
+  EXPECT_EQ(second[0].history.cls, HistoryClass::kPassing);
   EXPECT_EQ(second[0].history.detail, "no earlier run of this cell");
 }
 
@@ -237,14 +238,14 @@ TEST_F(HistoryDirTest, ACompilerUpgradeIsANewFailureNamingIt) {
   std::vector<CellResult> first = {WithInputs(Verdict::kPass, AllInputs())};
   ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
   auto upgraded = AllInputs();
-  upgraded["toolchain_version"] = "aarch64-linux-gnu-gcc (Debian 13.2.0-7) 13.2.0";
+  upgraded[FactKey::kToolchainVersion] = "aarch64-linux-gnu-gcc (Debian 13.2.0-7) 13.2.0";
   std::vector<CellResult> second = {WithInputs(Verdict::kBuildFailed, upgraded)};
   ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  EXPECT_EQ(second[0].history.cls, HistoryClass::kNewFailure);
   EXPECT_THAT(second[0].history.detail,
               HasSubstr("compiler aarch64-linux-gnu-gcc (Debian 12.2.0-14) 12.2.0 -> aarch64-linux-gnu-gcc (Debian "
                         "13.2.0-7) 13.2.0"));
-  EXPECT_EQ(ExitCodeForNewFailures(second), 1);
+  EXPECT_EQ(ExitCodeFor(second, FailOn::kNew), 1);
 }
 
 // Given the same with a pahole upgrade (the tool that writes .BTF), the same.
@@ -252,15 +253,15 @@ TEST_F(HistoryDirTest, APaholeUpgradeIsANewFailureNamingIt) {
   std::vector<CellResult> first = {WithInputs(Verdict::kPass, AllInputs())};
   ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
   auto upgraded = AllInputs();
-  upgraded["pahole_version"] = "v1.25";
+  upgraded[FactKey::kPaholeVersion] = "v1.25";
   std::vector<CellResult> second = {WithInputs(Verdict::kContentMismatch, upgraded)};
   ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  EXPECT_EQ(second[0].history.cls, HistoryClass::kNewFailure);
   EXPECT_THAT(second[0].history.detail, HasSubstr("pahole v1.24 -> v1.25"));
-  EXPECT_EQ(ExitCodeForNewFailures(second), 1);
+  EXPECT_EQ(ExitCodeFor(second, FailOn::kNew), 1);
   // And each other input, one at a time.
   int day = 3;
-  for (const char* input : {"binutils_version", "qemu_version", "harness_version", "probe_hash"}) {
+  for (FactKey input : {FactKey::kBinutilsVersion, FactKey::kQemuVersion, FactKey::kHarnessVersion, FactKey::kProbeHash}) {
     auto changed = AllInputs();
     changed[input] += "-new";
     const std::string date = "2026-12-0" + std::to_string(day++);
@@ -268,7 +269,7 @@ TEST_F(HistoryDirTest, APaholeUpgradeIsANewFailureNamingIt) {
     ApplyHistory(pass, dir_, date + "T02:00:00Z");
     std::vector<CellResult> fail = {WithInputs(Verdict::kTimedOut, changed)};
     ApplyHistory(fail, dir_, date + "T03:00:00Z");
-    EXPECT_EQ(fail[0].history.cls, kNewFailure) << input;
+    EXPECT_EQ(fail[0].history.cls, HistoryClass::kNewFailure) << FactName(input);
   }
 }
 
@@ -276,12 +277,12 @@ TEST_F(HistoryDirTest, APaholeUpgradeIsANewFailureNamingIt) {
 // are still the same input.
 TEST_F(HistoryDirTest, AnEscapedInputReadBackIsTheSameInput) {
   auto inputs = AllInputs();
-  inputs["qemu_version"] = "QEMU emulator version 7.2.11, Copyright (c) 2003-2022 Fabrice Bellard \xc2\xa9";
+  inputs[FactKey::kQemuVersion] = "QEMU emulator version 7.2.11, Copyright (c) 2003-2022 Fabrice Bellard \xc2\xa9";
   std::vector<CellResult> first = {WithInputs(Verdict::kPass, inputs)};
   ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
   std::vector<CellResult> second = {WithInputs(Verdict::kTimedOut, inputs)};
   ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(second[0].history.cls, kFlaky) << second[0].history.detail;
+  EXPECT_EQ(second[0].history.cls, HistoryClass::kFlaky) << second[0].history.detail;
 }
 
 // Given a PASS then a FAIL with every input recorded and equal on both sides, it is flaky.
@@ -290,20 +291,20 @@ TEST_F(HistoryDirTest, IdenticalInputsAreFlaky) {
   ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
   std::vector<CellResult> second = {WithInputs(Verdict::kTimedOut, AllInputs())};
   ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(second[0].history.cls, kFlaky);
-  EXPECT_EQ(ExitCodeForNewFailures(second), 0);
+  EXPECT_EQ(second[0].history.cls, HistoryClass::kFlaky);
+  EXPECT_EQ(ExitCodeFor(second, FailOn::kNew), 0);
 }
 
 // Given an earlier run kept by an older harness (revision and kconfig only), an input unknown on
 // one side is no evidence that it did not change: not flaky.
 TEST_F(HistoryDirTest, AnUnknownInputIsNotFlaky) {
-  std::vector<CellResult> first = {WithInputs(Verdict::kPass, {{"revision", "r1"}, {"kconfig", "k1"}})};
+  std::vector<CellResult> first = {WithInputs(Verdict::kPass, {{FactKey::kRevision, "r1"}, {FactKey::kKconfig, "k1"}})};
   ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
   std::vector<CellResult> second = {WithInputs(Verdict::kTimedOut, AllInputs())};
   ApplyHistory(second, dir_, "2026-12-02T02:00:00Z");
-  EXPECT_EQ(second[0].history.cls, kNewFailure);
+  EXPECT_EQ(second[0].history.cls, HistoryClass::kNewFailure);
   EXPECT_THAT(second[0].history.detail, HasSubstr("not recorded"));
-  EXPECT_EQ(ExitCodeForNewFailures(second), 1);
+  EXPECT_EQ(ExitCodeFor(second, FailOn::kNew), 1);
 }
 
 TEST(HistoryParseTest, RecordWithoutTimeIsAnError) {
@@ -314,15 +315,15 @@ TEST(HistoryParseTest, RecordWithoutTimeIsAnError) {
 
 TEST(HistoryExitCodeTest, FailOnNewCountsOnlyNewFailures) {
   std::vector<CellResult> results = {Cell(Verdict::kBuildFailed), Cell(Verdict::kPass)};
-  results[0].history.cls = kStillFailing;
-  EXPECT_EQ(ExitCodeForNewFailures(results), 0);
+  results[0].history.cls = HistoryClass::kStillFailing;
+  EXPECT_EQ(ExitCodeFor(results, FailOn::kNew), 0);
   results[1].verdict = Verdict::kTimedOut;
-  results[1].history.cls = kFlaky;
-  EXPECT_EQ(ExitCodeForNewFailures(results), 0);
-  results[1].history.cls = kNewFailure;
-  EXPECT_EQ(ExitCodeForNewFailures(results), 1);
+  results[1].history.cls = HistoryClass::kFlaky;
+  EXPECT_EQ(ExitCodeFor(results, FailOn::kNew), 0);
+  results[1].history.cls = HistoryClass::kNewFailure;
+  EXPECT_EQ(ExitCodeFor(results, FailOn::kNew), 1);
   results[0].error = "qemu missing";
-  EXPECT_EQ(ExitCodeForNewFailures(results), 2);
+  EXPECT_EQ(ExitCodeFor(results, FailOn::kNew), 2);
 }
 
 }  // namespace

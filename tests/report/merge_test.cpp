@@ -54,7 +54,7 @@ TEST(MergeShardsTest, ConsistentShards) {
   std::vector<ShardResults> shards = ThreeShards();
   // Shard 2's failing cell with its --series re-check, whose logs moved with the shard too.
   CellResult failing = Cell(kCells[1], Verdict::kContentMismatch, "");
-  failing.baseline = {.cls = "introduced", .detail = "without the series: PASS", .cell = "t/none/arm64/gcc",
+  failing.baseline = {.cls = BaselineClass::kIntroduced, .detail = "without the series: PASS", .cell = "t/none/arm64/gcc",
                       .artifacts_dir = "/runner/out/shard-2/t/none/arm64-gcc"};
   shards[0] = Shard(2, 3, {failing});
   const MergedRun merged = MergeShards(shards);

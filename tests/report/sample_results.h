@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 #include "tests/support/elf_writer.h"
 
 namespace harness::testing {
@@ -50,8 +50,8 @@ inline std::vector<CellResult> OneCellOfEveryVerdict(const std::filesystem::path
     r.diagnosis = {"guest: <script>document.title='pwned-diag'</script>"};
     r.timings = {{Stage::kTree, 0.5, false, true}, {Stage::kBuild, 72.25}, {Stage::kBoot, 3.5}, {Stage::kVerify, 0.1}};
     r.artifacts_dir = (out_dir / "debian-6.1" / series / (r.arch + "-gcc")).string();
-    r.facts["make_command"] = "make O=build ARCH=" + r.arch + " -j2 vmlinux";
-    r.facts["qemu_command"] = "qemu-system-" + r.arch + " -kernel Image -append 'console=ttyS0 <x>'";
+    r.facts[FactKey::kMakeCommand] = "make O=build ARCH=" + r.arch + " -j2 vmlinux";
+    r.facts[FactKey::kQemuCommand] = "qemu-system-" + r.arch + " -kernel Image -append 'console=ttyS0 <x>'";
     std::filesystem::create_directories(r.artifacts_dir);
     std::ofstream(std::filesystem::path(r.artifacts_dir) / "console.log") << kHostileConsole;
     std::ofstream(std::filesystem::path(r.artifacts_dir) / "build.log") << "  CC init/main.o\n";
@@ -60,7 +60,7 @@ inline std::vector<CellResult> OneCellOfEveryVerdict(const std::filesystem::path
       WriteBytes(std::filesystem::path(r.artifacts_dir) / "vmlinux.btf", blob);
       blob.at(kFlippedOffset) ^= 0x40;
       WriteBytes(std::filesystem::path(r.artifacts_dir) / "guest.btf", blob);
-      r.facts["offset"] = std::to_string(kFlippedOffset);
+      r.facts[FactKey::kOffset] = std::to_string(kFlippedOffset);
       r.detail = "first difference at offset 100 (0x64), 1 byte differs";
     }
     results.push_back(std::move(r));

@@ -59,7 +59,7 @@ TEST(SummaryMarkdownTest, MixedResults) {
 
 TEST(SummaryMarkdownTest, HistoryColumnWhenClassed) {
   std::vector<CellResult> results = {Cell("t/none/arm64/gcc", Verdict::kBuildFailed, "x")};
-  results[0].history = {.cls = "still failing", .detail = "", .since = "2026-12-01T00:00:00Z", .since_revision = "abc"};
+  results[0].history = {.cls = HistoryClass::kStillFailing, .detail = "", .since = "2026-12-01T00:00:00Z", .since_revision = "abc"};
   const std::string md = SummaryMarkdown(results);
   EXPECT_THAT(md, HasSubstr("| history |"));
   EXPECT_THAT(md, HasSubstr("| still failing since 2026-12-01T00:00:00Z |"));

@@ -71,15 +71,15 @@ class VerifyBtfTest : public ::testing::TestWithParam<const char*> {
 TEST_P(VerifyBtfTest, IdenticalBytesPass) {
   VerifyOutcome out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kPass) << out.detail;
-  EXPECT_EQ(out.facts["guest_build_id"], "01020304");
+  EXPECT_EQ(out.facts[FactKey::kGuestBuildId], "01020304");
 }
 
 TEST_P(VerifyBtfTest, OneFlippedByteIsContentMismatchAtItsOffset) {
   record_.blob[4096] ^= 0x40;
   VerifyOutcome out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
-  EXPECT_EQ(out.facts["offset"], "4096");
-  EXPECT_EQ(out.facts["differing_bytes"], "1");
+  EXPECT_EQ(out.facts[FactKey::kOffset], "4096");
+  EXPECT_EQ(out.facts[FactKey::kDifferingBytes], "1");
   EXPECT_EQ(out.detail, "first difference at offset 4096 (0x1000), 1 byte differs");
 }
 
@@ -95,7 +95,7 @@ TEST_P(VerifyBtfTest, AMismatchIsClassedByThePartOfTheSectionItIsIn) {
     record_.blob[offset] ^= 0x40;
     VerifyOutcome out = Verify();
     EXPECT_EQ(out.verdict, Verdict::kContentMismatch) << offset;
-    EXPECT_EQ(out.facts["offset_class"], expected) << offset;
+    EXPECT_EQ(out.facts[FactKey::kOffsetClass], expected) << offset;
   }
 }
 
@@ -289,8 +289,8 @@ TEST_P(VerifyBtfTest, ConsoleComplaintIsKernelComplainedEvenWhenBytesMatch) {
   EXPECT_EQ(out.verdict, Verdict::kKernelComplained);
   EXPECT_NE(out.detail.find("WARNING: CPU: 0"), std::string::npos);
   EXPECT_NE(std::find(out.diagnosis.begin(), out.diagnosis.end(), "  Call Trace:"), out.diagnosis.end());
-  // The first line, whole, for the failure signature (core/signature.h) to normalise.
-  EXPECT_EQ(out.facts["complaint"], complaint_.front());
+  // The first line, whole, for the failure signature (results/signature.h) to normalise.
+  EXPECT_EQ(out.facts[FactKey::kComplaint], complaint_.front());
 }
 
 // A complaint does not hide a more precise verdict about the bytes; it is in the diagnosis.
@@ -320,7 +320,7 @@ TEST_P(VerifyBtfTest, SmallReadsThatDisagreeAreContentMismatch) {
   record_.small_reads[0].bytes[10] ^= 1;
   VerifyOutcome out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
-  EXPECT_EQ(out.facts["offset"], "10");
+  EXPECT_EQ(out.facts[FactKey::kOffset], "10");
 }
 
 // Not only the header: a 1-byte read that disagrees in the last range is caught too.
@@ -328,7 +328,7 @@ TEST_P(VerifyBtfTest, SmallReadsThatDisagreeAtTheEndAreContentMismatch) {
   record_.small_reads.back().bytes[31] ^= 1;
   VerifyOutcome out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kContentMismatch);
-  EXPECT_EQ(out.facts["offset"], std::to_string(vmlinux_.btf.size() - 1));
+  EXPECT_EQ(out.facts[FactKey::kOffset], std::to_string(vmlinux_.btf.size() - 1));
 }
 
 // Given real BTF in the arch's byte order whose member offset differs in the guest's copy,

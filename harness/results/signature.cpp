@@ -1,4 +1,4 @@
-#include "harness/core/signature.h"
+#include "harness/results/signature.h"
 
 namespace harness {
 namespace {
@@ -98,10 +98,10 @@ std::string DropLineNumbers(std::string_view text) {
 // the error is often another object's ("CC kernel/bpf/btf.o" before kernel/fork.c's error), so
 // it would tell one break from itself. It stands in only when no error line was found.
 std::string BuildCause(const CellResult& result) {
-  if (!result.facts.count("build_error")) return NormaliseBuildError(result.detail);  // an older result
-  const std::string error = Fact(result, "build_error");
+  if (!HasFact(result, FactKey::kBuildError)) return NormaliseBuildError(result.detail);  // an older result
+  const std::string error = Fact(result, FactKey::kBuildError);
   if (!error.empty()) return NormaliseBuildError(error);
-  const std::string target = Fact(result, "build_target");
+  const std::string target = Fact(result, FactKey::kBuildTarget);
   return "no error line in the log" + (target.empty() ? "" : ", at " + NormaliseBuildError(target));
 }
 
@@ -111,9 +111,9 @@ std::string CauseOf(const CellResult& result) {
     case Verdict::kBuildFailed:
       return result.stage == Stage::kBuild ? BuildCause(result) : NormaliseBuildError(result.detail);
     case Verdict::kKernelComplained:
-      return NormaliseCauseLine(result.facts.count("complaint") ? Fact(result, "complaint") : result.detail);
+      return NormaliseCauseLine(HasFact(result, FactKey::kComplaint) ? Fact(result, FactKey::kComplaint) : result.detail);
     case Verdict::kContentMismatch: {
-      const std::string offset_class = Fact(result, "offset_class");
+      const std::string offset_class = Fact(result, FactKey::kOffsetClass);
       return offset_class.empty() ? "offset class not recorded" : offset_class;
     }
     default:
@@ -182,7 +182,7 @@ std::string FailureSignature::DescribeWithCause() const { return cause.empty() ?
 
 FailureSignature SignatureOf(const CellResult& result) {
   FailureSignature signature{result.verdict, result.stage, "", CauseOf(result)};
-  if (result.verdict == Verdict::kBuildFailed && result.stage == Stage::kBuild) signature.build_step = Fact(result, "build_step");
+  if (result.verdict == Verdict::kBuildFailed && result.stage == Stage::kBuild) signature.build_step = Fact(result, FactKey::kBuildStep);
   return signature;
 }
 

@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 
 namespace harness {
 

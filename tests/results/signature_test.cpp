@@ -1,5 +1,5 @@
-// The failure signature bisect and the pre-merge baseline both compare (core/signature.h).
-#include "harness/core/signature.h"
+// The failure signature bisect and the pre-merge baseline both compare (results/signature.h).
+#include "harness/results/signature.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 namespace harness {
 namespace {
 
-CellResult Failed(Verdict verdict, Stage stage, std::string detail, std::map<std::string, std::string> facts = {}) {
+CellResult Failed(Verdict verdict, Stage stage, std::string detail, Facts facts = {}) {
   CellResult r;
   r.verdict = verdict;
   r.stage = stage;
@@ -39,7 +39,7 @@ TEST(NormaliseTest, BuildErrorsLoseDirectoriesLinesAndColumns) {
 TEST(SignatureOfTest, ABuildFailureIsItsFirstErrorLine) {
   auto cc = [](const std::string& error, const std::string& target) {
     return SignatureOf(Failed(Verdict::kBuildFailed, Stage::kBuild, "CC " + target + ": " + error,
-                              {{"build_step", "CC"}, {"build_target", target}, {"build_error", error}}));
+                              {{FactKey::kBuildStep, "CC"}, {FactKey::kBuildTarget, target}, {FactKey::kBuildError, error}}));
   };
   const FailureSignature memory = cc("/src/mm/memory.c:20:5: error: expected ';'", "mm/memory.o");
   EXPECT_EQ(memory.cause, "memory.c: error: expected ';'");
@@ -53,11 +53,11 @@ TEST(SignatureOfTest, ABuildFailureIsItsFirstErrorLine) {
 
 TEST(SignatureOfTest, EachVerdictsCause) {
   EXPECT_EQ(SignatureOf(Failed(Verdict::kKernelComplained, Stage::kVerify, "the bytes match, but ...",
-                               {{"complaint", "[    1.2] WARNING: CPU: 3 PID: 9 at lib/x.c:7 f+0x1/0x2"}}))
+                               {{FactKey::kComplaint, "[    1.2] WARNING: CPU: 3 PID: 9 at lib/x.c:7 f+0x1/0x2"}}))
                 .cause,
             "WARNING: CPU: N PID: N at lib/x.c:N f+<hex>/<hex>");
   EXPECT_EQ(SignatureOf(Failed(Verdict::kContentMismatch, Stage::kVerify, "first difference at offset 4096",
-                               {{"offset", "4096"}, {"offset_class", "string section"}}))
+                               {{FactKey::kOffset, "4096"}, {FactKey::kOffsetClass, "string section"}}))
                 .cause,
             "string section");
   EXPECT_EQ(SignatureOf(Failed(Verdict::kIncompleteEvidence, Stage::kVerify,

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <string>
 
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 
 namespace harness {
 

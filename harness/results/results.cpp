@@ -1,20 +1,13 @@
-#include "harness/core/verdict.h"
+#include "harness/results/results.h"
 
 namespace harness {
 
 std::string_view StageName(Stage stage) {
-  switch (stage) {
-    case Stage::kTree: return "tree";
-    case Stage::kApply: return "apply";
-    case Stage::kConfig: return "config";
-    case Stage::kBuild: return "build";
-    case Stage::kInspect: return "inspect";
-    case Stage::kImage: return "image";
-    case Stage::kBoot: return "boot";
-    case Stage::kVerify: return "verify";
-  }
-  return "?";
+  const std::string_view name = NameIn(kStageNames, stage);
+  return name.empty() ? "?" : name;
 }
+
+Stage ParseStage(std::string_view name) { return ParseName(kStageNames, name, "stage"); }
 
 std::string_view VerdictName(Verdict verdict) {
   switch (verdict) {
@@ -56,9 +49,28 @@ std::string VerdictToken(Verdict verdict) {
   return token;
 }
 
-std::string Fact(const CellResult& result, const std::string& key) {
+Verdict ParseVerdictToken(std::string_view token) {
+  for (int v = static_cast<int>(Verdict::kPass); v <= static_cast<int>(kLastVerdict); ++v) {
+    if (VerdictToken(static_cast<Verdict>(v)) == token) return static_cast<Verdict>(v);
+  }
+  throw HarnessError("verdict '" + std::string(token) + "' is none this harness knows");
+}
+
+std::string_view FactName(FactKey key) { return NameIn(kFactNames, key); }
+
+std::optional<FactKey> FactNamed(std::string_view name) { return LookupName(kFactNames, name); }
+
+std::string_view HistoryClassName(HistoryClass cls) { return NameIn(kHistoryClassNames, cls); }
+
+std::string_view BaselineClassName(BaselineClass cls) { return NameIn(kBaselineClassNames, cls); }
+
+std::string Fact(const CellResult& result, FactKey key) {
   auto it = result.facts.find(key);
   return it == result.facts.end() ? "" : it->second;
 }
+
+bool HasFact(const CellResult& result, FactKey key) { return result.facts.count(key) != 0; }
+
+void SetFact(CellResult& result, FactKey key, std::string value) { result.facts[key] = std::move(value); }
 
 }  // namespace harness
