@@ -70,7 +70,7 @@ std::optional<FailureSignature> BadSignature(const BisectState& state) {
 // A step already judged at `at` (0, 1 or 125), to reuse instead of building again.
 const StepRecord* Judged(const BisectState& state, std::string_view at) {
   const StepRecord* record = state.Find(at);
-  return record && record->role == "step" && record->exit_code != kStepAbort ? record : nullptr;
+  return record && record->role == PointRole::kStep && record->exit_code != kStepAbort ? record : nullptr;
 }
 
 // A quilt directory holding the first `k` patches of `series`, for the pipeline to apply.
@@ -192,9 +192,9 @@ BisectState Bisector::Begin(const BisectOptions& options) {
 }
 
 StepRecord Bisector::RunPoint(const std::filesystem::path& out_dir, PointTester& tester, const BisectPoint& request,
-                              const std::string& role, const std::string& at, const std::string& subject,
+                              PointRole role, const std::string& at, const std::string& subject,
                               const BadRule& rule, const std::optional<FailureSignature>& bad) {
-  Note(role + " " + Short(at) + " \"" + subject + "\": building and checking");
+  Note(std::string(NameIn(kPointRoleNames, role)) + " " + Short(at) + " \"" + subject + "\": building and checking");
   const double start = NowSeconds();
   PointOutcome outcome = tester.Run(request);
   int attempts = 1;
@@ -204,8 +204,8 @@ StepRecord Bisector::RunPoint(const std::filesystem::path& out_dir, PointTester&
     attempts = 2;
   }
   const CellResult& result = outcome.result;
-  Judgement judgement = role == "step" ? Judge(result, rule, bad) : Judge(result, kAnyFailure, std::nullopt);
-  if (role != "step" && judgement.exit_code == kStepBad) judgement.reason = SignatureOf(result).Describe();
+  Judgement judgement = role == PointRole::kStep ? Judge(result, rule, bad) : Judge(result, kAnyFailure, std::nullopt);
+  if (role != PointRole::kStep && judgement.exit_code == kStepBad) judgement.reason = SignatureOf(result).Describe();
   StepRecord record{.role = role,
                     .at = at,
                     .exit_code = judgement.exit_code,
@@ -216,33 +216,33 @@ StepRecord Bisector::RunPoint(const std::filesystem::path& out_dir, PointTester&
                     .subject = subject,
                     .detail = result.error.empty() ? result.detail : result.error};
   AppendStateLine(out_dir, FormatStep(record));
-  Note(role + " " + Short(at) + ": " + judgement.reason + " -> " + OutcomeName(record.exit_code) + " (exit " +
-       std::to_string(record.exit_code) + ") in " + Seconds(record.seconds) + ", build " + record.build);
+  Note(std::string(NameIn(kPointRoleNames, role)) + " " + Short(at) + ": " + judgement.reason + " -> " + OutcomeName(record.exit_code) + " (exit " +
+       std::to_string(record.exit_code) + ") in " + Seconds(record.seconds) + ", build " + std::string(NameIn(kBuildKindNames, record.build)));
   return record;
 }
 
 StepRecord Bisector::Endpoint(const std::filesystem::path& out_dir, BisectState& state, PointTester& tester,
-                              const BisectPoint& request, const std::string& role, const std::string& at,
+                              const BisectPoint& request, PointRole role, const std::string& at,
                               const std::string& rev, const std::string& subject) {
   const StepRecord* logged = state.Find(at);
   const StepRecord record = logged && logged->role == role && logged->exit_code != kStepAbort
                                 ? *logged
                                 : RunPoint(out_dir, tester, request, role, at, subject, kAnyFailure, std::nullopt);
   if (record.exit_code == kStepAbort) {
-    throw HarnessError("the " + role + " endpoint " + rev + " could not be checked: " + record.detail + "; " +
+    throw HarnessError("the " + std::string(NameIn(kPointRoleNames, role)) + " endpoint " + rev + " could not be checked: " + record.detail + "; " +
                        ResumeHint(out_dir));
   }
   auto signature = ParseSignature(record.signature);
   if (!signature) throw HarnessError("bisect state: unreadable signature '" + record.signature + "' at " + at);
   const BadRule rule = RuleOf(state);
-  const std::string problem = role == "good" ? CheckGoodEndpoint(*signature, record.detail, rev)
+  const std::string problem = role == PointRole::kGood ? CheckGoodEndpoint(*signature, record.detail, rev)
                                              : CheckBadEndpoint(*signature, rev, state.arch, rule);
   if (!problem.empty()) {
     // Final: a resume would judge the same logged endpoint again. A new bisect may begin here.
     if (state.end.empty()) AppendStateLine(out_dir, "end " + Printable(problem));
     throw HarnessError(problem);
   }
-  if (role == "bad" && state.signature.empty()) {
+  if (role == PointRole::kBad && state.signature.empty()) {
     state.signature = signature->Token();
     AppendStateLine(out_dir, "signature " + state.signature);
   }
@@ -261,8 +261,8 @@ BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, PointTes
   auto subject = [&](const std::string& commit) {
     return GitOut(state.tree, {"log", "-1", "--format=%s", commit}, "cannot read the subject of " + commit);
   };
-  Endpoint(out_dir, state, tester, {state.good, {}}, "good", state.good, state.good, subject(state.good));
-  Endpoint(out_dir, state, tester, {state.bad, {}}, "bad", state.bad, state.bad, subject(state.bad));
+  Endpoint(out_dir, state, tester, {state.good, {}}, PointRole::kGood, state.good, state.good, subject(state.good));
+  Endpoint(out_dir, state, tester, {state.bad, {}}, PointRole::kBad, state.bad, state.bad, subject(state.bad));
 
   // git's own work tree for the bisect: no files (--no-checkout), only its bisect refs.
   const auto git_dir = out_dir / kGitDir;
@@ -276,7 +276,7 @@ BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, PointTes
   GitOut(git_dir, {"bisect", "start", "--no-checkout", state.bad, state.good}, "git bisect start failed");
   GitBisectEnd end;
   for (const auto& step : state.steps) {
-    if (step.role != "step" || step.exit_code == kStepAbort || end.kind != GitBisectEnd::Kind::kNotYet) continue;
+    if (step.role != PointRole::kStep || step.exit_code == kStepAbort || end.kind != GitBisectEnd::Kind::kNotYet) continue;
     // git exits 2 when the step leaves only skipped commits: that ends the bisect, it is no error.
     const ProcessResult replayed = Git(git_dir, {"bisect", OutcomeName(step.exit_code), step.at});
     end = ParseGitBisectOutput(replayed.output);
@@ -338,8 +338,8 @@ BisectReport Bisector::RunSeries(const std::filesystem::path& out_dir, PointTest
     return BisectPoint{state.good, k ? PrefixSeries(out_dir, series, k) : std::filesystem::path()};
   };
   auto subject = [&](std::size_t k) { return k ? series.patches[k - 1].subject : std::string("(no patches)"); };
-  Endpoint(out_dir, state, tester, request(0), "good", PatchesAt(0), "base " + Short(state.good), subject(0));
-  Endpoint(out_dir, state, tester, request(n), "bad", PatchesAt(n), "all " + std::to_string(n) + " patches",
+  Endpoint(out_dir, state, tester, request(0), PointRole::kGood, PatchesAt(0), "base " + Short(state.good), subject(0));
+  Endpoint(out_dir, state, tester, request(n), PointRole::kBad, PatchesAt(n), "all " + std::to_string(n) + " patches",
            subject(n));
   const BadRule rule = RuleOf(state);
   const auto bad = BadSignature(state);
@@ -359,7 +359,7 @@ BisectReport Bisector::RunSeries(const std::filesystem::path& out_dir, PointTest
     if (!k) break;  // only skipped patches left
     const StepRecord* logged = Judged(state, PatchesAt(*k));
     const StepRecord record =
-        logged ? *logged : RunPoint(out_dir, tester, request(*k), "step", PatchesAt(*k), subject(*k), rule, bad);
+        logged ? *logged : RunPoint(out_dir, tester, request(*k), PointRole::kStep, PatchesAt(*k), subject(*k), rule, bad);
     if (record.exit_code == kStepGood) good = *k;
     else if (record.exit_code == kStepBad) first_bad = *k;
     else if (record.exit_code == kStepSkip) skipped.insert(*k);
@@ -396,7 +396,7 @@ int Bisector::Step(const std::filesystem::path& out_dir, PointTester& tester) {
   }
   const std::string subject =
       GitOut(state.tree, {"log", "-1", "--format=%s", commit}, "cannot read the subject of " + commit);
-  return RunPoint(out_dir, tester, {commit, {}}, "step", commit, subject, RuleOf(state), BadSignature(state)).exit_code;
+  return RunPoint(out_dir, tester, {commit, {}}, PointRole::kStep, commit, subject, RuleOf(state), BadSignature(state)).exit_code;
 }
 
 std::string FormatBisectReport(const BisectReport& report) {
@@ -428,12 +428,13 @@ std::string FormatBisectReport(const BisectReport& report) {
   double seconds = 0;
   text += "  steps (" + std::to_string(report.state.steps.size()) + ", endpoints included):\n";
   for (const auto& step : report.state.steps) {
-    builds += step.build != "none";
-    clean += step.build == "clean";
+    builds += step.build != BuildKind::kNone;
+    clean += step.build == BuildKind::kClean;
     seconds += step.seconds;
     char line[160];
-    std::snprintf(line, sizeof line, "    %-4s  %-12s  %-5s  %8s  %-11s  ", step.role.c_str(), Short(step.at).c_str(),
-                  OutcomeName(step.exit_code).c_str(), Seconds(step.seconds).c_str(), step.build.c_str());
+    std::snprintf(line, sizeof line, "    %-4s  %-12s  %-5s  %8s  %-11s  ", std::string(NameIn(kPointRoleNames, step.role)).c_str(), Short(step.at).c_str(),
+                  OutcomeName(step.exit_code).c_str(), Seconds(step.seconds).c_str(),
+                  std::string(NameIn(kBuildKindNames, step.build)).c_str());
     text += line + ShowSignature(step.signature, true) + (step.attempts > 1 ? " (retried)" : "") + "  \"" + step.subject +
             "\"\n";
   }

@@ -27,7 +27,7 @@ struct BisectPoint {
 
 struct PointOutcome {
   CellResult result;  // a harness or machine failure is result.error, never an exception
-  std::string build;  // "clean", "incremental" (the build directory held an earlier build), "none"
+  BuildKind build = BuildKind::kNone;  // incremental: the build directory held an earlier build
 };
 
 // Runs the bisect's one cell (tree x arch x config of the state) at a point, as `harness run`
@@ -100,11 +100,11 @@ class Bisector {
 
  private:
   StepRecord RunPoint(const std::filesystem::path& out_dir, PointTester& tester, const BisectPoint& request,
-                      const std::string& role, const std::string& at, const std::string& subject,
+                      PointRole role, const std::string& at, const std::string& subject,
                       const BadRule& rule, const std::optional<FailureSignature>& bad);
   // The endpoint at `at` (from the log, or run now); throws unless it is as `role` must be.
   StepRecord Endpoint(const std::filesystem::path& out_dir, BisectState& state, PointTester& tester,
-                      const BisectPoint& request, const std::string& role, const std::string& at,
+                      const BisectPoint& request, PointRole role, const std::string& at,
                       const std::string& rev, const std::string& subject);
   BisectReport RunCommits(const std::filesystem::path& out_dir, PointTester& tester,
                           const std::vector<std::string>& step_command);

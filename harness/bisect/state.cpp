@@ -92,8 +92,8 @@ std::string FormatStateHeader(const BisectState& state) {
 std::string FormatStep(const StepRecord& step) {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.1f", step.seconds);
-  return "step\t" + OneField(step.role) + "\t" + OneField(step.at) + "\t" + std::to_string(step.exit_code) + "\t" +
-         OneField(step.signature) + "\t" + seconds + "\t" + OneField(step.build) + "\t" +
+  return "step\t" + std::string(NameIn(kPointRoleNames, step.role)) + "\t" + OneField(step.at) + "\t" + std::to_string(step.exit_code) + "\t" +
+         OneField(step.signature) + "\t" + seconds + "\t" + std::string(NameIn(kBuildKindNames, step.build)) + "\t" +
          std::to_string(step.attempts) + "\t" + OneField(step.subject) + "\t" + OneField(step.detail) + "\n";
 }
 
@@ -132,15 +132,16 @@ BisectState ParseState(std::string_view text, const std::string& origin) {
         throw HarnessError(where + "a step needs " + std::to_string(kStepFields) + " tab-separated fields, found " +
                            std::to_string(f.size()));
       }
-      step.role = f[1];
+      const auto role = LookupName(kPointRoleNames, f[1]);
+      if (!role) throw HarnessError(where + "unknown step role '" + std::string(f[1]) + "' (" + NamesOf(kPointRoleNames) + ")");
+      step.role = *role;
       step.at = f[2];
       step.signature = f[4];
-      step.build = f[6];
+      const auto build = LookupName(kBuildKindNames, f[6]);
+      if (!build) throw HarnessError(where + "unknown build kind '" + std::string(f[6]) + "' (" + NamesOf(kBuildKindNames) + ")");
+      step.build = *build;
       step.subject = f[8];
       step.detail = f[9];
-      if (step.role != "good" && step.role != "bad" && step.role != "step") {
-        throw HarnessError(where + "unknown step role '" + step.role + "' (good, bad or step)");
-      }
       if (step.at.empty()) throw HarnessError(where + "a step without a commit");
       if (!ParseNumber(f[3], step.exit_code) || !ParseNumber(f[5], step.seconds) || !ParseNumber(f[7], step.attempts)) {
         throw HarnessError(where + "a step's exit code, seconds and attempts must be numbers");

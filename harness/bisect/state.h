@@ -26,15 +26,28 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/results/names.h"
+
 namespace harness {
 
+// Which point a step checked: an endpoint (good, bad) or a point git bisect chose (step).
+enum class PointRole { kGood, kBad, kStep };
+inline constexpr Named<PointRole> kPointRoleNames[] = {
+    {PointRole::kGood, "good"}, {PointRole::kBad, "bad"}, {PointRole::kStep, "step"}};
+
+// How a point was built: from an empty build directory, over an earlier build, or not at all
+// (the cell stopped before building).
+enum class BuildKind { kClean, kIncremental, kNone };
+inline constexpr Named<BuildKind> kBuildKindNames[] = {
+    {BuildKind::kClean, "clean"}, {BuildKind::kIncremental, "incremental"}, {BuildKind::kNone, "none"}};
+
 struct StepRecord {
-  std::string role;       // "good" or "bad" (the endpoints), or "step"
+  PointRole role = PointRole::kStep;
   std::string at;         // a commit id, or "patches:K" (the base plus the series' first K patches)
   int exit_code = 0;      // what git bisect was (or would be) told: 0, 1, 125 or 255
   std::string signature;  // FailureSignature::Token(), "pass@verify", ...
   double seconds = 0;     // wall clock of the step, retries included
-  std::string build;      // "clean", "incremental" or "none" (the cell stopped before building)
+  BuildKind build = BuildKind::kNone;
   int attempts = 1;       // 2 when a flaky verdict was retried
   std::string subject;    // the commit's or patch's subject
   std::string detail;     // the cell's one-line detail, or the harness error

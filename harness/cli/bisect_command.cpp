@@ -89,7 +89,7 @@ class PipelinePointTester : public PointTester {
     }
     bool built = false;
     for (const auto& timing : outcome.result.timings) built |= timing.stage == Stage::kBuild && !timing.skipped;
-    outcome.build = !built ? "none" : had_build ? "incremental" : "clean";
+    outcome.build = !built ? BuildKind::kNone : had_build ? BuildKind::kIncremental : BuildKind::kClean;
     return outcome;
   }
 

@@ -133,8 +133,8 @@ TEST_F(BisectFakeTreeTest, FindsTheCommitThatBreaksBtf) {
   EXPECT_THAT(state.signature, StartsWith("build-failed@build/BTF "));
   EXPECT_THAT(state.signature, HasSubstr(".btf.vmlinux.bin.o: file not recognized"));
   EXPECT_LE(state.steps.size(), static_cast<std::size_t>(std::ceil(std::log2(8.0))) + 2) << run.output;
-  EXPECT_EQ(state.steps.front().build, "clean");
-  for (std::size_t i = 1; i < state.steps.size(); ++i) EXPECT_EQ(state.steps[i].build, "incremental") << i;
+  EXPECT_EQ(state.steps.front().build, BuildKind::kClean);
+  for (std::size_t i = 1; i < state.steps.size(); ++i) EXPECT_EQ(state.steps[i].build, BuildKind::kIncremental) << i;
   std::cerr << "bisect of 8 commits: " << state.steps.size() << " steps in " << run.seconds << " s\n";
 
   // The user's checkout never moved and has no changes.
@@ -216,7 +216,7 @@ TEST_F(BisectFakeTreeTest, ASecondBisectInTheSameDirectoryReusesItsBuild) {
   const BisectState state = LoadState(out());
   EXPECT_EQ(state.tree, clone);
   ASSERT_FALSE(state.steps.empty());
-  EXPECT_EQ(state.steps.front().build, "incremental");
+  EXPECT_EQ(state.steps.front().build, BuildKind::kIncremental);
   EXPECT_EQ(LoadState(out()).end, "found " + c[2]);
   EXPECT_TRUE(fs::exists(out() / "bisect-state-1.txt"));
 }

@@ -39,8 +39,8 @@ const CellResult kCc = Verdicted(Verdict::kBuildFailed, Stage::kBuild, "CC");
 // A line of the step log, as a step would have appended it.
 std::string Logged(const std::string& role, const std::string& at, int exit_code, const std::string& signature,
                    const std::string& detail = "") {
-  return FormatStep({.role = role, .at = at, .exit_code = exit_code, .signature = signature, .seconds = 1,
-                     .build = exit_code == kStepAbort ? "none" : "incremental", .attempts = 1,
+  return FormatStep({.role = ParseName(kPointRoleNames, role, "role"), .at = at, .exit_code = exit_code, .signature = signature, .seconds = 1,
+                     .build = exit_code == kStepAbort ? BuildKind::kNone : BuildKind::kIncremental, .attempts = 1,
                      .subject = "subject " + at.substr(0, 4), .detail = detail});
 }
 
@@ -59,7 +59,7 @@ class FakePointTester : public PointTester {
     auto& queue = answers.at(at);
     CellResult result = queue.front();
     if (queue.size() > 1) queue.erase(queue.begin());
-    return {result, asked.size() == 1 ? "clean" : "incremental"};
+    return {result, asked.size() == 1 ? BuildKind::kClean : BuildKind::kIncremental};
   }
   std::string ReproduceCommand(const BisectPoint& request) override {
     return "harness run reproduce-" + request.commit.substr(0, 12) + ".yaml";

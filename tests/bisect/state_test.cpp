@@ -30,8 +30,8 @@ BisectState CommitState() {
 }
 
 StepRecord Step(const std::string& at, int exit_code) {
-  return {.role = "step", .at = at, .exit_code = exit_code, .signature = "build-failed@build/BTF", .seconds = 12.25,
-          .build = "incremental", .attempts = 1, .subject = "kbuild:\tgen_btf", .detail = "line one\nline two"};
+  return {.role = PointRole::kStep, .at = at, .exit_code = exit_code, .signature = "build-failed@build/BTF", .seconds = 12.25,
+          .build = BuildKind::kIncremental, .attempts = 1, .subject = "kbuild:\tgen_btf", .detail = "line one\nline two"};
 }
 
 std::string Header() { return FormatStateHeader(CommitState()); }
@@ -61,7 +61,7 @@ TEST(StateTest, HeaderAndStepsRoundTrip) {
   ASSERT_EQ(state.steps.size(), 2u);
   EXPECT_EQ(state.steps[1].exit_code, 125);
   EXPECT_DOUBLE_EQ(state.steps[0].seconds, 12.2);  // one decimal kept (12.25 rounds to even)
-  EXPECT_EQ(state.steps[0].build, "incremental");
+  EXPECT_EQ(state.steps[0].build, BuildKind::kIncremental);
   EXPECT_EQ(state.steps[0].subject, "kbuild: gen_btf");  // tabs and newlines flattened
   EXPECT_EQ(state.steps[0].detail, "line one line two");
   EXPECT_EQ(state.Find(kSha2)->exit_code, 125);
@@ -102,9 +102,12 @@ TEST(StateTest, CorruptStateIsRejectedWithItsLine) {
   std::string bad_exit = FormatStep(Step(kSha1, 0));
   bad_exit.replace(bad_exit.find("\t0\t"), 3, "\tzero\t");
   ExpectRejected(Header() + bad_exit, "state.txt:9: a step's exit code, seconds and attempts must be numbers");
-  StepRecord who = Step(kSha1, 0);
-  who.role = "middle";
-  ExpectRejected(Header() + FormatStep(who), "unknown step role 'middle'");
+  std::string who = FormatStep(Step(kSha1, 0));
+  who.replace(0, 10, "step\tmiddle\t");
+  ExpectRejected(Header() + who, "unknown step role 'middle' (good, bad or step)");
+  std::string how = FormatStep(Step(kSha1, 0));
+  how.replace(how.find("\tincremental\t"), 13, "\tpartial\t");
+  ExpectRejected(Header() + how, "unknown build kind 'partial' (clean, incremental or none)");
   ExpectRejected("harness-bisect 2\ntree /t\narch x86_64\nbad " + kSha2 + "\n", "no 'good' line");
   ExpectRejected(Header() + "tree\n", "expected 'key value'");
 }
