@@ -11,7 +11,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Each package and what it is for is listed in README.md ("What gets installed").
+# Each package and what it is for: README.md ("What gets installed") and docs/setup.md.
 packages=(
   cmake g++ make pkg-config git                      # building the harness
   libyaml-cpp-dev libelf-dev libbpf-dev               # config module, .BTF inspector
@@ -25,7 +25,7 @@ packages=(
   dwarves flex bison bc cpio ccache xz-utils          # kernel build: pahole, kconfig, ...
   linux-source-6.1                                    # the default kernel tree
   qemu-system-x86 qemu-system-arm qemu-system-misc    # booting x86_64 and i386, arm64, s390x and riscv64
-  qemu-system-ppc                                     # booting ppc64 (pseries, SLOF)
+  qemu-system-ppc                                     # booting ppc64 (pseries, VOF firmware)
   clang-16 lld-16 llvm-16                             # the clang toolchain (LLVM=1 with /usr/lib/llvm-16/bin)
   "$@"                                                # the caller's (run-tests.sh: what only tests need)
 )
