@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "harness/core/endian.h"
 #include "harness/core/util.h"
 
 namespace harness {
@@ -45,6 +46,17 @@ LibbpfBtf ParseBtfWithLibbpf(std::span<const std::uint8_t> blob, std::string& er
   if (blob.size() > UINT32_MAX) {
     error = "section too large for libbpf";
     return nullptr;
+  }
+  // libbpf 1.1 checks that type_off is 4-aligned but not hdr_len, and its types start at
+  // hdr_len + type_off in its own (aligned) copy: an odd header length would have every type read
+  // unaligned. The magic (0xeB9F in either byte order) says how to read the length.
+  if (blob.size() >= 8) {
+    const bool big = blob[0] == 0xeb && blob[1] == 0x9f;
+    const std::uint32_t hdr_len = LoadU32(blob.subspan(4, 4), big ? Endian::kBig : Endian::kLittle);
+    if (hdr_len % 4 != 0) {
+      error = "BTF header length " + std::to_string(hdr_len) + " is not a multiple of 4";
+      return nullptr;
+    }
   }
   InstallLibbpfCapture();
   std::string log;

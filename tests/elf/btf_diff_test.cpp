@@ -124,5 +124,19 @@ TEST(DiffBtfTypes, BadNameOffsetIsShownNotRead) {
               ElementsAre("type 1 INT int: name 'int' vs '<bad name offset 65535>'", "1 of 6 types in both differ"));
 }
 
+// A header whose length is not a multiple of 4 puts every type at an unaligned address in
+// libbpf's copy (libbpf 1.1 checks type_off's alignment, not hdr_len's): refused by name before
+// libbpf sees it, in both byte orders (the fuzzer found the unaligned read under UBSan).
+TEST_P(DiffBtfTypesTest, HeaderOfUnalignedLengthIsNamedNotRead) {
+  const auto good = TaskBtf(GetParam()).Blob();
+  auto odd = good;
+  odd.insert(odd.begin() + 24, 0);  // one byte more header
+  const bool little = GetParam() == Endian::kLittle;
+  odd[little ? 4 : 7] = 25;
+  EXPECT_THAT(Diff(TaskBtf(GetParam()), TaskBtf(GetParam())).size(), 1u);
+  EXPECT_THAT(DiffBtfTypes(good, odd, "a", "b"),
+              ElementsAre("types could not be parsed: b: BTF header length 25 is not a multiple of 4"));
+}
+
 }  // namespace
 }  // namespace harness
