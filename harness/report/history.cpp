@@ -33,25 +33,29 @@ PastRun ReadPastRun(const std::filesystem::path& file) {
   return ParsePastRun(text, file);
 }
 
-// A cell's newest record and the time of the run that kept it.
+// A cell's newest record and the time of the run that kept it; or, when a run newer than that
+// record cannot be read (it may have held a newer record of the cell), why it is not known.
 struct PastRecord {
   PastCell cell;
   std::string time;
+  std::string hidden_by;  // "history file '...' is not a harness run record: ..."; empty when known
 };
 
 // The newest record of each cell in `dir`. A sharded run keeps only its shard's cells (and a
-// filtered run only its own), so the runs before it fill in the others. Files that cannot be
-// read are skipped; those newer than every readable one are reported in `warnings`.
+// filtered run only its own), so the runs before it fill in the others. A file that cannot be
+// read is reported in `warnings`, and every cell whose record comes from a run older than it is
+// marked hidden: the damaged run may have held its newest record (a PASS between two FAILs).
 std::map<std::string, PastRecord> NewestRecords(const std::filesystem::path& dir, std::vector<std::string>& warnings) {
   std::map<std::string, PastRecord> records;
-  bool read_one = false;
+  std::string hidden_by;
   for (const auto& f : HistoryFiles(dir)) {
     try {
       PastRun run = ReadPastRun(f);
-      read_one = true;
-      for (auto& [id, cell] : run.cells) records.emplace(id, PastRecord{std::move(cell), run.time});
+      for (auto& [id, cell] : run.cells) records.emplace(id, PastRecord{std::move(cell), run.time, hidden_by});
     } catch (const HarnessError& e) {
-      if (!read_one) warnings.push_back(std::string(e.what()) + "; skipped, the run before it is used");
+      warnings.push_back(std::string(e.what()) +
+                         "; skipped, and cells whose last record is older are compared with no earlier run");
+      if (hidden_by.empty()) hidden_by = e.what();
     }
   }
   return records;
@@ -199,7 +203,12 @@ std::vector<std::string> ApplyHistory(std::vector<CellResult>& results, const st
     // A harness error says nothing about the kernel; an excluded cell never ran.
     if (!r.error.empty() || r.verdict == Verdict::kExcluded) continue;
     const auto it = previous.find(r.cell);
-    r.history = it == previous.end() ? Classify(r, nullptr, "") : Classify(r, &it->second.cell, it->second.time);
+    if (it != previous.end() && !it->second.hidden_by.empty()) {
+      r.history = Classify(r, nullptr, "");
+      r.history.detail = "no earlier run known: " + it->second.hidden_by;
+    } else {
+      r.history = it == previous.end() ? Classify(r, nullptr, "") : Classify(r, &it->second.cell, it->second.time);
+    }
   }
   std::string stem;
   for (char c : now) {

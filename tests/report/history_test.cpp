@@ -162,7 +162,38 @@ TEST_F(HistoryDirTest, AnUnreadableRunIsSkippedWithAWarning) {
   const auto warnings = ApplyHistory(now, dir_, "2026-12-03T02:00:00Z");
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_THAT(warnings[0], HasSubstr("20261202T020000Z-000.json' is not a harness run record"));
-  EXPECT_EQ(now[0].history.cls, HistoryClass::kFlaky);  // against the run before the damaged one
+  // The damaged run may have held this cell's newest record: not compared with the one before it.
+  EXPECT_EQ(now[0].history.cls, HistoryClass::kNewFailure);
+  EXPECT_THAT(now[0].history.detail, HasSubstr("20261202T020000Z-000.json"));
+}
+
+// Given FAIL, then a run that cannot be read (it may have been a PASS), then FAIL again: the
+// failure should not be "still failing" against the run before the damaged one, which would be
+// green under --fail-on new while the cell may have just broken again.
+TEST_F(HistoryDirTest, AFailureIsNotStillFailingAcrossAnUnreadableRun) {
+  std::vector<CellResult> first = {Cell(Verdict::kBuildFailed, "r1")};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  WriteFile(dir_ / "20261202T020000Z-000.json", "{ not json");
+  std::vector<CellResult> now = {Cell(Verdict::kBuildFailed, "r1")};
+  ApplyHistory(now, dir_, "2026-12-03T02:00:00Z");
+  EXPECT_EQ(now[0].history.cls, HistoryClass::kNewFailure);
+  EXPECT_EQ(ExitCodeFor(now, FailOn::kNew), 1);
+}
+
+// The same behind a readable run that does not hold the cell (another shard's): the damaged run
+// is still newer than the cell's last readable record.
+TEST_F(HistoryDirTest, AnUnreadableRunBehindAnotherShardsRunStillHidesTheRecord) {
+  std::vector<CellResult> first = {Cell(Verdict::kBuildFailed, "r1")};
+  ApplyHistory(first, dir_, "2026-12-01T02:00:00Z");
+  WriteFile(dir_ / "20261202T020000Z-000.json", "{ not json");
+  std::vector<CellResult> other = {Cell(Verdict::kPass, "r1")};
+  other[0].cell = "debian-6.1/none/x86_64/gcc";
+  ApplyHistory(other, dir_, "2026-12-03T02:00:00Z");
+  std::vector<CellResult> now = {Cell(Verdict::kBuildFailed, "r1")};
+  const auto warnings = ApplyHistory(now, dir_, "2026-12-04T02:00:00Z");
+  EXPECT_EQ(now[0].history.cls, HistoryClass::kNewFailure);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("20261202T020000Z-000.json"));
 }
 
 // Given shards kept in one history (each run holding only its own cells), a cell should be
