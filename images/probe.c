@@ -21,6 +21,17 @@
  *   more bytes set FLAG_READ_CAPPED, an export with no end where it should have one.
  * - 1-byte reads cover the header and a few ranges spread over the file (ProbeRanges, which
  *   harness/boot/record.cpp mirrors), each range recorded with its offset.
+ * - After the reads it asks the running kernel for its own verdict on its BTF, as every BPF user
+ *   would meet it: the kernel parses vmlinux BTF lazily, on the first program load
+ *   (bpf_check() -> bpf_get_btf_vmlinux()), so it loads the smallest program (r0 = 0; exit) of
+ *   the first program type the kernel offers (SYSCALL from 5.14, CGROUP_DEVICE with
+ *   CONFIG_CGROUP_BPF, SOCKET_FILTER with CONFIG_NET; one the kernel lacks is EINVAL before the
+ *   verifier runs, with an empty log) and records the result and the verifier's log ("in-kernel
+ *   BTF is malformed"). Then it loads the blob it read with BPF_BTF_LOAD, the same parser on
+ *   the exported bytes: without a log first (a log the parser fills is ENOSPC), and only when
+ *   that fails again with a log, whose end (where the parser stops: "[1234] Invalid kind") is
+ *   recorded. The bpf(2) attributes are written out here, not taken from <linux/bpf.h>, so the
+ *   probe builds with any libc headers; their layout is the kernel's stable ABI.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +44,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -49,6 +61,8 @@
 #define TAG_RANGES 10u
 #define TAG_READ_CAP 11u
 #define TAG_PAST_CAP 12u
+#define TAG_PROG_LOAD 13u
+#define TAG_BTF_LOAD 14u
 #define TAG_END 0xffffffffu
 
 #define FLAG_PROC_MOUNTED (1u << 0)
@@ -76,6 +90,16 @@
 #define MAX_RANGES 5
 #define TEXT_CAP (64u << 10)      /* /proc/version, /sys/kernel/notes, /proc/cmdline */
 #define ERRORS_CAP 4096
+#define LOG_KEEP 4096u            /* bytes of a bpf(2) log kept in the record */
+#define PROG_LOG_SIZE (64u << 10) /* the verifier's log for the tiny program */
+#define BTF_LOG_SIZE (16u << 20)  /* BTF_LOAD's log when it is asked again with one */
+
+/* bpf(2) commands and program types (include/uapi/linux/bpf.h). */
+#define BPF_PROG_LOAD_CMD 5
+#define BPF_BTF_LOAD_CMD 18
+#define PROG_TYPE_SOCKET_FILTER 1u
+#define PROG_TYPE_CGROUP_DEVICE 15u
+#define PROG_TYPE_SYSCALL 31u
 
 static char errors[ERRORS_CAP];
 static size_t errors_len;
@@ -323,6 +347,123 @@ static int OpenDisk(void) {
   return fd;
 }
 
+/* ---- the kernel's own verdict on its BTF ---- */
+
+/* union bpf_attr as BPF_PROG_LOAD and BPF_BTF_LOAD read it; pointers travel as u64 on every
+ * arch. 128 bytes, all zero past the fields used (the kernel requires that). */
+union BpfAttr {
+  struct {
+    uint32_t prog_type, insn_cnt;
+    uint64_t insns, license;
+    uint32_t log_level, log_size;
+    uint64_t log_buf;
+  } prog;
+  struct {
+    uint64_t btf, btf_log_buf;
+    uint32_t btf_size, btf_log_size, btf_log_level;
+  } btf;
+  unsigned char bytes[128];
+} __attribute__((aligned(8)));
+
+struct BpfOutcome {
+  int recorded;
+  uint32_t kind;   /* the program type; for BTF_LOAD, the log level of the call recorded */
+  int32_t result;  /* 0, or -errno */
+  char log[LOG_KEEP];
+  size_t log_len;
+};
+
+static long Bpf(int cmd, union BpfAttr *attr) {
+  long r;
+  do {
+    r = syscall(SYS_bpf, cmd, attr, sizeof *attr);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+/* Keeps the head (from_end 0) or the end of a NUL-terminated log. */
+static void KeepLog(struct BpfOutcome *o, const char *log, int from_end) {
+  size_t len = strlen(log);
+  if (len > LOG_KEEP) {
+    if (from_end) log += len - LOG_KEEP;
+    len = LOG_KEEP;
+  }
+  memcpy(o->log, log, len);
+  o->log_len = len;
+}
+
+/* Loads r0 = 0; exit with a log, trying program types until one reaches the verifier. */
+static void LoadProgram(struct BpfOutcome *o) {
+  static const unsigned char insns[16] = {0xb7, 0, 0, 0, 0, 0, 0, 0, /* r0 = 0 */
+                                          0x95, 0, 0, 0, 0, 0, 0, 0}; /* exit */
+  static const uint32_t types[] = {PROG_TYPE_SYSCALL, PROG_TYPE_CGROUP_DEVICE, PROG_TYPE_SOCKET_FILTER};
+  static char log[PROG_LOG_SIZE];
+  size_t i;
+  for (i = 0; i < sizeof types / sizeof types[0]; i++) {
+    union BpfAttr attr;
+    long fd;
+    memset(&attr, 0, sizeof attr);
+    memset(log, 0, sizeof log);
+    attr.prog.prog_type = types[i];
+    attr.prog.insn_cnt = 2;
+    attr.prog.insns = (uint64_t)(uintptr_t)insns;
+    attr.prog.license = (uint64_t)(uintptr_t) "GPL";
+    attr.prog.log_level = 1;
+    attr.prog.log_size = sizeof log;
+    attr.prog.log_buf = (uint64_t)(uintptr_t)log;
+    fd = Bpf(BPF_PROG_LOAD_CMD, &attr);
+    o->recorded = 1;
+    o->kind = types[i];
+    o->result = fd < 0 ? -errno : 0;
+    log[sizeof log - 1] = '\0';
+    KeepLog(o, log, 0);
+    if (fd >= 0) close((int)fd);
+    /* EINVAL with nothing logged: this kernel has no such program type; try the next. */
+    if (!(fd < 0 && errno == EINVAL && log[0] == '\0')) return;
+  }
+  AddError("bpf(BPF_PROG_LOAD): the kernel offers none of the program types SYSCALL, "
+           "CGROUP_DEVICE, SOCKET_FILTER, so it was not asked to parse its BTF");
+}
+
+/* Loads the exported bytes with BPF_BTF_LOAD: without a log, and on failure again with one. */
+static void LoadBtf(struct BpfOutcome *o, const unsigned char *blob, size_t len) {
+  union BpfAttr attr;
+  long fd;
+  char *log;
+  memset(&attr, 0, sizeof attr);
+  attr.btf.btf = (uint64_t)(uintptr_t)blob;
+  attr.btf.btf_size = (uint32_t)len;
+  fd = Bpf(BPF_BTF_LOAD_CMD, &attr);
+  o->recorded = 1;
+  o->kind = 0;
+  o->result = fd < 0 ? -errno : 0;
+  if (fd >= 0) {
+    close((int)fd);
+    return;
+  }
+  log = calloc(1, BTF_LOG_SIZE);
+  if (!log) return; /* the result without a log is still the kernel's answer */
+  memset(&attr, 0, sizeof attr);
+  attr.btf.btf = (uint64_t)(uintptr_t)blob;
+  attr.btf.btf_size = (uint32_t)len;
+  attr.btf.btf_log_buf = (uint64_t)(uintptr_t)log;
+  attr.btf.btf_log_size = BTF_LOG_SIZE;
+  attr.btf.btf_log_level = 1;
+  fd = Bpf(BPF_BTF_LOAD_CMD, &attr);
+  if (fd >= 0) close((int)fd);
+  log[BTF_LOG_SIZE - 1] = '\0';
+  KeepLog(o, log, 1);
+  free(log);
+}
+
+static void OutBpf(struct Out *out, uint32_t tag, const struct BpfOutcome *o) {
+  unsigned char b[8 + LOG_KEEP];
+  PutLe(b, o->kind, 4);
+  PutLe(b + 4, (uint32_t)o->result, 4);
+  memcpy(b + 8, o->log, o->log_len);
+  OutTlv(out, tag, b, 8 + o->log_len);
+}
+
 static void SleepForever(void) {
   for (;;) pause();
 }
@@ -344,6 +485,7 @@ int main(void) {
   char *version, *notes, *cmdline;
   size_t version_len, notes_len, cmdline_len;
   struct Out out = {-1, 0xffffffffu, 0, 0};
+  static struct BpfOutcome prog_load, btf_load;
 
   if (getpid() != 1) {
     static const char msg[] =
@@ -488,6 +630,10 @@ int main(void) {
     close(fd);
   }
 
+  /* The kernel's own verdict: a program load makes it parse its BTF; then the exported bytes. */
+  LoadProgram(&prog_load);
+  if (blob_opened && blob_len > 0) LoadBtf(&btf_load, blob, blob_len);
+
   version = ReadSmallFile("/proc/version", TEXT_CAP, &version_len);
   notes = ReadSmallFile("/sys/kernel/notes", TEXT_CAP, &notes_len);
 
@@ -508,6 +654,8 @@ int main(void) {
     OutU64(&out, TAG_READ_CAP, cap);
     if (have_past_cap) OutU64(&out, TAG_PAST_CAP, (uint64_t)past_cap);
     if (have_eof_read) OutU64(&out, TAG_EOF_READ, (uint64_t)eof_read);
+    if (prog_load.recorded) OutBpf(&out, TAG_PROG_LOAD, &prog_load);
+    if (btf_load.recorded) OutBpf(&out, TAG_BTF_LOAD, &btf_load);
     OutTlv(&out, TAG_VERSION, version, version_len);
     OutTlv(&out, TAG_NOTES, notes, notes_len);
     OutTlv(&out, TAG_ERRORS, errors, errors_len);

@@ -51,6 +51,8 @@ const char* TagName(std::uint32_t tag) {
     case kTagRanges: return "ranges";
     case kTagReadCap: return "read-cap";
     case kTagPastCap: return "past-cap";
+    case kTagProgLoad: return "prog-load";
+    case kTagBtfLoad: return "btf-load";
     case kTagEnd: return "end";
     default: return "unknown";
   }
@@ -155,7 +157,7 @@ std::string ReadFields(std::span<const std::uint8_t> bytes, std::size_t end_pos,
     const auto value = bytes.subspan(pos + kTlvHeader, len);
     const std::size_t at = pos;
     pos += kTlvHeader + len;
-    if (tag < kTagFlags || tag > kTagPastCap || tag == kTagSmallReads) continue;  // unknown or retired: skip
+    if (tag < kTagFlags || tag > kTagBtfLoad || tag == kTagSmallReads) continue;  // unknown or retired: skip
     if (seen & (1u << tag)) {
       return Format("record malformed: %s field (tag %u) repeated at byte %zu", TagName(tag), tag, at);
     }
@@ -166,6 +168,10 @@ std::string ReadFields(std::span<const std::uint8_t> bytes, std::size_t end_pos,
     if (want != 0 && len != want) {
       return Format("record malformed: %s field (tag %u) at byte %zu has %u bytes, expected %zu",
                     TagName(tag), tag, at, len, want);
+    }
+    if ((tag == kTagProgLoad || tag == kTagBtfLoad) && len < 8) {
+      return Format("record malformed: %s field (tag %u) at byte %zu has %u bytes, expected at least 8",
+                    TagName(tag), tag, at, len);
     }
     switch (tag) {
       case kTagFlags: record.flags = LoadU32(value, Endian::kLittle); break;
@@ -178,6 +184,13 @@ std::string ReadFields(std::span<const std::uint8_t> bytes, std::size_t end_pos,
       case kTagReadCap: record.read_cap = LoadU64Le(value); break;
       case kTagPastCap: record.past_cap = static_cast<std::int64_t>(LoadU64Le(value)); break;
       case kTagEofRead: record.eof_read = static_cast<std::int64_t>(LoadU64Le(value)); break;
+      case kTagProgLoad:
+      case kTagBtfLoad:
+        (tag == kTagProgLoad ? record.prog_load : record.btf_load) =
+            BpfCall{.kind = LoadU32(value, Endian::kLittle),
+                    .result = static_cast<std::int32_t>(LoadU32(value.subspan(4), Endian::kLittle)),
+                    .log = std::string(value.begin() + 8, value.end())};
+        break;
       case kTagVersion: record.version.assign(value.begin(), value.end()); break;
       case kTagNotes: record.notes.assign(value.begin(), value.end()); break;
       case kTagErrors: record.errors.assign(value.begin(), value.end()); break;

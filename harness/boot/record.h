@@ -35,6 +35,10 @@ enum RecordTag : std::uint32_t {
   kTagPastCap = 12,     // i64 a 1-byte read() once the large reads reached the cap: 0 is EOF
                         // right there (the file has an end), 1 it went on, < 0 -errno.
                         // Absent: the cap was not reached, or the probe predates this field.
+  kTagProgLoad = 13,    // the kernel's verdict on its own BTF: BPF_PROG_LOAD of r0 = 0; exit,
+                        // {u32 program type, i32 result (0, or -errno), the head of the log}
+  kTagBtfLoad = 14,     // BPF_BTF_LOAD of the bytes read: {u32 log level of the call recorded
+                        // (0: it succeeded without a log), i32 result, the end of the log}
   kTagEnd = 0xffffffff, // u32 CRC-32
 };
 
@@ -61,6 +65,14 @@ struct ByteRange {
 // the header and spread over the file. images/probe.c computes the same (ProbeRanges).
 std::vector<std::pair<std::uint64_t, std::uint32_t>> ProbeRanges(std::uint64_t size);
 
+// One bpf(2) call the probe made and what the kernel answered.
+struct BpfCall {
+  std::uint32_t kind = 0;  // program type (kTagProgLoad), log level (kTagBtfLoad)
+  std::int32_t result = 0; // 0, or -errno
+  std::string log;         // what the kernel wrote to the call's log (cut to 4 KiB)
+  bool operator==(const BpfCall&) const = default;
+};
+
 struct ProbeRecord {
   std::uint32_t flags = 0;
   std::optional<std::uint32_t> mode;
@@ -70,6 +82,8 @@ struct ProbeRecord {
   std::optional<std::uint64_t> read_cap;
   std::optional<std::int64_t> past_cap;
   std::optional<std::int64_t> eof_read;
+  std::optional<BpfCall> prog_load;  // absent: the probe made no such call (or predates it)
+  std::optional<BpfCall> btf_load;
   std::string version;
   std::vector<std::uint8_t> notes;
   std::string errors;

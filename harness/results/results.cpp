@@ -29,6 +29,7 @@ std::string_view VerdictName(Verdict verdict) {
     case Verdict::kWrongPermissions: return "wrong permissions";
     case Verdict::kUnboundedExport: return "unbounded export";
     case Verdict::kKernelComplained: return "kernel complained";
+    case Verdict::kKernelRejectsBtf: return "kernel rejects its BTF";
     case Verdict::kIncompleteEvidence: return "incomplete evidence";
     case Verdict::kBuilt: return "built";
     case Verdict::kExcluded: return "excluded";
@@ -42,6 +43,7 @@ std::string VerdictToken(Verdict verdict) {
   if (verdict == Verdict::kConfigDropped) return "config-dropped";
   if (verdict == Verdict::kBadVmlinux) return "bad-vmlinux";
   if (verdict == Verdict::kBadRecord) return "bad-record";
+  if (verdict == Verdict::kKernelRejectsBtf) return "kernel-rejects-btf";
   std::string token(VerdictName(verdict));
   for (char& c : token) {
     if (c == ' ') c = '-';

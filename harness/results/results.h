@@ -36,6 +36,8 @@ enum class Verdict {
   kWrongPermissions,  // the file exists, but its mode is not 0444
   kUnboundedExport,   // reads went past st_size / the section size, or never reached EOF
   kKernelComplained,  // WARN, BUG, Oops, KASAN, UBSAN, lockdep or a BPF: error on the console
+  kKernelRejectsBtf,  // the bytes match, but the running kernel refused them: a program load
+                      // (which makes it parse vmlinux BTF) or BPF_BTF_LOAD of the exported bytes
   kIncompleteEvidence,  // a check a PASS needs could not run (the record lacks its data)
   kBuilt,             // --stop-after: built and inspected clean; no boot ran (not a PASS)
   kExcluded,          // the matrix or the toolchain/arch data excludes the cell, with a reason: never
@@ -82,7 +84,7 @@ enum class FactKey {
   kProbeHash, kQemuCommand, kQemuVersion, kAccel, kKvmFailed, kBootSeconds,
   // verify
   kSectionSize, kComplaint, kGuestBuildId, kVmlinuxBuildId, kGuestMode, kGuestSize, kReadable,
-  kOffset, kOffsetClass, kDifferingBytes,
+  kOffset, kOffsetClass, kDifferingBytes, kKernelProgLoad, kKernelBtfLoad,
   // the harness
   kHarnessVersion,
 };
@@ -126,6 +128,8 @@ inline constexpr Named<FactKey> kFactNames[] = {
     {FactKey::kBootSeconds, "boot_seconds"},
     {FactKey::kSectionSize, "section_size"},
     {FactKey::kComplaint, "complaint"},
+    {FactKey::kKernelProgLoad, "kernel_prog_load"},
+    {FactKey::kKernelBtfLoad, "kernel_btf_load"},
     {FactKey::kGuestBuildId, "guest_build_id"},
     {FactKey::kVmlinuxBuildId, "vmlinux_build_id"},
     {FactKey::kGuestMode, "guest_mode"},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "harness/core/util.h"
 #include "harness/elf/btf_diff.h"
@@ -35,6 +36,39 @@ std::string OffsetClass(const VmlinuxInfo& vmlinux, std::size_t offset) {
 bool MagicSwapped(const std::vector<std::uint8_t>& blob, Endian endian) {
   if (blob.size() < 2) return false;
   return LoadU16(blob, endian) == 0x9FEB;
+}
+
+// "EINVAL" for -22: errno names are the same on every arch the harness boots (asm-generic).
+std::string ErrnoName(std::int32_t result) {
+  const char* name = result < 0 ? strerrorname_np(-result) : nullptr;
+  return name ? std::string("-") + name : std::to_string(result);
+}
+
+std::string ProgramTypeName(std::uint32_t type) {
+  switch (type) {
+    case 1: return "SOCKET_FILTER";
+    case 15: return "CGROUP_DEVICE";
+    case 31: return "SYSCALL";
+    default: return "type " + std::to_string(type);
+  }
+}
+
+// The lines of a bpf(2) log worth quoting: printable, blank ones dropped.
+std::vector<std::string> LogLines(const std::string& log) {
+  std::vector<std::string> lines;
+  for (const auto& line : SplitLines(log)) {
+    if (!Trim(line).empty()) lines.push_back(Printable(Trim(line)));
+  }
+  return lines;
+}
+
+// One line for a call: "ok", or the error and what the kernel said (`last` line of the log for
+// BPF_BTF_LOAD, where the parser stops; the first for a program load, the verifier's verdict).
+std::string DescribeCall(const BpfCall& call, bool last) {
+  if (call.result == 0) return "ok";
+  const auto lines = LogLines(call.log);
+  return ErrnoName(call.result) + (lines.empty() ? std::string(", nothing logged")
+                                                 : ": " + (last ? lines.back() : lines.front()));
 }
 
 // The guest's record and the vmlinux it should serve, with the outcome the checks fill in. Each
@@ -80,8 +114,11 @@ class Evidence {
   bool SmallReadsAgree();
   // 7. The section itself.
   bool SectionWellFormed();
-  // 8. A quiet kernel and every piece of evidence.
+  // 8. The kernel's own verdict on the BTF it serves.
+  bool KernelAcceptsBtf();
+  // 9. A quiet kernel and every piece of evidence.
   bool QuietConsole();
+  bool KernelVerdictRecorded();
   bool BuildIdsPresent();
   bool NoProbeErrors();
 
@@ -126,7 +163,9 @@ constexpr bool (Evidence::*kEvidenceChecks[])() = {
     &Evidence::LargeReadsAgree,      // the large reads equal the section
     &Evidence::SmallReadsAgree,      // every range of 1-byte reads present and equal
     &Evidence::SectionWellFormed,    // no inspector finding about the section
+    &Evidence::KernelAcceptsBtf,     // neither bpf(2) call the kernel answered refused the BTF
     &Evidence::QuietConsole,         // no kernel complaint before the probe finished
+    &Evidence::KernelVerdictRecorded,  // both calls were made and succeeded
     &Evidence::BuildIdsPresent,      // both build IDs there to compare
     &Evidence::NoProbeErrors,        // the probe reported no error
 };
@@ -346,6 +385,48 @@ bool Evidence::SectionWellFormed() {
   return false;
 }
 
+// The kernel parses vmlinux BTF on the first program load; "in-kernel BTF is malformed" is the
+// verifier saying it could not, and the parser's reason went to the console as "BPF: ...".
+// BPF_BTF_LOAD runs the same parser on the exported bytes and logs the reason itself.
+bool Evidence::KernelAcceptsBtf() {
+  auto console_reason = [&]() -> std::string {
+    for (const auto& line : console_complaint) {
+      if (const auto at = line.find("BPF:"); at != std::string::npos) return "; on the console: " + line.substr(at);
+    }
+    return "";
+  };
+  if (record.prog_load && record.prog_load->result != 0 &&
+      record.prog_load->log.find("BTF") != std::string::npos) {
+    return Fail(Verdict::kKernelRejectsBtf,
+                "the bytes match, but the kernel cannot parse its own BTF: loading a " +
+                    ProgramTypeName(record.prog_load->kind) + " program failed with " +
+                    DescribeCall(*record.prog_load, false) + console_reason());
+  }
+  if (record.btf_load && record.btf_load->result != 0) {
+    return Fail(Verdict::kKernelRejectsBtf, "the bytes match, but the kernel refuses them: BPF_BTF_LOAD of "
+                                            "/sys/kernel/btf/vmlinux failed with " +
+                                                DescribeCall(*record.btf_load, true) + console_reason());
+  }
+  return false;
+}
+
+// Each call made, and each answered with success (a failure KernelAcceptsBtf did not take for a
+// BTF rejection, such as no program type to load, leaves the kernel's verdict unknown).
+bool Evidence::KernelVerdictRecorded() {
+  if (!record.prog_load || !record.btf_load) {
+    return Fail(Verdict::kIncompleteEvidence,
+                std::string("the probe recorded no ") + (!record.prog_load ? "BPF program load" : "BPF_BTF_LOAD") +
+                    ", so the kernel was not asked whether it accepts its BTF");
+  }
+  if (record.prog_load->result != 0) {
+    return Fail(Verdict::kIncompleteEvidence, "the BPF program load that makes the kernel parse its BTF failed (" +
+                                                  ProgramTypeName(record.prog_load->kind) + ", " +
+                                                  DescribeCall(*record.prog_load, false) +
+                                                  "), so the kernel's verdict on its BTF is not known");
+  }
+  return false;
+}
+
 bool Evidence::QuietConsole() {
   if (!console_complaint.empty()) {
     return Fail(Verdict::kKernelComplained, "the bytes match, but the kernel complained before the probe finished: " +
@@ -383,6 +464,24 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
   out.facts[FactKey::kSectionSize] = std::to_string(want.size());
   if (!record.version.empty()) out.diagnosis.push_back("guest: " + Printable(Trim(record.version)));
   for (const auto& line : evidence.probe_errors) out.diagnosis.push_back("probe: " + Printable(line));
+  if (record.prog_load) {
+    out.facts[FactKey::kKernelProgLoad] = ProgramTypeName(record.prog_load->kind) + " program: " +
+                                          DescribeCall(*record.prog_load, false);
+    const auto lines = LogLines(record.prog_load->log);
+    if (record.prog_load->result != 0 && !lines.empty()) {
+      out.diagnosis.push_back("the kernel's log of the program load:");
+      for (const auto& line : lines) out.diagnosis.push_back("  " + line);
+    }
+  }
+  if (record.btf_load) {
+    out.facts[FactKey::kKernelBtfLoad] = DescribeCall(*record.btf_load, true);
+    auto lines = LogLines(record.btf_load->log);
+    if (record.btf_load->result != 0 && !lines.empty()) {
+      out.diagnosis.push_back("the end of the kernel's log of BPF_BTF_LOAD:");
+      if (lines.size() > 8) lines.erase(lines.begin(), lines.end() - 8);
+      for (const auto& line : lines) out.diagnosis.push_back("  " + line);
+    }
+  }
   if (!console_complaint.empty()) {
     out.facts[FactKey::kComplaint] = console_complaint.front();
     out.diagnosis.push_back("the kernel complained on the console:");
@@ -396,8 +495,8 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     if ((evidence.*check)()) return std::move(out);
   }
   out.detail = std::to_string(want.size()) + " bytes identical; mode 0444; EOF at st_size; " +
-               std::to_string(ProbeRanges(want.size()).size()) + " ranges of 1-byte reads agree; build ID " +
-               evidence.guest_id;
+               std::to_string(ProbeRanges(want.size()).size()) + " ranges of 1-byte reads agree; the kernel parses it (" +
+               ProgramTypeName(record.prog_load->kind) + " program load, BPF_BTF_LOAD); build ID " + evidence.guest_id;
   return std::move(out);
 }
 

@@ -27,8 +27,10 @@ struct VerifyOutcome {
 // What a PASS requires (each missing piece is kIncompleteEvidence, never a pass): both build
 // IDs present and equal; the file's mode, st_size and type recorded, mode 0444, regular; every
 // large read to EOF present and equal to the section; the 1-byte read ranges of ProbeRanges all
-// present and equal; a read at st_size recorded and at EOF; no probe error; no kernel complaint
-// on the console (console_complaint empty) before the probe finished.
+// present and equal; a read at st_size recorded and at EOF; the running kernel's own verdict:
+// a BPF program load (which makes it parse vmlinux BTF) and BPF_BTF_LOAD of the exported bytes
+// both recorded and both succeeded (a refusal is kKernelRejectsBtf); no probe error; no kernel
+// complaint on the console (console_complaint empty) before the probe finished.
 VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
                         std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir);
 

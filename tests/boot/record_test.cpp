@@ -25,6 +25,8 @@ ProbeRecord SampleRecord() {
   r.read_cap = 10 + 4096;
   r.past_cap = 0;
   r.eof_read = 0;
+  r.prog_load = BpfCall{.kind = 31, .result = 0, .log = "processed 2 insns (limit 1000000)\n"};
+  r.btf_load = BpfCall{.kind = 1, .result = -22, .log = "[1234] ENUM64 Invalid kind\n"};
   r.version = "Linux version 6.1.0 (gcc 12.2.0)\n";
   r.notes = {4, 0, 0, 0, 'G', 'N', 'U', 0};
   r.errors = "";
@@ -82,9 +84,31 @@ TEST(DecodeRecord, RoundTrips) {
   EXPECT_EQ(out.read_cap, in.read_cap);
   EXPECT_EQ(out.past_cap, in.past_cap);
   EXPECT_EQ(out.eof_read, in.eof_read);
+  EXPECT_EQ(out.prog_load, in.prog_load);
+  EXPECT_EQ(out.btf_load, in.btf_load);  // a negative result survives the u32 on the disk
   EXPECT_EQ(out.version, in.version);
   EXPECT_EQ(out.notes, in.notes);
   EXPECT_EQ(out.errors, in.errors);
+}
+
+// Given a record without the bpf(2) calls (an older probe, or one that stopped before them),
+// they should be absent, not a zero result that reads as success.
+TEST(DecodeRecord, MissingBpfCallsAreAbsent) {
+  ProbeRecord in = SampleRecord();
+  in.prog_load.reset();
+  in.btf_load.reset();
+  auto result = DecodeRecord(EncodeRecord(in));
+  ASSERT_TRUE(result.record) << result.error;
+  EXPECT_FALSE(result.record->prog_load);
+  EXPECT_FALSE(result.record->btf_load);
+}
+
+// Given a bpf call field too short for its type and result, it should name the field.
+TEST(DecodeRecord, ShortBpfCallIsMalformed) {
+  auto result = DecodeRecord(Framed(Tlv(kTagProgLoad, {31, 0, 0, 0, 0, 0})));
+  EXPECT_FALSE(result.record);
+  EXPECT_THAT(result.error, HasSubstr("prog-load field (tag 13)"));
+  EXPECT_THAT(DecodeRecord(Framed(Tlv(kTagBtfLoad, {}))).error, HasSubstr("btf-load field"));
 }
 
 // Given a ranges field whose last entry claims more bytes than it holds, it should name the field.

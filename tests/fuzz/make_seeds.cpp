@@ -69,6 +69,8 @@ void RecordSeeds(const fs::path& out) {
     }
     r.read_cap = r.blob.size() + 4096;
     r.eof_read = 0;
+    r.prog_load = BpfCall{.kind = 31, .result = 0, .log = "processed 2 insns (limit 1000000)\n"};
+    r.btf_load = BpfCall{};
     r.version = "Linux version 6.1.0 (fuzz@seed) #1 SMP\n";
     r.notes = GnuBuildIdNote(endian, id);
     const std::string name = endian == Endian::kLittle ? "le" : "be";

@@ -118,6 +118,8 @@ class PipelineTest : public ::testing::Test {
     }
     rec.read_cap = btf_.size() + 4096;
     rec.eof_read = 0;
+    rec.prog_load = BpfCall{.kind = 31, .result = 0, .log = "processed 2 insns (limit 1000000)\n"};
+    rec.btf_load = BpfCall{};
     // /sys/kernel/notes: one GNU build-id note (namesz 4, descsz 2, type 3) matching the vmlinux.
     rec.notes = {4, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0, 0xaa, 0xbb, 0, 0};
     return rec;

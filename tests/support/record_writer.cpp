@@ -48,6 +48,14 @@ std::vector<std::uint8_t> EncodeRecord(const ProbeRecord& record) {
   if (record.read_cap) PutU64Tlv(out, kTagReadCap, *record.read_cap);
   if (record.past_cap) PutU64Tlv(out, kTagPastCap, static_cast<std::uint64_t>(*record.past_cap));
   if (record.eof_read) PutU64Tlv(out, kTagEofRead, static_cast<std::uint64_t>(*record.eof_read));
+  for (const auto& [tag, call] : {std::pair{kTagProgLoad, &record.prog_load}, std::pair{kTagBtfLoad, &record.btf_load}}) {
+    if (!*call) continue;
+    std::vector<std::uint8_t> value;
+    PutU32(value, (*call)->kind);
+    PutU32(value, static_cast<std::uint32_t>((*call)->result));
+    value.insert(value.end(), (*call)->log.begin(), (*call)->log.end());
+    PutTlv(out, tag, value.data(), value.size());
+  }
   PutTlv(out, kTagVersion, record.version.data(), record.version.size());
   PutTlv(out, kTagNotes, record.notes.data(), record.notes.size());
   PutTlv(out, kTagErrors, record.errors.data(), record.errors.size());

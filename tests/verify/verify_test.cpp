@@ -15,6 +15,7 @@ namespace harness {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Contains;
 
 // ELF notes (namesz 4, descsz 4, type 3 "GNU", desc) in the given byte order.
 std::vector<std::uint8_t> Notes(Endian e, std::vector<std::uint8_t> id) {
@@ -50,6 +51,8 @@ class VerifyBtfTest : public ::testing::TestWithParam<const char*> {
     }
     record_.read_cap = vmlinux_.btf.size() + 4096;
     record_.eof_read = 0;
+    record_.prog_load = BpfCall{.kind = 31, .result = 0, .log = "processed 2 insns (limit 1000000)\n"};
+    record_.btf_load = BpfCall{};
     record_.notes = Notes(arch_->endian, {1, 2, 3, 4});
   }
   VerifyOutcome Verify() { return VerifyBtf(*arch_, vmlinux_, record_, complaint_, {}); }
@@ -358,6 +361,60 @@ TEST_P(VerifyBtfTest, ContentMismatchOfRealBtfNamesTheTypeThatDiffers) {
 }
 
 // Both byte orders, both ELF classes: two big-endian families, a 32-bit target.
+// The kernel's own verdict (issue 26). Given a kernel whose program load says its BTF is
+// malformed, with the parser's reason on the console, the bytes matching should not pass: the
+// verdict is the kernel's, quoting both.
+TEST_P(VerifyBtfTest, ProgramLoadThatFindsTheBtfMalformedIsKernelRejectsBtf) {
+  record_.prog_load = BpfCall{.kind = 31, .result = -22, .log = "in-kernel BTF is malformed\nprocessed 0 insns\n"};
+  complaint_ = {"[    0.912345] BPF: [26540] Invalid kind", "[    0.912350] BPF:"};
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kKernelRejectsBtf);
+  EXPECT_THAT(out.detail, HasSubstr("loading a SYSCALL program failed with -EINVAL: in-kernel BTF is malformed"));
+  EXPECT_THAT(out.detail, HasSubstr("on the console: BPF: [26540] Invalid kind"));
+  EXPECT_EQ(out.facts[FactKey::kKernelProgLoad], "SYSCALL program: -EINVAL: in-kernel BTF is malformed");
+}
+
+// Given the exported bytes refused by BPF_BTF_LOAD, it should quote where the parser stopped
+// (the end of its log), even when the program load succeeded.
+TEST_P(VerifyBtfTest, BtfLoadRefusedIsKernelRejectsBtfQuotingTheLogsEnd) {
+  record_.btf_load = BpfCall{.kind = 1, .result = -22, .log = "magic: 0xeb9f\nversion: 1\n[1] INT int\n[1234] ENUM64 (anon) Invalid kind\n\n"};
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kKernelRejectsBtf);
+  EXPECT_THAT(out.detail, HasSubstr("BPF_BTF_LOAD of /sys/kernel/btf/vmlinux failed with -EINVAL: [1234] ENUM64 (anon) Invalid kind"));
+  EXPECT_EQ(out.facts[FactKey::kKernelBtfLoad], "-EINVAL: [1234] ENUM64 (anon) Invalid kind");
+  EXPECT_THAT(out.diagnosis, Contains("  [1234] ENUM64 (anon) Invalid kind"));
+}
+
+// Given no record of either call, or a program load that never reached the verifier (no program
+// type offered), there is no verdict from the kernel: incomplete evidence, never a pass.
+TEST_P(VerifyBtfTest, MissingKernelVerdictIsIncompleteEvidence) {
+  record_.prog_load.reset();
+  EXPECT_EQ(Verify().verdict, Verdict::kIncompleteEvidence);
+  EXPECT_THAT(Verify().detail, HasSubstr("no BPF program load"));
+  SetUp();
+  record_.btf_load.reset();
+  EXPECT_EQ(Verify().verdict, Verdict::kIncompleteEvidence);
+  EXPECT_THAT(Verify().detail, HasSubstr("no BPF_BTF_LOAD"));
+  SetUp();
+  record_.prog_load = BpfCall{.kind = 1, .result = -22, .log = ""};
+  EXPECT_EQ(Verify().verdict, Verdict::kIncompleteEvidence);
+  EXPECT_THAT(Verify().detail, HasSubstr("(SOCKET_FILTER, -EINVAL, nothing logged)"));
+}
+
+// The bytes are checked first: a mismatch is named as such even if the kernel also refused them.
+TEST_P(VerifyBtfTest, ContentMismatchComesBeforeTheKernelsVerdict) {
+  record_.blob[100] ^= 1;
+  record_.btf_load = BpfCall{.kind = 1, .result = -22, .log = "[1] Invalid kind\n"};
+  EXPECT_EQ(Verify().verdict, Verdict::kContentMismatch);
+}
+
+TEST_P(VerifyBtfTest, PassSaysTheKernelParsesIt) {
+  VerifyOutcome out = Verify();
+  ASSERT_EQ(out.verdict, Verdict::kPass) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("the kernel parses it (SYSCALL program load, BPF_BTF_LOAD)"));
+  EXPECT_EQ(out.facts[FactKey::kKernelBtfLoad], "ok");
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryArch, VerifyBtfTest,
                          ::testing::Values("x86_64", "arm64", "s390x", "riscv64", "ppc64", "i386"));
 
