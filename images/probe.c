@@ -100,6 +100,7 @@
 #define PROG_TYPE_SOCKET_FILTER 1u
 #define PROG_TYPE_CGROUP_DEVICE 15u
 #define PROG_TYPE_SYSCALL 31u
+#define BPF_F_SLEEPABLE (1u << 4) /* SYSCALL programs must be sleepable */
 
 static char errors[ERRORS_CAP];
 static size_t errors_len;
@@ -357,6 +358,7 @@ union BpfAttr {
     uint64_t insns, license;
     uint32_t log_level, log_size;
     uint64_t log_buf;
+    uint32_t kern_version, prog_flags;
   } prog;
   struct {
     uint64_t btf, btf_log_buf;
@@ -411,6 +413,7 @@ static void LoadProgram(struct BpfOutcome *o) {
     attr.prog.log_level = 1;
     attr.prog.log_size = sizeof log;
     attr.prog.log_buf = (uint64_t)(uintptr_t)log;
+    if (types[i] == PROG_TYPE_SYSCALL) attr.prog.prog_flags = BPF_F_SLEEPABLE;
     fd = Bpf(BPF_PROG_LOAD_CMD, &attr);
     o->recorded = 1;
     o->kind = types[i];
