@@ -389,11 +389,20 @@ bool Evidence::SectionWellFormed() {
 // verifier saying it could not, and the parser's reason went to the console as "BPF: ...".
 // BPF_BTF_LOAD runs the same parser on the exported bytes and logs the reason itself.
 bool Evidence::KernelAcceptsBtf() {
+  // The parser's reason, which the kernel prints over several "BPF:" lines ("BPF: [1708] ENUM
+  // netns_bpf_attach_type", "BPF: size=4 vlen=4", "BPF:", "BPF: Invalid btf_info kind_flag"),
+  // joined into one from the first of them.
   auto console_reason = [&]() -> std::string {
+    std::string reason;
     for (const auto& line : console_complaint) {
-      if (const auto at = line.find("BPF:"); at != std::string::npos) return "; on the console: " + line.substr(at);
+      const auto at = line.find("BPF:");
+      if (at == std::string::npos) {
+        if (reason.empty()) continue;
+        break;
+      }
+      if (const std::string part(Trim(line.substr(at + 4))); !part.empty()) reason += " " + part;
     }
-    return "";
+    return reason.empty() ? "" : "; on the console: BPF:" + reason;
   };
   if (record.prog_load && record.prog_load->result != 0 &&
       record.prog_load->log.find("BTF") != std::string::npos) {

@@ -50,7 +50,9 @@ TEST(MatrixTest, Debian510FragmentFitsA510Config) {
   const std::string dir = std::string(HARNESS_SOURCE_DIR) + "/configs/kconfig/";
   const auto common = ParseFragment(ReadFile(dir + "common.config"), "common.config");
   const auto v510 = ParseFragment(ReadFile(dir + "debian-5.10.config"), "debian-5.10.config");
-  DotConfig config = {{"CONFIG_DEBUG_INFO", "y"}, {"CONFIG_BPF_SYSCALL", "y"}, {"CONFIG_DEBUG_INFO_BTF", "y"}};
+  // CGROUPS and CGROUP_BPF: the 5.10 fragment's own requests, kept by a real 5.10 olddefconfig.
+  DotConfig config = {{"CONFIG_DEBUG_INFO", "y"}, {"CONFIG_BPF_SYSCALL", "y"}, {"CONFIG_DEBUG_INFO_BTF", "y"},
+                      {"CONFIG_CGROUPS", "y"}, {"CONFIG_CGROUP_BPF", "y"}};
   for (const auto& option : common) {
     if (option.value != "n" && option.name != "CONFIG_DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT") config[option.name] = option.value;
   }

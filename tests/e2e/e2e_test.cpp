@@ -529,6 +529,21 @@ TEST(E2E, CorpusAgreesWithExpectedVerdicts) {
   for (const auto& row : rows) EXPECT_TRUE(row["agree"].get<bool>()) << row.dump();
 }
 
+// The corpus entries only a 5.10 tree shows (kernel-patches/regressions-5.10), on its own matrix:
+// a 5.10 download and a cold build, then a relink per entry.
+TEST(E2E, Corpus510AgreesWithExpectedVerdicts) {
+  REQUIRE_TOOLS();
+  const fs::path out = kOut / "corpus-5.10";
+  HarnessRun run = RunHarness({"corpus", "--dir", std::string(HARNESS_SOURCE_DIR) + "/kernel-patches/regressions-5.10",
+                               "--matrix", std::string(HARNESS_SOURCE_DIR) + "/configs/corpus-5.10.yaml"},
+                              out);
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(fs::exists(out / "corpus.json"));
+  json rows = json::parse(ReadFile(out / "corpus.json"));
+  EXPECT_GE(rows.size(), 1u);
+  for (const auto& row : rows) EXPECT_TRUE(row["agree"].get<bool>()) << row.dump();
+}
+
 // The 2019 local fix as a cell option: the output-format regression with a generated Kconfig
 // patch defining CONFIG_OUTPUT_FORMAT passes on every arch (runs in the corpus's output
 // directory, after the corpus, so each arch is a relink).

@@ -366,11 +366,14 @@ TEST_P(VerifyBtfTest, ContentMismatchOfRealBtfNamesTheTypeThatDiffers) {
 // verdict is the kernel's, quoting both.
 TEST_P(VerifyBtfTest, ProgramLoadThatFindsTheBtfMalformedIsKernelRejectsBtf) {
   record_.prog_load = BpfCall{.kind = 31, .result = -22, .log = "in-kernel BTF is malformed\nprocessed 0 insns\n"};
-  complaint_ = {"[    0.912345] BPF: [26540] Invalid kind", "[    0.912350] BPF:"};
+  complaint_ = {"[    0.912345] BPF: [1708] ENUM netns_bpf_attach_type ", "[    0.912346] BPF: size=4 vlen=4",
+                "[    0.912347] BPF:  ", "[    0.912348] BPF: Invalid btf_info kind_flag", "[    0.912349] BPF: ",
+                "[    0.912350] virtio_blk virtio0: 1/0/0 default/read/poll queues", "BPF: not this one"};
   VerifyOutcome out = Verify();
   EXPECT_EQ(out.verdict, Verdict::kKernelRejectsBtf);
   EXPECT_THAT(out.detail, HasSubstr("loading a SYSCALL program failed with -EINVAL: in-kernel BTF is malformed"));
-  EXPECT_THAT(out.detail, HasSubstr("on the console: BPF: [26540] Invalid kind"));
+  EXPECT_THAT(out.detail, ::testing::EndsWith("; on the console: BPF: [1708] ENUM netns_bpf_attach_type size=4 vlen=4 "
+                                              "Invalid btf_info kind_flag"));
   EXPECT_EQ(out.facts[FactKey::kKernelProgLoad], "SYSCALL program: -EINVAL: in-kernel BTF is malformed");
 }
 
