@@ -40,7 +40,8 @@ bool MagicSwapped(const std::vector<std::uint8_t>& blob, Endian endian) {
 
 // "EINVAL" for -22: errno names are the same on every arch the harness boots (asm-generic).
 std::string ErrnoName(std::int32_t result) {
-  const char* name = result < 0 ? strerrorname_np(-result) : nullptr;
+  // The guest is untrusted: only an errno's range is negated (-INT32_MIN would overflow).
+  const char* name = result < 0 && result > -4096 ? strerrorname_np(-result) : nullptr;
   return name ? std::string("-") + name : std::to_string(result);
 }
 

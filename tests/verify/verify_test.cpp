@@ -404,6 +404,14 @@ TEST_P(VerifyBtfTest, MissingKernelVerdictIsIncompleteEvidence) {
   EXPECT_THAT(Verify().detail, HasSubstr("(SOCKET_FILTER, -EINVAL, nothing logged)"));
 }
 
+// Given a result no errno has (the record is the guest's word), it should be shown as a number.
+TEST_P(VerifyBtfTest, ResultThatIsNoErrnoIsShownAsANumber) {
+  record_.btf_load = BpfCall{.kind = 0, .result = INT32_MIN, .log = ""};
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kKernelRejectsBtf);
+  EXPECT_THAT(out.detail, HasSubstr("failed with -2147483648, nothing logged"));
+}
+
 // The bytes are checked first: a mismatch is named as such even if the kernel also refused them.
 TEST_P(VerifyBtfTest, ContentMismatchComesBeforeTheKernelsVerdict) {
   record_.blob[100] ^= 1;
