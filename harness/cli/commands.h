@@ -137,6 +137,7 @@ int CorpusCommand(const CorpusArgs& args, ProcessRunner& runner);
 // `harness inspect`: one vmlinux's .BTF, no processes run.
 struct InspectArgs {
   std::string vmlinux;
+  std::vector<std::string> modules;  // .ko files whose split BTF to read on top of the vmlinux's
   std::string arch;
   bool json = false;
 };

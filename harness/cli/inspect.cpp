@@ -14,6 +14,8 @@ CLI::App* AddInspect(CLI::App& app, InspectArgs& args) {
   inspect->add_option("vmlinux", args.vmlinux, "the vmlinux ELF")->required();
   inspect->add_flag("--json", args.json, "print JSON");
   inspect->add_option("--arch", args.arch, "flag a vmlinux that is not of this arch");
+  inspect->add_option("--module", args.modules,
+                      "also read this kernel module's .BTF (split BTF) on top of the vmlinux's; repeatable");
   return inspect;
 }
 
@@ -28,9 +30,22 @@ int InspectCommand(const InspectArgs& args) {
       info.problems.insert(info.problems.begin(), wrong);
     }
   }
-  if (args.json) std::cout << InspectionJson(info);
-  else PrintInspection(std::cout, info);
-  return info.problems.empty() ? kExitPass : kExitCellFailed;
+  std::vector<ModuleBtfInfo> modules;
+  bool modules_ok = true;
+  for (const auto& ko : args.modules) {
+    modules.push_back(InspectModuleBtf(ko, info));  // throws for a file that cannot be read
+    if (!modules.back().is_elf) {
+      throw HarnessError("'" + ko + "' is not an ELF file; --module reads a kernel module (.ko)");
+    }
+    modules_ok = modules_ok && modules.back().problems.empty();
+  }
+  if (args.json) {
+    std::cout << InspectionJson(info, modules);
+  } else {
+    PrintInspection(std::cout, info);
+    for (const auto& m : modules) PrintModuleInspection(std::cout, m);
+  }
+  return info.problems.empty() && modules_ok ? kExitPass : kExitCellFailed;
 }
 
 }  // namespace harness

@@ -121,6 +121,25 @@ Elf_Scn* FindSection(Elf* elf, std::string_view name, GElf_Shdr& shdr) {
   return nullptr;
 }
 
+// Copies a section's bytes into `out`; the problem when there are none to read, else empty.
+std::string SectionBytes(Elf_Scn* scn, const GElf_Shdr& shdr, std::uint64_t file_size, const std::string& name,
+                         std::vector<std::uint8_t>& out) {
+  if (shdr.sh_type == SHT_NOBITS) return name + " is SHT_NOBITS: the section has no bytes in the file";
+  if (shdr.sh_size == 0) return name + " section is empty";
+  if (!RangeInside(shdr.sh_offset, shdr.sh_size, 0, file_size)) {
+    return name + " file range [" + HexNumber(shdr.sh_offset) + ",+" + std::to_string(shdr.sh_size) +
+           ") extends past the end of the " + std::to_string(file_size) + "-byte file";
+  }
+  // Raw data: .BTF is SHT_PROGBITS, so there is nothing for libelf to convert anyway.
+  Elf_Data* data = elf_rawdata(scn, nullptr);
+  if (data == nullptr || data->d_buf == nullptr || data->d_size != shdr.sh_size) {
+    return "cannot read the " + name + " section: " + elf_errmsg(-1);
+  }
+  const auto* bytes = static_cast<const std::uint8_t*>(data->d_buf);
+  out.assign(bytes, bytes + data->d_size);
+  return "";
+}
+
 // Finds .BTF and copies its bytes. False when there are no bytes to look at.
 bool ReadBtfSection(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
   GElf_Shdr shdr;
@@ -138,28 +157,10 @@ bool ReadBtfSection(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
   info.btf_flags = shdr.sh_flags;
   info.btf_alloc = (shdr.sh_flags & SHF_ALLOC) != 0;
 
-  if (shdr.sh_type == SHT_NOBITS) {
-    info.problems.push_back(".BTF is SHT_NOBITS: the section has no bytes in the file");
+  if (std::string problem = SectionBytes(scn, shdr, file_size, ".BTF", info.btf); !problem.empty()) {
+    info.problems.push_back(problem);
     return false;
   }
-  if (shdr.sh_size == 0) {
-    info.problems.push_back(".BTF section is empty");
-    return false;
-  }
-  if (!RangeInside(shdr.sh_offset, shdr.sh_size, 0, file_size)) {
-    info.problems.push_back(".BTF file range [" + HexNumber(shdr.sh_offset) + ",+" +
-                            std::to_string(shdr.sh_size) + ") extends past the end of the " +
-                            std::to_string(file_size) + "-byte file");
-    return false;
-  }
-  // Raw data: .BTF is SHT_PROGBITS, so there is nothing for libelf to convert anyway.
-  Elf_Data* data = elf_rawdata(scn, nullptr);
-  if (data == nullptr || data->d_buf == nullptr || data->d_size != shdr.sh_size) {
-    info.problems.push_back(std::string("cannot read the .BTF section: ") + elf_errmsg(-1));
-    return false;
-  }
-  const auto* bytes = static_cast<const std::uint8_t*>(data->d_buf);
-  info.btf.assign(bytes, bytes + data->d_size);
   return true;
 }
 
@@ -392,24 +393,31 @@ void ReadBuildId(Elf* elf, std::uint64_t file_size, VmlinuxInfo& info) {
   }
 }
 
+// Opens a regular file for reading and gives its size; HarnessError when that fails.
+Fd OpenRegularFile(const std::filesystem::path& path, std::uint64_t& file_size) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    throw HarnessError("cannot open '" + path.string() + "': " + std::strerror(errno));
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) {
+    throw HarnessError("cannot stat '" + path.string() + "': " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw HarnessError("cannot read '" + path.string() + "': not a regular file");
+  }
+  file_size = static_cast<std::uint64_t>(st.st_size);
+  return fd;
+}
+
 }  // namespace
 
 VmlinuxInfo InspectVmlinux(const std::filesystem::path& path) {
   VmlinuxInfo info;
   info.path = path.string();
 
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    throw HarnessError("cannot open '" + info.path + "': " + std::strerror(errno));
-  }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) {
-    throw HarnessError("cannot stat '" + info.path + "': " + std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    throw HarnessError("cannot read '" + info.path + "': not a regular file");
-  }
-  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+  std::uint64_t file_size = 0;
+  Fd fd = OpenRegularFile(path, file_size);
 
   elf_version(EV_CURRENT);
   ElfHandle elf(elf_begin(fd.get(), ELF_C_READ, nullptr));
@@ -435,6 +443,46 @@ VmlinuxInfo InspectVmlinux(const std::filesystem::path& path) {
   DecodeBtfHeader(info);
   ParseWithLibbpf(info);
   ReadBuildId(elf.get(), file_size, info);
+  return info;
+}
+
+ModuleBtfInfo InspectModuleBtf(const std::filesystem::path& ko, const VmlinuxInfo& vmlinux) {
+  ModuleBtfInfo info;
+  info.path = ko.string();
+  std::uint64_t file_size = 0;
+  Fd fd = OpenRegularFile(ko, file_size);
+  elf_version(EV_CURRENT);
+  ElfHandle elf(elf_begin(fd.get(), ELF_C_READ, nullptr));
+  if (elf.get() == nullptr || elf_kind(elf.get()) != ELF_K_ELF) {
+    info.problems.push_back("'" + info.path + "' is not an ELF file");
+    return info;
+  }
+  info.is_elf = true;
+  GElf_Shdr shdr;
+  Elf_Scn* scn = FindSection(elf.get(), ".BTF", shdr);
+  if (scn == nullptr) {
+    info.problems.push_back("the module has no .BTF section: was it built with CONFIG_DEBUG_INFO_BTF_MODULES=y "
+                            "against a vmlinux with BTF?");
+    return info;
+  }
+  info.has_btf = true;
+  if (std::string problem = SectionBytes(scn, shdr, file_size, ".BTF", info.btf); !problem.empty()) {
+    info.problems.push_back(problem);
+    return info;
+  }
+  std::string base_error;
+  const LibbpfBtf base = ParseBtfWithLibbpf(vmlinux.btf, base_error);
+  if (!base) {
+    info.problems.push_back("the vmlinux's BTF, the module's base, could not be parsed: " + base_error);
+    return info;
+  }
+  const LibbpfBtf split = ParseSplitBtfWithLibbpf(info.btf, base.get(), info.libbpf_error);
+  if (!split) {
+    info.problems.push_back("libbpf could not parse the module's BTF on top of the vmlinux's: " + info.libbpf_error);
+    return info;
+  }
+  info.first_id = btf__type_cnt(base.get());
+  info.type_count = btf__type_cnt(split.get()) - info.first_id;
   return info;
 }
 

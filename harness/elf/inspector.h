@@ -62,6 +62,24 @@ struct VmlinuxInfo {
 // file cannot be opened or read.
 VmlinuxInfo InspectVmlinux(const std::filesystem::path& path);
 
+// A kernel module's BTF: with CONFIG_DEBUG_INFO_BTF_MODULES each .ko carries a .BTF that is split
+// BTF on top of the vmlinux's (pahole --btf_base vmlinux): its type ids continue the vmlinux's
+// and its names may be in the vmlinux's string table, so it parses only against that base.
+struct ModuleBtfInfo {
+  std::string path;
+  bool is_elf = false;
+  bool has_btf = false;
+  std::vector<std::uint8_t> btf;             // the .ko's .BTF section
+  std::optional<std::uint32_t> type_count;   // the module's own types, when libbpf parsed them
+  std::uint32_t first_id = 0;                // the id of its first own type (the base's count + 1)
+  std::string libbpf_error;
+  std::vector<std::string> problems;         // each a line a person can act on; empty when well
+};
+
+// Reads `ko`'s .BTF and parses it with libbpf on top of `vmlinux`'s BTF. Bad content becomes
+// `problems`; throws HarnessError only when the file cannot be opened or read.
+ModuleBtfInfo InspectModuleBtf(const std::filesystem::path& ko, const VmlinuxInfo& vmlinux);
+
 // The GNU build ID (hex) from raw ELF note bytes such as /sys/kernel/notes, decoded in the
 // given byte order. Empty when there is none; never reads out of bounds.
 std::string BuildIdFromNotes(const std::vector<std::uint8_t>& notes, Endian endian);

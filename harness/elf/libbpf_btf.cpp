@@ -3,6 +3,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -11,6 +14,7 @@
 #include <string_view>
 
 #include "harness/core/endian.h"
+#include "harness/core/fd.h"
 #include "harness/core/util.h"
 
 namespace harness {
@@ -42,7 +46,11 @@ void InstallLibbpfCapture() {
 
 void LibbpfBtfDeleter::operator()(struct btf* btf) const { btf__free(btf); }
 
-LibbpfBtf ParseBtfWithLibbpf(std::span<const std::uint8_t> blob, std::string& error) {
+namespace {
+
+// The checks before libbpf, then `parse` with libbpf's messages captured into `error`.
+template <typename Parse>
+LibbpfBtf ParseCapturing(std::span<const std::uint8_t> blob, std::string& error, Parse parse) {
   if (blob.size() > UINT32_MAX) {
     error = "section too large for libbpf";
     return nullptr;
@@ -61,7 +69,7 @@ LibbpfBtf ParseBtfWithLibbpf(std::span<const std::uint8_t> blob, std::string& er
   InstallLibbpfCapture();
   std::string log;
   libbpf_log = &log;
-  struct btf* btf = btf__new(blob.data(), static_cast<std::uint32_t>(blob.size()));
+  struct btf* btf = parse(blob.data(), static_cast<std::uint32_t>(blob.size()));
   const long err = libbpf_get_error(btf);
   libbpf_log = nullptr;
   if (btf == nullptr || err != 0) {
@@ -70,6 +78,33 @@ LibbpfBtf ParseBtfWithLibbpf(std::span<const std::uint8_t> blob, std::string& er
     return nullptr;
   }
   return LibbpfBtf(btf);
+}
+
+}  // namespace
+
+LibbpfBtf ParseBtfWithLibbpf(std::span<const std::uint8_t> blob, std::string& error) {
+  return ParseCapturing(blob, error, [](const void* data, std::uint32_t size) { return btf__new(data, size); });
+}
+
+// libbpf 1.1 (Debian 12's) exports no btf__new_split for bytes in memory, only parsers of files:
+// the bytes go to an anonymous memory file, read back through /proc/self/fd.
+LibbpfBtf ParseSplitBtfWithLibbpf(std::span<const std::uint8_t> blob, struct btf* base, std::string& error) {
+  return ParseCapturing(blob, error, [base](const void* data, std::uint32_t size) -> struct btf* {
+    Fd fd(::memfd_create("harness-split-btf", MFD_CLOEXEC));
+    if (fd.get() < 0) return nullptr;  // errno says why, as libbpf's own NULL returns do
+    for (const auto* p = static_cast<const char*>(data); size > 0;) {
+      const ssize_t n = ::write(fd.get(), p, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        if (n == 0) errno = EIO;
+        return nullptr;
+      }
+      p += n;
+      size -= static_cast<std::uint32_t>(n);
+    }
+    const std::string path = "/proc/self/fd/" + std::to_string(fd.get());
+    return btf__parse_raw_split(path.c_str(), base);
+  });
 }
 
 }  // namespace harness

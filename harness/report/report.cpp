@@ -261,7 +261,21 @@ void PrintInspection(std::ostream& out, const VmlinuxInfo& info) {
   out << "verdict: " << (info.problems.empty() ? "OK" : "BAD") << "\n";
 }
 
-std::string InspectionJson(const VmlinuxInfo& info) {
+void PrintModuleInspection(std::ostream& out, const ModuleBtfInfo& module) {
+  out << module.path << " (module BTF, split on the vmlinux's):\n";
+  if (module.has_btf && !module.btf.empty()) {
+    out << "  .BTF:       " << module.btf.size() << " bytes";
+    if (module.type_count) {
+      out << ", " << *module.type_count << " types of its own (ids " << module.first_id << " to "
+          << module.first_id + *module.type_count - 1 << ")";
+    }
+    out << "\n";
+  }
+  for (const auto& p : module.problems) out << "  problem: " << p << "\n";
+  out << "verdict: " << (module.problems.empty() ? "OK" : "BAD") << "\n";
+}
+
+std::string InspectionJson(const VmlinuxInfo& info, const std::vector<ModuleBtfInfo>& modules) {
   JsonValue j = {{"path", info.path}, {"is_elf", info.is_elf}, {"ok", info.problems.empty()},
                       {"problems", info.problems}};
   if (info.is_elf) {
@@ -288,6 +302,20 @@ std::string InspectionJson(const VmlinuxInfo& info) {
       j["btf"]["named_types_sha256_16"] = info.named_types_digest;
     }
     if (!info.libbpf_error.empty()) j["btf"]["libbpf_error"] = info.libbpf_error;
+  }
+  if (!modules.empty()) {
+    JsonValue list = JsonValue::Array();
+    for (const auto& m : modules) {
+      JsonValue one = {{"path", m.path}, {"is_elf", m.is_elf}, {"ok", m.problems.empty()}, {"problems", m.problems}};
+      one["btf"] = {{"present", m.has_btf}, {"size", m.btf.size()}};
+      if (m.type_count) {
+        one["btf"]["first_id"] = m.first_id;
+        one["btf"]["type_count"] = *m.type_count;
+      }
+      if (!m.libbpf_error.empty()) one["btf"]["libbpf_error"] = m.libbpf_error;
+      list.Push(std::move(one));
+    }
+    j["modules"] = std::move(list);
   }
   return j.Dump();
 }

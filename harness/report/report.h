@@ -54,9 +54,10 @@ void PrintCellList(std::ostream& out, const std::string& matrix, const std::vect
 
 std::string ResultsJUnit(const std::vector<CellResult>& results);
 
-// `harness inspect`.
+// `harness inspect`, and with --module each module's BTF on top of that vmlinux's.
 void PrintInspection(std::ostream& out, const VmlinuxInfo& info);
-std::string InspectionJson(const VmlinuxInfo& info);
+void PrintModuleInspection(std::ostream& out, const ModuleBtfInfo& module);
+std::string InspectionJson(const VmlinuxInfo& info, const std::vector<ModuleBtfInfo>& modules = {});
 
 // The corpus table: entry, arch, expected, observed, agree; then a count.
 void PrintCorpus(std::ostream& out, const std::vector<CorpusRow>& rows);

@@ -170,6 +170,34 @@ TEST(CliTest, InspectOfMisplacedBtfSymbolsFailsTheCheck) {
   EXPECT_THAT(json.output, HasSubstr("\"symbol_problem\": \"__stop_BTF - __start_BTF = "));
 }
 
+// Given a vmlinux and a module built on it (issue 26), inspect --module should read the module's
+// split BTF on the vmlinux's, in both byte orders, its own types numbered after the base's.
+TEST(CliTest, InspectReadsAModulesSplitBtf) {
+  for (const char* endian : {"little", "big"}) {
+    const auto vmlinux = Temp(std::string("vmlinux-") + endian), ko = Temp(std::string("btfmod-") + endian + ".ko");
+    for (const auto& [path, extra] : {std::pair{vmlinux, ""}, std::pair{ko, "--module"}}) {
+      std::vector<std::string> argv = {FAKE_VMLINUX_BIN, "--machine", "22", "--class", "64", "--endian", endian,
+                                       "--btf-types", "5"};
+      if (*extra) argv.push_back(extra);
+      argv.push_back(path.string());
+      ProcessResult made = MakeRealRunner()->Run({.argv = argv, .timeout = std::chrono::seconds(60)});
+      ASSERT_EQ(made.exit_code, 0) << made.output;
+    }
+    ProcessResult r = Harness({"inspect", vmlinux.string(), "--module", ko.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(ko.string() + " (module BTF, split on the vmlinux's):"));
+    EXPECT_THAT(r.output, HasSubstr("1 types of its own (ids 6 to 6)"));
+    ProcessResult json = Harness({"inspect", "--json", vmlinux.string(), "--module", ko.string()});
+    EXPECT_EQ(json.exit_code, 0) << json.output;
+    EXPECT_THAT(json.output, HasSubstr("\"first_id\": 6"));
+    // The module alone, as if it were a vmlinux, is no base for anything: no PT_LOAD, no symbols.
+    ProcessResult swapped = Harness({"inspect", ko.string(), "--module", vmlinux.string()});
+    EXPECT_EQ(swapped.exit_code, 1) << swapped.output;
+    std::filesystem::remove(vmlinux);
+    std::filesystem::remove(ko);
+  }
+}
+
 TEST(CliTest, InspectOfAMissingFileIsAHarnessError) {
   ProcessResult r = Harness({"inspect", "/nonexistent/vmlinux"});
   EXPECT_EQ(r.exit_code, 2);

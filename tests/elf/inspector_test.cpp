@@ -527,3 +527,81 @@ TEST(BuildIdFromNotesTest, RejectsTruncatedAndOversizedNotes) {
 
 }  // namespace
 }  // namespace harness
+
+namespace harness {
+namespace {
+
+// Module BTF (issue 26): a .ko's .BTF is split BTF on top of the vmlinux's. Given a base made at
+// test time and a module whose struct uses the base's int, in both byte orders, libbpf should
+// parse it on that base and count the module's own types from the base's count + 1.
+class ModuleBtfTest : public ::testing::TestWithParam<Endian> {
+ protected:
+  // The base: int (1), task_struct (2); the module: btfmod_state (3) using the base's int.
+  void SetUp() override {
+    base_.Int("int", 4);
+    base_.Struct("task_struct", 8, {{"pid", 1, 0}});
+    FakeVmlinuxSpec vmlinux{.endian = GetParam(), .machine = GetParam() == Endian::kBig ? 22u : 62u,
+                            .btf = base_.Blob()};
+    WriteFakeVmlinux(dir_ / "vmlinux", vmlinux);
+  }
+  void WriteModule(std::vector<std::uint8_t> btf, bool with_btf = true) {
+    FakeVmlinuxSpec ko{.endian = GetParam(), .machine = GetParam() == Endian::kBig ? 22u : 62u,
+                       .with_btf = with_btf, .btf_alloc = false, .btf_in_load = false, .btf = std::move(btf),
+                       .start_symbol = "", .stop_symbol = ""};
+    WriteFakeVmlinux(dir_ / "btfmod.ko", ko);
+  }
+  testing::TempDir dir_{"harness-module-btf"};
+  BtfBuilder base_{GetParam()};
+};
+
+INSTANTIATE_TEST_SUITE_P(ByteOrders, ModuleBtfTest, ::testing::Values(Endian::kLittle, Endian::kBig),
+                         [](const auto& info) { return std::string(EndianName(info.param)); });
+
+TEST_P(ModuleBtfTest, SplitBtfParsesOnTheVmlinuxBase) {
+  BtfBuilder module(GetParam(), base_);
+  module.Struct("btfmod_state", 8, {{"counter", 1, 0}, {"owner", 2, 32}});
+  WriteModule(module.Blob());
+  const ModuleBtfInfo info = InspectModuleBtf(dir_ / "btfmod.ko", InspectVmlinux(dir_ / "vmlinux"));
+  EXPECT_THAT(info.problems, IsEmpty());
+  EXPECT_TRUE(info.has_btf);
+  EXPECT_EQ(info.first_id, 3u);
+  EXPECT_EQ(info.type_count, 1u);
+}
+
+TEST_P(ModuleBtfTest, ModuleWithoutBtfSaysWhichOptionMakesIt) {
+  WriteModule({}, /*with_btf=*/false);
+  const ModuleBtfInfo info = InspectModuleBtf(dir_ / "btfmod.ko", InspectVmlinux(dir_ / "vmlinux"));
+  EXPECT_FALSE(info.has_btf);
+  EXPECT_THAT(info.problems, ElementsAre(HasSubstr("CONFIG_DEBUG_INFO_BTF_MODULES")));
+}
+
+// Given a module BTF cut short, libbpf's reason should be in the one problem, not a crash.
+TEST_P(ModuleBtfTest, TruncatedModuleBtfIsAProblemWithLibbpfsReason) {
+  BtfBuilder module(GetParam(), base_);
+  module.Struct("btfmod_state", 8, {{"counter", 1, 0}});
+  auto blob = module.Blob();
+  blob.resize(blob.size() - 6);
+  WriteModule(blob);
+  const ModuleBtfInfo info = InspectModuleBtf(dir_ / "btfmod.ko", InspectVmlinux(dir_ / "vmlinux"));
+  EXPECT_TRUE(info.has_btf);
+  EXPECT_FALSE(info.type_count);
+  EXPECT_THAT(info.problems, ElementsAre(HasSubstr("libbpf could not parse the module's BTF on top of the vmlinux's")));
+}
+
+// The base alone cannot be parsed: said as such, not blamed on the module.
+TEST_P(ModuleBtfTest, UnparseableBaseIsNamed) {
+  BtfBuilder module(GetParam(), base_);
+  module.Int("long", 8);
+  WriteModule(module.Blob());
+  VmlinuxInfo vmlinux = InspectVmlinux(dir_ / "vmlinux");
+  vmlinux.btf.resize(10);
+  const ModuleBtfInfo info = InspectModuleBtf(dir_ / "btfmod.ko", vmlinux);
+  EXPECT_THAT(info.problems, ElementsAre(HasSubstr("the vmlinux's BTF, the module's base, could not be parsed")));
+}
+
+TEST(ModuleBtf, MissingFileIsAHarnessError) {
+  EXPECT_THROW(InspectModuleBtf("/nonexistent/btfmod.ko", VmlinuxInfo{}), HarnessError);
+}
+
+}  // namespace
+}  // namespace harness

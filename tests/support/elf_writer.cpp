@@ -313,13 +313,21 @@ std::vector<std::uint8_t> MakeBtfBlob(Endian endian, int ntypes) {
   return btf.Blob();
 }
 
+std::vector<std::uint8_t> MakeModuleBtfBlob(Endian endian, int base_types) {
+  BtfBuilder base(endian);
+  for (int i = 0; i < base_types; ++i) base.Int("int" + std::to_string(i), 4);
+  BtfBuilder module(endian, base);
+  module.Struct("btfmod_state", 8, {{"counter", 1, 0}, {"hits", 1, 32}});
+  return module.Blob();
+}
+
 std::uint32_t BtfBuilder::Name(const std::string& text) {
   if (text.empty()) return 0;
   const std::size_t at = strings_.find(text + '\0');
-  if (at != std::string::npos && (at == 0 || strings_[at - 1] == '\0')) return static_cast<std::uint32_t>(at);
+  if (at != std::string::npos && (at == 0 || strings_[at - 1] == '\0')) return str_base_ + static_cast<std::uint32_t>(at);
   const auto offset = static_cast<std::uint32_t>(strings_.size());
   strings_ += text + '\0';
-  return offset;
+  return str_base_ + offset;
 }
 
 void BtfBuilder::U32(std::uint32_t value) { StoreU32(types_, value, endian_); }

@@ -35,6 +35,10 @@ void WriteFakeVmlinux(const std::filesystem::path& path, const FakeVmlinuxSpec& 
 // "int0", "int1", ... and their string section. libbpf accepts it.
 std::vector<std::uint8_t> MakeBtfBlob(Endian endian, int ntypes);
 
+// A module's split BTF on top of MakeBtfBlob(endian, base_types): one struct btfmod_state of two
+// members of the base's first int (its id: base_types + 1).
+std::vector<std::uint8_t> MakeModuleBtfBlob(Endian endian, int base_types);
+
 // Builds BTF blobs at test time, in either byte order: each call adds one type (ids from 1, in
 // call order) and returns its id; names go into the string table, each once.
 class BtfBuilder {
@@ -49,6 +53,10 @@ class BtfBuilder {
     std::int32_t value = 0;
   };
   explicit BtfBuilder(Endian endian) : endian_(endian) {}
+  // Split BTF on top of `base` (a module's, as pahole --btf_base writes it): ids continue the
+  // base's, and its own names start at the base's string table size.
+  BtfBuilder(Endian endian, const BtfBuilder& base)
+      : endian_(endian), strings_(), count_(base.count_), str_base_(static_cast<std::uint32_t>(base.strings_.size())) {}
   std::uint32_t Int(const std::string& name, std::uint32_t bytes);
   std::uint32_t Ptr(std::uint32_t type);
   std::uint32_t Struct(const std::string& name, std::uint32_t bytes, const std::vector<Member>& members);
@@ -68,6 +76,7 @@ class BtfBuilder {
   std::vector<std::uint8_t> types_;
   std::string strings_ = std::string(1, '\0');
   std::uint32_t count_ = 0;
+  std::uint32_t str_base_ = 0;  // split BTF: where its own string offsets start
 };
 
 // The section's file offset WriteFakeVmlinux uses for .BTF, so tests can find its bytes.

@@ -4,7 +4,10 @@
 // PT_LOAD, between __start_BTF and __stop_BTF, and a GNU build-id note.
 //
 //   fake-vmlinux --machine 62 --class 64 --endian little [--btf-types N] [--no-btf]
-//                [--build-id-from FILE] [--stop-delta N] OUTPUT
+//                [--build-id-from FILE] [--stop-delta N] [--module] OUTPUT
+//
+// --module writes a module-like ELF instead: its .BTF is split BTF on top of the vmlinux that
+// the same --btf-types gives (not allocated, no delimiting symbols, no build ID).
 //
 // The build ID is derived from FILE's bytes (the tree passes .config), so the same
 // configuration gives the same ID run after run and a different one gives a different ID.
@@ -22,11 +25,12 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: fake-vmlinux --machine N --class 32|64 --endian little|big [--btf-types N] [--no-btf] "
-    "[--build-id-from FILE] [--stop-delta N] OUTPUT";
+    "[--build-id-from FILE] [--stop-delta N] [--module] OUTPUT";
 
 struct Options {
   FakeVmlinuxSpec spec;
   int btf_types = 8;
+  bool module = false;
   std::filesystem::path build_id_from;
   std::filesystem::path output;
 };
@@ -64,6 +68,11 @@ Options ParseArgs(const std::vector<std::string>& args) {
       options.spec.with_btf = false;
       options.spec.start_symbol.clear();
       options.spec.stop_symbol.clear();
+    } else if (arg == "--module") {
+      options.module = true;
+      options.spec.btf_alloc = options.spec.btf_in_load = false;
+      options.spec.start_symbol.clear();
+      options.spec.stop_symbol.clear();
     } else if (arg == "--build-id-from") {
       options.build_id_from = value();
     } else if (arg == "--stop-delta") {  // __stop_BTF moved by N bytes: a linker script gone wrong
@@ -97,9 +106,14 @@ std::vector<std::uint8_t> BuildIdFrom(const std::filesystem::path& path) {
 int Main(int argc, char** argv) {
   try {
     Options options = ParseArgs({argv + 1, argv + argc});
-    if (options.spec.with_btf) options.spec.btf = MakeBtfBlob(options.spec.endian, options.btf_types);
-    options.spec.build_id = options.build_id_from.empty() ? std::vector<std::uint8_t>(20, 0x42)
-                                                          : BuildIdFrom(options.build_id_from);
+    if (options.spec.with_btf) {
+      options.spec.btf = options.module ? MakeModuleBtfBlob(options.spec.endian, options.btf_types)
+                                        : MakeBtfBlob(options.spec.endian, options.btf_types);
+    }
+    if (!options.module) {
+      options.spec.build_id = options.build_id_from.empty() ? std::vector<std::uint8_t>(20, 0x42)
+                                                            : BuildIdFrom(options.build_id_from);
+    }
     WriteFakeVmlinux(options.output, options.spec);
     return 0;
   } catch (const HarnessError& e) {
