@@ -8,8 +8,9 @@
 
 #include "harness/core/error.h"
 #include "harness/core/util.h"
-#include "tests/support/fake_runner.h"
 #include "tests/support/fake_host.h"
+#include "tests/support/fake_runner.h"
+#include "tests/support/recording_sink.h"
 #include "tests/support/temp_dir.h"
 
 namespace harness {
@@ -18,12 +19,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Keeps every event, for tests of what the builder reports.
-class RecordingSink : public EventSink {
- public:
-  void OnEvent(const Event& event) override { events.push_back(event); }
-  std::vector<Event> events;
-};
+using testing::RecordingSink;
 
 class KernelBuilderTest : public ::testing::Test {
  protected:

@@ -12,6 +12,7 @@
 #include "harness/core/error.h"
 #include "harness/core/util.h"
 #include "tests/support/fake_runner.h"
+#include "tests/support/recording_sink.h"
 #include "tests/support/temp_dir.h"
 
 namespace harness {
@@ -37,11 +38,7 @@ std::string Replace(std::string text, const std::string& from, const std::string
   return text;
 }
 
-class RecordingSink : public EventSink {
- public:
-  void OnEvent(const Event& event) override { events.push_back(event); }
-  std::vector<Event> events;
-};
+using testing::RecordingSink;
 
 class SeriesApplierTest : public ::testing::Test {
  protected:
