@@ -34,8 +34,11 @@ std::string Generated(std::string_view system, const CiOptions& options) {
          " --matrix " + options.matrix + "`:\n# regenerate it rather than editing it by hand.\n";
 }
 
-// One id per workflow run and attempt, the same in every shard job and the merge job.
-constexpr std::string_view kGithubRunId = "${{ github.run_id }}-${{ github.run_attempt }}";
+// One id per workflow run, the same in every shard job and the merge job, and in every attempt:
+// after "Re-run failed jobs" the shards that passed keep their first attempt's artifacts, which
+// the merge of the next attempt must take as this run's. (Another night's results.json cannot
+// come along: `harness run` removes its --out's results before its first stage.)
+constexpr std::string_view kGithubRunId = "${{ github.run_id }}";
 
 constexpr std::string_view kGithub = R"(# The matrix runs as {{n}} shards (harness run --shard K/{{n}}), one job each in a debian:bookworm
 # container set up by scripts/setup.sh; cells sharing a build directory stay in one shard. Each
