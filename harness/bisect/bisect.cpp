@@ -286,11 +286,12 @@ BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, PointTes
     }
   }
   if (end.kind == GitBisectEnd::Kind::kNotYet) {
-    std::vector<std::string> argv = {"git", "-C", git_dir.string(), "bisect", "run"};
-    argv.insert(argv.end(), step_command.begin(), step_command.end());
-    sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = "bisect", .text = ShellJoin(argv)});
-    ProcessSpec spec;
-    spec.argv = argv;
+    std::vector<std::string> args = {"bisect", "run"};
+    args.insert(args.end(), step_command.begin(), step_command.end());
+    // In English like every git the harness parses ("... is the first bad commit"). The steps it
+    // runs inherit LC_ALL=C; make gets the locale as it is, which changes nothing that is built.
+    ProcessSpec spec = GitCommand(git_dir, args);
+    sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = "bisect", .text = ShellJoin(spec.argv)});
     spec.log_path = out_dir / "bisect-run.log";
     spec.on_line = [&](std::string_view line) {
       sink_.OnEvent({.kind = Event::Kind::kOutput, .cell = "bisect", .text = std::string(line)});

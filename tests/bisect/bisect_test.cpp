@@ -149,6 +149,24 @@ TEST_F(BisectTest, ChecksEndpointsThenLetsGitBisectRun) {
   EXPECT_THAT(text, HasSubstr("reproduce: harness run reproduce-cccccccccccc.yaml"));
 }
 
+// Given a user whose locale translates git (de_DE with git's .mo files installed), the bisect must
+// still read "<commit> is the first bad commit": every git it runs, `git bisect run` included,
+// speaks English (LC_ALL=C), or the end of the bisect is never recognised.
+TEST_F(BisectTest, EveryGitItRunsSpeaksEnglish) {
+  CreateState(dir_, state_);
+  tester_.answers = {{Sha('a'), {kPass}}, {Sha('f'), {kBtf}}};
+  git_answers_ = {{" bisect run ", Sha('c') + " is the first bad commit\n"}};
+  Bisector(runner_, sink_).Run(dir_, tester_, {"step"});
+  bool saw_run = false;
+  for (const ProcessSpec& spec : runner_.calls()) {
+    if (spec.argv.empty() || spec.argv[0] != "git") continue;
+    saw_run = saw_run || ShellJoin(spec.argv).find(" bisect run ") != std::string::npos;
+    const auto lc_all = spec.env.find("LC_ALL");
+    EXPECT_TRUE(lc_all != spec.env.end() && lc_all->second == "C") << ShellJoin(spec.argv);
+  }
+  EXPECT_TRUE(saw_run);
+}
+
 // Given a resumed bisect whose endpoints are logged, it should not build them again.
 TEST_F(BisectTest, ResumeReusesLoggedEndpoints) {
   CreateState(dir_, state_);
