@@ -204,9 +204,17 @@ int BisectCommand(const BisectArgs& args) {
     std::cerr << "harness: bisect of " << state.tree.string() << " on " << state.arch << ", state in "
               << StatePath(out_dir).string() << "\n";
     PipelinePointTester tester(*runner, sink, state, args, out_dir);
-    std::vector<std::string> step = {SelfPath().string(), "bisect-step", "--state",
-                                     out_dir.string(), "--cache", CacheDir(args).string(), "--data-dir",
-                                     DataDir(args).string(), "-j", std::to_string(Jobs(args))};
+    // git bisect run speaks English (LC_ALL=C: the harness reads its output); each step gets this
+    // process's LC_ALL back through env(1), so its compilers speak as the endpoints' builds did
+    // (in a UTF-8 locale gcc quotes with ‘’, in C with '') and their failures compare alike.
+    const std::optional<std::string> lc_all = RealHost().Env("LC_ALL");
+    std::vector<std::string> step = lc_all ? std::vector<std::string>{"env", "LC_ALL=" + *lc_all}
+                                           : std::vector<std::string>{"env", "-u", "LC_ALL"};
+    for (std::string arg : {SelfPath().string(), std::string("bisect-step"), std::string("--state"), out_dir.string(),
+                            std::string("--cache"), CacheDir(args).string(), std::string("--data-dir"),
+                            DataDir(args).string(), std::string("-j"), std::to_string(Jobs(args))}) {
+      step.push_back(std::move(arg));
+    }
     if (args.verbose) step.push_back("-v");
     const BisectReport report = bisector.Run(out_dir, tester, step);
     std::cout << FormatBisectReport(report);

@@ -93,12 +93,13 @@ class BisectFakeTreeTest : public ::testing::Test {
     std::string output;
     double seconds = 0;
   };
-  Run Bisect(std::vector<std::string> args) {
+  Run Bisect(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     std::vector<std::string> argv = {HARNESS_BIN, "bisect", "--tree", repo_.string(), "--arch", "x86_64",
                                      "--stop-after", "inspect", "--out", out().string(), "--cache",
                                      (dir_ / "cache").string(), "--data-dir", HARNESS_SOURCE_DIR, "-j", "2"};
     argv.insert(argv.end(), args.begin(), args.end());
-    ProcessResult r = Exec(argv, {{"PATH", path_}}, 240, dir_ / "bisect-output.log");
+    env["PATH"] = path_;
+    ProcessResult r = Exec(argv, env, 240, dir_ / "bisect-output.log");
     return {r.exit_code, r.output, r.seconds};
   }
   fs::path out() const { return dir_ / "out"; }
@@ -187,6 +188,16 @@ TEST_F(BisectFakeTreeTest, AnUnrelatedCompileBreakInAnotherFileIsSkipped) {
 }
 
 // Given a history where nothing breaks, it should say so and build no more than the endpoints.
+// Given a caller's LC_ALL, git bisect run should run in English (the harness reads its end) and
+// each step should get the caller's LC_ALL back, so its builds speak as the endpoints' did.
+TEST_F(BisectFakeTreeTest, StepsKeepTheCallersLocaleWhileGitSpeaksEnglish) {
+  const auto c = MakeHistory({"", "", "btf", "btf"});
+  const Run run = Bisect({"--good", c[0], "--bad", c[3]}, {{"LC_ALL", "C.UTF-8"}});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("the first bad commit is commit " + c[2].substr(0, 12))) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(" bisect run env LC_ALL=C.UTF-8 ")) << run.output;
+}
+
 TEST_F(BisectFakeTreeTest, BothEndpointsPassingIsNothingToBisect) {
   REQUIRE_TOOLS();
   const auto c = MakeHistory({"", "", "", ""});
