@@ -530,7 +530,7 @@ TEST(E2E, CorpusAgreesWithExpectedVerdicts) {
 }
 
 // The corpus entries only a 5.10 tree shows (kernel-patches/regressions-5.10), on its own matrix:
-// a 5.10 download and a cold build, then a relink per entry.
+// a 5.10 download and a cold build per arch (x86_64, s390x), then a relink per entry.
 TEST(E2E, Corpus510AgreesWithExpectedVerdicts) {
   REQUIRE_TOOLS();
   const fs::path out = kOut / "corpus-5.10";
