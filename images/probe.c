@@ -422,7 +422,7 @@ static void LoadProgram(struct BpfOutcome *o) {
     KeepLog(o, log, 0);
     if (fd >= 0) close((int)fd);
     /* EINVAL with nothing logged: this kernel has no such program type; try the next. */
-    if (!(fd < 0 && errno == EINVAL && log[0] == '\0')) return;
+    if (!(o->result == -EINVAL && log[0] == '\0')) return;
   }
   AddError("bpf(BPF_PROG_LOAD): the kernel offers none of the program types SYSCALL, "
            "CGROUP_DEVICE, SOCKET_FILTER, so it was not asked to parse its BTF");
@@ -455,6 +455,7 @@ static void LoadBtf(struct BpfOutcome *o, const unsigned char *blob, size_t len)
   fd = Bpf(BPF_BTF_LOAD_CMD, &attr);
   if (fd >= 0) close((int)fd);
   log[BTF_LOG_SIZE - 1] = '\0';
+  o->kind = 1; /* the result is the first call's, the log the second's */
   KeepLog(o, log, 1);
   free(log);
 }

@@ -37,8 +37,9 @@ enum RecordTag : std::uint32_t {
                         // Absent: the cap was not reached, or the probe predates this field.
   kTagProgLoad = 13,    // the kernel's verdict on its own BTF: BPF_PROG_LOAD of r0 = 0; exit,
                         // {u32 program type, i32 result (0, or -errno), the head of the log}
-  kTagBtfLoad = 14,     // BPF_BTF_LOAD of the bytes read: {u32 log level of the call recorded
-                        // (0: it succeeded without a log), i32 result, the end of the log}
+  kTagBtfLoad = 14,     // BPF_BTF_LOAD of the bytes read: {u32 log level of the call whose log
+                        // is kept (0: none; 1: the failed call was repeated with a log), i32
+                        // result of the first call, the end of the log}
   kTagEnd = 0xffffffff, // u32 CRC-32
 };
 
