@@ -288,8 +288,8 @@ BisectReport Bisector::RunCommits(const std::filesystem::path& out_dir, PointTes
   if (end.kind == GitBisectEnd::Kind::kNotYet) {
     std::vector<std::string> args = {"bisect", "run"};
     args.insert(args.end(), step_command.begin(), step_command.end());
-    // In English like every git the harness parses ("... is the first bad commit"). The steps it
-    // runs inherit LC_ALL=C; make gets the locale as it is, which changes nothing that is built.
+    // In English like every git the harness parses ("... is the first bad commit"). The step
+    // command given by `harness bisect` puts the caller's LC_ALL back for the steps.
     ProcessSpec spec = GitCommand(git_dir, args);
     sink_.OnEvent({.kind = Event::Kind::kCommand, .cell = "bisect", .text = ShellJoin(spec.argv)});
     spec.log_path = out_dir / "bisect-run.log";

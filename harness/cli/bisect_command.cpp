@@ -210,11 +210,9 @@ int BisectCommand(const BisectArgs& args) {
     const std::optional<std::string> lc_all = RealHost().Env("LC_ALL");
     std::vector<std::string> step = lc_all ? std::vector<std::string>{"env", "LC_ALL=" + *lc_all}
                                            : std::vector<std::string>{"env", "-u", "LC_ALL"};
-    for (std::string arg : {SelfPath().string(), std::string("bisect-step"), std::string("--state"), out_dir.string(),
-                            std::string("--cache"), CacheDir(args).string(), std::string("--data-dir"),
-                            DataDir(args).string(), std::string("-j"), std::to_string(Jobs(args))}) {
-      step.push_back(std::move(arg));
-    }
+    step.insert(step.end(), {SelfPath().string(), "bisect-step", "--state", out_dir.string(), "--cache",
+                             CacheDir(args).string(), "--data-dir", DataDir(args).string(), "-j",
+                             std::to_string(Jobs(args))});
     if (args.verbose) step.push_back("-v");
     const BisectReport report = bisector.Run(out_dir, tester, step);
     std::cout << FormatBisectReport(report);

@@ -265,7 +265,9 @@ void PrintModuleInspection(std::ostream& out, const ModuleBtfInfo& module) {
   out << module.path << " (module BTF, split on the vmlinux's):\n";
   if (module.has_btf && !module.btf.empty()) {
     out << "  .BTF:       " << module.btf.size() << " bytes";
-    if (module.type_count) {
+    if (module.type_count == 0u) {
+      out << ", no types of its own";
+    } else if (module.type_count) {
       out << ", " << *module.type_count << " types of its own (ids " << module.first_id << " to "
           << module.first_id + *module.type_count - 1 << ")";
     }

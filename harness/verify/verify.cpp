@@ -45,6 +45,7 @@ std::string ErrnoName(std::int32_t result) {
   return name ? std::string("-") + name : std::to_string(result);
 }
 
+// The program types images/probe.c tries (its PROG_TYPE_* values, include/uapi/linux/bpf.h).
 std::string ProgramTypeName(std::uint32_t type) {
   switch (type) {
     case 1: return "SOCKET_FILTER";
