@@ -32,6 +32,11 @@
  *   that fails again with a log, whose end (where the parser stops: "[1234] Invalid kind") is
  *   recorded. The bpf(2) attributes are written out here, not taken from <linux/bpf.h>, so the
  *   probe builds with any libc headers; their layout is the kernel's stable ABI.
+ * - When the initramfs carries /btfmod.ko (the harness's test module, images/btfmod, built only
+ *   for kernels with module BTF), it loads it with finit_module (the kernel checks the module's
+ *   split BTF against vmlinux's and refuses the module when it cannot parse it), then reads
+ *   /sys/kernel/btf/btfmod (mode, size, bytes until EOF) and looks for the kernel's BTF object
+ *   of that name by walking BPF_BTF_GET_NEXT_ID (the id bpftool and libbpf find module BTF by).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -63,6 +68,10 @@
 #define TAG_PAST_CAP 12u
 #define TAG_PROG_LOAD 13u
 #define TAG_BTF_LOAD 14u
+#define TAG_MODULE_LOAD 15u
+#define TAG_MODULE_STAT 16u
+#define TAG_MODULE_BLOB 17u
+#define TAG_MODULE_BTF_ID 18u
 #define TAG_END 0xffffffffu
 
 #define FLAG_PROC_MOUNTED (1u << 0)
@@ -76,6 +85,11 @@
 
 #define BTF_DIR "/sys/kernel/btf"
 #define BTF_FILE "/sys/kernel/btf/vmlinux"
+/* The test module (harness/kbuild/kbuild.h's kTestModuleName). */
+#define MODULE_NAME "btfmod"
+#define MODULE_KO "/" MODULE_NAME ".ko"
+#define MODULE_BTF BTF_DIR "/" MODULE_NAME
+#define MODULE_BLOB_CAP (16u << 20)
 /* Overridable only for a host-side smoke test of the record writer. */
 #ifndef HARNESS_PROBE_DISK
 #define HARNESS_PROBE_DISK "/dev/vda"
@@ -97,6 +111,9 @@
 /* bpf(2) commands and program types (include/uapi/linux/bpf.h). */
 #define BPF_PROG_LOAD_CMD 5
 #define BPF_BTF_LOAD_CMD 18
+#define BPF_OBJ_GET_INFO_BY_FD_CMD 15
+#define BPF_BTF_GET_FD_BY_ID_CMD 19
+#define BPF_BTF_GET_NEXT_ID_CMD 23
 #define PROG_TYPE_SOCKET_FILTER 1u
 #define PROG_TYPE_CGROUP_DEVICE 15u
 #define PROG_TYPE_SYSCALL 31u
@@ -364,7 +381,23 @@ union BpfAttr {
     uint64_t btf, btf_log_buf;
     uint32_t btf_size, btf_log_size, btf_log_level;
   } btf;
+  struct {
+    uint32_t start_id; /* BTF_GET_NEXT_ID; the btf_id of BTF_GET_FD_BY_ID */
+    uint32_t next_id, open_flags;
+  } id;
+  struct {
+    uint32_t bpf_fd, info_len;
+    uint64_t info;
+  } info;
   unsigned char bytes[128];
+} __attribute__((aligned(8)));
+
+/* struct bpf_btf_info as 5.11 and later fill it (name and kernel_btf are 5.11's). */
+struct BtfInfo {
+  uint64_t btf;
+  uint32_t btf_size, id;
+  uint64_t name;
+  uint32_t name_len, kernel_btf;
 } __attribute__((aligned(8)));
 
 struct BpfOutcome {
@@ -468,6 +501,136 @@ static void OutBpf(struct Out *out, uint32_t tag, const struct BpfOutcome *o) {
   OutTlv(out, tag, b, 8 + o->log_len);
 }
 
+/* ---- the test module and its BTF ---- */
+
+struct ModuleOutcome {
+  int present;             /* the initramfs carried MODULE_KO */
+  int32_t load;            /* finit_module: 0, or -errno */
+  int have_stat;
+  uint32_t mode;
+  uint64_t size;
+  int opened;
+  unsigned char *blob;
+  size_t blob_len;
+  int looked_up;
+  int32_t id_result;       /* 0 found, -ENOENT no BTF object of the module's name, or -errno */
+  uint32_t id;
+};
+
+/* Walks the kernel's BTF objects by id for the one named MODULE_NAME. */
+static void FindModuleBtfId(struct ModuleOutcome *m) {
+  uint32_t id = 0;
+  m->looked_up = 1;
+  for (;;) {
+    union BpfAttr attr;
+    struct BtfInfo info;
+    char name[64];
+    long fd, r;
+    int saved;
+    memset(&attr, 0, sizeof attr);
+    attr.id.start_id = id;
+    if (Bpf(BPF_BTF_GET_NEXT_ID_CMD, &attr) < 0) {
+      m->id_result = -errno; /* ENOENT: past the last one */
+      return;
+    }
+    id = attr.id.next_id;
+    memset(&attr, 0, sizeof attr);
+    attr.id.start_id = id;
+    fd = Bpf(BPF_BTF_GET_FD_BY_ID_CMD, &attr);
+    if (fd < 0) {
+      if (errno == ENOENT) continue; /* freed since the walk saw it */
+      m->id_result = -errno;
+      return;
+    }
+    memset(&info, 0, sizeof info);
+    memset(name, 0, sizeof name);
+    info.name = (uint64_t)(uintptr_t)name;
+    info.name_len = sizeof name - 1;
+    memset(&attr, 0, sizeof attr);
+    attr.info.bpf_fd = (uint32_t)fd;
+    attr.info.info_len = sizeof info;
+    attr.info.info = (uint64_t)(uintptr_t)&info;
+    r = Bpf(BPF_OBJ_GET_INFO_BY_FD_CMD, &attr);
+    saved = errno;
+    close((int)fd);
+    if (r < 0) {
+      m->id_result = -saved;
+      return;
+    }
+    if (strcmp(name, MODULE_NAME) == 0) {
+      m->id_result = 0;
+      m->id = info.id;
+      return;
+    }
+  }
+}
+
+/* Loads MODULE_KO when there is one, then reads its BTF file and finds its BTF object. */
+static void CheckModule(struct ModuleOutcome *m) {
+  struct stat st;
+  size_t alloc = 0;
+  int fd = open(MODULE_KO, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) AddError("open " MODULE_KO ": %s", strerror(errno));
+    return;
+  }
+  m->present = 1;
+  m->load = syscall(SYS_finit_module, fd, "", 0) == 0 ? 0 : -errno;
+  close(fd);
+  if (m->load != 0) return; /* the verdict reads the result and the console */
+  if (lstat(MODULE_BTF, &st) == 0) {
+    m->have_stat = 1;
+    m->mode = (uint32_t)st.st_mode;
+    m->size = (uint64_t)st.st_size;
+  }
+  fd = open(MODULE_BTF, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    m->opened = 1;
+    for (;;) {
+      ssize_t n;
+      if (m->blob_len == alloc) {
+        unsigned char *grown;
+        if (alloc >= MODULE_BLOB_CAP) break;
+        alloc = alloc ? alloc * 2 : 64u << 10;
+        grown = realloc(m->blob, alloc);
+        if (!grown) {
+          AddError("read " MODULE_BTF ": out of memory at %zu bytes", m->blob_len);
+          break;
+        }
+        m->blob = grown;
+      }
+      n = ReadRetry(fd, m->blob + m->blob_len, alloc - m->blob_len);
+      if (n < 0) {
+        AddError("read " MODULE_BTF " at offset %zu: %s", m->blob_len, strerror(errno));
+        break;
+      }
+      if (n == 0) break;
+      m->blob_len += (size_t)n;
+    }
+    close(fd);
+  } else if (errno != ENOENT) {
+    AddError("open " MODULE_BTF ": %s", strerror(errno));
+  }
+  FindModuleBtfId(m);
+}
+
+static void OutModule(struct Out *out, const struct ModuleOutcome *m) {
+  unsigned char b[12];
+  if (!m->present) return;
+  OutU32(out, TAG_MODULE_LOAD, (uint32_t)m->load);
+  if (m->have_stat) {
+    PutLe(b, m->mode, 4);
+    PutLe(b + 4, m->size, 8);
+    OutTlv(out, TAG_MODULE_STAT, b, 12);
+  }
+  if (m->opened) OutTlv(out, TAG_MODULE_BLOB, m->blob, m->blob_len);
+  if (m->looked_up) {
+    PutLe(b, (uint32_t)m->id_result, 4);
+    PutLe(b + 4, m->id, 4);
+    OutTlv(out, TAG_MODULE_BTF_ID, b, 8);
+  }
+}
+
 static void SleepForever(void) {
   for (;;) pause();
 }
@@ -490,6 +653,7 @@ int main(void) {
   size_t version_len, notes_len, cmdline_len;
   struct Out out = {-1, 0xffffffffu, 0, 0};
   static struct BpfOutcome prog_load, btf_load;
+  static struct ModuleOutcome module;
 
   if (getpid() != 1) {
     static const char msg[] =
@@ -637,6 +801,7 @@ int main(void) {
   /* The kernel's own verdict: a program load makes it parse its BTF; then the exported bytes. */
   LoadProgram(&prog_load);
   if (blob_opened && blob_len > 0) LoadBtf(&btf_load, blob, blob_len);
+  CheckModule(&module);
 
   version = ReadSmallFile("/proc/version", TEXT_CAP, &version_len);
   notes = ReadSmallFile("/sys/kernel/notes", TEXT_CAP, &notes_len);
@@ -660,6 +825,7 @@ int main(void) {
     if (have_eof_read) OutU64(&out, TAG_EOF_READ, (uint64_t)eof_read);
     if (prog_load.recorded) OutBpf(&out, TAG_PROG_LOAD, &prog_load);
     if (btf_load.recorded) OutBpf(&out, TAG_BTF_LOAD, &btf_load);
+    OutModule(&out, &module);
     OutTlv(&out, TAG_VERSION, version, version_len);
     OutTlv(&out, TAG_NOTES, notes, notes_len);
     OutTlv(&out, TAG_ERRORS, errors, errors_len);

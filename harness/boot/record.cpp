@@ -53,6 +53,10 @@ const char* TagName(std::uint32_t tag) {
     case kTagPastCap: return "past-cap";
     case kTagProgLoad: return "prog-load";
     case kTagBtfLoad: return "btf-load";
+    case kTagModuleLoad: return "module-load";
+    case kTagModuleStat: return "module-stat";
+    case kTagModuleBlob: return "module-blob";
+    case kTagModuleBtfId: return "module-btf-id";
     case kTagEnd: return "end";
     default: return "unknown";
   }
@@ -149,6 +153,7 @@ std::string ReadRanges(std::span<const std::uint8_t> value, std::size_t at, Prob
 // Pass 2 of DecodeRecord: interprets the fields before `end_pos`. Lengths are known to be in
 // bounds; fields must still be well-formed. Returns the error, empty when there is none.
 std::string ReadFields(std::span<const std::uint8_t> bytes, std::size_t end_pos, ProbeRecord& record) {
+  auto module = [](ProbeRecord& r) -> ModuleRecord& { return r.module ? *r.module : r.module.emplace(); };
   std::uint32_t seen = 0;  // bit per known tag
   std::size_t pos = kRecordMagic.size();
   while (pos < end_pos) {
@@ -157,14 +162,19 @@ std::string ReadFields(std::span<const std::uint8_t> bytes, std::size_t end_pos,
     const auto value = bytes.subspan(pos + kTlvHeader, len);
     const std::size_t at = pos;
     pos += kTlvHeader + len;
-    if (tag < kTagFlags || tag > kTagBtfLoad || tag == kTagSmallReads) continue;  // unknown or retired: skip
+    if (tag < kTagFlags || tag > kTagModuleBtfId || tag == kTagSmallReads) continue;  // unknown or retired: skip
     if (seen & (1u << tag)) {
       return Format("record malformed: %s field (tag %u) repeated at byte %zu", TagName(tag), tag, at);
     }
     seen |= 1u << tag;
     std::size_t want = 0;
     if (tag == kTagFlags || tag == kTagMode) want = 4;
-    if (tag == kTagSize || tag == kTagEofRead || tag == kTagReadCap || tag == kTagPastCap) want = 8;
+    if (tag == kTagSize || tag == kTagEofRead || tag == kTagReadCap || tag == kTagPastCap ||
+        tag == kTagModuleBtfId) {
+      want = 8;
+    }
+    if (tag == kTagModuleLoad) want = 4;
+    if (tag == kTagModuleStat) want = 12;
     if (want != 0 && len != want) {
       return Format("record malformed: %s field (tag %u) at byte %zu has %u bytes, expected %zu",
                     TagName(tag), tag, at, len, want);
@@ -191,10 +201,25 @@ std::string ReadFields(std::span<const std::uint8_t> bytes, std::size_t end_pos,
                     .result = static_cast<std::int32_t>(LoadU32(value.subspan(4), Endian::kLittle)),
                     .log = std::string(value.begin() + 8, value.end())};
         break;
+      case kTagModuleLoad:
+        module(record).load = static_cast<std::int32_t>(LoadU32(value, Endian::kLittle));
+        break;
+      case kTagModuleStat:
+        module(record).mode = LoadU32(value, Endian::kLittle);
+        module(record).size = LoadU64Le(value.subspan(4));
+        break;
+      case kTagModuleBlob: module(record).blob.emplace(value.begin(), value.end()); break;
+      case kTagModuleBtfId:
+        module(record).btf_id_result = static_cast<std::int32_t>(LoadU32(value, Endian::kLittle));
+        module(record).btf_id = LoadU32(value.subspan(4), Endian::kLittle);
+        break;
       case kTagVersion: record.version.assign(value.begin(), value.end()); break;
       case kTagNotes: record.notes.assign(value.begin(), value.end()); break;
       case kTagErrors: record.errors.assign(value.begin(), value.end()); break;
     }
+  }
+  if (record.module && !(seen & (1u << kTagModuleLoad))) {
+    return "record malformed: module fields without the module-load field (tag 15)";
   }
   return "";
 }

@@ -40,6 +40,13 @@ enum RecordTag : std::uint32_t {
   kTagBtfLoad = 14,     // BPF_BTF_LOAD of the bytes read: {u32 log level of the call whose log
                         // is kept (0: none; 1: the failed call was repeated with a log), i32
                         // result of the first call, the end of the log}
+  // The test module (module BTF, 5.11+). All absent: the initramfs carried no module.
+  kTagModuleLoad = 15,  // i32 result of finit_module of /btfmod.ko (0, or -errno)
+  kTagModuleStat = 16,  // {u32 st_mode, u64 st_size} of /sys/kernel/btf/btfmod (absent: no file)
+  kTagModuleBlob = 17,  // its bytes, read with large reads until EOF (absent: it could not be opened)
+  kTagModuleBtfId = 18, // {i32 result, u32 id}: the kernel's BTF object named btfmod, found by
+                        // walking BPF_BTF_GET_NEXT_ID; result 0 found, -ENOENT none of that
+                        // name, another -errno a call that failed
   kTagEnd = 0xffffffff, // u32 CRC-32
 };
 
@@ -74,6 +81,17 @@ struct BpfCall {
   bool operator==(const BpfCall&) const = default;
 };
 
+// What the probe saw of the test module and its BTF (the fields of tags 15-18).
+struct ModuleRecord {
+  std::int32_t load = 0;              // finit_module: 0, or -errno
+  std::optional<std::uint32_t> mode;  // /sys/kernel/btf/<module>: absent when lstat failed
+  std::optional<std::uint64_t> size;
+  std::optional<std::vector<std::uint8_t>> blob;  // absent: the file could not be opened
+  std::optional<std::int32_t> btf_id_result;      // absent: no lookup was made
+  std::uint32_t btf_id = 0;
+  bool operator==(const ModuleRecord&) const = default;
+};
+
 struct ProbeRecord {
   std::uint32_t flags = 0;
   std::optional<std::uint32_t> mode;
@@ -85,6 +103,7 @@ struct ProbeRecord {
   std::optional<std::int64_t> eof_read;
   std::optional<BpfCall> prog_load;  // absent: the probe made no such call (or predates it)
   std::optional<BpfCall> btf_load;
+  std::optional<ModuleRecord> module;  // absent: no module was loaded (none in the initramfs)
   std::string version;
   std::vector<std::uint8_t> notes;
   std::string errors;

@@ -483,6 +483,24 @@ ModuleBtfInfo InspectModuleBtf(const std::filesystem::path& ko, const VmlinuxInf
   }
   info.first_id = btf__type_cnt(base.get());
   info.type_count = btf__type_cnt(split.get()) - info.first_id;
+  auto name_of = [&](std::uint32_t name_off) {
+    const char* name = btf__name_by_offset(split.get(), name_off);
+    return name ? std::string(name) : std::string("<name offset ") + std::to_string(name_off) + " out of range>";
+  };
+  for (std::uint32_t id = info.first_id; id < btf__type_cnt(split.get()); ++id) {
+    const struct btf_type* type = btf__type_by_id(split.get(), id);
+    if (type == nullptr || !btf_is_struct(type)) continue;
+    ModuleBtfInfo::Struct own{.name = name_of(type->name_off), .members = {}};
+    const struct btf_member* member = btf_members(type);
+    for (std::uint16_t i = 0; i < btf_vlen(type); ++i, ++member) {
+      const struct btf_type* member_type = btf__type_by_id(split.get(), member->type);
+      std::string type_name = member_type == nullptr ? "<type id " + std::to_string(member->type) + " out of range>"
+                              : member_type->name_off != 0 ? name_of(member_type->name_off)
+                                                           : "<anonymous kind " + std::to_string(btf_kind(member_type)) + ">";
+      own.members.emplace_back(name_of(member->name_off), std::move(type_name));
+    }
+    info.own_structs.push_back(std::move(own));
+  }
   return info;
 }
 

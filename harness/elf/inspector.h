@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/core/endian.h"
@@ -72,6 +73,13 @@ struct ModuleBtfInfo {
   std::vector<std::uint8_t> btf;             // the .ko's .BTF section
   std::optional<std::uint32_t> type_count;   // the module's own types, when libbpf parsed them
   std::uint32_t first_id = 0;                // the id of its first own type (the base's count + 1)
+  // The module's own structs as they read on this base: a member's type may be the base's
+  // (struct list_head), so a module built against another vmlinux names other types here.
+  struct Struct {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> members;  // {member, its type's name or kind}
+  };
+  std::vector<Struct> own_structs;
   std::string libbpf_error;
   std::vector<std::string> problems;         // each a line a person can act on; empty when well
 };

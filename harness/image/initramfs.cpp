@@ -71,7 +71,7 @@ std::string WriteNewcCpio(const std::vector<CpioEntry>& entries) {
   return out;
 }
 
-std::string ProbeInitramfs(const std::string& probe_binary) {
+std::string ProbeInitramfs(const std::string& probe_binary, const std::string& module_ko) {
   if (probe_binary.empty()) throw HarnessError("the probe binary for the initramfs is empty");
   auto entry = [](std::string name, std::uint32_t mode) {
     CpioEntry e;
@@ -85,8 +85,14 @@ std::string ProbeInitramfs(const std::string& probe_binary) {
   console.rdev_minor = 1;
   CpioEntry init = entry("init", S_IFREG | 0755);
   init.data = probe_binary;
-  return WriteNewcCpio({entry("dev", S_IFDIR | 0755), console, entry("proc", S_IFDIR | 0755),
-                        entry("sys", S_IFDIR | 0755), init});
+  std::vector<CpioEntry> entries = {entry("dev", S_IFDIR | 0755), console, entry("proc", S_IFDIR | 0755),
+                                    entry("sys", S_IFDIR | 0755), init};
+  if (!module_ko.empty()) {
+    CpioEntry module = entry("btfmod.ko", S_IFREG | 0644);
+    module.data = module_ko;
+    entries.push_back(std::move(module));
+  }
+  return WriteNewcCpio(entries);
 }
 
 }  // namespace harness

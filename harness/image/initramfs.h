@@ -17,7 +17,8 @@ struct CpioEntry {
 // The newc archive for entries, with the TRAILER!!! record; deterministic (mtime 0, inode by order).
 std::string WriteNewcCpio(const std::vector<CpioEntry>& entries);
 
-// The standard probe initramfs around a static probe binary.
-std::string ProbeInitramfs(const std::string& probe_binary);
+// The standard probe initramfs around a static probe binary, with the test module as /btfmod.ko
+// when `module_ko` is not empty (the probe loads it; see images/probe.c).
+std::string ProbeInitramfs(const std::string& probe_binary, const std::string& module_ko = {});
 
 }  // namespace harness

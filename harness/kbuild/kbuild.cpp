@@ -100,15 +100,38 @@ std::string ConfigKey(const BuildRequest& request, int pahole_version) {
 // The built stamp: the SourceKey with pahole's version, the .config as it is (a hand edit in the
 // build directory counts) and the harness's version (what it asks of make may change), then each
 // output's SHA-256.
+// The test module's source as the harness ships it: each file's name and SHA-256 ("none" when
+// the request builds no module).
+std::string ModuleSourceDigest(const BuildRequest& request) {
+  if (request.module_source.empty()) return "none";
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(request.module_source, ec)) {
+    if (entry.is_regular_file(ec)) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::string digest;
+  for (const auto& file : files) digest += file.filename().string() + " " + Sha256OfFile(file).value_or("?") + "\n";
+  return Sha256Hex(digest);
+}
+
+// The built stamp: the SourceKey with pahole's version, the .config as it is (a hand edit in the
+// build directory counts), the test module's source and the harness's version (what it asks of
+// make may change), then each output's SHA-256.
 std::string BuiltKey(const BuildRequest& request) {
   return Sha256Hex(SourceKey(request) + "pahole " + std::to_string(request.pahole_version) + "\n.config " +
-                   Sha256OfFile(request.build_dir / ".config").value_or("none") + "\nharness " +
-                   std::string(HarnessVersion()) + "\n");
+                   Sha256OfFile(request.build_dir / ".config").value_or("none") + "\nmodule " +
+                   ModuleSourceDigest(request) + "\nharness " + std::string(HarnessVersion()) + "\n");
+}
+
+std::filesystem::path ModuleKo(const BuildRequest& request) {
+  return KernelBuilder::ModuleDir(request) / (std::string(kTestModuleName) + ".ko");
 }
 
 std::vector<std::filesystem::path> Outputs(const BuildRequest& request) {
   std::vector<std::filesystem::path> outputs = {request.build_dir / "vmlinux"};
   if (request.arch->boot_image != "vmlinux") outputs.push_back(request.build_dir / request.arch->boot_image);
+  if (KernelBuilder::BuildsModule(request)) outputs.push_back(ModuleKo(request));
   return outputs;
 }
 
@@ -433,9 +456,65 @@ std::optional<std::string> KernelBuilder::UpToDate(const BuildRequest& request) 
   return request.revision;
 }
 
+bool KernelBuilder::BuildsModule(const BuildRequest& request) {
+  if (request.module_source.empty()) return false;
+  std::error_code ec;
+  if (!std::filesystem::exists(request.build_dir / ".config", ec)) return false;
+  const DotConfig config = ParseDotConfig(ReadFile(request.build_dir / ".config"));
+  auto enabled = [&](const char* name) {
+    const auto it = config.find(name);
+    return it != config.end() && it->second == "y";
+  };
+  return enabled("CONFIG_MODULES") && enabled("CONFIG_DEBUG_INFO_BTF_MODULES");
+}
+
+std::filesystem::path KernelBuilder::ModuleDir(const BuildRequest& request) {
+  return request.build_dir / ("harness-" + std::string(kTestModuleName));
+}
+
+bool KernelBuilder::BuildModule(const BuildRequest& request, BuildOutcome& outcome) {
+  const std::filesystem::path dir = ModuleDir(request);
+  std::filesystem::create_directories(dir);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(request.module_source, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    // Written only when it differs: kbuild goes by mtimes, and an unchanged source stays built.
+    const std::string text = ReadFile(entry.path());
+    const auto target = dir / entry.path().filename();
+    if (ReadFileOrEmpty(target) != text) WriteFile(target, text);
+  }
+  if (ec) throw HarnessError("cannot read the test module's source '" + request.module_source.string() + "': " + ec.message());
+  // Makefile.modfinal's BTF step reads vmlinux, which an external module's .ko does not depend
+  // on: without this a relinked vmlinux would leave the old module BTF in place.
+  std::filesystem::remove(ModuleKo(request), ec);
+  const std::vector<std::string> targets = {"M=" + dir.string(), "modules"};
+  outcome.module_command = PasteableCommand(request, targets);
+  outcome.module_log = request.log_dir / "module.log";
+  ProcessResult result = RunMake(request, targets, outcome.module_log, Stage::kBuild);
+  outcome.seconds += result.seconds;
+  if (result.ok() && std::filesystem::exists(ModuleKo(request), ec)) {
+    outcome.module = ModuleKo(request);
+    return true;
+  }
+  outcome.log = outcome.module_log;
+  outcome.command = outcome.module_command;
+  if (!result.ok()) {
+    outcome.failure = "the test module's make " + result.Describe();
+    outcome.diagnosis = DiagnoseBuildLog(ReadFileOrEmpty(outcome.module_log));
+    if (outcome.diagnosis.first_error.empty()) outcome.diagnosis.first_error = outcome.failure;
+  } else {
+    outcome.failure = "the test module's make succeeded but " + ModuleKo(request).string() + " is missing";
+    outcome.diagnosis.first_error = outcome.failure;
+  }
+  return false;
+}
+
 BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   BuildOutcome outcome;
   std::vector<std::string> targets(request.arch->make_targets.begin(), request.arch->make_targets.end());
+  // modpost over vmlinux writes Module.symvers, which the test module's build needs.
+  const bool with_module = BuildsModule(request);
+  if (with_module) targets.push_back("modules");
   outcome.command = PasteableCommand(request, targets);
   outcome.log = request.log_dir / "build.log";
   WriteFile(request.log_dir / "make-command.txt", outcome.command + "\n");
@@ -443,10 +522,12 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
   outcome.image = request.build_dir / request.arch->boot_image;
   if (const auto commit = UpToDate(request)) {
     outcome.ok = outcome.skipped = true;
+    if (with_module) outcome.module = ModuleKo(request);
     sink_.OnEvent({.kind = Event::Kind::kNote, .cell = request.cell, .stage = Stage::kBuild,
                    .text = "make skipped: same commit " + commit->substr(0, 12) + " (work tree clean), .config, " +
-                           "toolchain and pahole as the last build, whose vmlinux and " +
-                           std::string(request.arch->boot_image) + " are unchanged (SHA-256)"});
+                           "toolchain, pahole and test module source as the last build, whose vmlinux, " +
+                           std::string(request.arch->boot_image) + (with_module ? " and " + std::string(kTestModuleName) + ".ko" : std::string()) +
+                           " are unchanged (SHA-256)"});
     return outcome;
   }
   // A build that fails or is killed must not look finished to the next run's scheduler.
@@ -500,6 +581,7 @@ BuildOutcome KernelBuilder::Build(const BuildRequest& request) {
     outcome.diagnosis.first_error = outcome.failure;
     return outcome;
   }
+  if (with_module && !BuildModule(request, outcome)) return outcome;
   outcome.ok = true;
   if (const auto hashes = OutputsHash(request); hashes && request.pahole_version >= 0) {
     WriteFile(request.build_dir / kBuiltKeyFile, BuiltKey(request) + "\n" + *hashes + "\n");

@@ -50,7 +50,14 @@ struct BuildRequest {
   // UserBuildEnv): given to make, shown in its pasteable command and part of the build's key.
   // Nothing else of the harness's environment reaches make (MakeEnv).
   std::map<std::string, std::string> user_env;
+  // The harness's test module (images/btfmod: btfmod.c and its Kbuild), built as an external
+  // module against this build when its .config has CONFIG_DEBUG_INFO_BTF_MODULES=y (see
+  // BuildsModule); empty: no module.
+  std::filesystem::path module_source;
 };
+
+// The test module's name: its .ko, the file /sys/kernel/btf/<name> and images/probe.c's.
+inline constexpr std::string_view kTestModuleName = "btfmod";
 
 struct ConfigOutcome {
   bool reused = false;                // .config already matched the request: no make run
@@ -74,6 +81,11 @@ struct BuildOutcome {
   // (ForgetLink): the files removed.
   std::vector<std::string> relinked;
   std::optional<CcacheStats> ccache;  // what this build got from the caches, when ccache ran
+  // The test module, when the request builds one (BuildsModule): its .ko, the make command that
+  // built it (pasteable) and its log. Empty when no module was asked for.
+  std::filesystem::path module;
+  std::string module_command;
+  std::filesystem::path module_log;
 };
 
 class KernelBuilder {
@@ -103,6 +115,12 @@ class KernelBuilder {
   // SHA-256). A tree that is not git is never skipped. Returns the commit when it can be skipped,
   // else nullopt.
   std::optional<std::string> UpToDate(const BuildRequest& request);
+  // Whether the build makes the test module: the request has a module source and the .config
+  // in its build directory has CONFIG_MODULES=y and CONFIG_DEBUG_INFO_BTF_MODULES=y (5.11+).
+  static bool BuildsModule(const BuildRequest& request);
+  // Where the module is built (M=): <build_dir>/harness-btfmod.
+  static std::filesystem::path ModuleDir(const BuildRequest& request);
+
   // The build directory holds a vmlinux from an earlier build (of another series or commit):
   // make will rebuild what changed, usually a relink.
   static bool HasEarlierBuild(const BuildRequest& request);
@@ -135,6 +153,10 @@ class KernelBuilder {
                                       const std::vector<std::string>& targets);
 
  private:
+  // Copies the module's source into ModuleDir, removes the .ko an earlier build left (its BTF
+  // comes from this vmlinux, which kbuild does not track for an external module) and makes it.
+  // Fills outcome.module*, or failure and diagnosis; false when it failed.
+  bool BuildModule(const BuildRequest& request, BuildOutcome& outcome);
   ProcessResult RunMake(const BuildRequest& request, const std::vector<std::string>& targets,
                         const std::filesystem::path& log, Stage stage);
 

@@ -54,6 +54,9 @@ struct Pipeline::CellContext {
   std::filesystem::path kernel;     // boot image
   std::filesystem::path vmlinux;
   VmlinuxInfo info;
+  // The test module, when the build made one (KernelBuilder::BuildsModule), and its .BTF.
+  std::filesystem::path module;
+  std::optional<ModuleBtfInfo> module_info;
   int boot_timeout = 60;
   AccelChoice accel = AccelChoice::kAuto;
   std::filesystem::path initrd, disk;
@@ -122,6 +125,29 @@ std::string RecordCcache(const BuildOutcome& built, const std::string& remote_fa
     SetFact(result, FactKey::kCcacheRemoteMisses, std::to_string(stats.remote_misses));
   }
   return DescribeCcacheStats(stats, remote_used);
+}
+
+// The test module's .BTF, read on the vmlinux's, and what images/btfmod/btfmod.c declares: its
+// struct btfmod_state, whose member `node` is the vmlinux's struct list_head. libbpf reads a
+// module's BTF on any base without complaint; a module built against another vmlinux names
+// other types there.
+ModuleBtfInfo InspectTestModule(const std::filesystem::path& ko, const VmlinuxInfo& vmlinux) {
+  ModuleBtfInfo info = InspectModuleBtf(ko, vmlinux);
+  if (!info.problems.empty() || !info.has_btf) return info;
+  const auto own = std::find_if(info.own_structs.begin(), info.own_structs.end(),
+                                [](const auto& s) { return s.name == "btfmod_state"; });
+  if (own == info.own_structs.end()) {
+    info.problems.push_back("the module's BTF, read on this vmlinux's, declares no struct btfmod_state (" +
+                            std::to_string(info.own_structs.size()) + " structs of its own): built against another vmlinux?");
+    return info;
+  }
+  const auto node = std::find_if(own->members.begin(), own->members.end(), [](const auto& m) { return m.first == "node"; });
+  if (node == own->members.end() || node->second != "list_head") {
+    info.problems.push_back("the module's BTF, read on this vmlinux's, gives struct btfmod_state's member 'node' the type " +
+                            (node == own->members.end() ? std::string("<no such member>") : "'" + node->second + "'") +
+                            ", not the vmlinux's list_head: its BTF was built against another vmlinux");
+  }
+  return info;
 }
 
 std::string InspectSummary(const VmlinuxInfo& info) {
@@ -606,7 +632,16 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
                              .pahole_version = run_.pahole_version,
                              .binutils_version = BinutilsVersion(run_.runner, arch, *FindToolchain(ctx.spec->toolchain), run_.host),
                              .pahole_version_line = run_.pahole_version_line,
-                             .user_env = UserBuildEnv(run_.host)};
+                             .user_env = UserBuildEnv(run_.host),
+                             .module_source = TestModuleSource()};
+}
+
+std::filesystem::path Pipeline::TestModuleSource() const {
+  const auto dir = run_.options.data_dir / "images" / std::string(kTestModuleName);
+  if (!std::filesystem::exists(dir / "Kbuild")) {
+    throw HarnessError("the test module's source '" + dir.string() + "' is missing (is --data-dir right?)");
+  }
+  return dir;
 }
 
 PassOutcome Pipeline::ConfigurePass(CellContext& ctx, CellResult& result) {
@@ -672,6 +707,11 @@ PassOutcome Pipeline::BuildPass(CellContext& ctx, CellResult& result) {
   }
   ctx.kernel = built.image;
   ctx.vmlinux = built.vmlinux;
+  ctx.module = built.module;
+  if (ctx.module.empty()) {
+    SetFact(result, FactKey::kModuleBtf, "not checked: the .config has no CONFIG_DEBUG_INFO_BTF_MODULES=y "
+                                         "(module BTF is Linux 5.11+), so no test module was built");
+  }
   SetFact(result, FactKey::kMake, built.skipped              ? "skipped (inputs unchanged)"
                                   : built.relinked.empty() ? "ran"
                                                            : "ran (relinked: earlier link outputs removed)");
@@ -706,11 +746,26 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
     Decide(result, Verdict::kBadVmlinux, ctx.info.symbol_problem);
     return End("failed");
   }
-  const std::string summary = ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section";
+  std::string summary = ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section";
+  if (!ctx.module.empty()) {
+    ctx.module_info = InspectTestModule(ctx.module, ctx.info);
+    for (const auto& p : ctx.module_info->problems) result.diagnosis.push_back("module: " + p);
+    const ModuleBtfInfo& m = *ctx.module_info;
+    SetFact(result, FactKey::kModuleBtf,
+            m.has_btf ? ctx.module.filename().string() + ": " + std::to_string(m.btf.size()) + " bytes of .BTF" +
+                            (m.type_count ? ", " + std::to_string(*m.type_count) + " types from id " + std::to_string(m.first_id)
+                                          : std::string())
+                      : ctx.module.filename().string() + ": no .BTF section");
+    summary += "; " + Fact(result, FactKey::kModuleBtf);
+  }
   if (run_.options.stop_after && *run_.options.stop_after <= Stage::kInspect) {
     // Never a PASS: nothing was booted or compared. Clean only when the inspector found nothing.
     if (!ctx.info.problems.empty()) {
       Decide(result, Verdict::kBadVmlinux, ctx.info.problems.front());
+      return End(summary);
+    }
+    if (ctx.module_info && !ctx.module_info->problems.empty()) {
+      Decide(result, Verdict::kBadModuleBtf, ctx.module_info->problems.front());
       return End(summary);
     }
     Decide(result, Verdict::kBuilt, InspectSummary(ctx.info) + "; no boot ran (--stop-after)");
@@ -726,7 +781,7 @@ PassOutcome Pipeline::ImagePass(CellContext& ctx, CellResult& result) {
   ctx.initrd = ctx.dir / "init.cpio";
   ctx.disk = ctx.dir / "probe-disk.raw";
   const auto probe = BuildProbe(run_.runner, run_.sink, *ctx.arch, run_.options.data_dir, run_.options.cache_dir, run_.host);
-  const std::string initramfs = ProbeInitramfs(ReadFile(probe));
+  const std::string initramfs = ProbeInitramfs(ReadFile(probe), ctx.module.empty() ? std::string() : ReadFile(ctx.module));
   WriteFile(ctx.initrd, initramfs);
   SetFact(result, FactKey::kProbeHash, Sha256Hex(initramfs));  // what the guest runs: an input --history compares
   return Next("probe initramfs ready");
@@ -796,7 +851,8 @@ PassOutcome Pipeline::VerifyPass(CellContext& ctx, CellResult& result) {
     for (const auto& line : SplitLines(ctx.booted.console_tail)) result.diagnosis.push_back("  " + line);
     return End("no record");
   }
-  VerifyOutcome verified = VerifyBtf(*ctx.arch, ctx.info, *decoded.record, ctx.booted.complaint, ctx.dir);
+  VerifyOutcome verified = VerifyBtf(*ctx.arch, ctx.info, *decoded.record, ctx.booted.complaint, ctx.dir,
+                                     ctx.module_info ? &*ctx.module_info : nullptr);
   Decide(result, verified.verdict, verified.detail);
   result.diagnosis.insert(result.diagnosis.end(), verified.diagnosis.begin(), verified.diagnosis.end());
   result.facts.insert(verified.facts.begin(), verified.facts.end());

@@ -151,6 +151,8 @@ class Pipeline {
   void RunLane(Lane lane, CellContext& ctx, CellResult& result);
   // What the build of a cell will be asked (fragments read and merged), before it is scheduled.
   BuildRequest PlanBuild(const CellContext& ctx) const;
+  // <data_dir>/images/btfmod; HarnessError when it is missing.
+  std::filesystem::path TestModuleSource() const;
   // Once per run: whether the shared ccache remote answers. Sets run_.ccache_remote and
   // run_.ccache_remote_fact, and says so when the builds go without it.
   void ChooseCcacheRemote();

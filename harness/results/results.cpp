@@ -30,6 +30,10 @@ std::string_view VerdictName(Verdict verdict) {
     case Verdict::kUnboundedExport: return "unbounded export";
     case Verdict::kKernelComplained: return "kernel complained";
     case Verdict::kKernelRejectsBtf: return "kernel rejects its BTF";
+    case Verdict::kBadModuleBtf: return "bad module .BTF";
+    case Verdict::kModuleBtfRejected: return "module BTF rejected";
+    case Verdict::kModuleBtfMissing: return "module BTF missing";
+    case Verdict::kModuleBtfMismatch: return "module BTF mismatch";
     case Verdict::kIncompleteEvidence: return "incomplete evidence";
     case Verdict::kBuilt: return "built";
     case Verdict::kExcluded: return "excluded";
@@ -44,6 +48,10 @@ std::string VerdictToken(Verdict verdict) {
   if (verdict == Verdict::kBadVmlinux) return "bad-vmlinux";
   if (verdict == Verdict::kBadRecord) return "bad-record";
   if (verdict == Verdict::kKernelRejectsBtf) return "kernel-rejects-btf";
+  if (verdict == Verdict::kBadModuleBtf) return "bad-module-btf";
+  if (verdict == Verdict::kModuleBtfRejected) return "module-btf-rejected";
+  if (verdict == Verdict::kModuleBtfMissing) return "module-btf-missing";
+  if (verdict == Verdict::kModuleBtfMismatch) return "module-btf-mismatch";
   std::string token(VerdictName(verdict));
   for (char& c : token) {
     if (c == ' ') c = '-';

@@ -38,6 +38,12 @@ enum class Verdict {
   kKernelComplained,  // WARN, BUG, Oops, KASAN, UBSAN, lockdep or a BPF: error on the console
   kKernelRejectsBtf,  // the bytes match, but the running kernel refused them: a program load
                       // (which makes it parse vmlinux BTF) or BPF_BTF_LOAD of the exported bytes
+  // The test module (images/btfmod), on kernels with module BTF (5.11+):
+  kBadModuleBtf,      // the built .ko has no .BTF, or it does not read as split BTF of this vmlinux
+  kModuleBtfRejected, // the kernel refused the module's BTF: the load failed validating it, or
+                      // the kernel lists no BTF object of the module's name
+  kModuleBtfMissing,  // the module loaded, but /sys/kernel/btf/<module> does not exist
+  kModuleBtfMismatch, // /sys/kernel/btf/<module> differs from the .ko's .BTF (size, bytes, mode)
   kIncompleteEvidence,  // a check a PASS needs could not run (the record lacks its data)
   kBuilt,             // --stop-after: built and inspected clean; no boot ran (not a PASS)
   kExcluded,          // the matrix or the toolchain/arch data excludes the cell, with a reason: never
@@ -84,7 +90,7 @@ enum class FactKey {
   kProbeHash, kQemuCommand, kQemuVersion, kAccel, kKvmFailed, kBootSeconds,
   // verify
   kSectionSize, kComplaint, kGuestBuildId, kVmlinuxBuildId, kGuestMode, kGuestSize, kReadable,
-  kOffset, kOffsetClass, kDifferingBytes, kKernelProgLoad, kKernelBtfLoad,
+  kOffset, kOffsetClass, kDifferingBytes, kKernelProgLoad, kKernelBtfLoad, kModuleBtf,
   // the harness
   kHarnessVersion,
 };
@@ -130,6 +136,7 @@ inline constexpr Named<FactKey> kFactNames[] = {
     {FactKey::kComplaint, "complaint"},
     {FactKey::kKernelProgLoad, "kernel_prog_load"},
     {FactKey::kKernelBtfLoad, "kernel_btf_load"},
+    {FactKey::kModuleBtf, "module_btf"},
     {FactKey::kGuestBuildId, "guest_build_id"},
     {FactKey::kVmlinuxBuildId, "vmlinux_build_id"},
     {FactKey::kGuestMode, "guest_mode"},

@@ -79,10 +79,12 @@ std::string DescribeCall(const BpfCall& call, bool last) {
 class Evidence {
  public:
   Evidence(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
-           std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir)
+           std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir,
+           const ModuleBtfInfo* module)
       : arch(arch),
         vmlinux(vmlinux),
         record(record),
+        module(module),
         console_complaint(console_complaint),
         artifacts_dir(artifacts_dir),
         want(vmlinux.btf),
@@ -118,7 +120,16 @@ class Evidence {
   bool SectionWellFormed();
   // 8. The kernel's own verdict on the BTF it serves.
   bool KernelAcceptsBtf();
-  // 9. A quiet kernel and every piece of evidence.
+  // 9. The test module's BTF (when one was built): loaded, exported, the .ko's bytes, listed.
+  bool ModuleBuiltWithBtf();
+  bool ModuleRecorded();
+  bool ModuleLoaded();
+  bool ModuleBtfExists();
+  bool ModuleBtfMode();
+  bool ModuleBtfBytes();
+  bool ModuleBtfListed();
+  bool ModuleBtfWellFormed();
+  // 10. A quiet kernel and every piece of evidence.
   bool QuietConsole();
   bool KernelVerdictRecorded();
   bool BuildIdsPresent();
@@ -127,6 +138,7 @@ class Evidence {
   const Arch& arch;
   const VmlinuxInfo& vmlinux;
   const ProbeRecord& record;
+  const ModuleBtfInfo* module;  // null: no module was built for this kernel
   std::span<const std::string> console_complaint;
   const std::filesystem::path& artifacts_dir;
   const std::vector<std::uint8_t>& want;
@@ -166,6 +178,14 @@ constexpr bool (Evidence::*kEvidenceChecks[])() = {
     &Evidence::SmallReadsAgree,      // every range of 1-byte reads present and equal
     &Evidence::SectionWellFormed,    // no inspector finding about the section
     &Evidence::KernelAcceptsBtf,     // neither bpf(2) call the kernel answered refused the BTF
+    &Evidence::ModuleBuiltWithBtf,   // a module built: its .ko has a .BTF section to compare with
+    &Evidence::ModuleRecorded,       // the probe recorded loading it
+    &Evidence::ModuleLoaded,         // finit_module succeeded (a BTF refusal is named)
+    &Evidence::ModuleBtfExists,      // /sys/kernel/btf/<module> exists
+    &Evidence::ModuleBtfMode,        // a regular file, mode 0444
+    &Evidence::ModuleBtfBytes,       // st_size and bytes equal the .ko's .BTF
+    &Evidence::ModuleBtfListed,      // the kernel lists a BTF object of the module's name
+    &Evidence::ModuleBtfWellFormed,  // no inspector finding about the .ko's .BTF
     &Evidence::QuietConsole,         // no kernel complaint before the probe finished
     &Evidence::KernelVerdictRecorded,  // both calls were made and succeeded
     &Evidence::BuildIdsPresent,      // both build IDs there to compare
@@ -390,22 +410,24 @@ bool Evidence::SectionWellFormed() {
 // The kernel parses vmlinux BTF on the first program load; "in-kernel BTF is malformed" is the
 // verifier saying it could not, and the parser's reason went to the console as "BPF: ...".
 // BPF_BTF_LOAD runs the same parser on the exported bytes and logs the reason itself.
-bool Evidence::KernelAcceptsBtf() {
-  // The parser's reason, which the kernel prints over several "BPF:" lines ("BPF: [1708] ENUM
-  // netns_bpf_attach_type", "BPF: size=4 vlen=4", "BPF:", "BPF: Invalid btf_info kind_flag"),
-  // joined into one from the first of them.
-  auto console_reason = [&]() -> std::string {
-    std::string reason;
-    for (const auto& line : console_complaint) {
-      const auto at = line.find("BPF:");
-      if (at == std::string::npos) {
-        if (reason.empty()) continue;
-        break;
-      }
-      if (const std::string part(Trim(line.substr(at + 4))); !part.empty()) reason += " " + part;
+// The parser's reason, which the kernel prints over several "BPF:" lines ("BPF: [1708] ENUM
+// netns_bpf_attach_type", "BPF: size=4 vlen=4", "BPF:", "BPF: Invalid btf_info kind_flag"),
+// joined into one from the first of them; "" when there are none.
+std::string ConsoleBpfReason(std::span<const std::string> console_complaint) {
+  std::string reason;
+  for (const auto& line : console_complaint) {
+    const auto at = line.find("BPF:");
+    if (at == std::string::npos) {
+      if (reason.empty()) continue;
+      break;
     }
-    return reason.empty() ? "" : "; on the console: BPF:" + reason;
-  };
+    if (const std::string part(Trim(line.substr(at + 4))); !part.empty()) reason += " " + part;
+  }
+  return reason.empty() ? "" : "; on the console: BPF:" + reason;
+}
+
+bool Evidence::KernelAcceptsBtf() {
+  auto console_reason = [&] { return ConsoleBpfReason(console_complaint); };
   if (record.prog_load && record.prog_load->result != 0 &&
       record.prog_load->log.find("BTF") != std::string::npos) {
     return Fail(Verdict::kKernelRejectsBtf,
@@ -434,6 +456,108 @@ bool Evidence::KernelVerdictRecorded() {
                                                   ProgramTypeName(record.prog_load->kind) + ", " +
                                                   DescribeCall(*record.prog_load, false) +
                                                   "), so the kernel's verdict on its BTF is not known");
+  }
+  return false;
+}
+
+// The module checks name the file by the module's name, as the kernel does.
+std::string ModuleBtfPath(const ModuleBtfInfo& module) {
+  std::string name = std::filesystem::path(module.path).stem().string();
+  return "/sys/kernel/btf/" + (name.empty() ? std::string("<module>") : name);
+}
+
+bool Evidence::ModuleBuiltWithBtf() {
+  if (module && (!module->is_elf || !module->has_btf)) {
+    return Fail(Verdict::kBadModuleBtf, "the test module was built without BTF: " +
+                                            (module->problems.empty() ? std::string("no .BTF section") : module->problems.front()));
+  }
+  return false;
+}
+
+bool Evidence::ModuleRecorded() {
+  if (module && !record.module) {
+    return Fail(Verdict::kIncompleteEvidence, "the initramfs carried the test module " +
+                                                  std::filesystem::path(module->path).filename().string() +
+                                                  ", but the probe recorded no attempt to load it");
+  }
+  return false;
+}
+
+// A load the kernel refused while validating the module's BTF says so on the console: "BPF:"
+// lines from the parser, then "failed to validate module [btfmod] BTF: -22".
+bool Evidence::ModuleLoaded() {
+  if (!module || record.module->load == 0) return false;
+  std::string validate;
+  for (const auto& line : console_complaint) {
+    if (line.find("failed to validate module") != std::string::npos) validate = "; on the console: " + line;
+  }
+  const std::string reason = ConsoleBpfReason(console_complaint);
+  if (!validate.empty() || !reason.empty()) {
+    return Fail(Verdict::kModuleBtfRejected, "the kernel refused the test module's BTF: finit_module failed with " +
+                                                 ErrnoName(record.module->load) + (reason.empty() ? validate : reason));
+  }
+  return Fail(Verdict::kIncompleteEvidence, "the test module did not load (finit_module failed with " +
+                                                ErrnoName(record.module->load) +
+                                                ", and the kernel blamed no BTF), so its BTF was not checked");
+}
+
+bool Evidence::ModuleBtfExists() {
+  if (!module || record.module->mode) return false;
+  return Fail(Verdict::kModuleBtfMissing, "the test module loaded, but " + ModuleBtfPath(*module) +
+                                              " does not exist: the kernel did not export the module's BTF");
+}
+
+bool Evidence::ModuleBtfMode() {
+  if (!module) return false;
+  const std::uint32_t mode = *record.module->mode;
+  if ((mode & 0170000) != 0100000 || (mode & 07777) != 0444) {
+    return Fail(Verdict::kModuleBtfMismatch, ModuleBtfPath(*module) + " has mode " + Octal(mode) +
+                                                 ", not a regular file of mode 0444");
+  }
+  return false;
+}
+
+bool Evidence::ModuleBtfBytes() {
+  if (!module) return false;
+  const ModuleRecord& seen = *record.module;
+  const std::vector<std::uint8_t>& built = module->btf;
+  if (!seen.blob) {
+    return Fail(Verdict::kIncompleteEvidence, "the probe could not read " + ModuleBtfPath(*module));
+  }
+  if (*seen.size != built.size() || seen.blob->size() != built.size()) {
+    return Fail(Verdict::kModuleBtfMismatch,
+                ModuleBtfPath(*module) + " has st_size " + std::to_string(*seen.size) + " and " +
+                    std::to_string(seen.blob->size()) + " readable bytes; the .ko's .BTF has " +
+                    std::to_string(built.size()));
+  }
+  const auto diff = std::mismatch(built.begin(), built.end(), seen.blob->begin());
+  if (diff.first != built.end()) {
+    return Fail(Verdict::kModuleBtfMismatch,
+                ModuleBtfPath(*module) + " differs from the .ko's .BTF at offset " +
+                    std::to_string(diff.first - built.begin()) + " (same size, " + std::to_string(built.size()) + " bytes)");
+  }
+  return false;
+}
+
+bool Evidence::ModuleBtfListed() {
+  if (!module) return false;
+  const ModuleRecord& seen = *record.module;
+  if (!seen.btf_id_result) {
+    return Fail(Verdict::kIncompleteEvidence, "the probe did not look for the module's BTF object");
+  }
+  if (*seen.btf_id_result != 0) {
+    return Fail(Verdict::kModuleBtfRejected,
+                "the file matches, but the kernel lists no BTF object named " +
+                    std::filesystem::path(module->path).stem().string() + " (BPF_BTF_GET_NEXT_ID walk: " +
+                    ErrnoName(*seen.btf_id_result) + ")");
+  }
+  return false;
+}
+
+bool Evidence::ModuleBtfWellFormed() {
+  if (module && !module->problems.empty()) {
+    return Fail(Verdict::kBadModuleBtf, "the kernel serves the module's BTF as built, but the .ko's .BTF is wrong: " +
+                                            module->problems.front());
   }
   return false;
 }
@@ -467,8 +591,9 @@ bool Evidence::NoProbeErrors() {
 }  // namespace
 
 VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
-                        std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir) {
-  Evidence evidence(arch, vmlinux, record, console_complaint, artifacts_dir);
+                        std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir,
+                        const ModuleBtfInfo* module) {
+  Evidence evidence(arch, vmlinux, record, console_complaint, artifacts_dir, module);
   VerifyOutcome& out = evidence.out;
   const std::vector<std::uint8_t>& want = evidence.want;
   const std::vector<std::uint8_t>& got = evidence.got;
@@ -502,12 +627,26 @@ VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const Prob
     WriteFile(artifacts_dir / "vmlinux.btf", std::string_view(reinterpret_cast<const char*>(want.data()), want.size()));
     WriteFile(artifacts_dir / "guest.btf", std::string_view(reinterpret_cast<const char*>(got.data()), got.size()));
   }
+  if (module && !artifacts_dir.empty()) {
+    WriteFile(artifacts_dir / "module.btf",
+              std::string_view(reinterpret_cast<const char*>(module->btf.data()), module->btf.size()));
+    if (record.module && record.module->blob) {
+      WriteFile(artifacts_dir / "guest-module.btf",
+                std::string_view(reinterpret_cast<const char*>(record.module->blob->data()), record.module->blob->size()));
+    }
+  }
   for (auto check : kEvidenceChecks) {
     if ((evidence.*check)()) return std::move(out);
   }
   out.detail = std::to_string(want.size()) + " bytes identical; mode 0444; EOF at st_size; " +
                std::to_string(ProbeRanges(want.size()).size()) + " ranges of 1-byte reads agree; the kernel parses it (" +
                ProgramTypeName(record.prog_load->kind) + " program load, BPF_BTF_LOAD); build ID " + evidence.guest_id;
+  if (module) {
+    out.facts[FactKey::kModuleBtf] = ModuleBtfPath(*module) + ": " + std::to_string(module->btf.size()) +
+                                     " bytes identical to the .ko's .BTF, mode 0444, kernel BTF id " +
+                                     std::to_string(record.module->btf_id);
+    out.detail += "; module " + out.facts[FactKey::kModuleBtf];
+  }
   return std::move(out);
 }
 

@@ -31,8 +31,16 @@ struct VerifyOutcome {
 // a BPF program load (which makes it parse vmlinux BTF) and BPF_BTF_LOAD of the exported bytes
 // both recorded and both succeeded (a refusal is kKernelRejectsBtf); no probe error; no kernel
 // complaint on the console (console_complaint empty) before the probe finished.
+//
+// With `module` (the test module's .ko was built and carried in the initramfs) a PASS also
+// needs: the load recorded and successful (a refusal blamed on its BTF is kModuleBtfRejected),
+// /sys/kernel/btf/<module> present (else kModuleBtfMissing), a regular file of mode 0444 whose
+// st_size and bytes equal the .ko's .BTF (else kModuleBtfMismatch), a kernel BTF object of the
+// module's name (else kModuleBtfRejected), and no inspector finding about the .ko's .BTF
+// (kBadModuleBtf). It keeps module.btf and guest-module.btf in artifacts_dir.
 VerifyOutcome VerifyBtf(const Arch& arch, const VmlinuxInfo& vmlinux, const ProbeRecord& record,
-                        std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir);
+                        std::span<const std::string> console_complaint, const std::filesystem::path& artifacts_dir,
+                        const ModuleBtfInfo* module = nullptr);
 
 // The BFD format of a vmlinux as binutils names it ("elf64-s390"), from its ELF header;
 // "unknown" for an ELF no arch file describes.

@@ -103,6 +103,50 @@ TEST(DecodeRecord, MissingBpfCallsAreAbsent) {
   EXPECT_FALSE(result.record->btf_load);
 }
 
+// Given the test module's fields, they should come back as written, a refused load's negative
+// result and an absent file both intact.
+TEST(DecodeRecord, ModuleFieldsRoundTrip) {
+  ProbeRecord in = SampleRecord();
+  in.module = ModuleRecord{.load = 0, .mode = 0100444, .size = 3, .blob = std::vector<std::uint8_t>{0x9f, 0xeb, 1},
+                           .btf_id_result = 0, .btf_id = 7};
+  auto result = DecodeRecord(EncodeRecord(in));
+  ASSERT_TRUE(result.record) << result.error;
+  EXPECT_EQ(result.record->module, in.module);
+
+  in.module = ModuleRecord{.load = -22};  // refused: no file, no blob, no lookup
+  result = DecodeRecord(EncodeRecord(in));
+  ASSERT_TRUE(result.record) << result.error;
+  ASSERT_TRUE(result.record->module);
+  EXPECT_EQ(result.record->module->load, -22);
+  EXPECT_FALSE(result.record->module->mode);
+  EXPECT_FALSE(result.record->module->blob);
+  EXPECT_FALSE(result.record->module->btf_id_result);
+
+  in.module = ModuleRecord{.load = 0, .blob = std::vector<std::uint8_t>{}};  // read, but empty
+  result = DecodeRecord(EncodeRecord(in));
+  ASSERT_TRUE(result.record && result.record->module) << result.error;
+  ASSERT_TRUE(result.record->module->blob);
+  EXPECT_TRUE(result.record->module->blob->empty());
+}
+
+// Given a record with no module (none in the initramfs, or a probe older than module BTF), it
+// should have none, not a zero load result that reads as success.
+TEST(DecodeRecord, NoModuleFieldsIsNoModule) {
+  auto result = DecodeRecord(EncodeRecord(SampleRecord()));
+  ASSERT_TRUE(result.record) << result.error;
+  EXPECT_FALSE(result.record->module);
+}
+
+// Given module fields without the load result, or a stat field of the wrong length, it should
+// refuse the record by name.
+TEST(DecodeRecord, ModuleFieldsMalformed) {
+  EXPECT_THAT(DecodeRecord(Framed(Tlv(kTagModuleBlob, {1, 2}))).error, HasSubstr("without the module-load field"));
+  EXPECT_THAT(DecodeRecord(Framed(Concat({Tlv(kTagModuleLoad, {0, 0, 0, 0}), Tlv(kTagModuleStat, {0x24, 1, 0, 0})})))
+                  .error,
+              HasSubstr("module-stat field (tag 16)"));
+  EXPECT_THAT(DecodeRecord(Framed(Tlv(kTagModuleLoad, {0}))).error, HasSubstr("module-load field (tag 15)"));
+}
+
 // Given a bpf call field too short for its type and result, it should name the field.
 TEST(DecodeRecord, ShortBpfCallIsMalformed) {
   auto result = DecodeRecord(Framed(Tlv(kTagProgLoad, {31, 0, 0, 0, 0, 0})));

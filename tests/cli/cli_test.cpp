@@ -186,7 +186,7 @@ TEST(CliTest, InspectReadsAModulesSplitBtf) {
     ProcessResult r = Harness({"inspect", vmlinux.string(), "--module", ko.string()});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_THAT(r.output, HasSubstr(ko.string() + " (module BTF, split on the vmlinux's):"));
-    EXPECT_THAT(r.output, HasSubstr("1 types of its own (ids 6 to 6)"));
+    EXPECT_THAT(r.output, HasSubstr("2 types of its own (ids 6 to 7)"));
     ProcessResult json = Harness({"inspect", "--json", vmlinux.string(), "--module", ko.string()});
     EXPECT_EQ(json.exit_code, 0) << json.output;
     EXPECT_THAT(json.output, HasSubstr("\"first_id\": 6"));

@@ -153,5 +153,16 @@ TEST(ProbeInitramfs, HoldsConsoleDirsAndInit) {
   EXPECT_EQ(parsed[4].data, probe);
 }
 
+// Given the test module, it should carry it as /btfmod.ko, where images/probe.c loads it from.
+TEST(ProbeInitramfs, CarriesTheTestModuleWhenGiven) {
+  const std::string module = std::string("\x7f" "ELF", 4) + std::string(333, '\x01');
+  auto parsed = ParseNewc(ProbeInitramfs("probe", module));
+  ASSERT_EQ(parsed.size(), 7u);
+  EXPECT_EQ(parsed[5].name, "btfmod.ko");
+  EXPECT_EQ(parsed[5].fields[kMode], static_cast<std::uint32_t>(S_IFREG | 0644));
+  EXPECT_EQ(parsed[5].data, module);
+  EXPECT_EQ(ParseNewc(ProbeInitramfs("probe")).size(), 6u);
+}
+
 }  // namespace
 }  // namespace harness

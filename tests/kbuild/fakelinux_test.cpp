@@ -173,6 +173,60 @@ TEST_P(FakeTreeBuildTest, WithoutBtfBuildsNoBtfSection) {
   EXPECT_EQ(CheckVmlinuxArch(arch(), info), "");
 }
 
+// Given the test module's source and the default fragments (module BTF on), it should add
+// `modules` to the tree's make, build the module with M= in the build directory, and leave a .ko
+// whose .BTF reads as split BTF of the vmlinux, in the arch's byte order.
+TEST_P(FakeTreeBuildTest, BuildsTheTestModuleWhenModuleBtfIsOn) {
+  WriteLocalMk(tree_);
+  request_.module_source = fs::path(HARNESS_SOURCE_DIR) / "images" / "btfmod";
+  KernelBuilder builder(*runner_, sink_, RealHost());
+  ASSERT_EQ(builder.Configure(request_).error, "");
+  ASSERT_TRUE(KernelBuilder::BuildsModule(request_));
+  BuildOutcome built = builder.Build(request_);
+  ASSERT_TRUE(built.ok) << built.failure << "\n" << ReadFile(built.log);
+  EXPECT_TRUE(built.command.ends_with(" modules")) << built.command;
+  const fs::path dir = request_.build_dir / "harness-btfmod";
+  EXPECT_EQ(built.module, dir / "btfmod.ko");
+  EXPECT_THAT(built.module_command, HasSubstr("M=" + dir.string() + " modules"));
+  EXPECT_THAT(ReadFile(built.module_log), HasSubstr("  BTF [M] " + (dir / "btfmod.ko").string()));
+  EXPECT_EQ(ReadFile(dir / "btfmod.c"), ReadFile(request_.module_source / "btfmod.c"));
+  const ModuleBtfInfo module = InspectModuleBtf(built.module, InspectVmlinux(built.vmlinux));
+  EXPECT_TRUE(module.problems.empty()) << module.problems.front();
+  ASSERT_EQ(module.own_structs.size(), 2u);
+  EXPECT_EQ(module.own_structs[1].name, "btfmod_state");
+  EXPECT_EQ(module.own_structs[1].members.front(), (std::pair<std::string, std::string>{"node", "list_head"}));
+}
+
+// Given module BTF off (a 5.10 tree's fragment, or no BTF at all), it should build no module.
+TEST_P(FakeTreeBuildTest, WithoutModuleBtfBuildsNoModule) {
+  WriteLocalMk(tree_);
+  request_.module_source = fs::path(HARNESS_SOURCE_DIR) / "images" / "btfmod";
+  request_.options = DefaultOptions(arch(), "no-btf.config");
+  KernelBuilder builder(*runner_, sink_, RealHost());
+  ASSERT_EQ(builder.Configure(request_).error, "");
+  EXPECT_FALSE(KernelBuilder::BuildsModule(request_));
+  BuildOutcome built = builder.Build(request_);
+  ASSERT_TRUE(built.ok) << built.failure;
+  EXPECT_TRUE(built.module.empty());
+  EXPECT_FALSE(built.command.ends_with(" modules")) << built.command;
+  EXPECT_FALSE(fs::exists(request_.build_dir / "harness-btfmod"));
+}
+
+// Given a test module that does not compile, it should fail the build at the module's error,
+// pointing at the module's log and make command rather than the kernel's.
+TEST_P(FakeTreeBuildTest, FailingModuleIsABuildFailureNamingItsLog) {
+  WriteLocalMk(tree_, "module");
+  request_.module_source = fs::path(HARNESS_SOURCE_DIR) / "images" / "btfmod";
+  KernelBuilder builder(*runner_, sink_, RealHost());
+  ASSERT_EQ(builder.Configure(request_).error, "");
+  BuildOutcome built = builder.Build(request_);
+  EXPECT_FALSE(built.ok);
+  EXPECT_EQ(built.log, request_.log_dir / "module.log");
+  EXPECT_THAT(built.command, HasSubstr("harness-btfmod modules"));
+  EXPECT_THAT(built.diagnosis.first_error, HasSubstr("btfmod.c:1:1: error"));
+  EXPECT_TRUE(built.module.empty());
+}
+
 // Given FAIL=config, it should report the config make as failed, naming its log.
 TEST_P(FakeTreeBuildTest, FailConfigFailsTheConfigMake) {
   WriteLocalMk(tree_, "config");
@@ -191,14 +245,16 @@ TEST_P(FakeTreeBuildTest, FailOlddefconfigNamesItsLog) {
   EXPECT_THAT(configured.error, HasSubstr("olddefconfig.log"));
 }
 
-// Given DROP=CONFIG_DEBUG_INFO_BTF, olddefconfig leaves BTF out and the check names it, with a
-// reason; the .config is not cached as good, so the next run configures again.
+// Given DROP=CONFIG_DEBUG_INFO_BTF (and module BTF, which depends on it), olddefconfig leaves BTF
+// out and the check names it, with a reason; the .config is not cached as good, so the next run
+// configures again.
 TEST_P(FakeTreeBuildTest, DroppedBtfOptionIsReported) {
-  WriteLocalMk(tree_, "", "CONFIG_DEBUG_INFO_BTF");
+  WriteLocalMk(tree_, "", "CONFIG_DEBUG_INFO_BTF CONFIG_DEBUG_INFO_BTF_MODULES");
   KernelBuilder builder(*runner_, sink_, RealHost());
   ConfigOutcome configured = builder.Configure(request_);
   ASSERT_EQ(configured.error, "");
-  ASSERT_EQ(configured.dropped.size(), 1u);
+  ASSERT_EQ(configured.dropped.size(), 2u);
+  EXPECT_EQ(configured.dropped[1].requested.name, "CONFIG_DEBUG_INFO_BTF_MODULES");
   EXPECT_EQ(configured.dropped[0].requested.name, "CONFIG_DEBUG_INFO_BTF");
   EXPECT_EQ(configured.dropped[0].actual, "");
   EXPECT_NE(configured.dropped[0].reason, "");

@@ -46,6 +46,7 @@ class PipelineTest : public ::testing::Test {
                               "}]\narches: [arm64]\nkconfig: {fragments: [common.config]}\n",
                           "m.yaml");
     btf_ = MakeBtfBlob(Endian::kLittle, 20);
+    module_btf_ = MakeModuleBtfBlob(Endian::kLittle, 20);
     runner_.SetHandler([this](const ProcessSpec& spec) { return Fake(spec); });
   }
 
@@ -56,6 +57,13 @@ class PipelineTest : public ::testing::Test {
     const std::string last = spec.argv.back();
     if (program == "pahole") {
       r.output = "v1.24\n";
+    } else if (program == "make" && std::any_of(spec.argv.begin(), spec.argv.end(),
+                                                [](const std::string& a) { return a.starts_with("M="); })) {
+      // The test module, built against the vmlinux below (its BTF split on btf_).
+      const auto m = std::find_if(spec.argv.begin(), spec.argv.end(), [](const std::string& a) { return a.starts_with("M="); });
+      WriteFakeVmlinux(fs::path(m->substr(2)) / "btfmod.ko",
+                       {.endian = arch_->endian, .machine = arch_->elf_machine, .btf_alloc = false, .btf_in_load = false,
+                        .btf = module_btf_, .start_symbol = "", .stop_symbol = ""});
     } else if (program == "make") {
       const fs::path build = spec.argv[3].substr(2);  // O=
       if (last == "tinyconfig") WriteFile(build / ".config", "CONFIG_X=y\n");
@@ -64,7 +72,8 @@ class PipelineTest : public ::testing::Test {
         if (drop_btf_) config += "# CONFIG_DEBUG_INFO_BTF is not set\n";
         WriteFile(build / ".config", config);
       }
-      if (last == arch_->make_targets.back()) {
+      // The kernel's build: the arch's targets, then `modules` when the .config asks for module BTF.
+      if (last == arch_->make_targets.back() || last == "modules") {
         WriteFile(spec.log_path, build_log_);
         if (!build_log_.empty()) {
           r.exit_code = 2;
@@ -120,6 +129,8 @@ class PipelineTest : public ::testing::Test {
     rec.eof_read = 0;
     rec.prog_load = BpfCall{.kind = 31, .result = 0, .log = "processed 2 insns (limit 1000000)\n"};
     rec.btf_load = BpfCall{};
+    rec.module = ModuleRecord{.load = 0, .mode = 0100444, .size = module_btf_.size(), .blob = module_btf_,
+                              .btf_id_result = 0, .btf_id = 2};
     // /sys/kernel/notes: one GNU build-id note (namesz 4, descsz 2, type 3) matching the vmlinux.
     rec.notes = {4, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 'G', 'N', 'U', 0, 0xaa, 0xbb, 0, 0};
     return rec;
@@ -140,6 +151,7 @@ class PipelineTest : public ::testing::Test {
   FakeHost host_;
   const Arch* arch_ = FindArch("arm64");  // what the fake make builds for and the fake QEMU boots
   std::vector<std::uint8_t> btf_;
+  std::vector<std::uint8_t> module_btf_;  // the test module's .BTF, split on btf_
   std::int64_t start_delta_ = 0, stop_delta_ = 0;  // __start_BTF/__stop_BTF moved from the section's ends
   bool drop_btf_ = false;
   bool btf_alloc_ = true;
@@ -358,7 +370,11 @@ TEST_F(PipelineTest, SilentGuestTimesOut) {
 // Each command, shortened to its program and last argument, in the order the cell ran them.
 std::vector<std::string> Steps(const FakeRunner& runner) {
   std::vector<std::string> steps;
-  for (const auto& call : runner.calls()) steps.push_back(call.argv.front() + " " + call.argv.back());
+  for (const auto& call : runner.calls()) {
+    // The test module's make is told by its M= (its last word is `modules`, as the kernel's is).
+    const bool module = call.argv.size() > 1 && call.argv[call.argv.size() - 2].starts_with("M=");
+    steps.push_back(call.argv.front() + " " + (module ? "M= " : "") + call.argv.back());
+  }
   return steps;
 }
 
@@ -375,7 +391,8 @@ TEST_F(PipelineTest, PassingCellRunsEveryCommandInOrder) {
                                 "aarch64-linux-gnu-ld --version",                // binutils: inputs kbuild never compares
                                 "aarch64-linux-gnu-objcopy --version",
                                 "make tinyconfig", "make olddefconfig",          // config
-                                "make Image",                                    // build: vmlinux Image
+                                "make modules",                                  // build: vmlinux Image modules
+                                "make M= modules",                               // and the test module
                                 "aarch64-linux-gnu-gcc --version",               // image: the probe, keyed by compiler
                                 "aarch64-linux-gnu-gcc " + std::string(HARNESS_SOURCE_DIR) + "/images/probe.c",
                                 "qemu-system-aarch64 virtio-blk-device,drive=probe"}));  // boot
@@ -393,7 +410,7 @@ TEST_F(PipelineTest, FailingPassEndsTheCellAndSkipsTheRestInOrder) {
             (std::vector<std::string>{"pahole --version", "dpkg-query /fake/bin/pahole", "qemu-system-aarch64 --version",
                                       "aarch64-linux-gnu-gcc --version", "aarch64-linux-gnu-ld --version",
                                       "aarch64-linux-gnu-objcopy --version", "make tinyconfig", "make olddefconfig",
-                                      "make Image"}));
+                                      "make modules"}));
   std::vector<std::string> stages;
   for (const auto& t : r.timings) stages.push_back(std::string(StageName(t.stage)) + (t.skipped ? " skipped" : ""));
   EXPECT_EQ(stages, (std::vector<std::string>{"tree", "apply", "config", "build", "inspect skipped", "image skipped",
@@ -465,7 +482,7 @@ TEST_F(PipelineTest, BootRunsBesideTheNextBuildAndResultsStayInMatrixOrder) {
     const std::string command = ShellJoin(spec.argv);
     const bool qemu = spec.argv[0] == "qemu-system-aarch64" && spec.argv.back() != "--version";  // a boot
     const bool t_boot = qemu && command.find("/out/t/") != std::string::npos;
-    const bool u_make = spec.argv[0] == "make" && spec.argv.back() == "Image" &&
+    const bool u_make = spec.argv[0] == "make" && std::find(spec.argv.begin(), spec.argv.end(), "Image") != spec.argv.end() &&
                         command.find("/out/u/") != std::string::npos;
     const double start = NowSeconds();
     if (t_boot || u_make) std::this_thread::sleep_for(std::chrono::milliseconds(t_boot ? 600 : 300));
@@ -497,7 +514,7 @@ TEST_F(PipelineTest, TreesSharingAnOutputDirectoryTakeTurns) {
   std::atomic<int> in_make = 0;
   std::atomic<bool> overlap = false;
   runner_.SetHandler([&](const ProcessSpec& spec) {
-    const bool build = spec.argv[0] == "make" && spec.argv.back() == "Image";
+    const bool build = spec.argv[0] == "make" && std::find(spec.argv.begin(), spec.argv.end(), "Image") != spec.argv.end();
     if (build) {
       ++in_make;
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
@@ -527,7 +544,7 @@ TEST_F(PipelineTest, CellsOfOneBuildDirectoryNeverBuildAtOnce) {
   Pipeline(runner_, sink_, options_, host_).Run(config_);  // cold: leaves .harness-built
   std::atomic<int> in_make = 0, peak = 0;
   runner_.SetHandler([&](const ProcessSpec& spec) {
-    const bool build = spec.argv[0] == "make" && spec.argv.back() == "Image";
+    const bool build = spec.argv[0] == "make" && std::find(spec.argv.begin(), spec.argv.end(), "Image") != spec.argv.end();
     if (build) {
       const int now = ++in_make;
       int seen = peak.load();
@@ -556,7 +573,7 @@ class Notes : public EventSink {
 // make Image's environment, as the fake runner saw it.
 std::map<std::string, std::string> BuildEnv(const FakeRunner& runner) {
   for (const auto& spec : runner.calls()) {
-    if (spec.argv[0] == "make" && spec.argv.back() == "Image") return spec.env;
+    if (spec.argv[0] == "make" && std::find(spec.argv.begin(), spec.argv.end(), "Image") != spec.argv.end()) return spec.env;
   }
   ADD_FAILURE() << "make Image never ran";
   return {};

@@ -317,7 +317,10 @@ std::vector<std::uint8_t> MakeModuleBtfBlob(Endian endian, int base_types) {
   BtfBuilder base(endian);
   for (int i = 0; i < base_types; ++i) base.Int("int" + std::to_string(i), 4);
   BtfBuilder module(endian, base);
-  module.Struct("btfmod_state", 8, {{"counter", 1, 0}, {"hits", 1, 32}});
+  // As images/btfmod/btfmod.c declares it: a list_head member, then counter and hits. A real
+  // module's list_head is the vmlinux's; this base has none, so the module brings its own.
+  const std::uint32_t list_head = module.Struct("list_head", 16, {});
+  module.Struct("btfmod_state", 32, {{"node", list_head, 0}, {"counter", 1, 128}, {"hits", 1, 192}});
   return module.Blob();
 }
 

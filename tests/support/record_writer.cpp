@@ -56,6 +56,22 @@ std::vector<std::uint8_t> EncodeRecord(const ProbeRecord& record) {
     value.insert(value.end(), (*call)->log.begin(), (*call)->log.end());
     PutTlv(out, tag, value.data(), value.size());
   }
+  if (const auto& m = record.module) {
+    PutU32Tlv(out, kTagModuleLoad, static_cast<std::uint32_t>(m->load));
+    if (m->mode && m->size) {
+      std::vector<std::uint8_t> stat;
+      PutU32(stat, *m->mode);
+      PutU64(stat, *m->size);
+      PutTlv(out, kTagModuleStat, stat.data(), stat.size());
+    }
+    if (m->blob) PutTlv(out, kTagModuleBlob, m->blob->data(), m->blob->size());
+    if (m->btf_id_result) {
+      std::vector<std::uint8_t> id;
+      PutU32(id, static_cast<std::uint32_t>(*m->btf_id_result));
+      PutU32(id, m->btf_id);
+      PutTlv(out, kTagModuleBtfId, id.data(), id.size());
+    }
+  }
   PutTlv(out, kTagVersion, record.version.data(), record.version.size());
   PutTlv(out, kTagNotes, record.notes.data(), record.notes.size());
   PutTlv(out, kTagErrors, record.errors.data(), record.errors.size());

@@ -426,6 +426,142 @@ TEST_P(VerifyBtfTest, PassSaysTheKernelParsesIt) {
   EXPECT_EQ(out.facts[FactKey::kKernelBtfLoad], "ok");
 }
 
+// The test module: a .ko whose .BTF is split BTF made at test time in the arch's byte order,
+// and a record of the guest that loaded it and served those bytes.
+class VerifyModuleBtfTest : public VerifyBtfTest {
+ protected:
+  void SetUp() override {
+    VerifyBtfTest::SetUp();
+    module_.path = "/build/harness-btfmod/btfmod.ko";
+    module_.is_elf = module_.has_btf = true;
+    module_.btf = MakeModuleBtfBlob(arch_->endian, 4);
+    record_.module = ModuleRecord{.load = 0, .mode = 0100444, .size = module_.btf.size(), .blob = module_.btf,
+                                  .btf_id_result = 0, .btf_id = 5};
+  }
+  VerifyOutcome VerifyModule() { return VerifyBtf(*arch_, vmlinux_, record_, complaint_, {}, &module_); }
+
+  ModuleBtfInfo module_;
+};
+
+TEST_P(VerifyModuleBtfTest, ServedAsBuiltPassesAndSaysSo) {
+  VerifyOutcome out = VerifyModule();
+  ASSERT_EQ(out.verdict, Verdict::kPass) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("module /sys/kernel/btf/btfmod: " + std::to_string(module_.btf.size()) +
+                                    " bytes identical to the .ko's .BTF, mode 0444, kernel BTF id 5"));
+  EXPECT_THAT(out.facts[FactKey::kModuleBtf], HasSubstr("bytes identical"));
+}
+
+TEST_P(VerifyModuleBtfTest, NoFileIsModuleBtfMissing) {
+  record_.module->mode.reset();
+  record_.module->size.reset();
+  record_.module->blob.reset();
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kModuleBtfMissing) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("/sys/kernel/btf/btfmod does not exist"));
+}
+
+TEST_P(VerifyModuleBtfTest, OneFlippedByteIsModuleBtfMismatchAtItsOffset) {
+  (*record_.module->blob)[30] ^= 0xff;
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kModuleBtfMismatch) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("at offset 30"));
+}
+
+TEST_P(VerifyModuleBtfTest, OtherSizeIsModuleBtfMismatch) {
+  record_.module->size = module_.btf.size() + 1;
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kModuleBtfMismatch) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("st_size " + std::to_string(module_.btf.size() + 1)));
+}
+
+TEST_P(VerifyModuleBtfTest, WritableFileIsModuleBtfMismatch) {
+  record_.module->mode = 0100644;
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kModuleBtfMismatch) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("mode 0100644"));
+}
+
+// The kernel's words when it refuses the module's BTF at load, from the console.
+TEST_P(VerifyModuleBtfTest, LoadRefusedWithBpfLinesIsModuleBtfRejectedInTheKernelsWords) {
+  record_.module = ModuleRecord{.load = -22};
+  complaint_ = {"[    1.234567] BPF: [9] STRUCT btfmod_state", "[    1.234568] BPF: Invalid name",
+                "[    1.234569] failed to validate module [btfmod] BTF: -22"};
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kModuleBtfRejected) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("finit_module failed with -EINVAL; on the console: BPF: [9] STRUCT btfmod_state Invalid name"));
+}
+
+TEST_P(VerifyModuleBtfTest, LoadRefusedWithOnlyTheValidateLineIsModuleBtfRejected) {
+  record_.module = ModuleRecord{.load = -22};
+  complaint_ = {"[    1.0] failed to validate module [btfmod] BTF: -22"};
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kModuleBtfRejected) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("failed to validate module [btfmod] BTF: -22"));
+}
+
+// A load that failed for another reason says nothing about the BTF: not a pass, not a BTF verdict.
+TEST_P(VerifyModuleBtfTest, LoadFailedWithoutBtfBlameIsIncompleteEvidence) {
+  record_.module = ModuleRecord{.load = -8};
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kIncompleteEvidence) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("did not load (finit_module failed with -ENOEXEC"));
+}
+
+TEST_P(VerifyModuleBtfTest, NoBtfObjectOfItsNameIsModuleBtfRejected) {
+  record_.module->btf_id_result = -2;
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kModuleBtfRejected) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("lists no BTF object named btfmod (BPF_BTF_GET_NEXT_ID walk: -ENOENT)"));
+}
+
+// A module was built and carried, but the record says nothing of it: never a pass.
+TEST_P(VerifyModuleBtfTest, NoModuleInTheRecordIsIncompleteEvidence) {
+  record_.module.reset();
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kIncompleteEvidence) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("recorded no attempt to load it"));
+}
+
+TEST_P(VerifyModuleBtfTest, NoLookupRecordedIsIncompleteEvidence) {
+  record_.module->btf_id_result.reset();
+  EXPECT_EQ(VerifyModule().verdict, Verdict::kIncompleteEvidence);
+}
+
+TEST_P(VerifyModuleBtfTest, KoWithoutBtfIsBadModuleBtf) {
+  module_.has_btf = false;
+  module_.btf.clear();
+  module_.problems = {"the module has no .BTF section"};
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kBadModuleBtf) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("no .BTF section"));
+}
+
+// The kernel served the .ko's bytes and listed them, but they do not read right on this vmlinux.
+TEST_P(VerifyModuleBtfTest, InspectorFindingAboutTheKoIsBadModuleBtfOnceTheKernelAgreed) {
+  module_.problems = {"struct btfmod_state's member 'node' has the type 'task_struct'"};
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kBadModuleBtf) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("task_struct"));
+}
+
+// The vmlinux's own verdicts come first: a module check never hides a vmlinux mismatch.
+TEST_P(VerifyModuleBtfTest, VmlinuxMismatchOutranksTheModule) {
+  record_.blob[100] ^= 1;
+  record_.module->btf_id_result = -2;
+  EXPECT_EQ(VerifyModule().verdict, Verdict::kContentMismatch);
+}
+
+// No module built (a 5.10 kernel): a module in the record is not looked at.
+TEST_P(VerifyModuleBtfTest, NoModuleBuiltIgnoresTheRecord) {
+  record_.module->btf_id_result = -2;
+  VerifyOutcome out = Verify();
+  EXPECT_EQ(out.verdict, Verdict::kPass) << out.detail;
+  EXPECT_FALSE(out.facts.contains(FactKey::kModuleBtf));
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryArch, VerifyModuleBtfTest,
+                         ::testing::Values("x86_64", "arm64", "s390x", "riscv64", "ppc64", "i386"));
+
 INSTANTIATE_TEST_SUITE_P(EveryArch, VerifyBtfTest,
                          ::testing::Values("x86_64", "arm64", "s390x", "riscv64", "ppc64", "i386"));
 
