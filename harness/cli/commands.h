@@ -109,6 +109,7 @@ struct MergeArgs {
   FailOn fail_on = FailOn::kAny;
   bool summary_to_env = false;
   std::string run_id;  // --run-id: every shard must be of this run
+  bool allow_missing = false;  // --allow-missing: a shard without results.json is reported, not refused
 };
 CLI::App* AddMerge(CLI::App& app, MergeArgs& args);
 int MergeCommand(const MergeArgs& args);

@@ -110,6 +110,31 @@ TEST_F(ShardCliTest, MergedShardsEqualOneRun) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("has no results.json"));
   EXPECT_FALSE(fs::exists(dir_ / "bad" / "results.json"));
+
+  // --allow-missing: shard 2's job died (its artifact holds no results.json): the whole report
+  // all the same, shard 2's cell a harness error naming it, the others as one run had them; exit 2.
+  fs::create_directories(dir_ / "shard-2-died");
+  const ProcessResult partial = Merge({"shard-1", "shard-2-died", "shard-3"}, "partial", {"--allow-missing"});
+  EXPECT_EQ(partial.exit_code, 2) << partial.output;
+  EXPECT_THAT(partial.output, HasSubstr("merged 2 shards"));
+  EXPECT_THAT(partial.output, HasSubstr("shard 2 of 3 produced no results.json"));
+  const auto whole_verdicts = Verdicts("whole");
+  int lost = 0;
+  for (const auto& [cell, verdict] : Verdicts("partial")) {
+    if (verdict == "harness-error") {
+      ++lost;
+    } else {
+      EXPECT_EQ(verdict, whole_verdicts.at(cell)) << cell;
+    }
+  }
+  EXPECT_EQ(lost, 1);
+  EXPECT_EQ(Verdicts("partial").size(), 3u);
+  for (const char* file : {"summary.md", "report.html", "junit.xml"}) {
+    EXPECT_THAT(ReadFile(dir_ / "partial" / file), HasSubstr("shard 2 of 3 produced no output")) << file;
+  }
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(dir_ / "partial" / "results.json"))["exit_code"], 2);
+  // Shard 2 not given at all (its artifact never uploaded) is the same.
+  EXPECT_EQ(Merge({"shard-1", "shard-3"}, "partial", {"--allow-missing"}).exit_code, 2);
 }
 
 // Given last night's results.json in a persistent --out, tonight's run of that shard should
