@@ -72,12 +72,12 @@ TEST(GithubWorkflowTest, OneJobPerShardThenMerge) {
 
   // The merge waits for every shard, runs even when one failed, and publishes the page.
   EXPECT_EQ(merge["needs"].as<std::string>(), "shard");
-  EXPECT_EQ(merge["if"].as<std::string>(), "${{ !cancelled() }}");
+  EXPECT_EQ(merge["if"].as<std::string>(), "always()");
   EXPECT_EQ(Uses(merge, "actions/download-artifact@v4")["with"]["pattern"].as<std::string>(), "shard-*");
   EXPECT_EQ(Uses(merge, "actions/download-artifact@v4")["with"]["path"].as<std::string>(), "harness-out");
   EXPECT_THAT(Runs(merge), ::testing::Contains(
-                               "build/harness/cli/harness merge harness-out/shard-* --out harness-out --summary-to-env "
-                               "--run-id ${{ github.run_id }}"));
+                               "build/harness/cli/harness merge harness-out/shard-* --out harness-out --allow-missing "
+                               "--summary-to-env --run-id ${{ github.run_id }}"));
   EXPECT_THAT(Uses(merge, "actions/upload-artifact@v4")["with"]["path"].as<std::string>(),
               HasSubstr("harness-out/report.html"));
 }
@@ -107,8 +107,30 @@ TEST(GitlabPipelineTest, ParallelShardsThenMergeStage) {
   EXPECT_EQ(merge["image"].as<std::string>(), "debian:bookworm");
   // One run id for every shard and the merge, so a shard's results.json from another pipeline is refused.
   EXPECT_EQ(merge["script"][1].as<std::string>(),
-            "build/harness/cli/harness merge harness-out/shard-* --out harness-out --run-id $CI_PIPELINE_ID");
+            "build/harness/cli/harness merge harness-out/shard-* --out harness-out --allow-missing --run-id $CI_PIPELINE_ID");
   EXPECT_EQ(merge["artifacts"]["reports"]["junit"].as<std::string>(), "harness-out/junit.xml");
+}
+
+// The workflow reads the repository only, and a run in progress (a nightly) is never cancelled
+// by the next: one group per workflow and ref.
+TEST(GithubWorkflowTest, ReadOnlyAndOneRunAtATime) {
+  const YAML::Node wf = YAML::Load(GithubWorkflow({.shards = 2}));
+  ASSERT_TRUE(wf["permissions"].IsMap());
+  EXPECT_EQ(wf["permissions"].size(), 1u);
+  EXPECT_EQ(wf["permissions"]["contents"].as<std::string>(), "read");
+  EXPECT_EQ(wf["concurrency"]["group"].as<std::string>(), "${{ github.workflow }}-${{ github.ref }}");
+  EXPECT_FALSE(wf["concurrency"]["cancel-in-progress"].as<bool>());
+  EXPECT_TRUE(wf["on"]["workflow_dispatch"].IsDefined());
+  EXPECT_EQ(wf["on"]["schedule"][0]["cron"].as<std::string>(), "0 1 * * *");
+}
+
+// A pipeline runs only when scheduled or started by hand, never on a push.
+TEST(GitlabPipelineTest, WorkflowRulesScheduleAndWeb) {
+  const YAML::Node rules = YAML::Load(GitlabPipeline({.shards = 2}))["workflow"]["rules"];
+  ASSERT_TRUE(rules.IsSequence());
+  std::vector<std::string> ifs;
+  for (const auto& rule : rules) ifs.push_back(rule["if"].as<std::string>());
+  EXPECT_EQ(ifs, (std::vector<std::string>{"$CI_PIPELINE_SOURCE == \"schedule\"", "$CI_PIPELINE_SOURCE == \"web\""}));
 }
 
 // GitLab's parallel: takes 2..200: one shard is one plain job running 1/1.
