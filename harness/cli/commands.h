@@ -120,6 +120,11 @@ struct CiArgs {
   int shards = 0;
   std::string matrix = "configs/default.yaml";
   std::string output;
+  std::vector<std::string> runner_labels;  // --runner (repeatable)
+  std::string image = "debian:bookworm";
+  std::string schedule = "0 1 * * *";
+  int timeout_minutes = 360;
+  std::vector<std::string> run_args;  // after --: more `harness run` arguments for every shard
 };
 CLI::App* AddCi(CLI::App& app, CiArgs& args);
 int CiCommand(const CiArgs& args);

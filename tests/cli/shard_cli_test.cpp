@@ -201,6 +201,15 @@ TEST_F(ShardCliTest, CiWritesWorkflow) {
   r = Exec({HARNESS_BIN, "ci", "gitlab", "--shards", "0"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("--shards 0: give between 1 and 200 shards"));
+  // The knobs, and the run arguments after --.
+  r = Exec({HARNESS_BIN, "ci", "gitlab", "--shards", "2", "--runner", "kvm", "--image", "debian:trixie", "--timeout",
+            "90", "--schedule", "0 3 * * 0", "--", "--history", "/srv/h", "--fail-on", "new"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--run-id $CI_PIPELINE_ID --history /srv/h --fail-on new\n"));
+  EXPECT_THAT(r.output, HasSubstr("  tags: [\"kvm\"]\n"));
+  r = Exec({HARNESS_BIN, "ci", "github", "--shards", "2", "--schedule", "0 25 * * *"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error: --schedule '0 25 * * *': the hour field '25' is not from 0 to 23"));
 }
 
 }  // namespace
