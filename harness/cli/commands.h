@@ -94,6 +94,7 @@ struct RunArgs {
   std::vector<std::string> toolchains;  // --toolchain: only these toolchains
   std::string ccache_remote;            // --ccache-remote: a Redis server shared as ccache's remote storage
   std::string shard;                    // --shard K/N: only shard K of N (plan/shard.h)
+  int list_shards = 0;                  // --list --shards N: every cell with its shard of N
   std::string run_id;                   // --run-id: stamped in results.json; empty: a fresh one
   bool record_history = false;          // --record-history: use the history even with ad-hoc flags
   CellFlags cells;

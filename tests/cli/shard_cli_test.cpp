@@ -182,6 +182,45 @@ TEST_F(ShardCliTest, EmptyShardWritesEmptyResults) {
   EXPECT_EQ(j["run"]["matrix_cells"].size(), 3u);
 }
 
+// Given --list --shards 3 --json FILE, every cell should carry its tree, series, arch, toolchain,
+// shard and estimate, for a CI to build its job matrix from; --list --shard K/3 --json should
+// hold exactly the cells given shard K. --shards goes with --list only, and not with --shard.
+TEST_F(ShardCliTest, ListJsonForADynamicMatrix) {
+  ProcessResult r = Run("unused", {"--list", "--shards", "3", "--json", (dir_ / "all.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto all = nlohmann::json::parse(ReadFile(dir_ / "all.json"));
+  EXPECT_EQ(all["shards"], 3);
+  ASSERT_EQ(all["cells"].size(), 3u);
+  std::map<int, std::string> cell_of_shard;
+  for (const auto& c : all["cells"]) {
+    EXPECT_EQ(c["cell"], "fake/none/" + c["arch"].get<std::string>() + "/gcc");
+    EXPECT_EQ(c["tree"], "fake");
+    EXPECT_EQ(c["series"], "none");
+    EXPECT_EQ(c["toolchain"], "gcc");
+    EXPECT_EQ(c["excluded"], "");
+    EXPECT_GT(c["estimated_seconds"].get<double>(), 0);
+    EXPECT_EQ(c["estimated_seconds"], c["cold_build_seconds"]);  // no history: the arch's cold build
+    cell_of_shard[c["shard"].get<int>()] = c["cell"].get<std::string>();
+  }
+  EXPECT_EQ(cell_of_shard.size(), 3u);
+  for (int k = 1; k <= 3; ++k) {
+    const fs::path file = dir_ / ("shard-" + std::to_string(k) + ".json");
+    r = Run("unused", {"--list", "--shard", std::to_string(k) + "/3", "--json", file.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto one = nlohmann::json::parse(ReadFile(file));
+    ASSERT_EQ(one["cells"].size(), 1u);
+    EXPECT_EQ(one["cells"][0]["shard"], k);
+    EXPECT_EQ(one["cells"][0]["cell"], cell_of_shard[k]);
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "unused" / "results.json"));
+  r = Run("unused", {"--shards", "3"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error: --shards 3 goes with --list"));
+  r = Run("unused", {"--list", "--shards", "3", "--shard", "1/3"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--shards and --shard: give one"));
+}
+
 TEST_F(ShardCliTest, BadShardFlag) {
   for (const char* bad : {"0/3", "4/3", "x"}) {
     const ProcessResult r = Run("out", {"--shard", bad, "--list"});
