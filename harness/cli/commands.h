@@ -94,6 +94,7 @@ struct RunArgs {
   std::vector<std::string> toolchains;  // --toolchain: only these toolchains
   std::string ccache_remote;            // --ccache-remote: a Redis server shared as ccache's remote storage
   std::string shard;                    // --shard K/N: only shard K of N (plan/shard.h)
+  int list_shards = 0;                  // --list --shards N: every cell with its shard of N
   std::string run_id;                   // --run-id: stamped in results.json; empty: a fresh one
   bool record_history = false;          // --record-history: use the history even with ad-hoc flags
   CellFlags cells;
@@ -109,6 +110,7 @@ struct MergeArgs {
   FailOn fail_on = FailOn::kAny;
   bool summary_to_env = false;
   std::string run_id;  // --run-id: every shard must be of this run
+  bool allow_missing = false;  // --allow-missing: a shard without results.json is reported, not refused
 };
 CLI::App* AddMerge(CLI::App& app, MergeArgs& args);
 int MergeCommand(const MergeArgs& args);
@@ -119,6 +121,11 @@ struct CiArgs {
   int shards = 0;
   std::string matrix = "configs/default.yaml";
   std::string output;
+  std::vector<std::string> runner_labels;  // --runner (repeatable)
+  std::string image = "debian:bookworm";
+  std::string schedule = "0 1 * * *";
+  int timeout_minutes = 360;
+  std::vector<std::string> run_args;  // after --: more `harness run` arguments for every shard
 };
 CLI::App* AddCi(CLI::App& app, CiArgs& args);
 int CiCommand(const CiArgs& args);

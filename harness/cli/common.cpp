@@ -62,7 +62,8 @@ void AddCommonFlags(CLI::App* cmd, CommonFlags& flags) {
   cmd->add_option("--out", flags.out_dir, "output directory: per-cell builds, logs, artifacts (env HARNESS_OUT, default ./harness-out)");
   cmd->add_option("--cache", flags.cache_dir, "cache for unpacked trees and probes (env HARNESS_CACHE, default ~/.cache/harness)");
   cmd->add_option("--data-dir", flags.data_dir, "directory holding configs/ and images/ (env HARNESS_DATA_DIR)");
-  cmd->add_option("--json", flags.json_path, "also write the results as JSON here");
+  cmd->add_option("--json", flags.json_path,
+                  "also write the results as JSON here (run --list: the cells, with their shards and estimates)");
   cmd->add_option("--junit", flags.junit_path, "also write the results as JUnit XML here");
   cmd->add_option("--cmdline", flags.cmdline, "extra guest kernel command line");
   cmd->add_option("--boot-timeout", flags.boot_timeout, "boot timeout base in seconds (times the arch factor)")

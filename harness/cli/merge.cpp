@@ -13,13 +13,17 @@
 namespace harness {
 namespace {
 
-ShardResults ReadShardDir(const std::string& given) {
+// With --allow-missing, a directory without results.json (or none at all: an unmatched
+// `shard-*`) is a shard whose job produced no output; the merge reports its cells.
+ShardResults ReadShardDir(const std::string& given, bool allow_missing) {
   const std::filesystem::path dir = std::filesystem::absolute(given).lexically_normal();
-  if (!std::filesystem::is_directory(dir)) throw HarnessError("'" + given + "' is not a directory (give each shard's --out)");
   const std::filesystem::path results = OutLayout(dir).ResultsFile();
+  if (allow_missing && !std::filesystem::is_regular_file(results)) return {dir, ""};
+  if (!std::filesystem::is_directory(dir)) throw HarnessError("'" + given + "' is not a directory (give each shard's --out)");
   if (!std::filesystem::is_regular_file(results)) {
     throw HarnessError("'" + given + "' has no results.json: was its shard interrupted, or is it not a shard's --out "
-                       "directory (an artifact must be unpacked first)?");
+                       "directory (an artifact must be unpacked first)? (--allow-missing reports its cells as harness "
+                       "errors)");
   }
   return {dir, ReadFile(results)};
 }
@@ -54,6 +58,9 @@ CLI::App* AddMerge(CLI::App& app, MergeArgs& args) {
   merge->add_option("--run-id", args.run_id,
                     "refuse any shard whose results.json was not written by this run (the id given to every "
                     "shard's `harness run --run-id`); without it, the shards must agree with each other");
+  merge->add_flag("--allow-missing", args.allow_missing,
+                  "write the report even when a shard produced no results.json: each of its cells is a harness "
+                  "error naming the shard, and the exit code is 2");
   merge->add_flag("--summary-to-env", args.summary_to_env,
                   "also append summary.md to the file named by $GITHUB_STEP_SUMMARY (a CI step summary)");
   return merge;
@@ -67,17 +74,22 @@ int MergeCommand(const MergeArgs& args) {
   RunOptions options = MakeRunOptions(flags);
   std::vector<ShardResults> shards;
   for (const auto& dir : args.dirs) {
-    shards.push_back(ReadShardDir(dir));
+    shards.push_back(ReadShardDir(dir, args.allow_missing));
     if (shards.back().dir == options.out_dir.lexically_normal()) {
       throw HarnessError("--out '" + options.out_dir.string() + "' is the shard directory '" + dir +
                          "': its results.json would be overwritten; give another --out");
     }
   }
-  MergedRun merged = MergeShards(shards, args.run_id);
+  MergedRun merged = MergeShards(shards, {.run_id = args.run_id, .allow_missing = args.allow_missing});
   CheckFailOnNew(args, merged.results);
   merged.run.out_dir = options.out_dir.string();
-  std::cerr << "harness: merged " << shards.size() << " shards of " << merged.run.matrix << " ("
-            << merged.results.size() << " cells) into " << options.out_dir.string() << "\n";
+  const std::size_t found = static_cast<std::size_t>(merged.run.merged_shards) - merged.missing_shards.size();
+  std::cerr << "harness: merged " << found << " shards of " << merged.run.matrix << " (" << merged.results.size()
+            << " cells) into " << options.out_dir.string() << "\n";
+  for (int k : merged.missing_shards) {
+    std::cerr << "harness: error: shard " << k << " of " << merged.run.merged_shards
+              << " produced no results.json: its cells are reported as harness errors (--allow-missing)\n";
+  }
   return Finish(merged.results, flags, options, merged.run);
 }
 

@@ -240,6 +240,37 @@ void CheckBeforeTheFirstBuild(const MatrixConfig& config, const RunOptions& opti
   }
 }
 
+// How many shards the run or the list is split into: --shard K/N's N, or --list --shards N.
+int CheckListShards(const RunArgs& args, ShardSpec shard) {
+  if (args.list_shards == 0) return shard.count;
+  if (!args.list) throw HarnessError("--shards " + std::to_string(args.list_shards) + " goes with --list (a run takes --shard K/N)");
+  if (shard.count) throw HarnessError("--shards and --shard: give one (--shard K/N lists shard K's cells)");
+  if (args.list_shards < 1) throw HarnessError("--shards " + std::to_string(args.list_shards) + ": give at least 1 shard");
+  return args.list_shards;
+}
+
+// The cells --list shows: shard K's with --shard K/N, else all of them; each with its shard of N
+// (0 when not split) and its estimates.
+std::vector<ListedCell> ListCells(const std::vector<Cell>& all_cells, ShardSpec shard, int shards,
+                                  const CellCosts& costs) {
+  const std::vector<int> shard_of = shards ? AssignShards(all_cells, shards, costs) : std::vector<int>(all_cells.size());
+  std::vector<ListedCell> listed;
+  for (std::size_t i = 0; i < all_cells.size(); ++i) {
+    const Cell& cell = all_cells[i];
+    if (shard.count && shard_of[i] != shard.index) continue;
+    listed.push_back({.id = cell.id,
+                      .excluded = cell.excluded,
+                      .tree = cell.tree.name,
+                      .series = cell.series.name,
+                      .arch = std::string(cell.arch->name),
+                      .toolchain = cell.toolchain,
+                      .shard = shard_of[i],
+                      .estimated_seconds = EstimatedCost(cell, costs),
+                      .cold_build_seconds = cell.arch->cold_build_seconds});
+  }
+  return listed;
+}
+
 }  // namespace
 
 CLI::App* AddRun(CLI::App& app, RunArgs& args) {
@@ -252,6 +283,8 @@ CLI::App* AddRun(CLI::App& app, RunArgs& args) {
                 "make every check a run makes before its first build (flags, trees, series, history, --out, tools; "
                 "exit 2 on any), then print every cell and every excluded cell with its reason; builds nothing, "
                 "obtains no tree");
+  run->add_option("--shards", args.list_shards,
+                  "with --list: give every cell its shard of N (as --shard K/N would split them), for --json");
   run->add_option("--shard", args.shard,
                   "K/N: only shard K of N (1-based); cells sharing a build directory stay together, shards are "
                   "balanced by the history's timings or each arch's typical cold build; see `harness merge`");
@@ -311,14 +344,15 @@ int RunCommand(const RunArgs& args, ProcessRunner& runner) {
   CommonFlags common = args.common;
   if (common.history_dir.empty()) common.history_dir = config.history;
   const std::vector<Cell> all_cells = ExpandCells(config, options);
-  const std::vector<Cell> cells =
-      CellsOfShard(all_cells, shard, shard.count ? CostsFromHistory(common.history_dir) : CellCosts{});
+  const int shards = CheckListShards(args, shard);
+  const CellCosts costs = shards ? CostsFromHistory(common.history_dir) : CellCosts{};
+  const std::vector<Cell> cells = CellsOfShard(all_cells, shard, costs);
   const std::string what = matrix.string() + (shard.count ? ", shard " + args.shard : "");
   LeaveHistoryToTheMatrix(args, common);
   if (args.list) {
     CheckBeforeTheFirstBuild(config, options, common, cells, runner);
-    std::vector<ListedCell> listed;
-    for (const Cell& cell : cells) listed.push_back({cell.id, cell.excluded});
+    const std::vector<ListedCell> listed = ListCells(all_cells, shard, shards, costs);
+    if (!common.json_path.empty()) WriteFileAtomic(common.json_path, CellListJson(matrix.string(), shards, listed));
     PrintCellList(std::cout, what, listed);
     return kExitPass;
   }

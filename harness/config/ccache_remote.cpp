@@ -65,4 +65,30 @@ RedisUrl ParseRedisUrl(std::string_view url, std::string_view what) {
   return parsed;
 }
 
+void SetRedisPassword(RedisUrl& url, std::string_view password) {
+  // RFC 3986's unreserved characters and sub-delimiters: a URL's userinfo holds them as they are.
+  constexpr std::string_view kAllowed =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=";
+  if (password.find_first_not_of(kAllowed) != std::string_view::npos) {
+    throw HarnessError(std::string(kRedisPasswordEnv) + " (" + std::to_string(password.size()) +
+                       " characters, not shown) holds a character a URL's password cannot hold as it is: use "
+                       "letters, digits and - . _ ~ ! $ & ' ( ) * + , ; =");
+  }
+  url.password = std::string(password);
+}
+
+namespace {
+
+// The URL as given with `userinfo` after its scheme.
+std::string WithUserinfo(const RedisUrl& url, std::string_view userinfo) {
+  if (url.password.empty()) return url.url;
+  return std::string(kScheme) + ":" + std::string(userinfo) + "@" + url.url.substr(kScheme.size());
+}
+
+}  // namespace
+
+std::string RedisUrlForCcache(const RedisUrl& url) { return WithUserinfo(url, url.password); }
+
+std::string RedisUrlShown(const RedisUrl& url) { return WithUserinfo(url, "***"); }
+
 }  // namespace harness

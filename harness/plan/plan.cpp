@@ -578,24 +578,38 @@ void Pipeline::ChooseCcacheRemote() {
   run_.ccache_remote.clear();
   run_.ccache_remote_fact.clear();
   if (run_.options.ccache_remote.empty()) return;
-  const RedisUrl url = ParseRedisUrl(run_.options.ccache_remote, "ccache remote");
+  RedisUrl url = ParseRedisUrl(run_.options.ccache_remote, "ccache remote");
+  if (const auto password = run_.host.Env(kRedisPasswordEnv)) SetRedisPassword(url, *password);
+  // Every note and fact shows the URL with its password as ***.
+  const std::string shown = RedisUrlShown(url);
   if (run_.ccache_dir.empty()) {
-    run_.ccache_remote_fact = url.url + ": unused (ccache is not installed)";
+    run_.ccache_remote_fact = shown + ": unused (ccache is not installed)";
     run_.sink.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
-                   .text = "ccache is not installed: building without a compiler cache, the remote " + url.url +
+                   .text = "ccache is not installed: building without a compiler cache, the remote " + shown +
                            " unused (apt-get install ccache)"});
+    return;
+  }
+  if (!url.password.empty()) {
+    // The build echoes ccache's remote_storage in its make command (the log, the make_command
+    // fact, make-command.txt), and the server check sends no AUTH: until kbuild shows a redacted
+    // URL and authenticates its PING, a password would be printed, so it never reaches a build.
+    run_.ccache_remote_fact = shown + ": unused (a password is not passed to ccache yet)";
+    run_.sink.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
+                   .text = "ccache remote " + shown + " unused: " + std::string(kRedisPasswordEnv) +
+                           " is set, and a password is not passed to ccache yet (it would be shown in the make "
+                           "command); building with the local cache only"});
     return;
   }
   const std::string why_not = CheckCcacheRemote(url, run_.host);
   if (why_not.empty()) {
-    run_.ccache_remote = url.url;
-    run_.ccache_remote_fact = url.url + ": used";
+    run_.ccache_remote = RedisUrlForCcache(url);
+    run_.ccache_remote_fact = shown + ": used";
     return;
   }
   // A dead cache server costs time, never a cell: the builds go on with the local cache.
-  run_.ccache_remote_fact = url.url + ": unreachable (" + why_not + ")";
+  run_.ccache_remote_fact = shown + ": unreachable (" + why_not + ")";
   run_.sink.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
-                 .text = "ccache remote " + url.url + " unreachable (" + why_not +
+                 .text = "ccache remote " + shown + " unreachable (" + why_not +
                          "): building with the local cache only"});
 }
 

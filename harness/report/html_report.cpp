@@ -215,7 +215,8 @@ void DetailSection(Html& html, const CellResult& r, std::size_t index, const std
     }
   }
 
-  const std::string console = ReadTail(dir / "console.log", 40);
+  // A cell of a missing shard (merge --allow-missing) has no directory: nothing to read from "".
+  const std::string console = dir.empty() ? "" : ReadTail(dir / "console.log", 40);
   if (!console.empty()) {
     html.Element("h3", {}, "Console (last lines)").Element("pre", {{"class", "console"}}, console);
   }

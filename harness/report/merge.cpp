@@ -79,8 +79,14 @@ void CheckRunId(const Shard& first, const Shard& shard, const std::string& run_i
                      "writing its own?); run the stale shard again, or pass the CI's --run-id to tell which one is stale");
 }
 
-// Each shard 1..N exactly once.
-void CheckShardSet(const std::vector<Shard>& shards) {
+std::string Numbers(const std::vector<int>& numbers) {
+  std::string text;
+  for (int k : numbers) text += (text.empty() ? "" : ", ") + std::to_string(k);
+  return text;
+}
+
+// Each shard 1..N at most once, and every one of them unless `allow_missing`: the missing ones.
+std::vector<int> CheckShardSet(const std::vector<Shard>& shards, bool allow_missing) {
   const int count = shards.front().run.shards;
   std::map<int, const Shard*> by_index;
   for (const auto& s : shards) {
@@ -94,15 +100,38 @@ void CheckShardSet(const std::vector<Shard>& shards) {
                          Quoted(it->second->dir) + " and " + Quoted(s.dir));
     }
   }
-  std::string missing, given;
+  std::vector<int> missing;
   for (int k = 1; k <= count; ++k) {
-    if (!by_index.count(k)) missing += (missing.empty() ? "" : ", ") + std::to_string(k);
+    if (!by_index.count(k)) missing.push_back(k);
   }
-  if (missing.empty()) return;
+  if (missing.empty() || allow_missing) return missing;
+  std::string given;
   for (const auto& [k, s] : by_index) given += (given.empty() ? "" : ", ") + std::to_string(k) + " in " + Quoted(s->dir);
-  throw HarnessError("shard" + std::string(missing.find(',') == std::string::npos ? " " : "s ") + missing + " of " +
-                     std::to_string(count) + (missing.find(',') == std::string::npos ? " is" : " are") +
+  throw HarnessError("shard" + std::string(missing.size() == 1 ? " " : "s ") + Numbers(missing) + " of " +
+                     std::to_string(count) + (missing.size() == 1 ? " is" : " are") +
                      " missing (given: " + given + "); a merge needs every shard's output directory");
+}
+
+// A cell of a missing shard (--allow-missing): never run as far as the merge can tell, so a
+// harness error, not a kernel verdict. With several shards missing, the cell was in one of them:
+// which one, only the missing shard's own split (weighed by its history) could say.
+CellResult MissingCell(const std::string& id, const std::vector<int>& missing, int count,
+                       const std::vector<std::filesystem::path>& without_results) {
+  CellResult r;
+  r.cell = id;
+  // The id is tree/series/arch/toolchain, and a tree's name may hold a '/'.
+  const auto last = id.rfind('/');
+  const auto before = last == std::string::npos || last == 0 ? std::string::npos : id.rfind('/', last - 1);
+  if (before != std::string::npos) r.arch = id.substr(before + 1, last - before - 1);
+  const bool one = missing.size() == 1;
+  std::string seen;
+  for (const auto& dir : without_results) seen += (seen.empty() ? "" : ", ") + Quoted(dir);
+  r.error = std::string(one ? "shard " : "shards ") + Numbers(missing) + " of " + std::to_string(count) +
+            " produced no output: " + (one ? "its job" : "their jobs") +
+            " wrote no results.json (failed or cancelled, or the artifact is missing" +
+            (seen.empty() ? "" : "; given without one: " + seen) + "); this cell " +
+            (one ? "did not run" : "was in one of them and did not run");
+  return r;
 }
 
 // Where the artifacts are now: the part under the shard's recorded out_dir, under its dir.
@@ -115,16 +144,30 @@ std::string Rebased(const std::string& artifacts, const Shard& shard) {
 
 }  // namespace
 
-MergedRun MergeShards(const std::vector<ShardResults>& given, const std::string& run_id) {
+MergedRun MergeShards(const std::vector<ShardResults>& given, const MergeOptions& options) {
   if (given.empty()) throw HarnessError("no shard directories given");
   std::vector<Shard> shards;
-  for (const auto& g : given) shards.push_back(ReadShard(g));
+  std::vector<std::filesystem::path> without_results;
+  for (const auto& g : given) {
+    if (!g.json.empty()) {
+      shards.push_back(ReadShard(g));
+    } else if (options.allow_missing) {
+      without_results.push_back(g.dir);
+    } else {
+      throw HarnessError(Quoted(g.dir) + " has no results.json (--allow-missing reports its shard's cells as harness errors)");
+    }
+  }
+  if (shards.empty()) {
+    throw HarnessError("no shard wrote a results.json (every job died before the end, or no artifact was unpacked): "
+                       "there is no cell list to report on");
+  }
   // Compared with the first shard whose id someone chose, when one did.
   const auto chosen = std::find_if(shards.begin(), shards.end(),
                                    [](const Shard& s) { return !s.run.run_id.starts_with(kAutoRunIdPrefix); });
-  for (const auto& s : shards) CheckRunId(chosen == shards.end() ? shards.front() : *chosen, s, run_id);
+  for (const auto& s : shards) CheckRunId(chosen == shards.end() ? shards.front() : *chosen, s, options.run_id);
   for (const auto& s : shards) CheckSameRun(shards.front(), s);
-  CheckShardSet(shards);
+  MergedRun merged;
+  merged.missing_shards = CheckShardSet(shards, options.allow_missing);
 
   const std::vector<std::string>& order = shards.front().run.matrix_cells;
   std::map<std::string, std::size_t> position;
@@ -142,12 +185,16 @@ MergedRun MergeShards(const std::vector<ShardResults>& given, const std::string&
       slots[it->second] = std::move(r);
     }
   }
-  MergedRun merged;
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    if (!slots[i]) throw HarnessError("cell '" + order[i] + "' is in no shard's results (was a shard interrupted?)");
-    merged.results.push_back(std::move(*slots[i]));
-  }
   const RunProvenance& first = shards.front().run;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i]) {
+      merged.results.push_back(std::move(*slots[i]));
+    } else if (!merged.missing_shards.empty()) {
+      merged.results.push_back(MissingCell(order[i], merged.missing_shards, first.shards, without_results));
+    } else {
+      throw HarnessError("cell '" + order[i] + "' is in no shard's results (was a shard interrupted?)");
+    }
+  }
   merged.run = {.run_id = first.run_id, .started = first.started, .harness_version = first.harness_version,
                 .matrix = first.matrix,
                 .matrix_sha256 = first.matrix_sha256, .merged_shards = first.shards};

@@ -221,6 +221,23 @@ void PrintCellList(std::ostream& out, const std::string& matrix, const std::vect
   }
 }
 
+std::string CellListJson(const std::string& matrix, int shards, const std::vector<ListedCell>& cells) {
+  JsonValue list = JsonValue::Array();
+  for (const auto& c : cells) {
+    JsonValue cell = {{"cell", c.id},
+                      {"tree", c.tree},
+                      {"series", c.series},
+                      {"arch", c.arch},
+                      {"toolchain", c.toolchain},
+                      {"excluded", c.excluded},
+                      {"estimated_seconds", c.estimated_seconds},
+                      {"cold_build_seconds", c.cold_build_seconds}};
+    if (shards > 0) cell["shard"] = c.shard;
+    list.Push(std::move(cell));
+  }
+  return JsonValue{{"matrix", matrix}, {"shards", shards}, {"cells", std::move(list)}}.Dump();
+}
+
 void PrintInspection(std::ostream& out, const VmlinuxInfo& info) {
   out << info.path << ":\n";
   if (!info.is_elf) {

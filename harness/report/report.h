@@ -44,13 +44,21 @@ VerdictCounts CountVerdicts(const std::vector<CellResult>& results);
 // The closing table: cell, verdict, stage times, then each failing cell's detail and diagnosis.
 void PrintSummary(std::ostream& out, const std::vector<CellResult>& results);
 
-// One cell of `harness run --list`: its id and, when it does not run, why.
+// One cell of `harness run --list`: its id and, when it does not run, why; for --json also what
+// it is made of, its shard and what it is expected to cost.
 struct ListedCell {
   std::string id;
   std::string excluded;
+  std::string tree, series, arch, toolchain;
+  int shard = 0;                  // 1..N, or 0 when the list is not split into shards
+  double estimated_seconds = 0;   // what the shard split weighs: its last time in the history, else cold
+  double cold_build_seconds = 0;  // its arch's typical cold build
 };
 // `harness run --list`: the cells that would run, then every excluded one with its reason.
 void PrintCellList(std::ostream& out, const std::string& matrix, const std::vector<ListedCell>& cells);
+// `harness run --list --json FILE`: the same cells as a document a CI can build its job matrix
+// from; `shards` is N (0: not split).
+std::string CellListJson(const std::string& matrix, int shards, const std::vector<ListedCell>& cells);
 
 std::string ResultsJUnit(const std::vector<CellResult>& results);
 

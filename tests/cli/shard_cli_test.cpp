@@ -110,6 +110,31 @@ TEST_F(ShardCliTest, MergedShardsEqualOneRun) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("has no results.json"));
   EXPECT_FALSE(fs::exists(dir_ / "bad" / "results.json"));
+
+  // --allow-missing: shard 2's job died (its artifact holds no results.json): the whole report
+  // all the same, shard 2's cell a harness error naming it, the others as one run had them; exit 2.
+  fs::create_directories(dir_ / "shard-2-died");
+  const ProcessResult partial = Merge({"shard-1", "shard-2-died", "shard-3"}, "partial", {"--allow-missing"});
+  EXPECT_EQ(partial.exit_code, 2) << partial.output;
+  EXPECT_THAT(partial.output, HasSubstr("merged 2 shards"));
+  EXPECT_THAT(partial.output, HasSubstr("shard 2 of 3 produced no results.json"));
+  const auto whole_verdicts = Verdicts("whole");
+  int lost = 0;
+  for (const auto& [cell, verdict] : Verdicts("partial")) {
+    if (verdict == "harness-error") {
+      ++lost;
+    } else {
+      EXPECT_EQ(verdict, whole_verdicts.at(cell)) << cell;
+    }
+  }
+  EXPECT_EQ(lost, 1);
+  EXPECT_EQ(Verdicts("partial").size(), 3u);
+  for (const char* file : {"summary.md", "report.html", "junit.xml"}) {
+    EXPECT_THAT(ReadFile(dir_ / "partial" / file), HasSubstr("shard 2 of 3 produced no output")) << file;
+  }
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(dir_ / "partial" / "results.json"))["exit_code"], 2);
+  // Shard 2 not given at all (its artifact never uploaded) is the same.
+  EXPECT_EQ(Merge({"shard-1", "shard-3"}, "partial", {"--allow-missing"}).exit_code, 2);
 }
 
 // Given last night's results.json in a persistent --out, tonight's run of that shard should
@@ -157,6 +182,45 @@ TEST_F(ShardCliTest, EmptyShardWritesEmptyResults) {
   EXPECT_EQ(j["run"]["matrix_cells"].size(), 3u);
 }
 
+// Given --list --shards 3 --json FILE, every cell should carry its tree, series, arch, toolchain,
+// shard and estimate, for a CI to build its job matrix from; --list --shard K/3 --json should
+// hold exactly the cells given shard K. --shards goes with --list only, and not with --shard.
+TEST_F(ShardCliTest, ListJsonForADynamicMatrix) {
+  ProcessResult r = Run("unused", {"--list", "--shards", "3", "--json", (dir_ / "all.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto all = nlohmann::json::parse(ReadFile(dir_ / "all.json"));
+  EXPECT_EQ(all["shards"], 3);
+  ASSERT_EQ(all["cells"].size(), 3u);
+  std::map<int, std::string> cell_of_shard;
+  for (const auto& c : all["cells"]) {
+    EXPECT_EQ(c["cell"], "fake/none/" + c["arch"].get<std::string>() + "/gcc");
+    EXPECT_EQ(c["tree"], "fake");
+    EXPECT_EQ(c["series"], "none");
+    EXPECT_EQ(c["toolchain"], "gcc");
+    EXPECT_EQ(c["excluded"], "");
+    EXPECT_GT(c["estimated_seconds"].get<double>(), 0);
+    EXPECT_EQ(c["estimated_seconds"], c["cold_build_seconds"]);  // no history: the arch's cold build
+    cell_of_shard[c["shard"].get<int>()] = c["cell"].get<std::string>();
+  }
+  EXPECT_EQ(cell_of_shard.size(), 3u);
+  for (int k = 1; k <= 3; ++k) {
+    const fs::path file = dir_ / ("shard-" + std::to_string(k) + ".json");
+    r = Run("unused", {"--list", "--shard", std::to_string(k) + "/3", "--json", file.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto one = nlohmann::json::parse(ReadFile(file));
+    ASSERT_EQ(one["cells"].size(), 1u);
+    EXPECT_EQ(one["cells"][0]["shard"], k);
+    EXPECT_EQ(one["cells"][0]["cell"], cell_of_shard[k]);
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "unused" / "results.json"));
+  r = Run("unused", {"--shards", "3"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error: --shards 3 goes with --list"));
+  r = Run("unused", {"--list", "--shards", "3", "--shard", "1/3"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--shards and --shard: give one"));
+}
+
 TEST_F(ShardCliTest, BadShardFlag) {
   for (const char* bad : {"0/3", "4/3", "x"}) {
     const ProcessResult r = Run("out", {"--shard", bad, "--list"});
@@ -176,6 +240,15 @@ TEST_F(ShardCliTest, CiWritesWorkflow) {
   r = Exec({HARNESS_BIN, "ci", "gitlab", "--shards", "0"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("--shards 0: give between 1 and 200 shards"));
+  // The knobs, and the run arguments after --.
+  r = Exec({HARNESS_BIN, "ci", "gitlab", "--shards", "2", "--runner", "kvm", "--image", "debian:trixie", "--timeout",
+            "90", "--schedule", "0 3 * * 0", "--", "--history", "/srv/h", "--fail-on", "new"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--run-id $CI_PIPELINE_ID --history /srv/h --fail-on new\n"));
+  EXPECT_THAT(r.output, HasSubstr("  tags: [\"kvm\"]\n"));
+  r = Exec({HARNESS_BIN, "ci", "github", "--shards", "2", "--schedule", "0 25 * * *"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("harness: error: --schedule '0 25 * * *': the hour field '25' is not from 0 to 23"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/core/error.h"
+#include "tests/support/error_of.h"
 
 namespace harness {
 namespace {
@@ -56,6 +57,31 @@ TEST(RedisUrlTest, RejectsWithTheAcceptedForm) {
   EXPECT_THAT(ErrorOf("redis://[::1]x"), HasSubstr("characters past the address"));
   EXPECT_EQ(ErrorOf("redis://cache:6379"), "no error");
   EXPECT_THAT(ErrorOf("ftp://x"), HasSubstr("expected redis://HOST[:PORT][/DB]"));
+}
+
+// Given a password (from HARNESS_CCACHE_REDIS_PASSWORD), ccache's URL should carry it and the
+// shown one should say *** in its place; without one both are the URL as given.
+TEST(RedisUrlTest, PasswordOnlyInTheUrlForCcache) {
+  RedisUrl url = ParseRedisUrl("redis://cache.lan:7000/2", "x");
+  EXPECT_EQ(RedisUrlForCcache(url), "redis://cache.lan:7000/2");
+  EXPECT_EQ(RedisUrlShown(url), "redis://cache.lan:7000/2");
+  SetRedisPassword(url, "s3cret~!");
+  EXPECT_EQ(RedisUrlForCcache(url), "redis://:s3cret~!@cache.lan:7000/2");
+  EXPECT_EQ(RedisUrlShown(url), "redis://:***@cache.lan:7000/2");
+  EXPECT_EQ(url.url, "redis://cache.lan:7000/2");
+  SetRedisPassword(url, "");  // set but empty: none
+  EXPECT_EQ(RedisUrlForCcache(url), "redis://cache.lan:7000/2");
+}
+
+// Given a password a URL cannot hold as it is, the error should say so without quoting it.
+TEST(RedisUrlTest, BadPasswordIsNeverQuoted) {
+  RedisUrl url = ParseRedisUrl("redis://cache.lan", "x");
+  for (const char* bad : {"pa:ss", "pa@ss", "pa/ss", "pa ss", "pa%41"}) {
+    const std::string error = testing::HarnessErrorOf([&] { SetRedisPassword(url, bad); });
+    EXPECT_THAT(error, HasSubstr("HARNESS_CCACHE_REDIS_PASSWORD (5 characters, not shown) holds a character")) << bad;
+    EXPECT_THAT(error, ::testing::Not(HasSubstr(bad)));
+  }
+  EXPECT_TRUE(url.password.empty());
 }
 
 }  // namespace

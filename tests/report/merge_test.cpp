@@ -45,7 +45,7 @@ std::vector<ShardResults> ThreeShards() {
 }
 
 std::string MergeError(const std::vector<ShardResults>& shards, const std::string& run_id = "") {
-  return testing::HarnessErrorOf([&] { MergeShards(shards, run_id); });
+  return testing::HarnessErrorOf([&] { MergeShards(shards, {.run_id = run_id}); });
 }
 
 // Given every shard once (in any order), the merge should hold every cell in matrix order, their
@@ -86,6 +86,68 @@ TEST(MergeShardsTest, MissingShard) {
   EXPECT_EQ(MergeError(shards),
             "shard 2 of 3 is missing (given: 1 in '/merge/shard-1', 3 in '/merge/shard-3'); a merge needs every "
             "shard's output directory");
+}
+
+// Given --allow-missing and shard 2's directory without a results.json, the merge should hold
+// every cell, shard 2's as a harness error naming the shard and the directory, and exit 2.
+TEST(MergeShardsTest, AllowMissingReportsTheMissingShardsCells) {
+  auto shards = ThreeShards();
+  shards[0] = {"/merge/shard-2", ""};  // its job died before writing results.json
+  const MergedRun merged = MergeShards(shards, {.run_id = "4242-1", .allow_missing = true});
+  ASSERT_EQ(merged.results.size(), 3u);
+  for (std::size_t i = 0; i < kCells.size(); ++i) EXPECT_EQ(merged.results[i].cell, kCells[i]);
+  const CellResult& lost = merged.results[1];
+  EXPECT_EQ(lost.arch, "arm64");
+  EXPECT_EQ(lost.verdict, Verdict::kUndecided);  // not a kernel verdict
+  EXPECT_EQ(lost.error,
+            "shard 2 of 3 produced no output: its job wrote no results.json (failed or cancelled, or the artifact is "
+            "missing; given without one: '/merge/shard-2'); this cell did not run");
+  EXPECT_TRUE(lost.artifacts_dir.empty());
+  EXPECT_EQ(merged.results[0].verdict, Verdict::kPass);
+  EXPECT_EQ(merged.missing_shards, std::vector<int>{2});
+  EXPECT_EQ(merged.run.merged_shards, 3);
+  EXPECT_EQ(ExitCodeFor(merged.results), 2);
+  // results.json says harness-error for it, and reads back the same.
+  const std::string json = ResultsJson(merged.results, merged.run);
+  EXPECT_THAT(json, HasSubstr("\"verdict\": \"harness-error\""));
+  EXPECT_EQ(ResultsFromJson(json, "merged")[1], lost);
+}
+
+// Given --allow-missing and two shards not given at all, each of their cells should say it was
+// in one of them (which one, only their own split could say); an empty shard missing costs nothing.
+TEST(MergeShardsTest, AllowMissingSeveralShards) {
+  auto shards = ThreeShards();
+  shards.erase(shards.begin());                   // shard 2
+  shards.erase(shards.begin() + 1);               // shard 3
+  const MergedRun merged = MergeShards(shards, {.allow_missing = true});
+  ASSERT_EQ(merged.results.size(), 3u);
+  EXPECT_EQ(merged.missing_shards, (std::vector<int>{2, 3}));
+  for (std::size_t i : {1u, 2u}) {
+    EXPECT_EQ(merged.results[i].error,
+              "shards 2, 3 of 3 produced no output: their jobs wrote no results.json (failed or cancelled, or the "
+              "artifact is missing); this cell was in one of them and did not run");
+  }
+  std::vector<ShardResults> four;
+  for (std::size_t i = 0; i < kCells.size(); ++i) {
+    four.push_back(Shard(static_cast<int>(i) + 1, 4, {Cell(kCells[i], Verdict::kPass, "")}));
+  }
+  const MergedRun without_empty = MergeShards(four, {.allow_missing = true});
+  EXPECT_EQ(without_empty.missing_shards, std::vector<int>{4});
+  EXPECT_EQ(ExitCodeFor(without_empty.results), 0);
+}
+
+// Given --allow-missing, everything else a merge refuses is still refused, and with no shard's
+// results at all there is no cell list to report on.
+TEST(MergeShardsTest, AllowMissingStillRefusesTheRest) {
+  auto shards = ThreeShards();
+  shards.push_back(shards[1]);
+  shards.back().dir = "/merge/again";
+  EXPECT_EQ(testing::HarnessErrorOf([&] { MergeShards(shards, {.allow_missing = true}); }),
+            "shard 1 of 3 is given twice: '/merge/shard-1' and '/merge/again'");
+  EXPECT_THAT(testing::HarnessErrorOf([&] { MergeShards({{"/merge/shard-1", ""}}, {.allow_missing = true}); }),
+              HasSubstr("no shard wrote a results.json"));
+  EXPECT_THAT(testing::HarnessErrorOf([&] { MergeShards({{"/merge/shard-1", ""}}); }),
+              HasSubstr("'/merge/shard-1' has no results.json"));
 }
 
 TEST(MergeShardsTest, DuplicateShard) {
@@ -133,7 +195,7 @@ TEST(MergeShardsTest, StaleShardFromAnotherRunIsRefused) {
             "'/merge/shard-3/results.json' is from run '4100-1' but '/merge/shard-2/results.json' is from run "
             "'4242-1': a results.json left by an earlier run (did a shard's job die before writing its own?); "
             "run the stale shard again, or pass the CI's --run-id to tell which one is stale");
-  EXPECT_EQ(MergeShards(ThreeShards(), "4242-1").run.run_id, "4242-1");
+  EXPECT_EQ(MergeShards(ThreeShards(), {.run_id = "4242-1"}).run.run_id, "4242-1");
   // Shards run by hand without --run-id each made up an id: nothing to compare, they merge; a
   // chosen id among them is still compared with the other chosen ones.
   auto by_hand = ThreeShards();
