@@ -12,6 +12,9 @@ CLI::App* AddBoot(CLI::App& app, BootArgs& args) {
   boot->add_option("--arch", args.arch, "target arch")->required();
   boot->add_option("--kernel", args.kernel, "boot image (bzImage, Image)")->required();
   boot->add_option("--vmlinux", args.vmlinux, "the vmlinux of the same build")->required();
+  boot->add_option("--module", args.module,
+                   "a module (.ko) built against that vmlinux with CONFIG_DEBUG_INFO_BTF_MODULES: the guest loads it "
+                   "and its BTF is checked too (e.g. <build>/harness-btfmod/btfmod.ko)");
   AddCommonFlags(boot, args.common);
   return boot;
 }
@@ -25,7 +28,13 @@ int BootCommand(const BootArgs& args, ProcessRunner& runner) {
   RunOptions options = MakeRunOptions(args.common);
   ProgressReporter reporter = MakeReporter(args.common);
   Pipeline pipeline(runner, reporter, options, RealHost());
-  auto result = pipeline.BootExisting(arch, std::filesystem::absolute(args.kernel), std::filesystem::absolute(args.vmlinux));
+  if (!args.module.empty() && std::filesystem::path(args.module).filename() != "btfmod.ko") {
+    // The probe loads /btfmod.ko and reads /sys/kernel/btf/btfmod (images/probe.c).
+    throw HarnessError("--module '" + args.module + "': the probe loads the harness's test module, btfmod.ko " +
+                       "(images/btfmod); build that one against the kernel");
+  }
+  auto result = pipeline.BootExisting(arch, std::filesystem::absolute(args.kernel), std::filesystem::absolute(args.vmlinux),
+                                      args.module.empty() ? std::filesystem::path() : std::filesystem::absolute(args.module));
   reporter.Stop();
   return Finish({result}, args.common, options);
 }

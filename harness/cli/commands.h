@@ -164,6 +164,7 @@ struct BootArgs {
   std::string arch;
   std::string kernel;
   std::string vmlinux;
+  std::string module;  // --module: the test module built against that vmlinux, checked too
   CommonFlags common;
 };
 CLI::App* AddBoot(CLI::App& app, BootArgs& args);

@@ -874,18 +874,20 @@ PassOutcome Pipeline::VerifyPass(CellContext& ctx, CellResult& result) {
 }
 
 CellResult Pipeline::BootExisting(const Arch& arch, const std::filesystem::path& kernel,
-                                  const std::filesystem::path& vmlinux) {
+                                  const std::filesystem::path& vmlinux, const std::filesystem::path& module) {
   CellResult result;
   result.cell = "boot/" + std::string(arch.name);
   result.arch = std::string(arch.name);
   result.artifacts_dir = run_.out.BootDir(arch.name).string();
   try {
-    for (const auto& path : {kernel, vmlinux}) {
-      if (!std::filesystem::exists(path)) throw HarnessError("'" + path.string() + "' does not exist");
+    for (const auto& path : {kernel, vmlinux, module}) {
+      if (!path.empty() && !std::filesystem::exists(path)) throw HarnessError("'" + path.string() + "' does not exist");
     }
     CheckQemuInstalled(arch, run_.host);
     if (!out_lock_) out_lock_ = LockOutDir(run_.options.out_dir, run_.options.wait_for_out, run_.sink);
-    CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir, .kernel = kernel, .vmlinux = vmlinux};
+    CellContext ctx{.cell = result.cell, .arch = &arch, .dir = result.artifacts_dir, .kernel = kernel, .vmlinux = vmlinux,
+                    .module = module};
+    if (module.empty()) SetFact(result, FactKey::kModuleBtf, "not checked: no --module given");
     std::filesystem::create_directories(ctx.dir);
     RunPasses(kBootPasses, ctx, result);
   } catch (const HarnessError& e) {

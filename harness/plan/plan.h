@@ -108,9 +108,10 @@ class Pipeline {
   // Only `cells` of the matrix (e.g. one shard's, plan/shard.h), in their order.
   std::vector<CellResult> Run(const MatrixConfig& config, const std::vector<Cell>& cells);
 
-  // `harness boot`: image -> boot -> verify for an existing build.
+  // `harness boot`: image -> boot -> verify for an existing build; with `module` (a .ko built
+  // against that vmlinux with module BTF) its BTF is checked too, as a matrix cell's test module.
   CellResult BootExisting(const Arch& arch, const std::filesystem::path& kernel,
-                          const std::filesystem::path& vmlinux);
+                          const std::filesystem::path& vmlinux, const std::filesystem::path& module = {});
 
  // What a pass says on its stage line, and whether the cell goes on (public for the helpers in
   // plan.cpp; not part of the interface).

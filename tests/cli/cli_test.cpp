@@ -152,6 +152,26 @@ TEST(CliTest, NonElfVmlinuxIsAHarnessError) {
   EXPECT_FALSE(std::filesystem::exists(out));
 }
 
+// Given boot --module naming another module than the probe loads, or one that does not exist, it
+// should stop with a harness error saying so, before any boot.
+TEST(CliTest, BootModuleMustBeTheTestModule) {
+  const auto vmlinux = Temp("vmlinux");
+  ProcessResult made = MakeRealRunner()->Run(
+      {.argv = {FAKE_VMLINUX_BIN, "--machine", "62", "--class", "64", "--endian", "little", vmlinux.string()}});
+  ASSERT_TRUE(made.ok()) << made.output;
+  const auto out = Temp("boot-module-out");
+  ProcessResult other = Harness({"boot", "--arch", "x86_64", "--kernel", vmlinux.string(), "--vmlinux", vmlinux.string(),
+                                 "--module", "/tmp/e1000.ko", "--out", out.string()});
+  EXPECT_EQ(other.exit_code, 2) << other.output;
+  EXPECT_THAT(other.output, HasSubstr("--module '/tmp/e1000.ko': the probe loads the harness's test module, btfmod.ko"));
+  ProcessResult missing = Harness({"boot", "--arch", "x86_64", "--kernel", vmlinux.string(), "--vmlinux",
+                                   vmlinux.string(), "--module", "/nonexistent/btfmod.ko", "--out", out.string()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_THAT(missing.output, HasSubstr("'/nonexistent/btfmod.ko' does not exist"));
+  std::filesystem::remove(vmlinux);
+  std::filesystem::remove_all(out);
+}
+
 // Given a vmlinux whose __stop_BTF lies 8 bytes past the section, it should fail the check
 // (exit 1, a kernel verdict) and quote the disagreement.
 TEST(CliTest, InspectOfMisplacedBtfSymbolsFailsTheCheck) {

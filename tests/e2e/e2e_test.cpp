@@ -179,9 +179,17 @@ TEST(E2E, DefaultMatrixPassesOnAllArches) {
     EXPECT_EQ(cell["facts"]["guest_mode"], "0444");
     EXPECT_EQ(cell["facts"]["guest_build_id"], cell["facts"]["vmlinux_build_id"]);
     EXPECT_TRUE(cell["facts"].contains("accel")) << cell.dump(2);
+    // The kernel's own verdict and the test module's BTF were checked, not skipped.
+    EXPECT_EQ(cell["facts"]["kernel_btf_load"], "ok") << cell.dump(2);
+    const std::string module = cell["facts"].value("module_btf", "");
+    EXPECT_TRUE(module.starts_with("/sys/kernel/btf/btfmod: ")) << cell.dump(2);
+    EXPECT_NE(module.find("bytes identical to the .ko's .BTF"), std::string::npos) << module;
   }
   for (const std::string arch : kArches) {
     SCOPED_TRACE(arch);
+    // The module's bytes as the guest served them equal the .ko's .BTF, kept beside the cell.
+    EXPECT_EQ(ReadFile(CellDir(arch) / "guest-module.btf"), ReadFile(CellDir(arch) / "module.btf"));
+    EXPECT_GT(ReadFile(CellDir(arch) / "module.btf").size(), 24u);
     json info = Inspect(Vmlinux(arch));
     EXPECT_TRUE(info["ok"].get<bool>()) << info.dump(2);
     EXPECT_TRUE(info["btf"]["alloc"].get<bool>());
@@ -493,11 +501,14 @@ TEST(E2E, ExportedKcflagsReachMake) {
 // btf_named_types). Not the bytes, the size or the type count: pahole 1.24's -j (6.1) varies all
 // three from run to run (three runs on one vmlinux: 30120, 30111 and 30117 types, the same 15929
 // named ones); this test's first version compared size and count and failed on not-alloc so.
-// Then a run without a series puts the fixture's build back. Five clean builds: extended.
+// module-btf-no-base changes only the modules' BTF step (Makefile.modfinal): its incremental run
+// must grade a .ko made by the new step, as the clean one does.
+// Then a run without a series puts the fixture's build back. Six clean builds: extended.
 TEST(E2E, LinkStepCorpusIncrementalEqualsClean) {
   REQUIRE_TOOLS();
   const fs::path corpus = fs::path(HARNESS_SOURCE_DIR) / "kernel-patches" / "regressions";
-  for (const char* entry : {"no-et-rel", "not-alloc", "no-keep", "output-format", "btf-config-dropped"}) {
+  for (const char* entry :
+       {"no-et-rel", "not-alloc", "no-keep", "output-format", "btf-config-dropped", "module-btf-no-base"}) {
     SCOPED_TRACE(entry);
     const std::vector<std::string> args = {"run", "--arch", "x86_64", "-j", "2", "--series", (corpus / entry).string()};
     HarnessRun incremental = RunHarness(args, kOut / "default");

@@ -197,6 +197,23 @@ TEST_P(FakeTreeBuildTest, BuildsTheTestModuleWhenModuleBtfIsOn) {
   EXPECT_EQ(module.own_structs[1].members.front(), (std::pair<std::string, std::string>{"node", "list_head"}));
 }
 
+// Given a .ko left by an earlier build, the next build should make it again: an external
+// module's .ko does not depend on vmlinux in kbuild, so a vmlinux relinked with other BTF would
+// otherwise be graded with the old module BTF.
+TEST_P(FakeTreeBuildTest, EveryBuildMakesTheTestModuleAgain) {
+  WriteLocalMk(tree_);
+  request_.module_source = fs::path(HARNESS_SOURCE_DIR) / "images" / "btfmod";
+  KernelBuilder builder(*runner_, sink_, RealHost());
+  ASSERT_EQ(builder.Configure(request_).error, "");
+  BuildOutcome first = builder.Build(request_);
+  ASSERT_TRUE(first.ok) << first.failure;
+  WriteFile(first.module, "stale module of an earlier vmlinux");
+  BuildOutcome second = builder.Build(request_);
+  ASSERT_TRUE(second.ok) << second.failure;
+  EXPECT_NE(ReadFile(second.module), "stale module of an earlier vmlinux");
+  EXPECT_TRUE(InspectModuleBtf(second.module, InspectVmlinux(second.vmlinux)).problems.empty());
+}
+
 // Given module BTF off (a 5.10 tree's fragment, or no BTF at all), it should build no module.
 TEST_P(FakeTreeBuildTest, WithoutModuleBtfBuildsNoModule) {
   WriteLocalMk(tree_);
