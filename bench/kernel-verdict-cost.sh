@@ -7,6 +7,8 @@
 # Target (issue 26): the BPF calls add no more than 0.3 s to a boot on any arch.
 # With COMPARE=module (bench/module-btf-cost.sh) both columns use this checkout's probe and the
 # second boots with --module <build>/harness-btfmod/btfmod.ko: what checking module BTF adds.
+# With COMPARE=both the first is OLD_REV's probe without a module, the second this checkout's
+# with it: everything issue 26 added to a boot.
 set -euo pipefail
 compare=${COMPARE:-probe}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +17,7 @@ reps=${2:-5}
 old_rev=${3:-03b675e}
 harness=$top/build/harness/cli/harness
 work=$(mktemp -d /tmp/harness-verdict-cost.XXXXXX)
-if [ "$compare" = probe ]; then
+if [ "$compare" != module ]; then
   git -C "$top" worktree add --detach "$work/old" "$old_rev" >/dev/null 2>&1
   trap 'git -C "$top" worktree remove --force "$work/old"' EXIT
 fi
@@ -43,8 +45,12 @@ for dir in "$builds"/build-*-gcc; do
       extra=()
       if [ "$compare" = probe ]; then
         [ "$which" = old ] && data=$work/old
-      elif [ "$which" = new ]; then
+      fi
+      if [ "$compare" != probe ] && [ "$which" = new ]; then
         extra=(--module "$dir/harness-btfmod/btfmod.ko")
+      fi
+      if [ "$compare" = both ] && [ "$which" = old ]; then
+        data=$work/old
       fi
       "$harness" boot --arch "$arch" --kernel "$kernel" --vmlinux "$dir/vmlinux" --data-dir "$data" "${extra[@]}" \
         --accel tcg --out "$work/out-$arch-$which" >"$work/$arch-$which.log" 2>&1 || true
