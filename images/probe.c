@@ -568,7 +568,7 @@ static void FindModuleBtfId(struct ModuleOutcome *m) {
 /* Loads MODULE_KO when there is one, then reads its BTF file and finds its BTF object. */
 static void CheckModule(struct ModuleOutcome *m) {
   struct stat st;
-  size_t alloc = 0;
+  size_t alloc = 0, cap = MODULE_BLOB_CAP;
   int fd = open(MODULE_KO, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno != ENOENT) AddError("open " MODULE_KO ": %s", strerror(errno));
@@ -582,6 +582,11 @@ static void CheckModule(struct ModuleOutcome *m) {
     m->have_stat = 1;
     m->mode = (uint32_t)st.st_mode;
     m->size = (uint64_t)st.st_size;
+    /* As for vmlinux: never more than st_size and a page, so a file without an end reads as
+     * a size mismatch instead of filling the record. */
+    if (m->size + PAGE < cap) cap = (size_t)m->size + PAGE;
+  } else if (errno != ENOENT) {
+    AddError("lstat " MODULE_BTF ": %s", strerror(errno));
   }
   fd = open(MODULE_BTF, O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
@@ -590,8 +595,9 @@ static void CheckModule(struct ModuleOutcome *m) {
       ssize_t n;
       if (m->blob_len == alloc) {
         unsigned char *grown;
-        if (alloc >= MODULE_BLOB_CAP) break;
+        if (alloc >= cap) break;
         alloc = alloc ? alloc * 2 : 64u << 10;
+        if (alloc > cap) alloc = cap;
         grown = realloc(m->blob, alloc);
         if (!grown) {
           AddError("read " MODULE_BTF ": out of memory at %zu bytes", m->blob_len);

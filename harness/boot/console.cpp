@@ -27,7 +27,7 @@ constexpr std::string_view kCutHere = "------------[ cut here ]";
 
 // What the kernel prints when something went wrong without stopping it. Matched anywhere in a
 // line (timestamps and console prefixes vary by arch); a line may hold several.
-constexpr std::array<std::string_view, 16> kComplaintMarkers = {
+constexpr std::array<std::string_view, 17> kComplaintMarkers = {
     "WARNING:",                   // WARN_ON(), lockdep's "WARNING: possible ..." reports
     kCutHere,                     // the line before a WARN or BUG
     "BUG:",                       // BUG: KASAN, BUG: unable to handle, BUG: sleeping function
@@ -44,6 +44,7 @@ constexpr std::array<std::string_view, 16> kComplaintMarkers = {
     "INFO: task",                 // hung task
     "rcu: INFO:",                 // RCU stall
     "BPF:",                       // the BTF verifier: "BPF: Invalid magic", "BPF: Unsupported version"
+    "failed to validate module",  // a module's BTF refused at load: "... [btfmod] BTF: -22"
 };
 
 std::string Stored(std::string_view line) {

@@ -487,6 +487,10 @@ bool KernelBuilder::BuildModule(const BuildRequest& request, BuildOutcome& outco
   // Makefile.modfinal's BTF step reads vmlinux, which an external module's .ko does not depend
   // on: without this a relinked vmlinux would leave the old module BTF in place.
   std::filesystem::remove(ModuleKo(request), ec);
+  if (std::filesystem::exists(ModuleKo(request))) {
+    throw HarnessError("cannot remove the test module's old '" + ModuleKo(request).string() + "' (" + ec.message() +
+                       "): it may be built against another vmlinux");
+  }
   const std::vector<std::string> targets = {"M=" + dir.string(), "modules"};
   outcome.module_command = PasteableCommand(request, targets);
   outcome.module_log = request.log_dir / "module.log";
@@ -499,9 +503,15 @@ bool KernelBuilder::BuildModule(const BuildRequest& request, BuildOutcome& outco
   outcome.log = outcome.module_log;
   outcome.command = outcome.module_command;
   if (!result.ok()) {
-    outcome.failure = "the test module's make " + result.Describe();
-    outcome.diagnosis = DiagnoseBuildLog(ReadFileOrEmpty(outcome.module_log));
-    if (outcome.diagnosis.first_error.empty()) outcome.diagnosis.first_error = outcome.failure;
+    outcome.failure = result.Describe() + " (the test module's make)";
+    const std::string log_text = ReadFileOrEmpty(outcome.module_log);
+    outcome.diagnosis = DiagnoseBuildLog(log_text);
+    if (outcome.diagnosis.first_error.empty()) outcome.diagnosis.first_error = "the test module's make " + result.Describe();
+    if (result.signal == SIGKILL && !result.timed_out && outcome.diagnosis.machine_failure.empty()) {
+      // As for the kernel's make: only the OOM killer or a person kills make without a timeout.
+      outcome.diagnosis.machine_failure = "the test module's make was killed by SIGKILL (out of memory?)";
+      outcome.diagnosis.machine_failure_line = static_cast<int>(SplitLines(log_text).size());
+    }
   } else {
     outcome.failure = "the test module's make succeeded but " + ModuleKo(request).string() + " is missing";
     outcome.diagnosis.first_error = outcome.failure;

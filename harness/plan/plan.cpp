@@ -809,7 +809,10 @@ PassOutcome Pipeline::BootPass(CellContext& ctx, CellResult& result) {
   auto fresh_disk = [&] {
     std::filesystem::remove(ctx.disk);
     { std::ofstream create(ctx.disk, std::ios::binary); }
-    std::filesystem::resize_file(ctx.disk, std::max<std::uintmax_t>(8u << 20, ctx.info.btf.size() + (2u << 20)));
+    // The test module's file is read to st_size plus a page, at most 16 MiB (images/probe.c).
+    const std::uintmax_t module_room = ctx.module.empty() ? 0 : 16u << 20;
+    std::filesystem::resize_file(ctx.disk,
+                                 std::max<std::uintmax_t>(8u << 20, ctx.info.btf.size() + (2u << 20)) + module_room);
   };
   BootRequest request{.cell = ctx.cell,
                       .arch = &arch,
@@ -869,7 +872,8 @@ PassOutcome Pipeline::VerifyPass(CellContext& ctx, CellResult& result) {
                                      ctx.module_info ? &*ctx.module_info : nullptr);
   Decide(result, verified.verdict, verified.detail);
   result.diagnosis.insert(result.diagnosis.end(), verified.diagnosis.begin(), verified.diagnosis.end());
-  result.facts.insert(verified.facts.begin(), verified.facts.end());
+  // Verify's word is the last on a fact an earlier pass set too (module_btf).
+  for (const auto& [key, value] : verified.facts) result.facts.insert_or_assign(key, value);
   return End(std::string(VerdictName(verified.verdict)));
 }
 

@@ -1,6 +1,7 @@
 #include "harness/verify/verify.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -124,6 +125,7 @@ class Evidence {
   bool ModuleBuiltWithBtf();
   bool ModuleRecorded();
   bool ModuleLoaded();
+  bool ModuleBtfValidated();
   bool ModuleBtfExists();
   bool ModuleBtfMode();
   bool ModuleBtfBytes();
@@ -181,6 +183,7 @@ constexpr bool (Evidence::*kEvidenceChecks[])() = {
     &Evidence::ModuleBuiltWithBtf,   // a module built: its .ko has a .BTF section to compare with
     &Evidence::ModuleRecorded,       // the probe recorded loading it
     &Evidence::ModuleLoaded,         // finit_module succeeded (a BTF refusal is named)
+    &Evidence::ModuleBtfValidated,   // and the kernel did not refuse its BTF while loading it
     &Evidence::ModuleBtfExists,      // /sys/kernel/btf/<module> exists
     &Evidence::ModuleBtfMode,        // a regular file, mode 0444
     &Evidence::ModuleBtfBytes,       // st_size and bytes equal the .ko's .BTF
@@ -467,7 +470,7 @@ std::string ModuleBtfPath(const ModuleBtfInfo& module) {
 }
 
 bool Evidence::ModuleBuiltWithBtf() {
-  if (module && (!module->is_elf || !module->has_btf)) {
+  if (module && (!module->is_elf || !module->has_btf || module->btf.empty())) {
     return Fail(Verdict::kBadModuleBtf, "the test module was built without BTF: " +
                                             (module->problems.empty() ? std::string("no .BTF section") : module->problems.front()));
   }
@@ -485,20 +488,41 @@ bool Evidence::ModuleRecorded() {
 
 // A load the kernel refused while validating the module's BTF says so on the console: "BPF:"
 // lines from the parser, then "failed to validate module [btfmod] BTF: -22".
+// The kernel's "failed to validate module [<name>] BTF: <err>" line, when the console has it.
+std::string ValidateLine(std::span<const std::string> console_complaint) {
+  for (const auto& line : console_complaint) {
+    if (line.find("failed to validate module") != std::string::npos) return line;
+  }
+  return {};
+}
+
 bool Evidence::ModuleLoaded() {
   if (!module || record.module->load == 0) return false;
-  std::string validate;
-  for (const auto& line : console_complaint) {
-    if (line.find("failed to validate module") != std::string::npos) validate = "; on the console: " + line;
-  }
-  const std::string reason = ConsoleBpfReason(console_complaint);
-  if (!validate.empty() || !reason.empty()) {
+  if (const std::string validate = ValidateLine(console_complaint); !validate.empty()) {
+    const std::string reason = ConsoleBpfReason(console_complaint);
     return Fail(Verdict::kModuleBtfRejected, "the kernel refused the test module's BTF: finit_module failed with " +
-                                                 ErrnoName(record.module->load) + (reason.empty() ? validate : reason));
+                                                 ErrnoName(record.module->load) +
+                                                 (reason.empty() ? "; on the console: " + validate : reason + "; " + validate));
+  }
+  if (!console_complaint.empty()) {
+    return Fail(Verdict::kKernelComplained, "the test module did not load (finit_module failed with " +
+                                                ErrnoName(record.module->load) + ") and the kernel complained: " +
+                                                console_complaint.front());
   }
   return Fail(Verdict::kIncompleteEvidence, "the test module did not load (finit_module failed with " +
                                                 ErrnoName(record.module->load) +
                                                 ", and the kernel blamed no BTF), so its BTF was not checked");
+}
+
+// The module loaded although the kernel could not parse its BTF: a kernel built with
+// CONFIG_MODULE_ALLOW_BTF_MISMATCH says so and goes on without it.
+bool Evidence::ModuleBtfValidated() {
+  if (!module) return false;
+  if (const std::string validate = ValidateLine(console_complaint); !validate.empty()) {
+    return Fail(Verdict::kModuleBtfRejected, "the test module loaded, but the kernel refused its BTF" +
+                                                 ConsoleBpfReason(console_complaint) + "; " + validate);
+  }
+  return false;
 }
 
 bool Evidence::ModuleBtfExists() {
@@ -544,6 +568,11 @@ bool Evidence::ModuleBtfListed() {
   const ModuleRecord& seen = *record.module;
   if (!seen.btf_id_result) {
     return Fail(Verdict::kIncompleteEvidence, "the probe did not look for the module's BTF object");
+  }
+  if (*seen.btf_id_result != 0 && *seen.btf_id_result != -ENOENT) {
+    return Fail(Verdict::kIncompleteEvidence, "the probe's walk of the kernel's BTF objects failed (" +
+                                                  ErrnoName(*seen.btf_id_result) +
+                                                  "), so whether the kernel registered the module's BTF is not known");
   }
   if (*seen.btf_id_result != 0) {
     return Fail(Verdict::kModuleBtfRejected,

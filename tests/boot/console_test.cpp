@@ -96,6 +96,9 @@ TEST(ConsoleComplaints, CleanRecordedBootHasNone) {
 TEST(ConsoleComplaints, ComplaintInCutsToTheMessage) {
   EXPECT_EQ(ComplaintIn("\x1b[0m[    1.0] BUG: unable to handle page fault", {}), "BUG: unable to handle page fault");
   EXPECT_EQ(ComplaintIn("[    1.0] Run /init as init process", {}), "");
+  // A module whose BTF the kernel refused at load (6.1's btf_module_notify).
+  EXPECT_EQ(ComplaintIn("[    1.0] failed to validate module [btfmod] BTF: -22", {}),
+            "failed to validate module [btfmod] BTF: -22");
   EXPECT_EQ(ComplaintIn("HARNESS-PROBE: read: BUG: x", {}), "");
 }
 

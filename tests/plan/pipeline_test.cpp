@@ -385,6 +385,9 @@ TEST_F(PipelineTest, PassingCellRunsEveryCommandInOrder) {
   record_ = GoodRecord();
   CellResult r = RunOne();
   ASSERT_EQ(r.verdict, Verdict::kPass) << r.detail;
+  // Verify's word on the module replaces inspect's (both set module_btf).
+  EXPECT_THAT(Fact(r, FactKey::kModuleBtf), ::testing::StartsWith("/sys/kernel/btf/btfmod: ")) << r.detail;
+  EXPECT_THAT(Fact(r, FactKey::kModuleBtf), HasSubstr("bytes identical to the .ko's .BTF"));
   EXPECT_EQ(Steps(runner_), (std::vector<std::string>{
                                 "pahole --version",                              // once per run: pahole frozen into .config
                                 "dpkg-query /fake/bin/pahole",                   // and the package it came from

@@ -499,6 +499,43 @@ TEST_P(VerifyModuleBtfTest, LoadRefusedWithOnlyTheValidateLineIsModuleBtfRejecte
   EXPECT_THAT(out.detail, HasSubstr("failed to validate module [btfmod] BTF: -22"));
 }
 
+// BPF: lines without the module's validate line are not the module's: a failed load with a
+// complaining kernel is that complaint, not a BTF refusal.
+TEST_P(VerifyModuleBtfTest, LoadFailedWithOtherComplaintIsKernelComplained) {
+  record_.module = ModuleRecord{.load = -8};
+  complaint_ = {"[    1.0] BPF: something else"};
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kKernelComplained) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("finit_module failed with -ENOEXEC) and the kernel complained"));
+}
+
+// A kernel with CONFIG_MODULE_ALLOW_BTF_MISMATCH loads the module without its BTF, saying so.
+TEST_P(VerifyModuleBtfTest, LoadedWithItsBtfRefusedIsModuleBtfRejected) {
+  record_.module->mode.reset();
+  record_.module->size.reset();
+  record_.module->blob.reset();
+  complaint_ = {"[    1.0] BPF: Invalid name", "[    1.1] failed to validate module [btfmod] BTF: -22"};
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kModuleBtfRejected) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("loaded, but the kernel refused its BTF; on the console: BPF: Invalid name"));
+}
+
+// A walk that failed (not "no such name") is no verdict of the kernel's on the module.
+TEST_P(VerifyModuleBtfTest, FailedBtfIdWalkIsIncompleteEvidence) {
+  record_.module->btf_id_result = -1;
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kIncompleteEvidence) << out.detail;
+  EXPECT_THAT(out.detail, HasSubstr("walk of the kernel's BTF objects failed (-EPERM)"));
+}
+
+// A .ko whose .BTF the host could not read is the build's problem, never a kernel mismatch.
+TEST_P(VerifyModuleBtfTest, KoWhoseBtfCouldNotBeReadIsBadModuleBtf) {
+  module_.btf.clear();
+  module_.problems = {".BTF: section extends past the end of the file"};
+  VerifyOutcome out = VerifyModule();
+  EXPECT_EQ(out.verdict, Verdict::kBadModuleBtf) << out.detail;
+}
+
 // A load that failed for another reason says nothing about the BTF: not a pass, not a BTF verdict.
 TEST_P(VerifyModuleBtfTest, LoadFailedWithoutBtfBlameIsIncompleteEvidence) {
   record_.module = ModuleRecord{.load = -8};
