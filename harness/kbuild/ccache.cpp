@@ -7,11 +7,15 @@
 namespace harness {
 
 std::string CheckCcacheRemote(const RedisUrl& url, const Host& host) {
-  // An inline command: Redis takes "PING\r\n" as well as the array form.
-  const ServerReply reply = host.AskServer(url.host, url.port, "PING\r\n", kCcacheRemoteTimeout);
+  // Inline commands: Redis takes "PING\r\n" as well as the array form. With a password the one
+  // request is AUTH (a PING before it only gets -NOAUTH); SetRedisPassword allows no space or
+  // line break in it. The reply never quotes the request, so the password is not in any message.
+  const bool auth = !url.password.empty();
+  const ServerReply reply =
+      host.AskServer(url.host, url.port, auth ? "AUTH " + url.password + "\r\n" : std::string("PING\r\n"), kCcacheRemoteTimeout);
   if (!reply.error.empty()) return reply.error;
-  if (reply.line == "+PONG") return {};
-  return "answered '" + Printable(reply.line.substr(0, 80)) + "' instead of +PONG";
+  if (reply.line == (auth ? "+OK" : "+PONG")) return {};
+  return "answered '" + Printable(reply.line.substr(0, 80)) + "' instead of " + (auth ? "+OK to AUTH" : "+PONG");
 }
 
 std::optional<CcacheStats> ReadCcacheStatsLog(const std::filesystem::path& log) {

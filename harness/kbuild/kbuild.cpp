@@ -234,7 +234,12 @@ std::string KernelBuilder::PasteableCommand(const BuildRequest& request,
                                             const std::vector<std::string>& targets) {
   std::string prefix;
   if (const std::string path = PathPrefix(request); !path.empty()) prefix = "PATH=" + ShellQuote(path) + "$PATH ";
-  for (const auto& [name, value] : CcacheEnv(request)) prefix += name + "=" + ShellQuote(value) + " ";
+  for (const auto& [name, value] : CcacheEnv(request)) {
+    // A password in the remote's URL is never echoed: the command, its log line and results.json
+    // show the redacted URL; make's environment has the real one.
+    const bool redact = name == "CCACHE_REMOTE_STORAGE" && !request.ccache_remote_shown.empty();
+    prefix += name + "=" + ShellQuote(redact ? request.ccache_remote_shown : value) + " ";
+  }
   for (const auto& [name, value] : request.user_env) prefix += name + "=" + ShellQuote(value) + " ";
   return prefix + ShellJoin(MakeArgv(request, targets));
 }

@@ -37,6 +37,9 @@ struct BuildRequest {
   // ccache's remote storage (a redis:// URL checked to answer), behind the local cache; empty:
   // the local cache only. Used only with ccache_dir.
   std::string ccache_remote;
+  // What the pasteable make command shows for ccache_remote (its password as ***); empty: the URL
+  // itself. make's environment gets ccache_remote.
+  std::string ccache_remote_shown;
   // The compiler's first --version line and pahole's version (e.g. 124): inputs of the
   // .config (Kconfig asks the compiler) and of the build. Unset (-1): Configure asks pahole.
   std::string toolchain_version;

@@ -576,6 +576,7 @@ void Pipeline::RecordSource(const PreparedSource& p, CellResult& result) {
 
 void Pipeline::ChooseCcacheRemote() {
   run_.ccache_remote.clear();
+  run_.ccache_remote_shown.clear();
   run_.ccache_remote_fact.clear();
   if (run_.options.ccache_remote.empty()) return;
   RedisUrl url = ParseRedisUrl(run_.options.ccache_remote, "ccache remote");
@@ -589,20 +590,10 @@ void Pipeline::ChooseCcacheRemote() {
                            " unused (apt-get install ccache)"});
     return;
   }
-  if (!url.password.empty()) {
-    // The build echoes ccache's remote_storage in its make command (the log, the make_command
-    // fact, make-command.txt), and the server check sends no AUTH: until kbuild shows a redacted
-    // URL and authenticates its PING, a password would be printed, so it never reaches a build.
-    run_.ccache_remote_fact = shown + ": unused (a password is not passed to ccache yet)";
-    run_.sink.OnEvent({.kind = Event::Kind::kNote, .stage = Stage::kBuild,
-                   .text = "ccache remote " + shown + " unused: " + std::string(kRedisPasswordEnv) +
-                           " is set, and a password is not passed to ccache yet (it would be shown in the make "
-                           "command); building with the local cache only"});
-    return;
-  }
   const std::string why_not = CheckCcacheRemote(url, run_.host);
   if (why_not.empty()) {
     run_.ccache_remote = RedisUrlForCcache(url);
+    run_.ccache_remote_shown = shown;
     run_.ccache_remote_fact = shown + ": used";
     return;
   }
@@ -642,6 +633,7 @@ BuildRequest Pipeline::PlanBuild(const CellContext& ctx) const {
                              .timeout = std::chrono::seconds(config.build_timeout),
                              .ccache_dir = run_.ccache_dir,
                              .ccache_remote = run_.ccache_remote,
+                             .ccache_remote_shown = run_.ccache_remote_shown,
                              .toolchain_version = ToolchainVersion(run_.runner, arch, *FindToolchain(ctx.spec->toolchain), run_.host),
                              .pahole_version = run_.pahole_version,
                              .binutils_version = BinutilsVersion(run_.runner, arch, *FindToolchain(ctx.spec->toolchain), run_.host),

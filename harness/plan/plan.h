@@ -91,6 +91,7 @@ struct RunContext {
   std::string pahole_version_line;    // PaholeVersionLine
   std::map<std::string, std::string> qemu_versions;  // by arch, for a run that boots
   std::string ccache_remote;          // what the builds use: the URL when it answered, else empty
+  std::string ccache_remote_shown;    // ccache_remote with its password as *** (the make command shows it)
   std::string ccache_remote_fact;     // facts["ccache_remote"]: "URL: used" / "URL: unreachable (...)"
 };
 

@@ -621,30 +621,47 @@ TEST_F(PipelineTest, AnsweringCcacheRemoteIsUsedByTheBuild) {
   EXPECT_THAT(notes.notes, ::testing::Not(::testing::Contains(HasSubstr("unreachable"))));
 }
 
-// Given HARNESS_CCACHE_REDIS_PASSWORD, no note, fact, command or results.json should hold the
-// password (the URL is shown as redis://:***@HOST:PORT), and, until kbuild can show a redacted
-// URL in the make command it echoes, the password never reaches a build: the remote is unused.
-TEST_F(PipelineTest, CcacheRemotePasswordIsNeverShown) {
+// Given HARNESS_CCACHE_REDIS_PASSWORD, the server check authenticates and ccache gets the URL
+// with the password in make's environment, and nothing else holds it: no note, fact, command
+// (the make command shows redis://:***@HOST:PORT) or results.json.
+TEST_F(PipelineTest, CcacheRemotePasswordReachesCcacheAndIsNeverShown) {
   record_ = GoodRecord();
   options_.ccache_remote = "redis://cache.lan:6379";
   host_.env[std::string(kRedisPasswordEnv)] = "hunter2secret";
-  host_.servers["cache.lan:6379"] = {.line = "+PONG"};
+  host_.servers["cache.lan:6379"] = {.line = "+OK"};
   Notes notes;
   auto results = Pipeline(runner_, notes, options_, host_).Run(config_);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].verdict, Verdict::kPass) << results[0].detail;
-  EXPECT_EQ(results[0].facts.at(FactKey::kCcacheRemote),
-            "redis://:***@cache.lan:6379: unused (a password is not passed to ccache yet)");
-  EXPECT_THAT(notes.notes, ::testing::Contains(HasSubstr("ccache remote redis://:***@cache.lan:6379 unused")));
-  EXPECT_TRUE(host_.asked.empty()) << "a PING without AUTH would only be refused";
+  EXPECT_EQ(results[0].facts.at(FactKey::kCcacheRemote), "redis://:***@cache.lan:6379: used");
+  EXPECT_THAT(host_.asked, ::testing::ElementsAre("cache.lan:6379 AUTH hunter2secret\r\n"));
+  EXPECT_EQ(BuildEnv(runner_).at("CCACHE_REMOTE_STORAGE"), "redis://:hunter2secret@cache.lan:6379");
+  EXPECT_THAT(results[0].facts.at(FactKey::kMakeCommand),
+              HasSubstr(" CCACHE_REMOTE_STORAGE='redis://:***@cache.lan:6379' "));
   std::string everything = ResultsJson(results);
   for (const auto& note : notes.notes) everything += note + "\n";
   for (const auto& spec : runner_.calls()) {
     for (const auto& arg : spec.argv) everything += arg + " ";
-    for (const auto& [name, value] : spec.env) everything += name + "=" + value + " ";
+    for (const auto& [name, value] : spec.env) {
+      if (name != "CCACHE_REMOTE_STORAGE") everything += name + "=" + value + " ";
+    }
   }
   EXPECT_THAT(everything, ::testing::Not(HasSubstr("hunter2secret")));
+}
+
+// Given a password the server refuses, the build goes on with the local cache, and the note
+// says what the server answered, never the password.
+TEST_F(PipelineTest, CcacheRemoteRefusingThePasswordIsANote) {
+  record_ = GoodRecord();
+  options_.ccache_remote = "redis://cache.lan:6379";
+  host_.env[std::string(kRedisPasswordEnv)] = "hunter2secret";
+  host_.servers["cache.lan:6379"] = {.line = "-WRONGPASS invalid username-password pair"};
+  Notes notes;
+  auto results = Pipeline(runner_, notes, options_, host_).Run(config_);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_THAT(results[0].facts.at(FactKey::kCcacheRemote), HasSubstr("unreachable (answered '-WRONGPASS"));
   EXPECT_EQ(BuildEnv(runner_).count("CCACHE_REMOTE_STORAGE"), 0u);
+  for (const auto& note : notes.notes) EXPECT_THAT(note, ::testing::Not(HasSubstr("hunter2secret")));
 }
 
 // Without ccache on the host there is nothing to share: no server is asked, and the cell says why.
