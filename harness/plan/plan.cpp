@@ -57,6 +57,7 @@ struct Pipeline::CellContext {
   // The test module, when the build made one (KernelBuilder::BuildsModule), and its .BTF.
   std::filesystem::path module;
   std::optional<ModuleBtfInfo> module_info;
+  std::string module_ko;            // its bytes, read in the build lane: what the guest gets
   int boot_timeout = 60;
   AccelChoice accel = AccelChoice::kAuto;
   std::filesystem::path initrd, disk;
@@ -755,6 +756,9 @@ PassOutcome Pipeline::InspectPass(CellContext& ctx, CellResult& result) {
   std::string summary = ctx.info.has_btf ? InspectSummary(ctx.info) : "no .BTF section";
   if (!ctx.module.empty()) {
     ctx.module_info = InspectTestModule(ctx.module, ctx.info);
+    // Read here, beside its inspection, not in the boot lane: a run rebuilding this build
+    // directory meanwhile could otherwise hand the guest another .ko than the one inspected.
+    ctx.module_ko = ReadFile(ctx.module);
     for (const auto& p : ctx.module_info->problems) result.diagnosis.push_back("module: " + p);
     const ModuleBtfInfo& m = *ctx.module_info;
     SetFact(result, FactKey::kModuleBtf,
@@ -787,7 +791,7 @@ PassOutcome Pipeline::ImagePass(CellContext& ctx, CellResult& result) {
   ctx.initrd = ctx.dir / "init.cpio";
   ctx.disk = ctx.dir / "probe-disk.raw";
   const auto probe = BuildProbe(run_.runner, run_.sink, *ctx.arch, run_.options.data_dir, run_.options.cache_dir, run_.host);
-  const std::string initramfs = ProbeInitramfs(ReadFile(probe), ctx.module.empty() ? std::string() : ReadFile(ctx.module));
+  const std::string initramfs = ProbeInitramfs(ReadFile(probe), ctx.module_ko);
   WriteFile(ctx.initrd, initramfs);
   SetFact(result, FactKey::kProbeHash, Sha256Hex(initramfs));  // what the guest runs: an input --history compares
   return Next("probe initramfs ready");

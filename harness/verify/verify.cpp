@@ -464,10 +464,11 @@ bool Evidence::KernelVerdictRecorded() {
 }
 
 // The module checks name the file by the module's name, as the kernel does.
-std::string ModuleBtfPath(const ModuleBtfInfo& module) {
+std::string ModuleName(const ModuleBtfInfo& module) {
   std::string name = std::filesystem::path(module.path).stem().string();
-  return "/sys/kernel/btf/" + (name.empty() ? std::string("<module>") : name);
+  return name.empty() ? std::string("<module>") : name;
 }
+std::string ModuleBtfPath(const ModuleBtfInfo& module) { return "/sys/kernel/btf/" + ModuleName(module); }
 
 bool Evidence::ModuleBuiltWithBtf() {
   if (module && (!module->is_elf || !module->has_btf || module->btf.empty())) {
@@ -577,7 +578,7 @@ bool Evidence::ModuleBtfListed() {
   if (*seen.btf_id_result != 0) {
     return Fail(Verdict::kModuleBtfRejected,
                 "the file matches, but the kernel lists no BTF object named " +
-                    std::filesystem::path(module->path).stem().string() + " (BPF_BTF_GET_NEXT_ID walk: " +
+                    ModuleName(*module) + " (BPF_BTF_GET_NEXT_ID walk: " +
                     ErrnoName(*seen.btf_id_result) + ")");
   }
   return false;
